@@ -1,0 +1,489 @@
+//! Document (JSON value) to [`Api`]: walks paths and operations, follows component `$ref`s,
+//! merges parameters, compiles schemas and checks examples.
+//!
+//! The typed layer is our own: `openapiv3` reads only 3.0 and silently drops 3.1 features, so
+//! it is used only for the objects that are identical in both versions (servers, security
+//! schemes). See ARCHITECTURE.md.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::convert::{Dialect, View};
+use super::model::*;
+use super::routes::RouteTable;
+use super::schemas::{SchemaError, SchemaId, SchemasBuilder};
+use super::{CompiledApi, ContractError, Finding, Severity};
+use crate::load::{LoadedSpec, SourceLocation};
+use crate::pointer::{escape, local_target};
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+struct Compiler<'a> {
+    spec: &'a LoadedSpec,
+    doc: &'a Value,
+    schemas: SchemasBuilder,
+    security_schemes: Map<String, Value>,
+    findings: &'a mut Vec<Finding>,
+}
+
+pub fn compile_api(
+    index: usize,
+    spec: &LoadedSpec,
+    mount: String,
+    routes: &mut RouteTable,
+    findings: &mut Vec<Finding>,
+) -> Result<CompiledApi, ContractError> {
+    let doc = &spec.document;
+    let at = |pointer: &str| SourceLocation {
+        file: spec.file.clone(),
+        pointer: pointer.to_string(),
+        line: None,
+    };
+    if !doc.is_object() {
+        return Err(ContractError::Invalid {
+            location: at(""),
+            message: "the document is not an object".into(),
+        });
+    }
+    let dialect = dialect_of(doc).map_err(|(pointer, message, supported)| {
+        if supported {
+            ContractError::Invalid {
+                location: at(pointer),
+                message,
+            }
+        } else {
+            ContractError::Unsupported {
+                location: at(pointer),
+                message,
+            }
+        }
+    })?;
+    let schemas = SchemasBuilder::new(doc, dialect).map_err(|e| schema_error(spec, e))?;
+    let security_schemes = doc
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut compiler = Compiler {
+        spec,
+        doc,
+        schemas,
+        security_schemes,
+        findings,
+    };
+    let servers = compiler.servers();
+    let operations = compiler.operations()?;
+    for (op_index, operation) in operations.iter().enumerate() {
+        routes
+            .add(index, &mount, &operation.path, &operation.method, op_index)
+            .map_err(|e| ContractError::RouteConflict {
+                location: at(&operation.pointer),
+                message: e.to_string(),
+            })?;
+    }
+    let api = Api {
+        name: spec.name.clone(),
+        file: spec.file.clone(),
+        title: doc
+            .pointer("/info/title")
+            .and_then(Value::as_str)
+            .unwrap_or(&spec.name)
+            .to_string(),
+        openapi: doc["openapi"].as_str().unwrap_or_default().to_string(),
+        mount,
+        servers,
+        operations,
+    };
+    Ok(CompiledApi {
+        api,
+        schemas: compiler.schemas.finish(),
+    })
+}
+
+fn dialect_of(doc: &Value) -> Result<Dialect, (&'static str, String, bool)> {
+    if let Some(swagger) = doc.get("swagger") {
+        return Err((
+            "/swagger",
+            format!(
+                "Swagger {swagger} documents are not supported yet: convert to OpenAPI 3 first \
+                 (for example with the swagger2openapi tool)"
+            ),
+            false,
+        ));
+    }
+    match doc.get("openapi").and_then(Value::as_str) {
+        Some(v) if v.starts_with("3.0") => Ok(Dialect::OpenApi30),
+        Some(v) if v.starts_with("3.1") => Ok(Dialect::OpenApi31),
+        Some(v) => Err((
+            "/openapi",
+            format!("OpenAPI version {v:?} is not supported (3.0.x and 3.1.x are)"),
+            false,
+        )),
+        None => Err((
+            "",
+            "not an OpenAPI document: the `openapi` version field is missing".into(),
+            true,
+        )),
+    }
+}
+
+fn schema_error(spec: &LoadedSpec, e: SchemaError) -> ContractError {
+    ContractError::Invalid {
+        location: SourceLocation {
+            file: spec.file.clone(),
+            pointer: e.pointer,
+            line: None,
+        },
+        message: e.message,
+    }
+}
+
+impl<'a> Compiler<'a> {
+    fn location(&self, pointer: &str) -> SourceLocation {
+        SourceLocation {
+            file: self.spec.file.clone(),
+            pointer: pointer.to_string(),
+            line: None,
+        }
+    }
+
+    fn finding(&mut self, severity: Severity, pointer: &str, message: String) {
+        let location = self.location(pointer);
+        self.findings.push(Finding {
+            severity,
+            location,
+            message,
+        });
+    }
+
+    fn invalid(&self, pointer: &str, message: impl Into<String>) -> ContractError {
+        ContractError::Invalid {
+            location: self.location(pointer),
+            message: message.into(),
+        }
+    }
+
+    /// Follows `$ref` chains of non-schema objects: returns the target and its pointer.
+    fn resolve(
+        &self,
+        mut pointer: String,
+        mut value: &'a Value,
+    ) -> Result<(String, &'a Value), ContractError> {
+        for _ in 0..32 {
+            let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+                return Ok((pointer, value));
+            };
+            let target = local_target(reference).ok_or_else(|| {
+                self.invalid(&pointer, format!("unsupported $ref {reference:?}"))
+            })?;
+            value = self.doc.pointer(&target).ok_or_else(|| {
+                self.invalid(&pointer, format!("$ref {reference:?} points at nothing"))
+            })?;
+            pointer = target;
+        }
+        Err(self.invalid(&pointer, "$ref chain too long (a cycle?)"))
+    }
+
+    fn schema(&mut self, pointer: &str, view: View) -> Result<SchemaId, ContractError> {
+        self.schemas
+            .add(pointer, view)
+            .map_err(|e| schema_error(self.spec, e))
+    }
+
+    fn servers(&mut self) -> Vec<openapiv3::Server> {
+        let Some(servers) = self.doc.get("servers") else {
+            return Vec::new();
+        };
+        match serde_json::from_value(servers.clone()) {
+            Ok(servers) => servers,
+            Err(e) => {
+                self.finding(Severity::Warning, "/servers", format!("unreadable servers: {e}"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn operations(&mut self) -> Result<Vec<Operation>, ContractError> {
+        let Some(paths) = self.doc.get("paths") else {
+            return Ok(Vec::new());
+        };
+        let doc = self.doc;
+        let paths = paths
+            .as_object()
+            .ok_or_else(|| self.invalid("/paths", "`paths` must be an object"))?;
+        let mut operations = Vec::new();
+        for (path, item) in paths {
+            let item_pointer = format!("/paths/{}", escape(path));
+            if !path.starts_with('/') {
+                return Err(self.invalid(&item_pointer, format!("path {path:?} must start with '/'")));
+            }
+            let (item_pointer, item) = self.resolve(item_pointer, item)?;
+            let shared = item.get("parameters");
+            for method in METHODS {
+                let Some(op) = item.get(*method) else { continue };
+                let pointer = format!("{item_pointer}/{method}");
+                operations.push(self.operation(doc, path, method, &pointer, op, shared, &item_pointer)?);
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for op in &operations {
+            if !seen.insert(op.id.clone()) {
+                let (pointer, id) = (op.pointer.clone(), op.id.clone());
+                self.finding(Severity::Warning, &pointer, format!("duplicate operationId {id:?}"));
+            }
+        }
+        Ok(operations)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn operation(
+        &mut self,
+        doc: &'a Value,
+        path: &str,
+        method: &str,
+        pointer: &str,
+        op: &'a Value,
+        shared: Option<&'a Value>,
+        item_pointer: &str,
+    ) -> Result<Operation, ContractError> {
+        let method_upper = method.to_ascii_uppercase();
+        let id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{method_upper} {path}"));
+        let mut parameters: Vec<Parameter> = Vec::new();
+        let sources = [
+            (shared, format!("{item_pointer}/parameters")),
+            (op.get("parameters"), format!("{pointer}/parameters")),
+        ];
+        for (list, list_pointer) in sources {
+            let Some(list) = list.and_then(Value::as_array) else { continue };
+            for (i, raw) in list.iter().enumerate() {
+                let parameter = self.parameter(format!("{list_pointer}/{i}"), raw)?;
+                parameters.retain(|p| !(p.name == parameter.name && p.location == parameter.location));
+                parameters.push(parameter);
+            }
+        }
+        let request_body = match op.get("requestBody") {
+            Some(body) => Some(self.request_body(format!("{pointer}/requestBody"), body)?),
+            None => None,
+        };
+        let responses = self.responses(pointer, op.get("responses"))?;
+        let security_source = op.get("security").or_else(|| doc.get("security"));
+        let security = self.security(pointer, security_source);
+        Ok(Operation {
+            id,
+            method: method_upper,
+            path: path.to_string(),
+            pointer: pointer.to_string(),
+            summary: op.get("summary").and_then(Value::as_str).map(str::to_string),
+            parameters,
+            request_body,
+            responses,
+            security,
+        })
+    }
+
+    fn parameter(&mut self, pointer: String, raw: &'a Value) -> Result<Parameter, ContractError> {
+        let (pointer, value) = self.resolve(pointer, raw)?;
+        let name = value
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.invalid(&pointer, "parameter without a `name`"))?
+            .to_string();
+        let location = match value.get("in").and_then(Value::as_str) {
+            Some("path") => ParameterLocation::Path,
+            Some("query") => ParameterLocation::Query,
+            Some("header") => ParameterLocation::Header,
+            Some("cookie") => ParameterLocation::Cookie,
+            other => {
+                return Err(self.invalid(
+                    &pointer,
+                    format!("parameter {name:?} has an invalid `in`: {other:?}"),
+                ));
+            }
+        };
+        let schema = if value.get("schema").is_some() {
+            Some(self.schema(&format!("{pointer}/schema"), View::Request)?)
+        } else if let Some((media, _)) = value.get("content").and_then(Value::as_object).and_then(|c| c.iter().next()) {
+            let schema_pointer = format!("{pointer}/content/{}/schema", escape(media));
+            match self.doc.pointer(&schema_pointer) {
+                Some(_) => Some(self.schema(&schema_pointer, View::Request)?),
+                None => None,
+            }
+        } else {
+            None
+        };
+        Ok(Parameter {
+            required: location == ParameterLocation::Path
+                || value.get("required") == Some(&Value::Bool(true)),
+            name,
+            location,
+            schema,
+            style: value.get("style").and_then(Value::as_str).map(str::to_string),
+            explode: value.get("explode").and_then(Value::as_bool),
+        })
+    }
+
+    fn request_body(&mut self, pointer: String, raw: &'a Value) -> Result<RequestBody, ContractError> {
+        let (pointer, value) = self.resolve(pointer, raw)?;
+        Ok(RequestBody {
+            required: value.get("required") == Some(&Value::Bool(true)),
+            content: self.content(&pointer, value, View::Request)?,
+        })
+    }
+
+    fn responses(&mut self, op_pointer: &str, raw: Option<&'a Value>) -> Result<Vec<Response>, ContractError> {
+        let pointer = format!("{op_pointer}/responses");
+        let Some(map) = raw.and_then(Value::as_object).filter(|m| !m.is_empty()) else {
+            self.finding(
+                Severity::Warning,
+                op_pointer,
+                "operation declares no responses: it is answered 500 NO_RESPONSE_DEFINED, as Prism does".into(),
+            );
+            return Ok(Vec::new());
+        };
+        let mut responses = Vec::new();
+        for (key, raw) in map {
+            let response_pointer = format!("{pointer}/{}", escape(key));
+            let Some(status) = StatusKey::parse(key) else {
+                self.finding(Severity::Error, &response_pointer, format!("{key:?} is not a status code, a range like 4XX, or default"));
+                continue;
+            };
+            let (resolved_pointer, value) = self.resolve(response_pointer, raw)?;
+            let mut headers = Vec::new();
+            if let Some(map) = value.get("headers").and_then(Value::as_object) {
+                for (name, raw_header) in map {
+                    if name.eq_ignore_ascii_case("content-type") {
+                        continue;
+                    }
+                    let header_pointer = format!("{resolved_pointer}/headers/{}", escape(name));
+                    let (header_pointer, header) = self.resolve(header_pointer, raw_header)?;
+                    let schema = match header.get("schema") {
+                        Some(_) => Some(self.schema(&format!("{header_pointer}/schema"), View::Response)?),
+                        None => None,
+                    };
+                    headers.push(Header {
+                        name: name.clone(),
+                        required: header.get("required") == Some(&Value::Bool(true)),
+                        schema,
+                    });
+                }
+            }
+            responses.push(Response {
+                status,
+                description: value.get("description").and_then(Value::as_str).unwrap_or_default().to_string(),
+                headers,
+                content: self.content(&resolved_pointer, value, View::Response)?,
+            });
+        }
+        Ok(responses)
+    }
+
+    fn content(&mut self, pointer: &str, holder: &'a Value, view: View) -> Result<Vec<MediaType>, ContractError> {
+        let Some(content) = holder.get("content").and_then(Value::as_object) else {
+            return Ok(Vec::new());
+        };
+        let mut media_types = Vec::new();
+        for (media_type, value) in content {
+            let media_pointer = format!("{pointer}/content/{}", escape(media_type));
+            let schema = match value.get("schema") {
+                Some(_) => Some(self.schema(&format!("{media_pointer}/schema"), view)?),
+                None => None,
+            };
+            let (examples, invalid_examples) = self.examples(&media_pointer, value, schema)?;
+            media_types.push(MediaType {
+                media_type: media_type.clone(),
+                schema,
+                examples,
+                invalid_examples,
+            });
+        }
+        Ok(media_types)
+    }
+
+    /// The media type's examples, split into valid and invalid under its schema.
+    fn examples(&mut self, pointer: &str, media: &'a Value, schema: Option<SchemaId>) -> Result<(Vec<Example>, Vec<Example>), ContractError> {
+        let mut candidates = Vec::new();
+        if let Some(value) = media.get("example") {
+            candidates.push((format!("{pointer}/example"), String::new(), value.clone()));
+        }
+        if let Some(map) = media.get("examples").and_then(Value::as_object) {
+            for (name, raw) in map {
+                let (example_pointer, example) = self.resolve(format!("{pointer}/examples/{}", escape(name)), raw)?;
+                match example.get("value") {
+                    Some(value) => candidates.push((example_pointer, name.clone(), value.clone())),
+                    None => self.finding(Severity::Warning, &example_pointer, format!("example {name:?} has no inline `value` (externalValue is not fetched)")),
+                }
+            }
+        }
+        let (mut valid, mut invalid) = (Vec::new(), Vec::new());
+        for (example_pointer, name, value) in candidates {
+            let example = Example { name: name.clone(), value: Arc::new(value) };
+            let violations = match schema {
+                Some(id) => self.schemas.schemas().violations(id, &example.value, &[]),
+                None => Vec::new(),
+            };
+            match violations.first() {
+                None => valid.push(example),
+                Some(first) => {
+                    let label = if name.is_empty() { "the example".to_string() } else { format!("example {name:?}") };
+                    self.finding(
+                        Severity::Warning,
+                        &example_pointer,
+                        format!("{label} contradicts its schema ({} violation(s); first at {:?}: {}); it is never served unless asked for by name", violations.len(), first.instance_path, first.message),
+                    );
+                    invalid.push(example);
+                }
+            }
+        }
+        Ok((valid, invalid))
+    }
+
+    fn security(&mut self, pointer: &str, source: Option<&Value>) -> Vec<SecurityRequirement> {
+        let Some(list) = source.and_then(Value::as_array) else {
+            return Vec::new();
+        };
+        let mut requirements = Vec::new();
+        for requirement in list {
+            let Some(names) = requirement.as_object() else { continue };
+            let mut schemes = Vec::new();
+            for name in names.keys() {
+                match self.security_schemes.get(name).cloned() {
+                    Some(raw) => schemes.push(security_scheme(name, raw)),
+                    None => {
+                        self.finding(Severity::Error, pointer, format!("security scheme {name:?} is not declared in components.securitySchemes"));
+                        schemes.push(SecurityScheme::Unchecked(name.clone()));
+                    }
+                }
+            }
+            requirements.push(SecurityRequirement { schemes });
+        }
+        requirements
+    }
+}
+
+/// Reads a security scheme with `openapiv3` (the object is the same in 3.0 and 3.1); what it
+/// cannot read (3.1's mutualTLS) is kept as unchecked.
+fn security_scheme(name: &str, raw: Value) -> SecurityScheme {
+    use openapiv3::{APIKeyLocation, SecurityScheme as S};
+    match serde_json::from_value::<S>(raw) {
+        Ok(S::APIKey { location, name, .. }) => SecurityScheme::ApiKey {
+            name,
+            location: match location {
+                APIKeyLocation::Query => ParameterLocation::Query,
+                APIKeyLocation::Header => ParameterLocation::Header,
+                APIKeyLocation::Cookie => ParameterLocation::Cookie,
+            },
+        },
+        Ok(S::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("basic") => SecurityScheme::HttpBasic,
+        Ok(S::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => SecurityScheme::Bearer,
+        Ok(S::OAuth2 { .. } | S::OpenIDConnect { .. }) => SecurityScheme::Bearer,
+        Ok(S::HTTP { scheme, .. }) => SecurityScheme::Unchecked(format!("{name} (http {scheme})")),
+        Err(_) => SecurityScheme::Unchecked(name.to_string()),
+    }
+}

@@ -1,0 +1,336 @@
+//! OpenAPI schema dialects to JSON Schema 2020-12, so one validator serves 3.0 and 3.1.
+//!
+//! No crate does this conversion (see ARCHITECTURE.md), so it is written here. It produces a
+//! converted copy of the whole document per [`View`]: schema objects are found from their
+//! positions (`schema`, `components/schemas`) and from every `$ref` reachable from them, then
+//! each is rewritten on its own:
+//! - 3.0 only: `nullable` becomes a `"null"` type (or an `anyOf` wrapper around compositions and
+//!   `$ref`), boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric, and `$ref` siblings
+//!   are dropped as the 3.0 specification says;
+//! - both: `format: int32`/`int64` integers get their range as bounds, since JSON Schema formats
+//!   only apply to strings; properties that are `readOnly` leave the `required` list of the
+//!   request view and `writeOnly` ones that of the response view.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value, json};
+
+use crate::pointer::{escape as escape_pointer, local_target};
+
+/// Which side of an exchange a converted document describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    Request,
+    Response,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    OpenApi30,
+    OpenApi31,
+}
+
+const SUBSCHEMA_MAPS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "dependentSchemas",
+    "$defs",
+    "definitions",
+];
+const SUBSCHEMA_LISTS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems"];
+const SUBSCHEMA_SINGLE: &[&str] = &[
+    "items",
+    "additionalProperties",
+    "additionalItems",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+];
+
+/// Returns the converted copy of `doc` for `view`.
+pub fn convert_document(doc: &Value, dialect: Dialect, view: View) -> Value {
+    let mut out = doc.clone();
+    let mut pending = Vec::new();
+    find_schema_roots(doc, String::new(), &mut pending);
+    let mut seen = HashSet::new();
+    while let Some(pointer) = pending.pop() {
+        if !seen.insert(pointer.clone()) {
+            continue;
+        }
+        let Some(node) = out.pointer_mut(&pointer) else {
+            continue;
+        };
+        let converted = convert_node(doc, node, dialect, view);
+        *node = converted;
+        push_children(node, &pointer, &mut pending);
+    }
+    out
+}
+
+/// Pointers of schema objects found by position in the document (not inside schemas).
+fn find_schema_roots(value: &Value, pointer: String, out: &mut Vec<String>) {
+    let Value::Object(map) = value else {
+        if let Value::Array(items) = value {
+            for (i, item) in items.iter().enumerate() {
+                find_schema_roots(item, format!("{pointer}/{i}"), out);
+            }
+        }
+        return;
+    };
+    for (key, child) in map {
+        let child_pointer = format!("{pointer}/{}", escape_pointer(key));
+        match key.as_str() {
+            "schema" if child.is_object() || child.is_boolean() => out.push(child_pointer),
+            "schemas" if pointer.ends_with("/components") || pointer == "/components" => {
+                if let Value::Object(schemas) = child {
+                    for name in schemas.keys() {
+                        out.push(format!("{child_pointer}/{}", escape_pointer(name)));
+                    }
+                }
+            }
+            "example" | "examples" | "default" => {}
+            _ => find_schema_roots(child, child_pointer, out),
+        }
+    }
+}
+
+fn push_children(node: &Value, pointer: &str, out: &mut Vec<String>) {
+    let Value::Object(map) = node else { return };
+    if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(local_target) {
+        out.push(target);
+    }
+    for key in SUBSCHEMA_MAPS {
+        if let Some(Value::Object(children)) = map.get(*key) {
+            for name in children.keys() {
+                out.push(format!("{pointer}/{key}/{}", escape_pointer(name)));
+            }
+        }
+    }
+    for key in SUBSCHEMA_LISTS {
+        if let Some(Value::Array(children)) = map.get(*key) {
+            out.extend((0..children.len()).map(|i| format!("{pointer}/{key}/{i}")));
+        }
+    }
+    for key in SUBSCHEMA_SINGLE {
+        match map.get(*key) {
+            Some(Value::Object(_)) => out.push(format!("{pointer}/{key}")),
+            Some(Value::Array(items)) if *key == "items" => {
+                out.extend((0..items.len()).map(|i| format!("{pointer}/items/{i}")));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Rewrites one schema object (not its subschemas, which are visited on their own).
+fn convert_node(doc: &Value, node: &Value, dialect: Dialect, view: View) -> Value {
+    let Value::Object(original) = node else {
+        return node.clone();
+    };
+    let mut map = original.clone();
+    if dialect == Dialect::OpenApi30 {
+        if let Some(reference) = map.get("$ref").cloned() {
+            let nullable = map.get("nullable") == Some(&Value::Bool(true));
+            let only_ref = json!({ "$ref": reference });
+            return if nullable {
+                json!({ "anyOf": [only_ref, { "type": "null" }] })
+            } else {
+                only_ref
+            };
+        }
+        convert_exclusive_bound(&mut map, "exclusiveMinimum", "minimum");
+        convert_exclusive_bound(&mut map, "exclusiveMaximum", "maximum");
+        if map.remove("nullable") == Some(Value::Bool(true)) {
+            if let Some(wrapped) = make_nullable(&mut map) {
+                return wrapped;
+            }
+        }
+    }
+    add_integer_format_bounds(&mut map);
+    filter_required(doc, &mut map, view);
+    Value::Object(map)
+}
+
+fn convert_exclusive_bound(map: &mut Map<String, Value>, exclusive: &str, inclusive: &str) {
+    match map.get(exclusive) {
+        Some(Value::Bool(true)) => {
+            if let Some(bound) = map.remove(inclusive) {
+                map.insert(exclusive.to_string(), bound);
+            } else {
+                map.remove(exclusive);
+            }
+        }
+        Some(Value::Bool(false)) => {
+            map.remove(exclusive);
+        }
+        _ => {}
+    }
+}
+
+/// Makes `map` accept null in place, or returns a wrapper when it cannot be done in place.
+fn make_nullable(map: &mut Map<String, Value>) -> Option<Value> {
+    if let Some(Value::Array(values)) = map.get_mut("enum")
+        && !values.contains(&Value::Null)
+    {
+        values.push(Value::Null);
+    }
+    let composed = ["allOf", "anyOf", "oneOf"].iter().any(|k| map.contains_key(*k));
+    match map.get_mut("type") {
+        Some(Value::String(t)) => {
+            let t = std::mem::take(t);
+            map.insert("type".into(), json!([t, "null"]));
+            None
+        }
+        Some(Value::Array(types)) => {
+            if !types.contains(&json!("null")) {
+                types.push(json!("null"));
+            }
+            None
+        }
+        _ if composed => {
+            let inner = Value::Object(std::mem::take(map));
+            Some(json!({ "anyOf": [{ "type": "null" }, inner] }))
+        }
+        // No type at all: 3.0.3 says `nullable` only matters with an explicit type, and an
+        // untyped schema already accepts null.
+        _ => None,
+    }
+}
+
+fn add_integer_format_bounds(map: &mut Map<String, Value>) {
+    let is_integer = match map.get("type") {
+        Some(Value::String(t)) => t == "integer",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
+        _ => false,
+    };
+    if !is_integer {
+        return;
+    }
+    let (low, high) = match map.get("format").and_then(Value::as_str) {
+        Some("int32") => (json!(i32::MIN), json!(i32::MAX)),
+        Some("int64") => (json!(i64::MIN), json!(i64::MAX)),
+        _ => return,
+    };
+    if !map.contains_key("minimum") && !map.contains_key("exclusiveMinimum") {
+        map.insert("minimum".into(), low);
+    }
+    if !map.contains_key("maximum") && !map.contains_key("exclusiveMaximum") {
+        map.insert("maximum".into(), high);
+    }
+}
+
+/// Drops from `required` the properties this view must not demand.
+fn filter_required(doc: &Value, map: &mut Map<String, Value>, view: View) {
+    let flag = match view {
+        View::Request => "readOnly",
+        View::Response => "writeOnly",
+    };
+    let Some(Value::Object(properties)) = map.get("properties") else {
+        return;
+    };
+    let hidden: Vec<String> = properties
+        .iter()
+        .filter(|(_, schema)| has_flag(doc, schema, flag, 0))
+        .map(|(name, _)| name.clone())
+        .collect();
+    if hidden.is_empty() {
+        return;
+    }
+    if let Some(Value::Array(required)) = map.get_mut("required") {
+        required.retain(|name| !name.as_str().is_some_and(|n| hidden.iter().any(|h| h == n)));
+        if required.is_empty() {
+            map.remove("required");
+        }
+    }
+}
+
+/// Whether a property schema carries `flag`, directly, through `$ref` or through `allOf`.
+pub fn has_flag(doc: &Value, schema: &Value, flag: &str, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    if schema.get(flag) == Some(&Value::Bool(true)) {
+        return true;
+    }
+    if let Some(target) = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(local_target)
+        .and_then(|target| doc.pointer(&target))
+        && has_flag(doc, target, flag, depth + 1)
+    {
+        return true;
+    }
+    schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .is_some_and(|parts| parts.iter().any(|p| has_flag(doc, p, flag, depth + 1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn convert30(schema: Value) -> Value {
+        let doc = json!({ "components": { "schemas": { "S": schema } } });
+        convert_document(&doc, Dialect::OpenApi30, View::Response)["components"]["schemas"]["S"]
+            .clone()
+    }
+
+    #[test]
+    fn nullable_string_becomes_a_type_array() {
+        assert_eq!(
+            convert30(json!({"type": "string", "nullable": true, "enum": ["a"]})),
+            json!({"type": ["string", "null"], "enum": ["a", null]})
+        );
+    }
+
+    #[test]
+    fn nullable_composition_is_wrapped_in_any_of() {
+        assert_eq!(
+            convert30(json!({"allOf": [{"type": "string"}], "nullable": true})),
+            json!({"anyOf": [{"type": "null"}, {"allOf": [{"type": "string"}]}]})
+        );
+    }
+
+    #[test]
+    fn boolean_exclusive_minimum_becomes_numeric() {
+        assert_eq!(
+            convert30(json!({"type": "number", "minimum": 3, "exclusiveMinimum": true})),
+            json!({"type": "number", "exclusiveMinimum": 3})
+        );
+    }
+
+    #[test]
+    fn ref_siblings_are_dropped_in_3_0() {
+        assert_eq!(
+            convert30(json!({"$ref": "#/components/schemas/S", "description": "x"})),
+            json!({"$ref": "#/components/schemas/S"})
+        );
+    }
+
+    #[test]
+    fn int32_gets_its_range() {
+        assert_eq!(
+            convert30(json!({"type": "integer", "format": "int32", "minimum": 0})),
+            json!({"type": "integer", "format": "int32", "minimum": 0, "maximum": i32::MAX})
+        );
+    }
+
+    #[test]
+    fn read_only_properties_are_not_required_in_requests() {
+        let doc = json!({"components": {"schemas": {"S": {
+            "type": "object", "required": ["id", "name"],
+            "properties": {"id": {"type": "string", "readOnly": true}, "name": {"type": "string"}}
+        }}}});
+        let request = convert_document(&doc, Dialect::OpenApi31, View::Request);
+        let response = convert_document(&doc, Dialect::OpenApi31, View::Response);
+        assert_eq!(request["components"]["schemas"]["S"]["required"], json!(["name"]));
+        assert_eq!(response["components"]["schemas"]["S"]["required"], json!(["id", "name"]));
+    }
+}

@@ -1,0 +1,129 @@
+//! The compiled contract: every loaded document turned, once, into operations, routes,
+//! pre-built validators and checked examples. Does no IO; nothing on the request path
+//! re-reads the document.
+
+mod compile;
+pub mod convert;
+mod formats;
+mod model;
+mod routes;
+mod schemas;
+
+use serde::Serialize;
+
+pub use convert::View;
+pub use model::*;
+pub use routes::{RouteEntry, RouteMatch, RouteTable};
+pub use schemas::{SchemaId, Schemas};
+
+use crate::load::{LoadedSpec, SourceLocation};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContractError {
+    #[error("{location}: {message}")]
+    Unsupported {
+        location: SourceLocation,
+        message: String,
+    },
+    #[error("{location}: {message}")]
+    Invalid {
+        location: SourceLocation,
+        message: String,
+    },
+    #[error("{location}: {message}")]
+    RouteConflict {
+        location: SourceLocation,
+        message: String,
+    },
+}
+
+impl ContractError {
+    pub fn location_mut(&mut self) -> &mut SourceLocation {
+        match self {
+            ContractError::Unsupported { location, .. }
+            | ContractError::Invalid { location, .. }
+            | ContractError::RouteConflict { location, .. } => location,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A problem in a document that does not stop it from being served (`lint` reports them).
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub severity: Severity,
+    pub location: SourceLocation,
+    pub message: String,
+}
+
+/// An API together with its compiled schemas.
+#[derive(Debug)]
+pub struct CompiledApi {
+    pub api: Api,
+    pub schemas: Schemas,
+}
+
+#[derive(Debug)]
+pub struct Contract {
+    pub apis: Vec<CompiledApi>,
+    pub routes: RouteTable,
+    pub findings: Vec<Finding>,
+}
+
+impl Contract {
+    /// Compiles `specs`. One spec is mounted at `/`; several each under `/<file stem>`, unless
+    /// `mounts` (`(name, prefix)`) says otherwise.
+    pub fn compile(
+        specs: &[LoadedSpec],
+        mounts: &[(String, String)],
+    ) -> Result<Contract, ContractError> {
+        let mut routes = RouteTable::default();
+        let mut findings = Vec::new();
+        let mut apis = Vec::with_capacity(specs.len());
+        for (index, spec) in specs.iter().enumerate() {
+            let mount = mounts
+                .iter()
+                .find(|(name, _)| *name == spec.name)
+                .map(|(_, prefix)| normalize_mount(prefix))
+                .unwrap_or_else(|| {
+                    if specs.len() == 1 {
+                        String::new()
+                    } else {
+                        format!("/{}", spec.name)
+                    }
+                });
+            apis.push(compile::compile_api(
+                index,
+                spec,
+                mount,
+                &mut routes,
+                &mut findings,
+            )?);
+        }
+        Ok(Contract {
+            apis,
+            routes,
+            findings,
+        })
+    }
+
+    pub fn operation(&self, api: usize, operation: usize) -> (&CompiledApi, &Operation) {
+        let compiled = &self.apis[api];
+        (compiled, &compiled.api.operations[operation])
+    }
+}
+
+fn normalize_mount(prefix: &str) -> String {
+    let trimmed = prefix.trim_matches('/');
+    if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("/{trimmed}")
+    }
+}

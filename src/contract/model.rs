@@ -1,0 +1,167 @@
+//! The compiled contract's types: what the mock engine and the validator read. Everything
+//! here is resolved (`$ref`s followed, path and operation parameters merged) at compile time.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::schemas::SchemaId;
+
+/// An API served from one document.
+#[derive(Debug)]
+pub struct Api {
+    /// File stem, e.g. `kantata`.
+    pub name: String,
+    pub file: String,
+    pub title: String,
+    /// `3.0.3`, `3.1.0`…
+    pub openapi: String,
+    /// The prefix the API is served under: empty for a single spec, `/NAME` for several.
+    pub mount: String,
+    pub servers: Vec<openapiv3::Server>,
+    pub operations: Vec<Operation>,
+}
+
+#[derive(Debug)]
+pub struct Operation {
+    /// `operationId`, or `METHOD /path` when the document gives none.
+    pub id: String,
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// The path template as the document writes it.
+    pub path: String,
+    /// Where the operation is in the document (JSON pointer), for messages.
+    pub pointer: String,
+    pub summary: Option<String>,
+    pub parameters: Vec<Parameter>,
+    pub request_body: Option<RequestBody>,
+    /// In document order.
+    pub responses: Vec<Response>,
+    /// Alternatives (OR) of requirement sets (AND); empty means no security.
+    pub security: Vec<SecurityRequirement>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+#[derive(Debug)]
+pub struct Parameter {
+    pub name: String,
+    pub location: ParameterLocation,
+    pub required: bool,
+    pub schema: Option<SchemaId>,
+    pub style: Option<String>,
+    pub explode: Option<bool>,
+}
+
+#[derive(Debug)]
+pub struct RequestBody {
+    pub required: bool,
+    pub content: Vec<MediaType>,
+}
+
+/// The key of a response in the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatusKey {
+    Code(u16),
+    /// `4XX` is `Range(4)`.
+    Range(u16),
+    Default,
+}
+
+impl StatusKey {
+    pub fn parse(key: &str) -> Option<StatusKey> {
+        if key == "default" {
+            return Some(StatusKey::Default);
+        }
+        let upper = key.to_ascii_uppercase();
+        if let Some(first) = upper.strip_suffix("XX") {
+            return first
+                .parse::<u16>()
+                .ok()
+                .filter(|d| (1..=5).contains(d))
+                .map(StatusKey::Range);
+        }
+        key.parse::<u16>()
+            .ok()
+            .filter(|c| (100..=599).contains(c))
+            .map(StatusKey::Code)
+    }
+
+    /// Whether a concrete status code falls under this key.
+    pub fn covers(self, code: u16) -> bool {
+        match self {
+            StatusKey::Code(c) => c == code,
+            StatusKey::Range(d) => code / 100 == d,
+            StatusKey::Default => true,
+        }
+    }
+}
+
+impl std::fmt::Display for StatusKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatusKey::Code(c) => write!(f, "{c}"),
+            StatusKey::Range(d) => write!(f, "{d}XX"),
+            StatusKey::Default => write!(f, "default"),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusKey,
+    pub description: String,
+    pub headers: Vec<Header>,
+    pub content: Vec<MediaType>,
+}
+
+#[derive(Debug)]
+pub struct Header {
+    pub name: String,
+    pub required: bool,
+    pub schema: Option<SchemaId>,
+}
+
+#[derive(Debug)]
+pub struct MediaType {
+    /// As written, e.g. `application/json`, `application/*`.
+    pub media_type: String,
+    pub schema: Option<SchemaId>,
+    /// Examples that are valid under the schema, in document order (`example` first, named
+    /// `examples` after). Invalid ones are reported as findings and kept out of this list.
+    pub examples: Vec<Example>,
+    /// Named examples that contradict the schema: served only when asked for by name.
+    pub invalid_examples: Vec<Example>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// The key under `examples`, or empty for a lone `example`.
+    pub name: String,
+    pub value: Arc<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SecurityRequirement {
+    /// Every scheme of the set must be satisfied.
+    pub schemes: Vec<SecurityScheme>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SecurityScheme {
+    ApiKey {
+        name: String,
+        location: ParameterLocation,
+    },
+    HttpBasic,
+    /// HTTP bearer, OAuth2 and OpenID Connect: all presented as `Authorization: Bearer`.
+    Bearer,
+    /// A scheme whose presence cannot be checked (mutualTLS, unknown HTTP schemes).
+    Unchecked(String),
+}

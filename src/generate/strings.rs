@@ -1,0 +1,135 @@
+//! Strings: by `format`, by `pattern` (through rand_regex), or words within length bounds.
+
+use base64::Engine;
+use chrono::{DateTime, Duration};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
+use serde_json::{Map, Value};
+
+const WORDS: &[&str] = &[
+    "lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do",
+    "eiusmod", "tempor", "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua",
+];
+
+/// 2024-01-01T00:00:00Z: generated timestamps fall in the year after it.
+const EPOCH: i64 = 1_704_067_200;
+
+pub fn string(map: &Map<String, Value>, rng: &mut ChaCha8Rng) -> Value {
+    let min = map.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let max = map.get("maxLength").and_then(Value::as_u64).map(|m| m as usize);
+    let formatted = map
+        .get("format")
+        .and_then(Value::as_str)
+        .and_then(|format| by_format(format, rng));
+    if let Some(value) = formatted {
+        return Value::String(value);
+    }
+    if let Some(pattern) = map.get("pattern").and_then(Value::as_str)
+        && let Some(value) = by_pattern(pattern, min, max, rng)
+    {
+        return Value::String(value);
+    }
+    Value::String(words(min, max, rng))
+}
+
+fn by_format(format: &str, rng: &mut ChaCha8Rng) -> Option<String> {
+    Some(match format {
+        "date-time" => timestamp(rng).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "date" => timestamp(rng).format("%Y-%m-%d").to_string(),
+        "time" => timestamp(rng).format("%H:%M:%SZ").to_string(),
+        "duration" => format!("P{}DT{}H", rng.random_range(1..30), rng.random_range(0..24)),
+        "uuid" => {
+            let mut bytes: [u8; 16] = rng.random();
+            bytes[6] = (bytes[6] & 0x0f) | 0x40;
+            bytes[8] = (bytes[8] & 0x3f) | 0x80;
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+        }
+        "email" | "idn-email" => format!("{}.{}@example.com", word(rng), rng.random_range(1..1000)),
+        "uri" | "url" | "iri" => format!("https://example.com/{}/{}", word(rng), rng.random_range(1..1000)),
+        "uri-reference" | "iri-reference" => format!("/{}/{}", word(rng), rng.random_range(1..1000)),
+        "uri-template" => format!("https://example.com/{}/{{id}}", word(rng)),
+        "hostname" | "idn-hostname" => format!("{}.example.com", word(rng)),
+        // TEST-NET-3 and the IPv6 documentation prefix: public (not private) and harmless.
+        "ipv4" | "ip" => format!("203.0.113.{}", rng.random_range(1..255)),
+        "ipv6" => format!("2001:db8::{:x}", rng.random_range(1..0xffff)),
+        "byte" => {
+            let bytes: [u8; 12] = rng.random();
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        }
+        "binary" | "password" => words(8, Some(16), rng),
+        "json-pointer" => format!("/{}", word(rng)),
+        "regex" => "^[a-z]+$".to_string(),
+        _ => return None,
+    })
+}
+
+fn timestamp(rng: &mut ChaCha8Rng) -> DateTime<chrono::Utc> {
+    DateTime::from_timestamp(EPOCH, 0).unwrap_or_default()
+        + Duration::seconds(rng.random_range(0..365 * 86_400))
+}
+
+fn by_pattern(pattern: &str, min: usize, max: Option<usize>, rng: &mut ChaCha8Rng) -> Option<String> {
+    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).ok()?;
+    let hir = prefer_ascii(hir);
+    let max_repeat = max.map(|m| m.clamp(1, 16) as u32).unwrap_or(8);
+    let regex = rand_regex::Regex::with_hir(hir, max_repeat).ok()?;
+    for _ in 0..16 {
+        let candidate: String = rng.sample(&regex);
+        let length = candidate.chars().count();
+        if length >= min && max.is_none_or(|m| length <= m) {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
+/// Narrows every character class to printable ASCII where that leaves something, so that
+/// `[^\s-]{8,}` gives readable identifiers rather than arbitrary Unicode.
+fn prefer_ascii(hir: Hir) -> Hir {
+    match hir.into_kind() {
+        HirKind::Class(Class::Unicode(class)) => {
+            let mut narrowed = class.clone();
+            narrowed.intersect(&ClassUnicode::new([ClassUnicodeRange::new('!', '~')]));
+            let class = if narrowed.ranges().is_empty() { class } else { narrowed };
+            Hir::class(Class::Unicode(class))
+        }
+        HirKind::Repetition(mut repetition) => {
+            repetition.sub = Box::new(prefer_ascii(*repetition.sub));
+            Hir::repetition(repetition)
+        }
+        HirKind::Capture(mut capture) => {
+            capture.sub = Box::new(prefer_ascii(*capture.sub));
+            Hir::capture(capture)
+        }
+        HirKind::Concat(parts) => Hir::concat(parts.into_iter().map(prefer_ascii).collect()),
+        HirKind::Alternation(parts) => Hir::alternation(parts.into_iter().map(prefer_ascii).collect()),
+        // Anchors generate nothing; literals and the rest stay as they are.
+        HirKind::Look(look) => Hir::look(look),
+        HirKind::Literal(literal) => Hir::literal(literal.0),
+        HirKind::Class(class) => Hir::class(class),
+        HirKind::Empty => Hir::empty(),
+    }
+}
+
+fn word(rng: &mut ChaCha8Rng) -> &'static str {
+    WORDS[rng.random_range(0..WORDS.len())]
+}
+
+/// Words joined by spaces, cut or padded to fit `[min, max]`.
+fn words(min: usize, max: Option<usize>, rng: &mut ChaCha8Rng) -> String {
+    let target = rng.random_range(min.max(5)..=min.max(5) + 10).min(max.unwrap_or(usize::MAX));
+    let mut text = String::new();
+    while text.len() < target.max(min) {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(word(rng));
+    }
+    if let Some(max) = max {
+        text.truncate(max);
+    }
+    let trimmed = text.trim_end().to_string();
+    if trimmed.len() >= min { trimmed } else { format!("{trimmed:x<min$}") }
+}

@@ -1,0 +1,180 @@
+//! Inlines external `$ref`s (`other.yaml#/components/schemas/X`, relative to the referring
+//! file) so that every later layer sees one self-contained document.
+//!
+//! Each referenced file is placed once under `/x-understudy-bundled/N` of the root document and
+//! every `$ref` into it (including its own local ones) is rewritten to point there, so circular
+//! references across files stay circular references, never infinite copies. Then every local
+//! `$ref` is checked to resolve, so a dangling one is reported with its file and pointer here
+//! instead of surfacing later as an opaque validator error.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{FileSource, LoadError, SourceLocation, parse::parse_document};
+use crate::pointer::{decode_fragment, escape};
+
+pub const BUNDLED_KEY: &str = "x-understudy-bundled";
+
+struct Doc {
+    path: PathBuf,
+    value: Value,
+}
+
+pub fn bundle(source: &dyn FileSource, root_path: &Path, root: Value) -> Result<Value, LoadError> {
+    let mut docs = vec![Doc {
+        path: normalize(root_path),
+        value: root,
+    }];
+    let mut next = 0;
+    while next < docs.len() {
+        let mut value = std::mem::take(&mut docs[next].value);
+        let mut refs = Vec::new();
+        collect_refs(&mut value, String::new(), &mut refs);
+        for (pointer, reference) in refs {
+            let rewritten = rewrite(source, &mut docs, next, &pointer, &reference)?;
+            if let Some(slot) = value.pointer_mut(&pointer).and_then(|v| v.get_mut("$ref")) {
+                *slot = Value::String(rewritten);
+            }
+        }
+        docs[next].value = value;
+        next += 1;
+    }
+    let mut docs = docs.into_iter();
+    let Some(Doc {
+        path: root_path,
+        value: mut root,
+    }) = docs.next()
+    else {
+        unreachable!("the root document is always present")
+    };
+    let externals: Vec<Value> = docs.map(|d| d.value).collect();
+    if !externals.is_empty()
+        && let Some(map) = root.as_object_mut()
+    {
+        map.insert(BUNDLED_KEY.to_string(), Value::Array(externals));
+    }
+    check_local_refs(&root, &root_path.display().to_string())?;
+    Ok(root)
+}
+
+/// Every object holding a string `$ref`: (pointer to the object, the reference).
+fn collect_refs(value: &mut Value, pointer: String, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                out.push((pointer.clone(), r.clone()));
+            }
+            for (key, child) in map.iter_mut() {
+                collect_refs(child, format!("{pointer}/{}", escape(key)), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                collect_refs(child, format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn rewrite(
+    source: &dyn FileSource,
+    docs: &mut Vec<Doc>,
+    current: usize,
+    pointer: &str,
+    reference: &str,
+) -> Result<String, LoadError> {
+    let (file_part, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+    let target = if file_part.is_empty() {
+        current
+    } else if file_part.contains("://") {
+        return Err(LoadError::Reference {
+            location: location(&docs[current].path, pointer),
+            message: format!(
+                "remote $ref {reference:?} is not supported: understudy works offline, \
+                 save the referenced document beside the spec and refer to it by relative path"
+            ),
+        });
+    } else {
+        let base = docs[current].path.parent().unwrap_or(Path::new(""));
+        let path = normalize(&base.join(file_part));
+        match docs.iter().position(|d| d.path == path) {
+            Some(i) => i,
+            None => {
+                let text = source.read(&path).map_err(|e| LoadError::Reference {
+                    location: location(&docs[current].path, pointer),
+                    message: format!("cannot read {} for $ref {reference:?}: {e}", path.display()),
+                })?;
+                let value = parse_document(&path.display().to_string(), &text)?;
+                docs.push(Doc { path, value });
+                docs.len() - 1
+            }
+        }
+    };
+    Ok(if target == 0 {
+        format!("#{fragment}")
+    } else {
+        format!("#/{BUNDLED_KEY}/{}{fragment}", target - 1)
+    })
+}
+
+fn check_local_refs(root: &Value, file: &str) -> Result<(), LoadError> {
+    let mut stack = vec![(root, String::new())];
+    while let Some((value, pointer)) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref")
+                    && let Some(fragment) = r.strip_prefix('#')
+                    && (fragment.is_empty() || fragment.starts_with('/'))
+                    && root.pointer(&decode_fragment(fragment)).is_none()
+                {
+                    return Err(LoadError::Reference {
+                        location: SourceLocation {
+                            file: file.to_string(),
+                            pointer: format!("{pointer}/$ref"),
+                            line: None,
+                        },
+                        message: format!("$ref {r:?} points at nothing in the document"),
+                    });
+                }
+                for (key, child) in map {
+                    stack.push((child, format!("{pointer}/{}", escape(key))));
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    stack.push((child, format!("{pointer}/{i}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn location(path: &Path, pointer: &str) -> SourceLocation {
+    SourceLocation {
+        file: path.display().to_string(),
+        pointer: format!("{pointer}/$ref"),
+        line: None,
+    }
+}
+
+/// Lexical normalisation (`a/./b/../c` → `a/c`): bundled specs have no real files to
+/// canonicalise, and the same file must be recognised however it was reached.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,175 @@
+//! Spec loading: the only layer that reads files. Turns paths into bundled JSON documents.
+//!
+//! A document is kept as a `serde_json::Value` (see ARCHITECTURE.md for why not `openapiv3`),
+//! with every external `$ref` inlined by [`bundle`] so that later layers see one self-contained
+//! document per API.
+
+mod bundle;
+mod embedded;
+mod parse;
+mod position;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+pub use embedded::BUNDLED_SPECS;
+pub use position::line_of_pointer;
+
+/// Where a problem in a document is: file, JSON pointer and (when known) 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLocation {
+    pub file: String,
+    pub pointer: String,
+    pub line: Option<usize>,
+}
+
+impl std::fmt::Display for SourceLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if !self.pointer.is_empty() {
+            write!(f, " at #{}", self.pointer)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{location}: {message}")]
+    Syntax {
+        location: SourceLocation,
+        message: String,
+    },
+    #[error("{location}: {message}")]
+    Reference {
+        location: SourceLocation,
+        message: String,
+    },
+    #[error("{0}: no OpenAPI documents (*.yaml, *.yml, *.json) in this directory")]
+    EmptyDirectory(String),
+}
+
+/// One API document, bundled (no external `$ref` left) and ready to compile.
+#[derive(Debug, Clone)]
+pub struct LoadedSpec {
+    /// The file stem, used as the default mount prefix when several specs are served.
+    pub name: String,
+    /// The path as the user gave it (or `specs/NAME` for a bundled spec).
+    pub file: String,
+    /// The root document's text, kept to find the line of a JSON pointer on error paths.
+    pub text: String,
+    pub document: Value,
+}
+
+/// Reads file contents; lets the same loader serve files on disk and the specs compiled into
+/// the binary.
+pub trait FileSource {
+    fn read(&self, path: &Path) -> std::io::Result<String>;
+}
+
+/// The real file system.
+pub struct Disk;
+
+impl FileSource for Disk {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+}
+
+/// Loads every path: a file is one spec, a directory contributes each spec file directly in it
+/// (sorted by name, so the mount order is stable).
+pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<LoadedSpec>, LoadError> {
+    let mut specs = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let files = spec_files_in(path)?;
+            if files.is_empty() {
+                return Err(LoadError::EmptyDirectory(path.display().to_string()));
+            }
+            for file in files {
+                specs.push(load_file(&Disk, &file)?);
+            }
+        } else {
+            specs.push(load_file(&Disk, path)?);
+        }
+    }
+    Ok(specs)
+}
+
+/// The specs shipped inside the binary (`specs/` at build time).
+pub fn load_bundled() -> Result<Vec<LoadedSpec>, LoadError> {
+    BUNDLED_SPECS
+        .iter()
+        .map(|(name, _)| load_file(&embedded::Embedded, Path::new(&format!("specs/{name}"))))
+        .collect()
+}
+
+fn spec_files_in(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let io_error = |source| LoadError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io_error)? {
+        let path = entry.map_err(io_error)?.path();
+        let is_spec = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        );
+        if path.is_file() && is_spec {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Loads one root document and everything it references.
+pub fn load_file(source: &dyn FileSource, path: &Path) -> Result<LoadedSpec, LoadError> {
+    let file = path.display().to_string();
+    let text = source.read(path).map_err(|source| LoadError::Io {
+        path: file.clone(),
+        source,
+    })?;
+    let root = parse::parse_document(&file, &text)?;
+    let document = bundle::bundle(source, path, root)?;
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("spec")
+        .to_string();
+    Ok(LoadedSpec {
+        name,
+        file,
+        text,
+        document,
+    })
+}
+
+/// Loads a spec from text in memory (tests, and documents piped in by tools).
+pub fn load_text(name: &str, text: &str) -> Result<LoadedSpec, LoadError> {
+    let file = name.to_string();
+    let root = parse::parse_document(&file, text)?;
+    let document = bundle::bundle(&Disk, Path::new(name), root)?;
+    let stem = Path::new(name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("spec")
+        .to_string();
+    Ok(LoadedSpec {
+        name: stem,
+        file,
+        text: text.to_string(),
+        document,
+    })
+}

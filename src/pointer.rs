@@ -1,0 +1,56 @@
+//! JSON pointer helpers (RFC 6901) shared by loading and compiling.
+
+/// One pointer segment, escaped.
+pub fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// The pointer in a `$ref` fragment (`#/a/b%7Bc%7D` → `/a/b{c}`), percent-decoded.
+pub fn decode_fragment(fragment: &str) -> String {
+    percent_encoding::percent_decode_str(fragment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// A pointer made safe for a URI fragment: `{` and `}` (path templates) are not valid there.
+pub fn encode_fragment(pointer: &str) -> String {
+    const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'<')
+        .add(b'>')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'|')
+        .add(b'\\')
+        .add(b'^')
+        .add(b'%')
+        .add(b'#');
+    percent_encoding::utf8_percent_encode(pointer, FRAGMENT).to_string()
+}
+
+/// The local JSON pointer a `$ref` designates, if it is a local pointer reference.
+pub fn local_target(reference: &str) -> Option<String> {
+    let fragment = reference.strip_prefix('#')?;
+    (fragment.is_empty() || fragment.starts_with('/')).then(|| decode_fragment(fragment))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_templates_survive_a_round_trip_through_a_fragment() {
+        let pointer = "/paths/~1items~1{id}/get";
+        assert_eq!(decode_fragment(&encode_fragment(pointer)), pointer);
+        assert!(!encode_fragment(pointer).contains('{'));
+    }
+
+    #[test]
+    fn only_local_pointers_are_local_targets() {
+        assert_eq!(local_target("#/a/b").as_deref(), Some("/a/b"));
+        assert_eq!(local_target("#anchor"), None);
+        assert_eq!(local_target("other.yaml#/a"), None);
+    }
+}
