@@ -3,8 +3,13 @@
 //! Data flows one way: [`load`] (files to documents) → [`contract`] (compiled once) →
 //! [`generate`] and [`mock`] (the engine, no sockets) → front ends ([`http`], [`commands`]).
 
+pub mod cli;
+pub mod commands;
 pub mod contract;
-pub mod load;
-pub mod pointer;
-pub mod violation;
 pub mod generate;
+pub mod http;
+pub mod load;
+pub mod mock;
+pub mod pointer;
+pub mod validate;
+pub mod violation;

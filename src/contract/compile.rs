@@ -176,9 +176,8 @@ impl<'a> Compiler<'a> {
             let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
                 return Ok((pointer, value));
             };
-            let target = local_target(reference).ok_or_else(|| {
-                self.invalid(&pointer, format!("unsupported $ref {reference:?}"))
-            })?;
+            let target = local_target(reference)
+                .ok_or_else(|| self.invalid(&pointer, format!("unsupported $ref {reference:?}")))?;
             value = self.doc.pointer(&target).ok_or_else(|| {
                 self.invalid(&pointer, format!("$ref {reference:?} points at nothing"))
             })?;
@@ -200,7 +199,11 @@ impl<'a> Compiler<'a> {
         match serde_json::from_value(servers.clone()) {
             Ok(servers) => servers,
             Err(e) => {
-                self.finding(Severity::Warning, "/servers", format!("unreadable servers: {e}"));
+                self.finding(
+                    Severity::Warning,
+                    "/servers",
+                    format!("unreadable servers: {e}"),
+                );
                 Vec::new()
             }
         }
@@ -218,21 +221,37 @@ impl<'a> Compiler<'a> {
         for (path, item) in paths {
             let item_pointer = format!("/paths/{}", escape(path));
             if !path.starts_with('/') {
-                return Err(self.invalid(&item_pointer, format!("path {path:?} must start with '/'")));
+                return Err(
+                    self.invalid(&item_pointer, format!("path {path:?} must start with '/'"))
+                );
             }
             let (item_pointer, item) = self.resolve(item_pointer, item)?;
             let shared = item.get("parameters");
             for method in METHODS {
-                let Some(op) = item.get(*method) else { continue };
+                let Some(op) = item.get(*method) else {
+                    continue;
+                };
                 let pointer = format!("{item_pointer}/{method}");
-                operations.push(self.operation(doc, path, method, &pointer, op, shared, &item_pointer)?);
+                operations.push(self.operation(
+                    doc,
+                    path,
+                    method,
+                    &pointer,
+                    op,
+                    shared,
+                    &item_pointer,
+                )?);
             }
         }
         let mut seen = std::collections::HashSet::new();
         for op in &operations {
             if !seen.insert(op.id.clone()) {
                 let (pointer, id) = (op.pointer.clone(), op.id.clone());
-                self.finding(Severity::Warning, &pointer, format!("duplicate operationId {id:?}"));
+                self.finding(
+                    Severity::Warning,
+                    &pointer,
+                    format!("duplicate operationId {id:?}"),
+                );
             }
         }
         Ok(operations)
@@ -261,10 +280,13 @@ impl<'a> Compiler<'a> {
             (op.get("parameters"), format!("{pointer}/parameters")),
         ];
         for (list, list_pointer) in sources {
-            let Some(list) = list.and_then(Value::as_array) else { continue };
+            let Some(list) = list.and_then(Value::as_array) else {
+                continue;
+            };
             for (i, raw) in list.iter().enumerate() {
                 let parameter = self.parameter(format!("{list_pointer}/{i}"), raw)?;
-                parameters.retain(|p| !(p.name == parameter.name && p.location == parameter.location));
+                parameters
+                    .retain(|p| !(p.name == parameter.name && p.location == parameter.location));
                 parameters.push(parameter);
             }
         }
@@ -280,7 +302,10 @@ impl<'a> Compiler<'a> {
             method: method_upper,
             path: path.to_string(),
             pointer: pointer.to_string(),
-            summary: op.get("summary").and_then(Value::as_str).map(str::to_string),
+            summary: op
+                .get("summary")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             parameters,
             request_body,
             responses,
@@ -309,7 +334,11 @@ impl<'a> Compiler<'a> {
         };
         let schema = if value.get("schema").is_some() {
             Some(self.schema(&format!("{pointer}/schema"), View::Request)?)
-        } else if let Some((media, _)) = value.get("content").and_then(Value::as_object).and_then(|c| c.iter().next()) {
+        } else if let Some((media, _)) = value
+            .get("content")
+            .and_then(Value::as_object)
+            .and_then(|c| c.iter().next())
+        {
             let schema_pointer = format!("{pointer}/content/{}/schema", escape(media));
             match self.doc.pointer(&schema_pointer) {
                 Some(_) => Some(self.schema(&schema_pointer, View::Request)?),
@@ -324,12 +353,19 @@ impl<'a> Compiler<'a> {
             name,
             location,
             schema,
-            style: value.get("style").and_then(Value::as_str).map(str::to_string),
+            style: value
+                .get("style")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             explode: value.get("explode").and_then(Value::as_bool),
         })
     }
 
-    fn request_body(&mut self, pointer: String, raw: &'a Value) -> Result<RequestBody, ContractError> {
+    fn request_body(
+        &mut self,
+        pointer: String,
+        raw: &'a Value,
+    ) -> Result<RequestBody, ContractError> {
         let (pointer, value) = self.resolve(pointer, raw)?;
         Ok(RequestBody {
             required: value.get("required") == Some(&Value::Bool(true)),
@@ -337,13 +373,17 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    fn responses(&mut self, op_pointer: &str, raw: Option<&'a Value>) -> Result<Vec<Response>, ContractError> {
+    fn responses(
+        &mut self,
+        op_pointer: &str,
+        raw: Option<&'a Value>,
+    ) -> Result<Vec<Response>, ContractError> {
         let pointer = format!("{op_pointer}/responses");
         let Some(map) = raw.and_then(Value::as_object).filter(|m| !m.is_empty()) else {
             self.finding(
                 Severity::Warning,
                 op_pointer,
-                "operation declares no responses: it is answered 500 NO_RESPONSE_DEFINED, as Prism does".into(),
+                "operation declares no responses: it is answered 501 NO_RESPONSE_DEFINED".into(),
             );
             return Ok(Vec::new());
         };
@@ -351,7 +391,11 @@ impl<'a> Compiler<'a> {
         for (key, raw) in map {
             let response_pointer = format!("{pointer}/{}", escape(key));
             let Some(status) = StatusKey::parse(key) else {
-                self.finding(Severity::Error, &response_pointer, format!("{key:?} is not a status code, a range like 4XX, or default"));
+                self.finding(
+                    Severity::Error,
+                    &response_pointer,
+                    format!("{key:?} is not a status code, a range like 4XX, or default"),
+                );
                 continue;
             };
             let (resolved_pointer, value) = self.resolve(response_pointer, raw)?;
@@ -364,7 +408,9 @@ impl<'a> Compiler<'a> {
                     let header_pointer = format!("{resolved_pointer}/headers/{}", escape(name));
                     let (header_pointer, header) = self.resolve(header_pointer, raw_header)?;
                     let schema = match header.get("schema") {
-                        Some(_) => Some(self.schema(&format!("{header_pointer}/schema"), View::Response)?),
+                        Some(_) => {
+                            Some(self.schema(&format!("{header_pointer}/schema"), View::Response)?)
+                        }
                         None => None,
                     };
                     headers.push(Header {
@@ -376,7 +422,11 @@ impl<'a> Compiler<'a> {
             }
             responses.push(Response {
                 status,
-                description: value.get("description").and_then(Value::as_str).unwrap_or_default().to_string(),
+                description: value
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 headers,
                 content: self.content(&resolved_pointer, value, View::Response)?,
             });
@@ -384,7 +434,12 @@ impl<'a> Compiler<'a> {
         Ok(responses)
     }
 
-    fn content(&mut self, pointer: &str, holder: &'a Value, view: View) -> Result<Vec<MediaType>, ContractError> {
+    fn content(
+        &mut self,
+        pointer: &str,
+        holder: &'a Value,
+        view: View,
+    ) -> Result<Vec<MediaType>, ContractError> {
         let Some(content) = holder.get("content").and_then(Value::as_object) else {
             return Ok(Vec::new());
         };
@@ -407,23 +462,38 @@ impl<'a> Compiler<'a> {
     }
 
     /// The media type's examples, split into valid and invalid under its schema.
-    fn examples(&mut self, pointer: &str, media: &'a Value, schema: Option<SchemaId>) -> Result<(Vec<Example>, Vec<Example>), ContractError> {
+    fn examples(
+        &mut self,
+        pointer: &str,
+        media: &'a Value,
+        schema: Option<SchemaId>,
+    ) -> Result<(Vec<Example>, Vec<Example>), ContractError> {
         let mut candidates = Vec::new();
         if let Some(value) = media.get("example") {
             candidates.push((format!("{pointer}/example"), String::new(), value.clone()));
         }
         if let Some(map) = media.get("examples").and_then(Value::as_object) {
             for (name, raw) in map {
-                let (example_pointer, example) = self.resolve(format!("{pointer}/examples/{}", escape(name)), raw)?;
+                let (example_pointer, example) =
+                    self.resolve(format!("{pointer}/examples/{}", escape(name)), raw)?;
                 match example.get("value") {
                     Some(value) => candidates.push((example_pointer, name.clone(), value.clone())),
-                    None => self.finding(Severity::Warning, &example_pointer, format!("example {name:?} has no inline `value` (externalValue is not fetched)")),
+                    None => self.finding(
+                        Severity::Warning,
+                        &example_pointer,
+                        format!(
+                            "example {name:?} has no inline `value` (externalValue is not fetched)"
+                        ),
+                    ),
                 }
             }
         }
         let (mut valid, mut invalid) = (Vec::new(), Vec::new());
         for (example_pointer, name, value) in candidates {
-            let example = Example { name: name.clone(), value: Arc::new(value) };
+            let example = Example {
+                name: name.clone(),
+                value: Arc::new(value),
+            };
             let violations = match schema {
                 Some(id) => self.schemas.schemas().violations(id, &example.value, &[]),
                 None => Vec::new(),
@@ -431,7 +501,11 @@ impl<'a> Compiler<'a> {
             match violations.first() {
                 None => valid.push(example),
                 Some(first) => {
-                    let label = if name.is_empty() { "the example".to_string() } else { format!("example {name:?}") };
+                    let label = if name.is_empty() {
+                        "the example".to_string()
+                    } else {
+                        format!("example {name:?}")
+                    };
                     self.finding(
                         Severity::Warning,
                         &example_pointer,
@@ -450,7 +524,9 @@ impl<'a> Compiler<'a> {
         };
         let mut requirements = Vec::new();
         for requirement in list {
-            let Some(names) = requirement.as_object() else { continue };
+            let Some(names) = requirement.as_object() else {
+                continue;
+            };
             let mut schemes = Vec::new();
             for name in names.keys() {
                 match self.security_schemes.get(name).cloned() {
@@ -480,8 +556,12 @@ fn security_scheme(name: &str, raw: Value) -> SecurityScheme {
                 APIKeyLocation::Cookie => ParameterLocation::Cookie,
             },
         },
-        Ok(S::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("basic") => SecurityScheme::HttpBasic,
-        Ok(S::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => SecurityScheme::Bearer,
+        Ok(S::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("basic") => {
+            SecurityScheme::HttpBasic
+        }
+        Ok(S::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => {
+            SecurityScheme::Bearer
+        }
         Ok(S::OAuth2 { .. } | S::OpenIDConnect { .. }) => SecurityScheme::Bearer,
         Ok(S::HTTP { scheme, .. }) => SecurityScheme::Unchecked(format!("{name} (http {scheme})")),
         Err(_) => SecurityScheme::Unchecked(name.to_string()),

@@ -101,7 +101,11 @@ fn find_schema_roots(value: &Value, pointer: String, out: &mut Vec<String>) {
 
 fn push_children(node: &Value, pointer: &str, out: &mut Vec<String>) {
     let Value::Object(map) = node else { return };
-    if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(local_target) {
+    if let Some(target) = map
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(local_target)
+    {
         out.push(target);
     }
     for key in SUBSCHEMA_MAPS {
@@ -179,7 +183,9 @@ fn make_nullable(map: &mut Map<String, Value>) -> Option<Value> {
     {
         values.push(Value::Null);
     }
-    let composed = ["allOf", "anyOf", "oneOf"].iter().any(|k| map.contains_key(*k));
+    let composed = ["allOf", "anyOf", "oneOf"]
+        .iter()
+        .any(|k| map.contains_key(*k));
     match map.get_mut("type") {
         Some(Value::String(t)) => {
             let t = std::mem::take(t);
@@ -330,7 +336,13 @@ mod tests {
         }}}});
         let request = convert_document(&doc, Dialect::OpenApi31, View::Request);
         let response = convert_document(&doc, Dialect::OpenApi31, View::Response);
-        assert_eq!(request["components"]["schemas"]["S"]["required"], json!(["name"]));
-        assert_eq!(response["components"]["schemas"]["S"]["required"], json!(["id", "name"]));
+        assert_eq!(
+            request["components"]["schemas"]["S"]["required"],
+            json!(["name"])
+        );
+        assert_eq!(
+            response["components"]["schemas"]["S"]["required"],
+            json!(["id", "name"])
+        );
     }
 }

@@ -49,7 +49,11 @@ fn overlaps_private_v4(address: Ipv4Addr, prefix: u32) -> bool {
     let bits = u32::from(address);
     PRIVATE.iter().any(|(net, net_prefix)| {
         let common = prefix.min(*net_prefix);
-        let mask = if common == 0 { 0 } else { u32::MAX << (32 - common) };
+        let mask = if common == 0 {
+            0
+        } else {
+            u32::MAX << (32 - common)
+        };
         bits & mask == u32::from(*net) & mask
     })
 }
@@ -64,7 +68,11 @@ fn overlaps_private_v6(address: Ipv6Addr, prefix: u32) -> bool {
     let bits = u128::from(address);
     PRIVATE.iter().any(|(net, net_prefix)| {
         let common = prefix.min(*net_prefix);
-        let mask = if common == 0 { 0 } else { u128::MAX << (128 - common) };
+        let mask = if common == 0 {
+            0
+        } else {
+            u128::MAX << (128 - common)
+        };
         bits & mask == net & mask
     })
 }

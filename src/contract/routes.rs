@@ -103,7 +103,10 @@ mod tests {
         let mut table = RouteTable::default();
         table.add(0, "", "/items/{id}", "GET", 0).unwrap();
         table.add(0, "", "/items/search", "GET", 1).unwrap();
-        assert_eq!(table.find("/items/search").unwrap().entry.operations[0].1, 1);
+        assert_eq!(
+            table.find("/items/search").unwrap().entry.operations[0].1,
+            1
+        );
         let m = table.find("/items/42").unwrap();
         assert_eq!(m.params, vec![("id".to_string(), "42".to_string())]);
     }

@@ -43,7 +43,13 @@ pub fn generate_valid(schemas: &Schemas, id: SchemaId, seed: u64, use_examples: 
 }
 
 /// A value for `schema` (no validity check), resolving `$ref`s against `document`.
-pub fn generate(document: &Value, schema: &Value, view: View, seed: u64, use_examples: bool) -> Value {
+pub fn generate(
+    document: &Value,
+    schema: &Value,
+    view: View,
+    seed: u64,
+    use_examples: bool,
+) -> Value {
     let mut generator = Generator {
         document,
         view,
@@ -117,7 +123,11 @@ impl<'a> Generator<'a> {
             && !options.is_empty()
         {
             let non_null: Vec<&Value> = options.iter().filter(|v| !v.is_null()).collect();
-            let pool = if non_null.is_empty() { options.iter().collect() } else { non_null };
+            let pool = if non_null.is_empty() {
+                options.iter().collect()
+            } else {
+                non_null
+            };
             return pool[self.rng.random_range(0..pool.len())].clone();
         }
         if map.contains_key("allOf") {
@@ -154,7 +164,9 @@ impl<'a> Generator<'a> {
     }
 
     fn pick_type(&self, map: &Map<String, Value>) -> Option<&'static str> {
-        const TYPES: &[&str] = &["object", "array", "string", "integer", "number", "boolean", "null"];
+        const TYPES: &[&str] = &[
+            "object", "array", "string", "integer", "number", "boolean", "null",
+        ];
         let named = |t: &str| TYPES.iter().copied().find(|known| *known == t);
         match map.get("type") {
             Some(Value::String(t)) => named(t),
@@ -166,13 +178,25 @@ impl<'a> Generator<'a> {
                 .and_then(named),
             _ => {
                 let has = |keys: &[&str]| keys.iter().any(|k| map.contains_key(*k));
-                if has(&["properties", "additionalProperties", "required", "minProperties", "patternProperties"]) {
+                if has(&[
+                    "properties",
+                    "additionalProperties",
+                    "required",
+                    "minProperties",
+                    "patternProperties",
+                ]) {
                     Some("object")
                 } else if has(&["items", "prefixItems", "minItems", "maxItems", "contains"]) {
                     Some("array")
                 } else if has(&["pattern", "format", "minLength", "maxLength"]) {
                     Some("string")
-                } else if has(&["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]) {
+                } else if has(&[
+                    "minimum",
+                    "maximum",
+                    "exclusiveMinimum",
+                    "exclusiveMaximum",
+                    "multipleOf",
+                ]) {
                     Some("number")
                 } else {
                     None
@@ -201,16 +225,30 @@ impl<'a> Generator<'a> {
                     break;
                 }
             }
-            let Value::Object(branch) = branch else { continue };
-            let branch = if depth < 8 { self.flatten(branch, depth + 1) } else { branch.clone() };
+            let Value::Object(branch) = branch else {
+                continue;
+            };
+            let branch = if depth < 8 {
+                self.flatten(branch, depth + 1)
+            } else {
+                branch.clone()
+            };
             merge_into(&mut merged, &branch);
         }
         merged
     }
 
-    fn one_of(&mut self, map: &Map<String, Value>, key: &str, branches: &[Value], depth: usize) -> Value {
+    fn one_of(
+        &mut self,
+        map: &Map<String, Value>,
+        key: &str,
+        branches: &[Value],
+        depth: usize,
+    ) -> Value {
         let is_null_branch = |b: &Value| b.get("type") == Some(&json!("null"));
-        let candidates: Vec<usize> = (0..branches.len()).filter(|i| !is_null_branch(&branches[*i])).collect();
+        let candidates: Vec<usize> = (0..branches.len())
+            .filter(|i| !is_null_branch(&branches[*i]))
+            .collect();
         let choice = if candidates.is_empty() {
             0
         } else {
@@ -235,9 +273,18 @@ impl<'a> Generator<'a> {
             let mapped = discriminator
                 .get("mapping")
                 .and_then(Value::as_object)
-                .and_then(|m| m.iter().find(|(_, target)| target.as_str() == Some(reference)))
+                .and_then(|m| {
+                    m.iter()
+                        .find(|(_, target)| target.as_str() == Some(reference))
+                })
                 .map(|(name, _)| name.clone())
-                .unwrap_or_else(|| reference.rsplit('/').next().unwrap_or(reference).to_string());
+                .unwrap_or_else(|| {
+                    reference
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(reference)
+                        .to_string()
+                });
             object.insert(property.to_string(), Value::String(mapped));
         }
         value
@@ -277,8 +324,12 @@ impl<'a> Generator<'a> {
                 object.insert((*name).to_string(), value);
             }
         }
-        let min_properties = map.get("minProperties").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let is_map = map.get("properties").is_none() && matches!(map.get("additionalProperties"), Some(Value::Object(_)));
+        let min_properties = map
+            .get("minProperties")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let is_map = map.get("properties").is_none()
+            && matches!(map.get("additionalProperties"), Some(Value::Object(_)));
         let wanted = min_properties.max(usize::from(is_map && !minimal));
         if let Some(schema) = extra_schema {
             let mut n = 1;
@@ -292,7 +343,11 @@ impl<'a> Generator<'a> {
             }
         }
         if let Some(max) = map.get("maxProperties").and_then(Value::as_u64) {
-            let optional: Vec<String> = object.keys().filter(|k| !required.contains(k.as_str())).cloned().collect();
+            let optional: Vec<String> = object
+                .keys()
+                .filter(|k| !required.contains(k.as_str()))
+                .cloned()
+                .collect();
             for key in optional.into_iter().rev() {
                 if object.len() as u64 <= max {
                     break;
@@ -305,10 +360,24 @@ impl<'a> Generator<'a> {
 
     fn array(&mut self, map: &Map<String, Value>, depth: usize) -> Value {
         let min = map.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let max = map.get("maxItems").and_then(Value::as_u64).map(|m| m as usize).unwrap_or(usize::MAX);
-        let prefix: &[Value] = map.get("prefixItems").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
-        let items = map.get("items").filter(|i| i.is_object()).cloned().unwrap_or(Value::Bool(true));
-        let target = if self.minimal(depth) { min } else { min.max(1) }.min(max).max(prefix.len().min(max));
+        let max = map
+            .get("maxItems")
+            .and_then(Value::as_u64)
+            .map(|m| m as usize)
+            .unwrap_or(usize::MAX);
+        let prefix: &[Value] = map
+            .get("prefixItems")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let items = map
+            .get("items")
+            .filter(|i| i.is_object())
+            .cloned()
+            .unwrap_or(Value::Bool(true));
+        let target = if self.minimal(depth) { min } else { min.max(1) }
+            .min(max)
+            .max(prefix.len().min(max));
         let unique = map.get("uniqueItems") == Some(&Value::Bool(true));
         let mut out: Vec<Value> = Vec::with_capacity(target);
         if let Some(contains) = map.get("contains") {
@@ -329,22 +398,34 @@ impl<'a> Generator<'a> {
 
     fn integer(&mut self, map: &Map<String, Value>) -> Value {
         let (low, high) = integer_bounds(map);
-        let step = map.get("multipleOf").and_then(Value::as_f64).filter(|m| *m >= 1.0 && m.fract() == 0.0).map(|m| m as i128);
+        let step = map
+            .get("multipleOf")
+            .and_then(Value::as_f64)
+            .filter(|m| *m >= 1.0 && m.fract() == 0.0)
+            .map(|m| m as i128);
         let value = match step {
             Some(step) => {
                 let (k_low, k_high) = (div_ceil(low, step), high.div_euclid(step));
-                let k = if k_low <= k_high { self.rng.random_range(k_low..=k_high) } else { k_low };
+                let k = if k_low <= k_high {
+                    self.rng.random_range(k_low..=k_high)
+                } else {
+                    k_low
+                };
                 k * step
             }
             None => self.rng.random_range(low..=high.max(low)),
         };
-        i64::try_from(value).map(Value::from).unwrap_or_else(|_| Value::from(value as f64))
+        i64::try_from(value)
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(value as f64))
     }
 
     fn number(&mut self, map: &Map<String, Value>) -> Value {
         let bound = |key: &str| map.get(key).and_then(Value::as_f64);
-        let low = bound("minimum").or(bound("exclusiveMinimum").map(|x| x + 0.5f64.min(x.abs() * 0.01 + 0.01)));
-        let high = bound("maximum").or(bound("exclusiveMaximum").map(|x| x - 0.5f64.min(x.abs() * 0.01 + 0.01)));
+        let low = bound("minimum")
+            .or(bound("exclusiveMinimum").map(|x| x + 0.5f64.min(x.abs() * 0.01 + 0.01)));
+        let high = bound("maximum")
+            .or(bound("exclusiveMaximum").map(|x| x - 0.5f64.min(x.abs() * 0.01 + 0.01)));
         let (low, high) = match (low, high) {
             (Some(l), Some(h)) => (l, h.max(l)),
             (Some(l), None) => (l, l + 100.0),
@@ -353,13 +434,25 @@ impl<'a> Generator<'a> {
         };
         if let Some(step) = bound("multipleOf").filter(|m| *m > 0.0) {
             let (k_low, k_high) = ((low / step).ceil() as i64, (high / step).floor() as i64);
-            let k = if k_low <= k_high { self.rng.random_range(k_low..=k_high) } else { k_low };
-            return Number::from_f64(k as f64 * step).map(Value::Number).unwrap_or(json!(0));
+            let k = if k_low <= k_high {
+                self.rng.random_range(k_low..=k_high)
+            } else {
+                k_low
+            };
+            return Number::from_f64(k as f64 * step)
+                .map(Value::Number)
+                .unwrap_or(json!(0));
         }
         let raw: f64 = low + (high - low) * self.rng.random::<f64>();
         let rounded = (raw * 100.0).round() / 100.0;
-        let value = if rounded >= low && rounded <= high { rounded } else { raw };
-        Number::from_f64(value).map(Value::Number).unwrap_or(json!(0))
+        let value = if rounded >= low && rounded <= high {
+            rounded
+        } else {
+            raw
+        };
+        Number::from_f64(value)
+            .map(Value::Number)
+            .unwrap_or(json!(0))
     }
 }
 
@@ -376,20 +469,37 @@ fn schema_example(map: &Map<String, Value>) -> Option<&Value> {
 fn is_constraint(key: &str) -> bool {
     !matches!(
         key,
-        "description" | "title" | "example" | "examples" | "default" | "deprecated" | "readOnly" | "writeOnly" | "xml" | "externalDocs" | "$comment" | "summary"
+        "description"
+            | "title"
+            | "example"
+            | "examples"
+            | "default"
+            | "deprecated"
+            | "readOnly"
+            | "writeOnly"
+            | "xml"
+            | "externalDocs"
+            | "$comment"
+            | "summary"
     ) && !key.starts_with("x-")
 }
 
+/// The range integers are drawn from: the schema's bounds, narrowed to a small window near
+/// zero when they are wide (an `int32` should read as a count, not as -1389981391).
 fn integer_bounds(map: &Map<String, Value>) -> (i128, i128) {
     let bound = |key: &str| map.get(key).and_then(Value::as_f64);
-    let low = bound("minimum").map(|x| x.ceil() as i128).or(bound("exclusiveMinimum").map(|x| x.floor() as i128 + 1));
-    let high = bound("maximum").map(|x| x.floor() as i128).or(bound("exclusiveMaximum").map(|x| x.ceil() as i128 - 1));
-    match (low, high) {
-        (Some(l), Some(h)) => (l, h.max(l)),
-        (Some(l), None) => (l, l + 100),
-        (None, Some(h)) => (h - 100, h),
-        (None, None) => (0, 100),
-    }
+    let low = bound("minimum")
+        .map(|x| x.ceil() as i128)
+        .or(bound("exclusiveMinimum").map(|x| x.floor() as i128 + 1))
+        .unwrap_or(i128::from(i64::MIN));
+    let high = bound("maximum")
+        .map(|x| x.floor() as i128)
+        .or(bound("exclusiveMaximum").map(|x| x.ceil() as i128 - 1))
+        .unwrap_or(i128::from(i64::MAX))
+        .max(low);
+    let window_low = low.max(0).min(high);
+    let window_high = high.min(window_low + 100);
+    (window_low.max(low), window_high)
 }
 
 fn div_ceil(a: i128, b: i128) -> i128 {
@@ -427,20 +537,18 @@ fn merge_into(target: &mut Map<String, Value>, branch: &Map<String, Value>) {
                     }
                 }
             }
-            ("type", Some(existing)) => {
-                if existing == "number" && value == "integer" {
-                    *existing = value.clone();
-                }
+            ("type", Some(existing)) if existing == "number" && value == "integer" => {
+                *existing = value.clone();
             }
-            ("minimum" | "minLength" | "minItems" | "minProperties", Some(existing)) => {
-                if value.as_f64() > existing.as_f64() {
-                    *existing = value.clone();
-                }
+            ("minimum" | "minLength" | "minItems" | "minProperties", Some(existing))
+                if value.as_f64() > existing.as_f64() =>
+            {
+                *existing = value.clone();
             }
-            ("maximum" | "maxLength" | "maxItems" | "maxProperties", Some(existing)) => {
-                if value.as_f64() < existing.as_f64() {
-                    *existing = value.clone();
-                }
+            ("maximum" | "maxLength" | "maxItems" | "maxProperties", Some(existing))
+                if value.as_f64() < existing.as_f64() =>
+            {
+                *existing = value.clone();
             }
             _ => {}
         }

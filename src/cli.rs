@@ -1,0 +1,86 @@
+//! The command line: parsed by clap into [`Config`], the documented shape of every run.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Everything a run of `understudy` is told.
+#[derive(Debug, Parser)]
+#[command(
+    name = "understudy",
+    version,
+    about = "OpenAPI mock server and contract-test tool"
+)]
+pub struct Config {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Answer every operation of the contracts with schema-valid responses.
+    Serve(ServeArgs),
+    /// Report problems in the contracts; exits 1 when any is an error.
+    Lint(LintArgs),
+    /// List the operations served, with their full URLs.
+    Routes(RoutesArgs),
+}
+
+/// Which contracts to load and where to mount them.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SpecArgs {
+    /// OpenAPI documents (YAML or JSON) or directories of them. Default: the bundled
+    /// contracts (kantata, kodexa, pxyz, rebilly), compiled into the binary.
+    #[arg(value_name = "SPEC|DIR")]
+    pub specs: Vec<PathBuf>,
+    /// Serve the spec whose file stem is NAME under PREFIX (repeatable). One spec is mounted
+    /// at `/` and several each under `/<file stem>` by default.
+    #[arg(long = "mount", value_name = "NAME=/PREFIX", value_parser = parse_mount)]
+    pub mounts: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    /// Address to listen on. Only this machine can connect unless told otherwise.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    #[arg(short, long, default_value_t = 4010)]
+    pub port: u16,
+    /// Seed of generated data: the same seed gives the same bytes.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Largest request body accepted, in bytes (larger ones get 413).
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RoutesArgs {
+    #[command(flatten)]
+    pub specs: SpecArgs,
+    /// Host shown in the URLs.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port shown in the URLs.
+    #[arg(short, long, default_value_t = 4010)]
+    pub port: u16,
+}
+
+fn parse_mount(raw: &str) -> Result<(String, String), String> {
+    let (name, prefix) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=/PREFIX, got {raw:?}"))?;
+    if name.is_empty() {
+        return Err(format!("empty spec name in {raw:?}"));
+    }
+    Ok((name.to_string(), prefix.to_string()))
+}

@@ -1,0 +1,78 @@
+//! The CLI commands: each loads the contract through the same path and renders for a person.
+
+mod lint;
+mod routes;
+mod serve;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::cli::{Command, Config, SpecArgs};
+use crate::contract::{Contract, ContractError};
+use crate::load::{self, BUNDLED_SPECS, LoadError, LoadedSpec, SourceLocation};
+
+pub use lint::render_findings;
+
+/// Errors that stop a command; all exit with code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Runs the configured command; `Ok` carries the exit code of a run that completed.
+pub fn run(config: Config) -> Result<ExitCode, CommandError> {
+    match config.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Lint(args) => lint::run(args),
+        Command::Routes(args) => routes::run(args),
+    }
+}
+
+/// Loads and compiles the specs named (or the bundled ones), with line numbers filled into
+/// any error.
+pub fn load_contract(args: &SpecArgs) -> Result<(Vec<LoadedSpec>, Arc<Contract>), CommandError> {
+    let specs = if args.specs.is_empty() {
+        load::load_bundled()
+    } else {
+        load::load_paths(&args.specs)
+    }
+    .map_err(|mut e| {
+        if let LoadError::Reference { location, .. } = &mut e {
+            fill_line(location);
+        }
+        e
+    })?;
+    let contract = Contract::compile(&specs, &args.mounts).map_err(|mut e| {
+        fill_line(e.location_mut());
+        e
+    })?;
+    Ok((specs, Arc::new(contract)))
+}
+
+/// Finds the line of a location's pointer, reading the file again: only on error paths.
+pub fn fill_line(location: &mut SourceLocation) {
+    if location.line.is_some() || location.pointer.is_empty() {
+        return;
+    }
+    let text = std::fs::read_to_string(&location.file).ok().or_else(|| {
+        let name = std::path::Path::new(&location.file).file_name()?.to_str()?;
+        BUNDLED_SPECS
+            .iter()
+            .find(|(file, _)| *file == name)
+            .map(|(_, text)| text.to_string())
+    });
+    if let Some(text) = text {
+        location.line = load::line_of_pointer(&text, &location.pointer);
+    }
+}

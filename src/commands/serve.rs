@@ -1,0 +1,62 @@
+//! `understudy serve`: the mock server.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use super::{CommandError, load_contract};
+use crate::cli::ServeArgs;
+use crate::http::{self, HttpOptions};
+use crate::mock::{Engine, EngineOptions};
+
+pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
+    let (_, contract) = load_contract(&args.specs)?;
+    for finding in &contract.findings {
+        tracing::warn!(target: "understudy::contract", "{}: {}", finding.location, finding.message);
+    }
+    let engine = Arc::new(Engine::new(
+        contract.clone(),
+        EngineOptions { seed: args.seed },
+    ));
+    let app = http::app(
+        engine,
+        HttpOptions {
+            body_limit: args.max_body_bytes,
+        },
+    );
+    let address = SocketAddr::new(args.host, args.port);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CommandError::Serve)?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|source| CommandError::Bind {
+                address: address.to_string(),
+                source,
+            })?;
+        // The real address: `--port 0` picks a free port, and tests read it from here.
+        let address = listener.local_addr().map_err(CommandError::Serve)?;
+        let operations: usize = contract.apis.iter().map(|a| a.api.operations.len()).sum();
+        println!(
+            "understudy: {operations} operations from {} contract(s) on http://{address}",
+            contract.apis.len()
+        );
+        for compiled in contract.apis.iter() {
+            let mount = if compiled.api.mount.is_empty() {
+                "/"
+            } else {
+                &compiled.api.mount
+            };
+            println!(
+                "  {:<12} {} → http://{address}{mount}",
+                compiled.api.name, compiled.api.title
+            );
+        }
+        http::serve(listener, app)
+            .await
+            .map_err(CommandError::Serve)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

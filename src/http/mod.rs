@@ -1,0 +1,188 @@
+//! The HTTP front end: the only module that knows axum. Adapts requests to the mock engine
+//! and its answers back, adds CORS and one log line per request.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+
+use crate::mock::{Engine, MockRequest, MockResponse, PROBLEM_JSON};
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub body_limit: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            body_limit: 10 * 1024 * 1024,
+        }
+    }
+}
+
+struct AppState {
+    engine: Arc<Engine>,
+    options: HttpOptions,
+}
+
+/// The router: every request goes to the engine through one fallback handler (the engine
+/// routes with its own table, see `contract::routes`).
+pub fn app(engine: Arc<Engine>, options: HttpOptions) -> Router {
+    let cors = cors_layer(&engine);
+    let state = Arc::new(AppState { engine, options });
+    Router::new()
+        .fallback(dispatch)
+        .with_state(state.clone())
+        .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(state, plain_options))
+}
+
+/// tower-http's CORS layer answers every OPTIONS as a preflight; one without
+/// `Access-Control-Request-Method` is not a preflight and goes to the contract (405 with
+/// `Allow` when the path declares no OPTIONS operation).
+async fn plain_options(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_preflight = request
+        .headers()
+        .contains_key("access-control-request-method");
+    if request.method() == Method::OPTIONS && !is_preflight {
+        return dispatch(State(state), request).await;
+    }
+    next.run(request).await
+}
+
+/// Browsers on any origin may call every operation, with credentials, and read every
+/// response header the contracts declare.
+fn cors_layer(engine: &Engine) -> CorsLayer {
+    let mut exposed: Vec<HeaderName> = vec![HeaderName::from_static("sl-violations")];
+    for compiled in &engine.contract().apis {
+        for operation in &compiled.api.operations {
+            for response in &operation.responses {
+                for header in &response.headers {
+                    if let Ok(name) = HeaderName::try_from(header.name.to_ascii_lowercase())
+                        && !exposed.contains(&name)
+                    {
+                        exposed.push(name);
+                    }
+                }
+            }
+        }
+    }
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods(AllowMethods::mirror_request())
+        .allow_headers(AllowHeaders::mirror_request())
+        .allow_credentials(true)
+        .expose_headers(exposed)
+        .max_age(std::time::Duration::from_secs(3600))
+}
+
+async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_string();
+    let answer = match axum::body::to_bytes(body, state.options.body_limit).await {
+        Ok(body) => {
+            let request = MockRequest {
+                method: parts.method.as_str().to_ascii_uppercase(),
+                path: path.clone(),
+                query: parts.uri.query().unwrap_or_default().to_string(),
+                headers: parts
+                    .headers
+                    .iter()
+                    .map(|(name, value)| {
+                        (
+                            name.as_str().to_string(),
+                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect(),
+                body,
+            };
+            state.engine.handle(&request)
+        }
+        Err(_) => too_large(state.options.body_limit),
+    };
+    tracing::info!(
+        target: "understudy::http",
+        method = %method,
+        path = %path,
+        operation = answer.operation.as_deref().unwrap_or("-"),
+        status = answer.status,
+        latency_us = started.elapsed().as_micros() as u64,
+    );
+    into_response(answer, method == Method::HEAD)
+}
+
+fn too_large(limit: usize) -> MockResponse {
+    let body = serde_json::json!({
+        "type": "https://stoplight.io/prism/errors#PAYLOAD_TOO_LARGE",
+        "title": "Request body too large",
+        "status": 413,
+        "detail": format!("The request body exceeds the limit of {limit} bytes"),
+    });
+    MockResponse {
+        status: 413,
+        headers: vec![("content-type".into(), PROBLEM_JSON.into())],
+        body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        ..MockResponse::default()
+    }
+}
+
+fn into_response(answer: MockResponse, is_head: bool) -> Response {
+    let mut response = Response::new(if is_head {
+        Body::empty()
+    } else {
+        Body::from(answer.body)
+    });
+    *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    let headers = response.headers_mut();
+    for (name, value) in answer.headers {
+        // A generated value that is not a legal header value is left out rather than failing
+        // the whole response.
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            headers.append(name, value);
+        }
+    }
+    if !answer.warnings.is_empty()
+        && let Ok(json) = serde_json::to_string(&answer.warnings)
+        && let Ok(value) = HeaderValue::try_from(truncate_violations(json))
+    {
+        headers.insert(HeaderName::from_static("sl-violations"), value);
+    }
+    response
+}
+
+/// Prism truncates `sl-violations` at about 8 KB with this prefix.
+fn truncate_violations(json: String) -> String {
+    const LIMIT: usize = 8 * 1024;
+    if json.len() <= LIMIT {
+        return json;
+    }
+    let mut cut = LIMIT;
+    while !json.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("Too many violations! {}", &json[..cut])
+}
+
+/// Serves `app` on `listener` until Ctrl-C.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

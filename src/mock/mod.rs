@@ -1,0 +1,365 @@
+//! The mock engine: a request in, the contract's response out. Knows no sockets and no axum;
+//! the HTTP layer adapts to it, and tests call it directly.
+
+mod negotiate;
+mod prefer;
+mod problem;
+mod render;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::contract::{CompiledApi, Contract, MediaType, Operation, Response, StatusKey};
+use crate::generate::generate_valid;
+pub use problem::PROBLEM_JSON;
+use problem::{ProblemKind, problem};
+
+/// A request as the engine sees it.
+#[derive(Debug, Clone, Default)]
+pub struct MockRequest {
+    /// Upper-case method.
+    pub method: String,
+    /// The path, still percent-encoded.
+    pub path: String,
+    /// The raw query string (without `?`).
+    pub query: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl MockRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MockResponse {
+    pub status: u16,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    /// The operation that answered (`operationId`), for logs.
+    pub operation: Option<String>,
+    /// Prism-style notes about this answer, sent as `sl-violations`.
+    pub warnings: Vec<SlViolation>,
+}
+
+impl MockResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One entry of Prism's `sl-violations` header.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SlViolation {
+    pub location: Vec<String>,
+    pub severity: &'static str,
+    pub code: String,
+    pub message: String,
+}
+
+/// Engine settings, all of which keep output deterministic.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EngineOptions {
+    /// Seed of generated data (`--seed`).
+    pub seed: u64,
+}
+
+/// Key of a cached default body: api, operation, response, media type.
+type BodyKey = (usize, usize, usize, usize);
+
+pub struct Engine {
+    contract: Arc<Contract>,
+    options: EngineOptions,
+    /// Default (non-dynamic) bodies are deterministic, so each is generated once.
+    bodies: RwLock<HashMap<BodyKey, Bytes>>,
+}
+
+impl Engine {
+    pub fn new(contract: Arc<Contract>, options: EngineOptions) -> Engine {
+        Engine {
+            contract,
+            options,
+            bodies: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn contract(&self) -> &Contract {
+        &self.contract
+    }
+
+    pub fn handle(&self, request: &MockRequest) -> MockResponse {
+        let Some(route) = self.contract.routes.find(&request.path) else {
+            return problem(
+                ProblemKind::NoPathMatched,
+                format!(
+                    "The route {} hasn't been found in the specification file",
+                    request.path
+                ),
+            );
+        };
+        let entry = route.entry;
+        let is_head = request.method == "HEAD";
+        let chosen = entry
+            .operations
+            .iter()
+            .find(|(method, _)| *method == request.method)
+            .or_else(|| {
+                is_head
+                    .then(|| entry.operations.iter().find(|(m, _)| m == "GET"))
+                    .flatten()
+            });
+        let Some(&(_, op_index)) = chosen else {
+            let mut allowed: Vec<&str> = entry.operations.iter().map(|(m, _)| m.as_str()).collect();
+            if allowed.contains(&"GET") && !allowed.contains(&"HEAD") {
+                allowed.push("HEAD");
+            }
+            let mut response = problem(
+                ProblemKind::NoMethodMatched,
+                format!(
+                    "The route {} exists, but no {} operation is defined on it",
+                    request.path, request.method
+                ),
+            );
+            response.headers.push(("allow".into(), allowed.join(", ")));
+            return response;
+        };
+        let (api, operation) = self.contract.operation(entry.api, op_index);
+        let mut response = self.respond(request, entry.api, op_index, api, operation);
+        response.operation = Some(operation.id.clone());
+        if is_head {
+            response.body = Bytes::new();
+        }
+        response
+    }
+
+    fn respond(
+        &self,
+        request: &MockRequest,
+        api_index: usize,
+        op_index: usize,
+        api: &CompiledApi,
+        operation: &Operation,
+    ) -> MockResponse {
+        let preferences = match prefer::preferences(request.header("prefer"), &request.query) {
+            Ok(p) => p,
+            Err(e) => return problem(ProblemKind::InvalidPreference, e.0),
+        };
+        let Some((response_index, status)) = choose_response(operation, preferences.code) else {
+            return match preferences.code {
+                Some(code) => problem(
+                    ProblemKind::NotFound,
+                    format!("Requested status code {code} is not defined in the document."),
+                ),
+                None => problem(
+                    ProblemKind::NoResponseDefined,
+                    format!("{} declares no response", operation.id),
+                ),
+            };
+        };
+        let declared = &operation.responses[response_index];
+        let mut response = MockResponse {
+            status,
+            ..MockResponse::default()
+        };
+        response.headers = self.response_headers(api, operation, declared);
+        if declared.content.is_empty() || status == 204 || status == 304 {
+            return response;
+        }
+        let media_types: Vec<&str> = declared
+            .content
+            .iter()
+            .map(|m| m.media_type.as_str())
+            .collect();
+        let Some(media_index) = negotiate::choose(&media_types, request.header("accept")) else {
+            return problem(
+                ProblemKind::NotAcceptable,
+                format!(
+                    "Unable to find content for {:?}; the operation offers {}",
+                    request.header("accept").unwrap_or_default(),
+                    media_types.join(", ")
+                ),
+            );
+        };
+        let media = &declared.content[media_index];
+        let content_type = render::concrete_media_type(&media.media_type);
+        let body = if let Some(name) = &preferences.example {
+            match find_example(media, name) {
+                Some((value, valid)) => {
+                    if !valid {
+                        response.warnings.push(SlViolation {
+                            location: vec!["response".into(), "body".into()],
+                            severity: "Warning",
+                            code: "example".into(),
+                            message: format!("The example {name:?} is not valid under the response schema (served because it was asked for)"),
+                        });
+                    }
+                    render::body_bytes(&content_type, &value)
+                }
+                None => {
+                    return problem(
+                        ProblemKind::NotFound,
+                        format!(
+                            "Response for contentType: {} and exampleKey: {name} does not exist.",
+                            media.media_type
+                        ),
+                    );
+                }
+            }
+        } else if preferences.dynamic || preferences.seed.is_some() {
+            let seed = self.request_seed(request, preferences.seed);
+            let value = media
+                .schema
+                .map(|id| generate_valid(&api.schemas, id, seed, false))
+                .unwrap_or(Value::Null);
+            render::body_bytes(&content_type, &value)
+        } else {
+            self.default_body(
+                (api_index, op_index, response_index, media_index),
+                api,
+                operation,
+                media,
+                &content_type,
+            )
+        };
+        response.headers.push(("content-type".into(), content_type));
+        response.body = body;
+        response
+    }
+
+    /// The first valid example, else a value generated from the schema; cached.
+    fn default_body(
+        &self,
+        key: BodyKey,
+        api: &CompiledApi,
+        operation: &Operation,
+        media: &MediaType,
+        content_type: &str,
+    ) -> Bytes {
+        if let Some(body) = self
+            .bodies
+            .read()
+            .ok()
+            .and_then(|cache| cache.get(&key).cloned())
+        {
+            return body;
+        }
+        let value = match (media.examples.first(), media.schema) {
+            (Some(example), _) => (*example.value).clone(),
+            (None, Some(id)) => {
+                let seed = self.options.seed
+                    ^ stable_hash(&[&operation.id, &key.2.to_string(), &media.media_type]);
+                generate_valid(&api.schemas, id, seed, true)
+            }
+            (None, None) => Value::Null,
+        };
+        let body = render::body_bytes(content_type, &value);
+        if let Ok(mut cache) = self.bodies.write() {
+            cache.insert(key, body.clone());
+        }
+        body
+    }
+
+    fn response_headers(
+        &self,
+        api: &CompiledApi,
+        operation: &Operation,
+        declared: &Response,
+    ) -> Vec<(String, String)> {
+        declared
+            .headers
+            .iter()
+            .filter_map(|header| {
+                let id = header.schema?;
+                let seed = self.options.seed ^ stable_hash(&[&operation.id, &header.name]);
+                let value = generate_valid(&api.schemas, id, seed, true);
+                Some((
+                    header.name.to_ascii_lowercase(),
+                    render::header_value(&value),
+                ))
+            })
+            .collect()
+    }
+
+    /// Dynamic answers are deterministic per request: the same request and seed give the
+    /// same bytes.
+    fn request_seed(&self, request: &MockRequest, seed: Option<u64>) -> u64 {
+        seed.unwrap_or(self.options.seed)
+            ^ stable_hash(&[&request.method, &request.path, &request.query])
+    }
+}
+
+/// The response to serve and its status: with a preferred code, exact, then its range, then
+/// `default`; without, the lowest 2xx, a `2XX` range, `default`, then the first declared.
+fn choose_response(operation: &Operation, code: Option<u16>) -> Option<(usize, u16)> {
+    let responses = &operation.responses;
+    let position = |key: StatusKey| responses.iter().position(|r| r.status == key);
+    match code {
+        Some(code) => position(StatusKey::Code(code))
+            .or_else(|| position(StatusKey::Range(code / 100)))
+            .or_else(|| position(StatusKey::Default))
+            .map(|i| (i, code)),
+        None => {
+            let lowest_2xx = responses
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| match r.status {
+                    StatusKey::Code(c) if (200..300).contains(&c) => Some((i, c)),
+                    _ => None,
+                })
+                .min_by_key(|(_, c)| *c);
+            lowest_2xx
+                .or_else(|| position(StatusKey::Range(2)).map(|i| (i, 200)))
+                .or_else(|| position(StatusKey::Default).map(|i| (i, 200)))
+                .or_else(|| {
+                    responses.first().map(|r| match r.status {
+                        StatusKey::Code(c) => (0, c),
+                        StatusKey::Range(d) => (0, d * 100),
+                        StatusKey::Default => (0, 200),
+                    })
+                })
+        }
+    }
+}
+
+/// A named example: `(value, is valid under the schema)`.
+fn find_example(media: &MediaType, name: &str) -> Option<(Value, bool)> {
+    media
+        .examples
+        .iter()
+        .find(|e| e.name == name)
+        .map(|e| ((*e.value).clone(), true))
+        .or_else(|| {
+            media
+                .invalid_examples
+                .iter()
+                .find(|e| e.name == name)
+                .map(|e| ((*e.value).clone(), false))
+        })
+}
+
+/// FNV-1a over the parts: a seed derivation that must not change between Rust releases (the
+/// standard library's hashers promise no stability), too small to warrant a crate.
+fn stable_hash(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain([0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}

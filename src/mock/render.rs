@@ -1,0 +1,50 @@
+//! Values to bytes on the wire, by media type, and header values from schema values.
+
+use bytes::Bytes;
+use serde_json::Value;
+
+/// The `Content-Type` to send for a declared media type: wildcards made concrete.
+pub fn concrete_media_type(declared: &str) -> String {
+    match declared {
+        "*/*" | "application/*" => "application/json".to_string(),
+        "text/*" => "text/plain".to_string(),
+        other => other.to_string(),
+    }
+}
+
+pub fn is_json(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence.ends_with("+json")
+        || essence == "*/*"
+        || essence == "application/*"
+}
+
+/// JSON media types get JSON; others get a string value as it is (text, XML, CSV…), or JSON
+/// when the schema made a structured value.
+pub fn body_bytes(media_type: &str, value: &Value) -> Bytes {
+    match value {
+        Value::String(text) if !is_json(media_type) => Bytes::from(text.clone()),
+        _ => Bytes::from(serde_json::to_vec(value).unwrap_or_default()),
+    }
+}
+
+/// A header value from a schema value: simple style, as OpenAPI serialises headers.
+pub fn header_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(header_value).collect::<Vec<_>>().join(","),
+        Value::Object(map) => map
+            .iter()
+            .flat_map(|(k, v)| [k.clone(), header_value(v)])
+            .collect::<Vec<_>>()
+            .join(","),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}

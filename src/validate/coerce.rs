@@ -1,0 +1,89 @@
+//! Strings from the wire (headers, and later parameters) to the JSON value their schema
+//! describes, so that `"10"` validates as the integer 10.
+
+use serde_json::Value;
+
+use crate::pointer::local_target;
+
+/// Interprets `raw` by the type of `schema` (following `$ref`s in `document`); a value that
+/// does not parse as that type stays a string, so the schema reports it.
+pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
+    let mut schema = schema;
+    for _ in 0..16 {
+        match schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(local_target)
+        {
+            Some(target) => schema = document.pointer(&target).unwrap_or(&Value::Null),
+            None => break,
+        }
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    for kind in &types {
+        let parsed = match *kind {
+            "integer" => raw.trim().parse::<i64>().ok().map(Value::from),
+            "number" => raw
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number),
+            "boolean" => match raw.trim() {
+                "true" => Some(Value::Bool(true)),
+                "false" => Some(Value::Bool(false)),
+                _ => None,
+            },
+            "null" if raw.is_empty() => Some(Value::Null),
+            "array" => {
+                let items = schema.get("items").unwrap_or(&Value::Null);
+                Some(Value::Array(
+                    raw.split(',')
+                        .map(|part| coerce(items, document, part.trim()))
+                        .collect(),
+                ))
+            }
+            _ => None,
+        };
+        if let Some(value) = parsed {
+            return value;
+        }
+    }
+    Value::String(raw.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_booleans_and_arrays_are_read_by_their_schema() {
+        let doc = json!({});
+        assert_eq!(coerce(&json!({"type": "integer"}), &doc, "10"), json!(10));
+        assert_eq!(
+            coerce(&json!({"type": "boolean"}), &doc, "true"),
+            json!(true)
+        );
+        assert_eq!(
+            coerce(
+                &json!({"type": "array", "items": {"type": "integer"}}),
+                &doc,
+                "1, 2"
+            ),
+            json!([1, 2])
+        );
+    }
+
+    #[test]
+    fn what_does_not_parse_stays_a_string() {
+        assert_eq!(
+            coerce(&json!({"type": "integer"}), &json!({}), "ten"),
+            json!("ten")
+        );
+    }
+}

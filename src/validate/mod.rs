@@ -1,0 +1,158 @@
+//! Checking exchanges against the contract. Today: responses (the mock's self-check, and the
+//! base of `validate`/`proxy`); check names follow Schemathesis where the meaning is the same.
+
+mod coerce;
+
+use serde_json::Value;
+
+pub use coerce::coerce;
+
+use crate::contract::{CompiledApi, Operation, Response, StatusKey};
+use crate::violation::Violation;
+
+/// A response as received.
+pub struct ObservedResponse<'a> {
+    pub status: u16,
+    /// Header names in any case.
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+impl ObservedResponse<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn violation(location: &[&str], keyword: &str, message: String) -> Violation {
+    Violation {
+        location: location.iter().map(|s| s.to_string()).collect(),
+        instance_path: String::new(),
+        schema_path: String::new(),
+        keyword: keyword.to_string(),
+        message,
+    }
+}
+
+/// The declared response a status falls under: exact code, then range, then `default`.
+pub fn declared_response(operation: &Operation, status: u16) -> Option<&Response> {
+    let find = |key: StatusKey| operation.responses.iter().find(|r| r.status == key);
+    find(StatusKey::Code(status))
+        .or_else(|| find(StatusKey::Range(status / 100)))
+        .or_else(|| find(StatusKey::Default))
+}
+
+/// Every way `observed` breaks the contract of `operation`.
+pub fn response_violations(
+    api: &CompiledApi,
+    operation: &Operation,
+    observed: &ObservedResponse<'_>,
+) -> Vec<Violation> {
+    let Some(declared) = declared_response(operation, observed.status) else {
+        return vec![violation(
+            &["response", "status"],
+            "status_code_conformance",
+            format!(
+                "status {} is not declared by {}",
+                observed.status, operation.id
+            ),
+        )];
+    };
+    let mut violations = Vec::new();
+    for header in &declared.headers {
+        let location = ["response", "header", header.name.as_str()];
+        match observed.header(&header.name) {
+            None if header.required => violations.push(violation(
+                &location,
+                "response_headers_conformance",
+                format!("required header {} is missing", header.name),
+            )),
+            None => {}
+            Some(raw) => {
+                if let Some(id) = header.schema {
+                    let value = coerce(
+                        api.schemas.node(id),
+                        api.schemas.document(api.schemas.view(id)),
+                        raw,
+                    );
+                    violations.extend(api.schemas.violations(id, &value, &location));
+                }
+            }
+        }
+    }
+    if declared.content.is_empty() {
+        return violations;
+    }
+    let content_type = observed.header("content-type").unwrap_or_default();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let media = declared
+        .content
+        .iter()
+        .find(|m| media_matches(&m.media_type, &essence));
+    let Some(media) = media else {
+        if !observed.body.is_empty() {
+            violations.push(violation(
+                &["response", "header", "content-type"],
+                "content_type_conformance",
+                format!(
+                    "content type {content_type:?} is not declared (declared: {})",
+                    declared
+                        .content
+                        .iter()
+                        .map(|m| m.media_type.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        return violations;
+    };
+    let Some(schema) = media.schema else {
+        return violations;
+    };
+    let body = if is_json(&essence) {
+        match serde_json::from_slice::<Value>(observed.body) {
+            Ok(value) => value,
+            Err(e) => {
+                violations.push(violation(
+                    &["response", "body"],
+                    "response_schema_conformance",
+                    format!("the body is not valid JSON: {e}"),
+                ));
+                return violations;
+            }
+        }
+    } else {
+        Value::String(String::from_utf8_lossy(observed.body).into_owned())
+    };
+    violations.extend(api.schemas.violations(schema, &body, &["response", "body"]));
+    violations
+}
+
+fn is_json(essence: &str) -> bool {
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+fn media_matches(declared: &str, essence: &str) -> bool {
+    let declared = declared
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if declared == essence || declared == "*/*" {
+        return true;
+    }
+    match declared.strip_suffix("/*") {
+        Some(kind) => essence.split('/').next() == Some(kind),
+        None => false,
+    }
+}

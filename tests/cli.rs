@@ -1,0 +1,171 @@
+//! The binary as a user runs it: exit codes, error messages that name file, line and JSON
+//! pointer, and a real server on a real socket.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn understudy() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_understudy"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "off");
+    command
+}
+
+#[test]
+fn broken_documents_are_refused_with_file_line_and_pointer() {
+    let mut report = String::new();
+    for name in [
+        "bad-syntax.yaml",
+        "dangling-ref.yaml",
+        "missing-file.yaml",
+        "not-openapi.json",
+        "route-conflict.yaml",
+        "swagger2.yaml",
+    ] {
+        let path = format!("tests/fixtures/broken/{name}");
+        let output = understudy().args(["lint", &path]).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{name} must exit 2");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&path),
+            "{name}: the message names the file: {stderr}"
+        );
+        report.push_str(&stderr);
+    }
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("broken_spec_errors", report);
+    });
+}
+
+#[test]
+fn lint_reports_examples_that_contradict_their_schema() {
+    let output = understudy()
+        .args(["lint", "tests/fixtures/responses.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "warnings alone do not fail lint"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("lint_responses_fixture", stdout);
+    });
+}
+
+#[test]
+fn lint_fails_on_an_undeclared_security_scheme() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("insecure.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\nsecurity: [{nope: []}]\npaths:\n  /x:\n    get:\n      responses: {'200': {description: ok}}\n",
+    )
+    .unwrap();
+    let output = understudy().arg("lint").arg(&spec).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("security scheme \"nope\" is not declared")
+    );
+}
+
+#[test]
+fn the_bundled_contracts_lint_clean() {
+    let output = understudy().arg("lint").output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("4 document(s), 21 operation(s): 0 error(s), 0 warning(s)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn routes_lists_every_operation_with_its_full_url() {
+    let output = understudy()
+        .args(["routes", "--port", "4010"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("routes_bundled", String::from_utf8_lossy(&output.stdout));
+    });
+}
+
+/// The child, its port, and the first line it printed.
+struct Server(Child, u16, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `understudy serve` on a free port from a directory without `specs/`, so the
+/// bundled contracts must come from the binary itself.
+fn start_server(extra: &[&str]) -> Server {
+    let dir = std::env::temp_dir();
+    let mut child = understudy()
+        .current_dir(dir)
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let port = first_line
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no port in {first_line:?}"));
+    Server(child, port, first_line)
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_answers_on_a_real_socket_from_any_directory() {
+    let started = Instant::now();
+    let server = start_server(&[]);
+    let response = http_get(server.1, "/kantata/organization_memberships");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("\"organization_memberships\""),
+        "{response}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let missing = http_get(server.1, "/nope");
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+}
+
+#[test]
+fn serve_listens_on_loopback_by_default() {
+    let server = start_server(&[]);
+    assert!(server.2.contains("http://127.0.0.1:"), "{}", server.2);
+    assert!(http_get(server.1, "/nope").starts_with("HTTP/1.1 404"));
+}

@@ -1,0 +1,193 @@
+//! The one test harness: load specs, build the app, send requests through `oneshot`, and
+//! check answers against the contract that produced them.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use serde_json::Value;
+use tower::ServiceExt;
+use understudy::contract::{CompiledApi, Contract, Operation, ParameterLocation, View};
+use understudy::generate::generate_valid;
+use understudy::http::{HttpOptions, app};
+use understudy::load;
+use understudy::mock::{Engine, EngineOptions};
+use understudy::validate::{ObservedResponse, response_violations};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The bundled contracts, compiled as `serve` does with no arguments.
+pub fn bundled() -> Arc<Contract> {
+    let specs = load::load_bundled().expect("bundled specs load");
+    Arc::new(Contract::compile(&specs, &[]).expect("bundled specs compile"))
+}
+
+/// One fixture spec, mounted at `/`.
+pub fn fixture_contract(name: &str) -> Arc<Contract> {
+    let specs = load::load_paths(&[fixture(name)]).expect("fixture loads");
+    Arc::new(Contract::compile(&specs, &[]).expect("fixture compiles"))
+}
+
+pub fn router(contract: &Arc<Contract>) -> Router {
+    let engine = Arc::new(Engine::new(contract.clone(), EngineOptions { seed: 0 }));
+    app(engine, HttpOptions::default())
+}
+
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+pub async fn send(
+    router: &Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
+    let mut request = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request
+        .body(Body::from(body.to_string()))
+        .expect("request builds");
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router never fails");
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                v.to_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body reads")
+        .to_vec();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A URI for `operation` with every path parameter filled by a value valid under its schema
+/// (and required query parameters too).
+pub fn sample_uri(api: &CompiledApi, operation: &Operation) -> String {
+    let mut path = format!("{}{}", api.api.mount, operation.path);
+    let mut query = Vec::new();
+    for parameter in &operation.parameters {
+        let value = parameter
+            .schema
+            .map(|id| generate_valid(&api.schemas, id, 1, true))
+            .unwrap_or(Value::String("x".into()));
+        let text = match value {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        let encoded: String = url_encode(&text);
+        match parameter.location {
+            ParameterLocation::Path => {
+                path = path.replace(&format!("{{{}}}", parameter.name), &encoded)
+            }
+            ParameterLocation::Query if parameter.required => {
+                query.push(format!("{}={encoded}", parameter.name))
+            }
+            _ => {}
+        }
+    }
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// Every violation of the contract in an answer to `operation` (the self-check).
+pub fn contract_problems(api: &CompiledApi, operation: &Operation, answer: &Answer) -> Vec<String> {
+    let observed = ObservedResponse {
+        status: answer.status,
+        headers: &answer.headers,
+        body: &answer.body,
+    };
+    response_violations(api, operation, &observed)
+        .into_iter()
+        .map(|v| {
+            format!(
+                "{} {:?}: {} ({})",
+                operation.id, v.location, v.message, v.keyword
+            )
+        })
+        .collect()
+}
+
+/// Sends a sample request to every operation of `contract` and returns each answer with the
+/// contract problems found in it.
+pub async fn answer_every_operation(
+    contract: &Arc<Contract>,
+) -> Vec<(String, String, Answer, Vec<String>)> {
+    let router = router(contract);
+    let mut out = Vec::new();
+    for api in &contract.apis {
+        for operation in &api.api.operations {
+            let uri = sample_uri(api, operation);
+            let answer = send(&router, &operation.method, &uri, &[], "").await;
+            let problems = contract_problems(api, operation, &answer);
+            out.push((
+                format!("{} {}", operation.method, uri),
+                operation.id.clone(),
+                answer,
+                problems,
+            ));
+        }
+    }
+    out
+}
+
+/// The request view is used when generating request data.
+pub const REQUEST: View = View::Request;

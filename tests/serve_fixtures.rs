@@ -1,0 +1,381 @@
+//! `serve` on tricky documents of our own: each operation's answer keeps its contract, and a
+//! table of (spec, request, expected answer) cases pins routing and response choice.
+
+mod common;
+
+use common::*;
+
+const FIXTURES: &[&str] = &[
+    "circular.yaml",
+    "multi-file/openapi.yaml",
+    "types31.yaml",
+    "discriminator.yaml",
+    "webhooks-only.yaml",
+    "responses.yaml",
+    "formats.yaml",
+];
+
+#[tokio::test]
+async fn every_fixture_operation_answers_within_its_contract() {
+    for fixture in FIXTURES {
+        let contract = fixture_contract(fixture);
+        for (request, operation, answer, problems) in answer_every_operation(&contract).await {
+            if operation == "silent" {
+                continue; // declares no response: covered by the table below
+            }
+            assert!(
+                answer.status < 500,
+                "{fixture}: {request} answered {}",
+                answer.status
+            );
+            assert!(
+                problems.is_empty(),
+                "{fixture}: {request}: {problems:#?}\n{}",
+                answer.text()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn generated_answers_stay_valid_across_many_seeds() {
+    for fixture in FIXTURES {
+        let contract = fixture_contract(fixture);
+        let router = router(&contract);
+        for api in &contract.apis {
+            for operation in &api.api.operations {
+                if operation.responses.is_empty() {
+                    continue;
+                }
+                let uri = sample_uri(api, operation);
+                for seed in 0..40 {
+                    let prefer = format!("dynamic=true, seed={seed}");
+                    let answer =
+                        send(&router, &operation.method, &uri, &[("prefer", &prefer)], "").await;
+                    let problems = contract_problems(api, operation, &answer);
+                    assert!(
+                        problems.is_empty(),
+                        "{fixture} {uri} seed {seed}: {problems:#?}\n{}",
+                        answer.text()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// One routing or response-choice expectation.
+struct Case {
+    name: &'static str,
+    fixture: &'static str,
+    method: &'static str,
+    uri: &'static str,
+    headers: &'static [(&'static str, &'static str)],
+    status: u16,
+    /// Substrings expected in `name: value` header lines, or in the body.
+    expect_header: Option<&'static str>,
+    expect_body: Option<&'static str>,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "a static segment wins over a parameter",
+        fixture: "types31.yaml",
+        method: "GET",
+        uri: "/things/search",
+        headers: &[],
+        status: 200,
+        expect_header: None,
+        expect_body: Some("[{"),
+    },
+    Case {
+        name: "a suffix after a parameter is routed",
+        fixture: "types31.yaml",
+        method: "GET",
+        uri: "/things/abc.json",
+        headers: &[],
+        status: 200,
+        expect_header: None,
+        expect_body: Some("\"label\""),
+    },
+    Case {
+        name: "an unknown path is a 404 problem",
+        fixture: "types31.yaml",
+        method: "GET",
+        uri: "/nowhere",
+        headers: &[],
+        status: 404,
+        expect_header: Some("content-type: application/problem+json"),
+        expect_body: Some("NO_PATH_MATCHED_ERROR"),
+    },
+    Case {
+        name: "a wrong method is a 405 with Allow",
+        fixture: "types31.yaml",
+        method: "DELETE",
+        uri: "/things/1",
+        headers: &[],
+        status: 405,
+        expect_header: Some("allow: GET, HEAD"),
+        expect_body: Some("NO_METHOD_MATCHED_ERROR"),
+    },
+    Case {
+        name: "HEAD answers like GET without a body",
+        fixture: "types31.yaml",
+        method: "HEAD",
+        uri: "/things/1",
+        headers: &[],
+        status: 200,
+        expect_header: Some("content-type: application/json"),
+        expect_body: None,
+    },
+    Case {
+        name: "Prefer code picks a declared status",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/report",
+        headers: &[("prefer", "code=404")],
+        status: 404,
+        expect_header: None,
+        expect_body: Some("no such report"),
+    },
+    Case {
+        name: "the __code query parameter stands in for Prefer",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/report?__code=404",
+        headers: &[],
+        status: 404,
+        expect_header: None,
+        expect_body: Some("no such report"),
+    },
+    Case {
+        name: "an undeclared code is a 404 problem",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/report",
+        headers: &[("prefer", "code=418")],
+        status: 404,
+        expect_header: None,
+        expect_body: Some("Requested status code 418 is not defined"),
+    },
+    Case {
+        name: "a malformed Prefer is a 422 problem",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/report",
+        headers: &[("prefer", "code=abc")],
+        status: 422,
+        expect_header: None,
+        expect_body: Some("three-digit"),
+    },
+    Case {
+        name: "the first valid example is served by default",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/report",
+        headers: &[],
+        status: 200,
+        expect_header: Some("x-rate-limit: "),
+        expect_body: Some("{\"total\":1,\"lines\":[]}"),
+    },
+    Case {
+        name: "an invalid example is served only by name, with a warning",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/report",
+        headers: &[("prefer", "example=wrong")],
+        status: 200,
+        expect_header: Some(
+            "sl-violations: [{\"location\":[\"response\",\"body\"],\"severity\":\"Warning\"",
+        ),
+        expect_body: Some("many"),
+    },
+    Case {
+        name: "an unknown example name is a 404 problem",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/report?__example=nope",
+        headers: &[],
+        status: 404,
+        expect_header: None,
+        expect_body: Some("exampleKey: nope does not exist"),
+    },
+    Case {
+        name: "Accept picks the representation",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/report",
+        headers: &[("accept", "text/csv")],
+        status: 200,
+        expect_header: Some("content-type: text/csv"),
+        expect_body: Some("total,"),
+    },
+    Case {
+        name: "an unsatisfiable Accept is a 406 problem",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/report",
+        headers: &[("accept", "image/png")],
+        status: 406,
+        expect_header: None,
+        expect_body: Some("NOT_ACCEPTABLE"),
+    },
+    Case {
+        name: "a 2XX range answers 200",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/ranged",
+        headers: &[],
+        status: 200,
+        expect_header: None,
+        expect_body: Some("\"20"),
+    },
+    Case {
+        name: "a preferred code falls back to its range",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/ranged",
+        headers: &[("prefer", "code=409")],
+        status: 409,
+        expect_header: Some("content-type: application/problem+json"),
+        expect_body: Some("title"),
+    },
+    Case {
+        name: "a lone default answers 200",
+        fixture: "responses.yaml",
+        method: "GET",
+        uri: "/defaulted",
+        headers: &[],
+        status: 200,
+        expect_header: None,
+        expect_body: Some("\"ok\""),
+    },
+    Case {
+        name: "an operation without responses is a 501 problem",
+        fixture: "responses.yaml",
+        method: "POST",
+        uri: "/silent",
+        headers: &[],
+        status: 501,
+        expect_header: None,
+        expect_body: Some("NO_RESPONSE_DEFINED"),
+    },
+    Case {
+        name: "a webhooks-only document routes nothing",
+        fixture: "webhooks-only.yaml",
+        method: "POST",
+        uri: "/memberAdded",
+        headers: &[],
+        status: 404,
+        expect_header: None,
+        expect_body: Some("NO_PATH_MATCHED_ERROR"),
+    },
+    Case {
+        name: "a discriminator names the chosen branch",
+        fixture: "discriminator.yaml",
+        method: "GET",
+        uri: "/pets/1",
+        headers: &[],
+        status: 200,
+        expect_header: None,
+        expect_body: Some("\"petType\":\""),
+    },
+    Case {
+        name: "a CORS preflight is answered for any origin and header",
+        fixture: "types31.yaml",
+        method: "OPTIONS",
+        uri: "/things/1",
+        headers: &[
+            ("origin", "http://app.test"),
+            ("access-control-request-method", "GET"),
+            ("access-control-request-headers", "x-api-key"),
+        ],
+        status: 200,
+        expect_header: Some("access-control-allow-headers: x-api-key"),
+        expect_body: None,
+    },
+    Case {
+        name: "a plain OPTIONS is a 405 with Allow",
+        fixture: "types31.yaml",
+        method: "OPTIONS",
+        uri: "/things/1",
+        headers: &[],
+        status: 405,
+        expect_header: Some("allow: GET, HEAD"),
+        expect_body: None,
+    },
+    Case {
+        name: "CORS headers are on ordinary answers",
+        fixture: "types31.yaml",
+        method: "GET",
+        uri: "/things/1",
+        headers: &[("origin", "http://app.test")],
+        status: 200,
+        expect_header: Some("access-control-allow-origin: http://app.test"),
+        expect_body: None,
+    },
+];
+
+#[tokio::test]
+async fn routing_and_response_choice_follow_the_table() {
+    let mut failures = Vec::new();
+    for case in CASES {
+        let contract = fixture_contract(case.fixture);
+        let answer = send(&router(&contract), case.method, case.uri, case.headers, "").await;
+        let header_lines: Vec<String> = answer
+            .headers
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}"))
+            .collect();
+        let text = answer.text();
+        if answer.status != case.status {
+            failures.push(format!(
+                "{}: status {} (expected {}): {text}",
+                case.name, answer.status, case.status
+            ));
+        }
+        if let Some(expected) = case.expect_header
+            && !header_lines.iter().any(|line| line.contains(expected))
+        {
+            failures.push(format!(
+                "{}: no header line contains {expected:?} in {header_lines:#?}",
+                case.name
+            ));
+        }
+        if let Some(expected) = case.expect_body
+            && !text.contains(expected)
+        {
+            failures.push(format!("{}: body {text:?} lacks {expected:?}", case.name));
+        }
+        if case.method == "HEAD" && !answer.body.is_empty() {
+            failures.push(format!("{}: HEAD answered with a body", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test]
+async fn several_specs_are_mounted_apart_and_can_be_remounted() {
+    let specs =
+        understudy::load::load_paths(&[fixture("types31.yaml"), fixture("discriminator.yaml")])
+            .unwrap();
+    let contract = std::sync::Arc::new(
+        understudy::contract::Contract::compile(
+            &specs,
+            &[("discriminator".into(), "/zoo/".into())],
+        )
+        .unwrap(),
+    );
+    let router = router(&contract);
+    assert_eq!(
+        send(&router, "GET", "/types31/things/1", &[], "")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        send(&router, "GET", "/zoo/pets/1", &[], "").await.status,
+        200
+    );
+    assert_eq!(send(&router, "GET", "/things/1", &[], "").await.status, 404);
+}
