@@ -379,3 +379,14 @@ async fn several_specs_are_mounted_apart_and_can_be_remounted() {
     );
     assert_eq!(send(&router, "GET", "/things/1", &[], "").await.status, 404);
 }
+
+#[tokio::test]
+async fn a_directory_serves_its_documents_and_skips_the_parts_they_reference() {
+    let specs = understudy::load::load_paths(&[fixture("multi-file")]).unwrap();
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["openapi"],
+        "parameters.yaml is a referenced part, not a document"
+    );
+}

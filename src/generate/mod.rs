@@ -402,19 +402,11 @@ impl<'a> Generator<'a> {
             .get("multipleOf")
             .and_then(Value::as_f64)
             .filter(|m| *m >= 1.0 && m.fract() == 0.0)
-            .map(|m| m as i128);
-        let value = match step {
-            Some(step) => {
-                let (k_low, k_high) = (div_ceil(low, step), high.div_euclid(step));
-                let k = if k_low <= k_high {
-                    self.rng.random_range(k_low..=k_high)
-                } else {
-                    k_low
-                };
-                k * step
-            }
-            None => self.rng.random_range(low..=high.max(low)),
-        };
+            .map_or(1, |m| m as i128);
+        // Draw a multiplier so that multiples of `step` are found even in narrow ranges.
+        let (k_low, k_high) = (div_ceil(low, step), high.div_euclid(step));
+        let (k_low, k_high) = near_zero(k_low, k_high.max(k_low));
+        let value = self.rng.random_range(k_low..=k_high) * step;
         i64::try_from(value)
             .map(Value::from)
             .unwrap_or_else(|_| Value::from(value as f64))
@@ -484,8 +476,7 @@ fn is_constraint(key: &str) -> bool {
     ) && !key.starts_with("x-")
 }
 
-/// The range integers are drawn from: the schema's bounds, narrowed to a small window near
-/// zero when they are wide (an `int32` should read as a count, not as -1389981391).
+/// The range the schema allows for an integer (unbounded sides stop at the i64 range).
 fn integer_bounds(map: &Map<String, Value>) -> (i128, i128) {
     let bound = |key: &str| map.get(key).and_then(Value::as_f64);
     let low = bound("minimum")
@@ -495,11 +486,15 @@ fn integer_bounds(map: &Map<String, Value>) -> (i128, i128) {
     let high = bound("maximum")
         .map(|x| x.floor() as i128)
         .or(bound("exclusiveMaximum").map(|x| x.ceil() as i128 - 1))
-        .unwrap_or(i128::from(i64::MAX))
-        .max(low);
-    let window_low = low.max(0).min(high);
-    let window_high = high.min(window_low + 100);
-    (window_low.max(low), window_high)
+        .unwrap_or(i128::from(i64::MAX));
+    (low, high.max(low))
+}
+
+/// A window of at most 101 values of `[low, high]`, as close to zero as it allows: an `int32`
+/// should read as a count, not as -1389981391.
+fn near_zero(low: i128, high: i128) -> (i128, i128) {
+    let start = low.max(0).min(high);
+    (start, high.min(start + 100))
 }
 
 fn div_ceil(a: i128, b: i128) -> i128 {

@@ -86,18 +86,26 @@ impl FileSource for Disk {
     }
 }
 
-/// Loads every path: a file is one spec, a directory contributes each spec file directly in it
-/// (sorted by name, so the mount order is stable).
+/// Loads every path: a file is one spec, a directory contributes each OpenAPI document directly
+/// in it (sorted by name, so the mount order is stable). Files in a directory without a
+/// top-level `openapi` or `swagger` key are parts that documents reference, not documents.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<LoadedSpec>, LoadError> {
     let mut specs = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let files = spec_files_in(path)?;
-            if files.is_empty() {
-                return Err(LoadError::EmptyDirectory(path.display().to_string()));
+            let before = specs.len();
+            for file in spec_files_in(path)? {
+                let text = Disk.read(&file).map_err(|source| LoadError::Io {
+                    path: file.display().to_string(),
+                    source,
+                })?;
+                let root = parse::parse_document(&file.display().to_string(), &text)?;
+                if root.get("openapi").is_some() || root.get("swagger").is_some() {
+                    specs.push(assemble(&Disk, &file, text, root)?);
+                }
             }
-            for file in files {
-                specs.push(load_file(&Disk, &file)?);
+            if specs.len() == before {
+                return Err(LoadError::EmptyDirectory(path.display().to_string()));
             }
         } else {
             specs.push(load_file(&Disk, path)?);
@@ -142,6 +150,16 @@ pub fn load_file(source: &dyn FileSource, path: &Path) -> Result<LoadedSpec, Loa
         source,
     })?;
     let root = parse::parse_document(&file, &text)?;
+    assemble(source, path, text, root)
+}
+
+/// Bundles a parsed root document into a [`LoadedSpec`].
+fn assemble(
+    source: &dyn FileSource,
+    path: &Path,
+    text: String,
+    root: Value,
+) -> Result<LoadedSpec, LoadError> {
     let document = bundle::bundle(source, path, root)?;
     let name = path
         .file_stem()
@@ -150,26 +168,15 @@ pub fn load_file(source: &dyn FileSource, path: &Path) -> Result<LoadedSpec, Loa
         .to_string();
     Ok(LoadedSpec {
         name,
-        file,
+        file: path.display().to_string(),
         text,
         document,
     })
 }
 
-/// Loads a spec from text in memory (tests, and documents piped in by tools).
+/// Loads a spec from text in memory (tests, and documents piped in by tools); relative
+/// `$ref`s are read from disk relative to `name`.
 pub fn load_text(name: &str, text: &str) -> Result<LoadedSpec, LoadError> {
-    let file = name.to_string();
-    let root = parse::parse_document(&file, text)?;
-    let document = bundle::bundle(&Disk, Path::new(name), root)?;
-    let stem = Path::new(name)
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("spec")
-        .to_string();
-    Ok(LoadedSpec {
-        name: stem,
-        file,
-        text: text.to_string(),
-        document,
-    })
+    let root = parse::parse_document(name, text)?;
+    assemble(&Disk, Path::new(name), text.to_string(), root)
 }
