@@ -77,6 +77,18 @@ fn lint_fails_on_an_undeclared_security_scheme() {
 }
 
 #[test]
+fn lint_fails_on_a_schema_that_cannot_be_compiled() {
+    let output = understudy()
+        .args(["lint", "tests/fixtures/broken/bad-pattern.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("bad-pattern.yaml:11 at #/paths/~1x/get/responses/200/content/application~1json/schema: error"), "{stdout}");
+    assert!(stdout.contains("is not a \"regex\""), "{stdout}");
+}
+
+#[test]
 fn the_bundled_contracts_lint_clean() {
     let output = understudy().arg("lint").output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -5,10 +5,26 @@ use std::process::ExitCode;
 use super::{CommandError, fill_line, load_contract};
 use crate::cli::LintArgs;
 use crate::contract::{Finding, Severity};
+use crate::load::SourceLocation;
 
 pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
     let (_, contract) = load_contract(&args.specs)?;
     let mut findings = contract.findings.clone();
+    // `serve` compiles schemas as operations are used; `lint` compiles them all to report any
+    // that cannot be.
+    for compiled in &contract.apis {
+        for (pointer, message) in compiled.schemas.compile_all() {
+            findings.push(Finding {
+                severity: Severity::Error,
+                location: SourceLocation {
+                    file: compiled.api.file.clone(),
+                    pointer,
+                    line: None,
+                },
+                message,
+            });
+        }
+    }
     findings.iter_mut().for_each(|f| fill_line(&mut f.location));
     print!("{}", render_findings(&findings));
     let errors = findings

@@ -72,6 +72,13 @@ pub fn convert_document(doc: &Value, dialect: Dialect, view: View) -> Value {
     out
 }
 
+/// Pointers of every schema object found by position (`schema`, `components/schemas`).
+pub fn schema_positions(doc: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    find_schema_roots(doc, String::new(), &mut out);
+    out
+}
+
 /// Pointers of schema objects found by position in the document (not inside schemas).
 fn find_schema_roots(value: &Value, pointer: String, out: &mut Vec<String>) {
     let Value::Object(map) = value else {

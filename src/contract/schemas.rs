@@ -1,8 +1,15 @@
-//! Compiled JSON Schema validators of one API, built once at load time from the converted
-//! documents (see `convert`) and shared by the mock engine and the validator.
+//! Compiled JSON Schema validators of one API, built from the converted documents (see
+//! `convert`) and shared by the mock engine and the validator.
+//!
+//! Each validator is built once, on first use, against a registry holding the converted
+//! document. Building eagerly is not affordable on large documents: jsonschema compiles every
+//! schema a validator can reach through `$ref`s into that validator, so on a 4 MB document
+//! whose 1,200 schemas form a reference chain, building all ~1,300 validators at load took
+//! minutes and tens of GB (`build_map` was worse still). Lazily, startup stays in
+//! milliseconds and only the operations actually exercised pay for their schemas, once.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::{Value, json};
@@ -26,12 +33,14 @@ pub struct SchemaError {
 struct Entry {
     pointer: String,
     view: View,
-    validator: Arc<Validator>,
+    /// Built on first use; `Err` holds why the schema cannot be compiled.
+    validator: OnceLock<Result<Validator, String>>,
 }
 
 pub struct Schemas {
     request: Arc<Value>,
     response: Arc<Value>,
+    registry: Registry<'static>,
     entries: Vec<Entry>,
 }
 
@@ -44,9 +53,8 @@ impl std::fmt::Debug for Schemas {
 const REQUEST_URI: &str = "urn:understudy:request";
 const RESPONSE_URI: &str = "urn:understudy:response";
 
-/// Builds [`Schemas`]: holds the registry while the contract is compiled, then is dropped.
+/// Builds [`Schemas`] while the contract is compiled.
 pub struct SchemasBuilder {
-    registry: Registry<'static>,
     schemas: Schemas,
     by_target: HashMap<(View, String), SchemaId>,
 }
@@ -57,26 +65,26 @@ impl SchemasBuilder {
         let response = Arc::new(convert_document(document, dialect, View::Response));
         let registry = Registry::new()
             .draft(Draft::Draft202012)
-            .add(REQUEST_URI, (*request).clone())
-            .and_then(|b| b.add(RESPONSE_URI, (*response).clone()))
+            .add(REQUEST_URI, request.clone())
+            .and_then(|b| b.add(RESPONSE_URI, response.clone()))
             .and_then(|b| b.prepare())
             .map_err(|e| SchemaError {
                 pointer: String::new(),
                 message: format!("cannot index the document's schemas: {e}"),
             })?;
         Ok(SchemasBuilder {
-            registry,
             schemas: Schemas {
                 request,
                 response,
+                registry,
                 entries: Vec::new(),
             },
             by_target: HashMap::new(),
         })
     }
 
-    /// Compiles the schema at `pointer` (in the original document) for `view`. A schema that
-    /// is only a local `$ref` shares the compiled validator of its target.
+    /// Registers the schema at `pointer` (in the original document) for `view`. A schema that
+    /// is only a local `$ref` shares the validator of its target.
     pub fn add(&mut self, pointer: &str, view: View) -> Result<SchemaId, SchemaError> {
         let document = self.schemas.document(view);
         let target = document
@@ -89,23 +97,11 @@ impl SchemasBuilder {
         if let Some(id) = self.by_target.get(&(view, target.clone())) {
             return Ok(*id);
         }
-        let base = match view {
-            View::Request => REQUEST_URI,
-            View::Response => RESPONSE_URI,
-        };
-        let reference = json!({ "$ref": format!("{base}#{}", encode_fragment(&target)) });
-        let validator = validator_options()
-            .with_registry(&self.registry)
-            .build(&reference)
-            .map_err(|e| SchemaError {
-                pointer: pointer.to_string(),
-                message: format!("invalid schema: {e}"),
-            })?;
         let id = SchemaId(self.schemas.entries.len() as u32);
         self.schemas.entries.push(Entry {
             pointer: target.clone(),
             view,
-            validator: Arc::new(validator),
+            validator: OnceLock::new(),
         });
         self.by_target.insert((view, target), id);
         Ok(id)
@@ -149,13 +145,55 @@ impl Schemas {
         self.entries[id.0 as usize].view
     }
 
+    /// The validator of `id`, built on first use.
+    fn validator(&self, id: SchemaId) -> Result<&Validator, &str> {
+        let entry = &self.entries[id.0 as usize];
+        entry
+            .validator
+            .get_or_init(|| {
+                let base = match entry.view {
+                    View::Request => REQUEST_URI,
+                    View::Response => RESPONSE_URI,
+                };
+                let reference =
+                    json!({ "$ref": format!("{base}#{}", encode_fragment(&entry.pointer)) });
+                validator_options()
+                    .with_registry(&self.registry)
+                    .build(&reference)
+                    .map_err(|e| {
+                        let message = format!("invalid schema at #{}: {e}", entry.pointer);
+                        tracing::warn!(target: "understudy::contract", "{message}; it accepts everything");
+                        message
+                    })
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// Builds every validator now, returning the schemas that cannot be compiled
+    /// (`(pointer, message)`): `lint` reports them.
+    pub fn compile_all(&self) -> Vec<(String, String)> {
+        (0..self.entries.len())
+            .filter_map(|i| {
+                let id = SchemaId(i as u32);
+                self.validator(id)
+                    .err()
+                    .map(|message| (self.entries[i].pointer.clone(), message.to_string()))
+            })
+            .collect()
+    }
+
+    /// Whether `instance` is valid; a schema that cannot be compiled accepts everything (its
+    /// error is reported by `lint` and logged once by `serve`).
     pub fn is_valid(&self, id: SchemaId, instance: &Value) -> bool {
-        self.entries[id.0 as usize].validator.is_valid(instance)
+        self.validator(id).map_or(true, |v| v.is_valid(instance))
     }
 
     /// Every leaf violation (not one opaque `anyOf` failure), located under `prefix`.
     pub fn violations(&self, id: SchemaId, instance: &Value, prefix: &[&str]) -> Vec<Violation> {
-        let validator = &self.entries[id.0 as usize].validator;
+        let Ok(validator) = self.validator(id) else {
+            return Vec::new();
+        };
         if validator.is_valid(instance) {
             return Vec::new();
         }
