@@ -390,3 +390,30 @@ async fn a_directory_serves_its_documents_and_skips_the_parts_they_reference() {
         "parameters.yaml is a referenced part, not a document"
     );
 }
+
+#[tokio::test]
+async fn write_only_properties_stay_out_of_responses() {
+    let contract = fixture_contract("types31.yaml");
+    let answer = send(
+        &router(&contract),
+        "GET",
+        "/things/1",
+        &[("prefer", "dynamic=true")],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert!(answer.json().get("secret").is_none(), "{}", answer.text());
+    assert!(answer.json().get("id").is_some(), "{}", answer.text());
+}
+
+#[test]
+fn a_mount_for_an_unknown_spec_is_refused() {
+    let specs = understudy::load::load_paths(&[fixture("types31.yaml")]).unwrap();
+    let error = understudy::contract::Contract::compile(&specs, &[("nope".into(), "/x".into())])
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("no spec is named \"nope\""),
+        "{error}"
+    );
+}

@@ -83,6 +83,26 @@ impl Contract {
         specs: &[LoadedSpec],
         mounts: &[(String, String)],
     ) -> Result<Contract, ContractError> {
+        if let Some((name, _)) = mounts
+            .iter()
+            .find(|(name, _)| !specs.iter().any(|s| s.name == *name))
+        {
+            return Err(ContractError::Unsupported {
+                location: SourceLocation {
+                    file: format!("--mount {name}=…"),
+                    pointer: String::new(),
+                    line: None,
+                },
+                message: format!(
+                    "no spec is named {name:?} (names are file stems: {})",
+                    specs
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
         let mut routes = RouteTable::default();
         let mut findings = Vec::new();
         let mut apis = Vec::with_capacity(specs.len());

@@ -53,7 +53,9 @@ impl RouteTable {
             if self.entries[index].api != api {
                 return Err(RouteConflict {
                     route,
-                    reason: "two documents are mounted on the same path".into(),
+                    reason: "two documents are mounted on the same prefix (give one another \
+                             prefix with --mount NAME=/PREFIX)"
+                        .into(),
                 });
             }
             self.entries[index]
