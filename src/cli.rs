@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::mock::RequestValidation;
+
 /// Everything a run of `understudy` is told.
 #[derive(Debug, Parser)]
 #[command(
@@ -55,6 +57,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes (larger ones get 413).
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// What to do with requests that break the contract: answer with the contract's error
+    /// response (enforce), answer normally and report in `sl-violations` (warn), or not check.
+    #[arg(long, value_enum, default_value_t = RequestValidation::Enforce)]
+    pub validate_requests: RequestValidation,
 }
 
 #[derive(Debug, Args)]

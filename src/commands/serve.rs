@@ -16,7 +16,10 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
     }
     let engine = Arc::new(Engine::new(
         contract.clone(),
-        EngineOptions { seed: args.seed },
+        EngineOptions {
+            seed: args.seed,
+            validate_requests: args.validate_requests,
+        },
     ));
     let app = http::app(
         engine,

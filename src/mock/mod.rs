@@ -4,6 +4,7 @@
 mod negotiate;
 mod prefer;
 mod problem;
+mod reject;
 mod render;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use serde_json::Value;
 
 use crate::contract::{CompiledApi, Contract, MediaType, Operation, Response, StatusKey};
 use crate::generate::generate_valid;
+use crate::validate::{ObservedRequest, request_violations};
 pub use problem::PROBLEM_JSON;
 use problem::{ProblemKind, problem};
 
@@ -71,11 +73,24 @@ pub struct SlViolation {
     pub message: String,
 }
 
+/// What `serve` does with a request that breaks the contract.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum RequestValidation {
+    /// Answer with the contract's error response (401, 415, 422, 400…).
+    #[default]
+    Enforce,
+    /// Answer normally; report the violations in `sl-violations` and the log.
+    Warn,
+    /// Do not check requests.
+    Off,
+}
+
 /// Engine settings, all of which keep output deterministic.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EngineOptions {
     /// Seed of generated data (`--seed`).
     pub seed: u64,
+    pub validate_requests: RequestValidation,
 }
 
 /// Key of a cached default body: api, operation, response, media type.
@@ -138,7 +153,30 @@ impl Engine {
             return response;
         };
         let (api, operation) = self.contract.operation(entry.api, op_index);
-        let mut response = self.respond(request, entry.api, op_index, api, operation);
+        let violations = match self.options.validate_requests {
+            RequestValidation::Off => Vec::new(),
+            _ => request_violations(
+                api,
+                operation,
+                &ObservedRequest {
+                    path_params: &route.params,
+                    query: &request.query,
+                    headers: &request.headers,
+                    body: &request.body,
+                },
+            ),
+        };
+        let mut response =
+            if violations.is_empty() || self.options.validate_requests == RequestValidation::Warn {
+                let mut response = self.respond(request, entry.api, op_index, api, operation);
+                response
+                    .warnings
+                    .extend(violations.iter().map(reject::sl_violation));
+                response
+            } else {
+                let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
+                reject::reject(api, operation, &violations, seed)
+            };
         response.operation = Some(operation.id.clone());
         if is_head {
             response.body = Bytes::new();

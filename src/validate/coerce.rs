@@ -56,6 +56,31 @@ pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
     Value::String(raw.to_string())
 }
 
+/// Follows `$ref`s (and a single-branch `allOf`, common around `$ref`s in 3.0) to the schema
+/// that says what type a value has.
+pub fn resolve<'a>(schema: &'a Value, document: &'a Value) -> &'a Value {
+    let mut schema = schema;
+    for _ in 0..16 {
+        if let Some(target) = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(local_target)
+        {
+            schema = document.pointer(&target).unwrap_or(&Value::Null);
+        } else if let Some([only]) = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            && schema.get("type").is_none()
+        {
+            schema = only;
+        } else {
+            break;
+        }
+    }
+    schema
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

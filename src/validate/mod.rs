@@ -1,11 +1,17 @@
-//! Checking exchanges against the contract. Today: responses (the mock's self-check, and the
-//! base of `validate`/`proxy`); check names follow Schemathesis where the meaning is the same.
+//! Checking exchanges against the contract: requests (what `serve` enforces) and responses
+//! (the mock's self-check, and the base of `validate`/`proxy`). Response check names follow
+//! Schemathesis where the meaning is the same.
 
 mod coerce;
+mod params;
+mod request;
 
 use serde_json::Value;
 
 pub use coerce::coerce;
+pub use request::{
+    CONTENT_TYPE, MALFORMED, ObservedRequest, SECURITY, challenges, request_violations,
+};
 
 use crate::contract::{CompiledApi, Operation, Response, StatusKey};
 use crate::violation::Violation;
@@ -137,11 +143,11 @@ pub fn response_violations(
     violations
 }
 
-fn is_json(essence: &str) -> bool {
+pub(crate) fn is_json(essence: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json")
 }
 
-fn media_matches(declared: &str, essence: &str) -> bool {
+pub(crate) fn media_matches(declared: &str, essence: &str) -> bool {
     let declared = declared
         .split(';')
         .next()

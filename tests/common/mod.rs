@@ -10,7 +10,9 @@ use axum::body::Body;
 use axum::http::Request;
 use serde_json::Value;
 use tower::ServiceExt;
-use understudy::contract::{CompiledApi, Contract, Operation, ParameterLocation, View};
+use understudy::contract::{
+    CompiledApi, Contract, Operation, ParameterLocation, SecurityScheme, View,
+};
 use understudy::generate::generate_valid;
 use understudy::http::{HttpOptions, app};
 use understudy::load;
@@ -36,7 +38,13 @@ pub fn fixture_contract(name: &str) -> Arc<Contract> {
 }
 
 pub fn router(contract: &Arc<Contract>) -> Router {
-    let engine = Arc::new(Engine::new(contract.clone(), EngineOptions { seed: 0 }));
+    let engine = Arc::new(Engine::new(
+        contract.clone(),
+        EngineOptions {
+            seed: 0,
+            ..EngineOptions::default()
+        },
+    ));
     app(engine, HttpOptions::default())
 }
 
@@ -148,6 +156,76 @@ fn url_encode(text: &str) -> String {
         .collect()
 }
 
+/// A request to `operation` that keeps its contract: sample URI, credentials for its first
+/// security requirement, required headers, and a generated body. `(uri, headers, body)`.
+pub fn valid_request(
+    api: &CompiledApi,
+    operation: &Operation,
+) -> (String, Vec<(String, String)>, String) {
+    let mut uri = sample_uri(api, operation);
+    let mut headers = Vec::new();
+    for scheme in operation
+        .security
+        .first()
+        .map(|r| r.schemes.as_slice())
+        .unwrap_or_default()
+    {
+        match scheme {
+            SecurityScheme::ApiKey {
+                name,
+                location: ParameterLocation::Query,
+            } => {
+                uri.push(if uri.contains('?') { '&' } else { '?' });
+                uri.push_str(&format!("{name}=test-key"));
+            }
+            SecurityScheme::ApiKey {
+                name,
+                location: ParameterLocation::Cookie,
+            } => headers.push(("cookie".into(), format!("{name}=test-key"))),
+            SecurityScheme::ApiKey { name, .. } => headers.push((name.clone(), "test-key".into())),
+            SecurityScheme::HttpBasic => {
+                headers.push(("authorization".into(), "Basic dXNlcjpwYXNz".into()))
+            }
+            SecurityScheme::Bearer => {
+                headers.push(("authorization".into(), "Bearer test-token".into()))
+            }
+            SecurityScheme::Unchecked(_) => {}
+        }
+    }
+    let mut body = String::new();
+    if let Some(media) = operation
+        .request_body
+        .as_ref()
+        .and_then(|b| b.content.first())
+    {
+        let value = media
+            .schema
+            .map(|id| generate_valid(&api.schemas, id, 1, true))
+            .unwrap_or(Value::Null);
+        body = serde_json::to_string(&value).unwrap();
+        headers.push(("content-type".into(), media.media_type.clone()));
+    }
+    for parameter in &operation.parameters {
+        let already = headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(&parameter.name));
+        if parameter.location == ParameterLocation::Header && parameter.required && !already {
+            let value = parameter
+                .schema
+                .map(|id| generate_valid(&api.schemas, id, 1, true))
+                .unwrap_or(Value::Null);
+            headers.push((
+                parameter.name.clone(),
+                value
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or(value.to_string()),
+            ));
+        }
+    }
+    (uri, headers, body)
+}
+
 /// Every violation of the contract in an answer to `operation` (the self-check).
 pub fn contract_problems(api: &CompiledApi, operation: &Operation, answer: &Answer) -> Vec<String> {
     let observed = ObservedResponse {
@@ -175,8 +253,12 @@ pub async fn answer_every_operation(
     let mut out = Vec::new();
     for api in &contract.apis {
         for operation in &api.api.operations {
-            let uri = sample_uri(api, operation);
-            let answer = send(&router, &operation.method, &uri, &[], "").await;
+            let (uri, headers, body) = valid_request(api, operation);
+            let headers: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let answer = send(&router, &operation.method, &uri, &headers, &body).await;
             let problems = contract_problems(api, operation, &answer);
             out.push((
                 format!("{} {}", operation.method, uri),

@@ -1,0 +1,234 @@
+//! The answer to an invalid request, in the contract's own words where it has them.
+//!
+//! The status follows Prism: a security violation gets 401; a content-type violation 415,
+//! else 422, else 400; a body that does not parse 400, else 422; anything else 422, else 400;
+//! else the `default` response. A request wrong only in its path parameters names something
+//! that cannot exist, so where neither 422 nor 400 is declared a declared 404 answers it (as
+//! real APIs do, and as contract checkers expect). When the chosen response declares a JSON schema, the body is
+//! generated from it and its message fields carry the real violations (Prism only repeats the
+//! static example); otherwise it is `application/problem+json` with a `validation` array.
+
+use serde_json::{Map, Value, json};
+
+use super::problem::PROBLEM_JSON;
+use super::{MockResponse, SlViolation, render};
+use crate::contract::{CompiledApi, Operation, StatusKey};
+use crate::generate::generate_valid;
+use crate::validate::{CONTENT_TYPE, MALFORMED, SECURITY, challenges};
+use crate::violation::Violation;
+
+pub fn reject(
+    api: &CompiledApi,
+    operation: &Operation,
+    violations: &[Violation],
+    seed: u64,
+) -> MockResponse {
+    let has = |keyword: &str| violations.iter().any(|v| v.keyword == keyword);
+    let only_path = violations
+        .iter()
+        .all(|v| v.location.get(1).is_some_and(|l| l == "path"));
+    let (candidates, problem_type): (&[u16], &str) = if has(SECURITY) {
+        (&[401], "UNAUTHORIZED")
+    } else if has(CONTENT_TYPE) {
+        (&[415, 422, 400], "INVALID_CONTENT_TYPE")
+    } else if has(MALFORMED) {
+        (&[400, 422], "INVALID_BODY")
+    } else if only_path {
+        (&[422, 400, 404], "UNPROCESSABLE_ENTITY")
+    } else {
+        (&[422, 400], "UNPROCESSABLE_ENTITY")
+    };
+    // Only the violations of the kind that decided the status are reported in the body.
+    let relevant: Vec<&Violation> = match problem_type {
+        "UNAUTHORIZED" => violations
+            .iter()
+            .filter(|v| v.keyword == SECURITY)
+            .collect(),
+        "INVALID_CONTENT_TYPE" => violations
+            .iter()
+            .filter(|v| v.keyword == CONTENT_TYPE)
+            .collect(),
+        _ => violations.iter().collect(),
+    };
+    let declared = candidates.iter().find_map(|code| {
+        operation
+            .responses
+            .iter()
+            .find(|r| r.status == StatusKey::Code(*code))
+            .or_else(|| {
+                operation
+                    .responses
+                    .iter()
+                    .find(|r| r.status == StatusKey::Range(code / 100))
+            })
+            .map(|r| (*code, r))
+    });
+    let declared = declared.or_else(|| {
+        operation
+            .responses
+            .iter()
+            .find(|r| r.status == StatusKey::Default)
+            .map(|r| (candidates[0], r))
+    });
+    let mut response = match declared {
+        Some((status, declared)) => {
+            let media = declared
+                .content
+                .iter()
+                .find(|m| render::is_json(&m.media_type))
+                .or(declared.content.first());
+            let body = media.map(|media| {
+                let value = media
+                    .schema
+                    .map(|id| {
+                        let generated = generate_valid(&api.schemas, id, seed, true);
+                        let mut filled = generated.clone();
+                        fill(&mut filled, &relevant, status);
+                        if api.schemas.is_valid(id, &filled) {
+                            filled
+                        } else {
+                            generated
+                        }
+                    })
+                    .or_else(|| media.examples.first().map(|e| (*e.value).clone()))
+                    .unwrap_or(Value::Null);
+                let content_type = render::concrete_media_type(&media.media_type);
+                (render::body_bytes(&content_type, &value), content_type)
+            });
+            let mut response = MockResponse {
+                status,
+                ..MockResponse::default()
+            };
+            if let Some((body, content_type)) = body {
+                response.headers.push(("content-type".into(), content_type));
+                response.body = body;
+            }
+            response
+        }
+        None => problem(candidates[0], problem_type, &relevant),
+    };
+    if response.status == 401 {
+        let challenge = challenges(operation);
+        if !challenge.is_empty() {
+            response
+                .headers
+                .push(("www-authenticate".into(), challenge));
+        }
+    }
+    response.warnings = violations.iter().map(sl_violation).collect();
+    response
+}
+
+pub fn sl_violation(violation: &Violation) -> SlViolation {
+    SlViolation {
+        location: violation.location.clone(),
+        severity: "Error",
+        code: violation.keyword.clone(),
+        message: violation.message.clone(),
+    }
+}
+
+fn problem(status: u16, problem_type: &str, violations: &[&Violation]) -> MockResponse {
+    let title = match status {
+        401 => "Invalid security scheme used",
+        415 => "Invalid content type",
+        400 => "Invalid request body",
+        _ => "Invalid request",
+    };
+    let detail = match status {
+        401 => "Your request does not fullfil the security requirements and no HTTP unauthorized response was found in the spec, so Prism is generating this error for you.".replace("Prism", "understudy"),
+        _ => "Your request is not valid and no HTTP validation response was found in the spec, so understudy is generating this error for you.".to_string(),
+    };
+    let body = json!({
+        "type": format!("https://stoplight.io/prism/errors#{problem_type}"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "validation": violations.iter().map(|v| json!({
+            "location": v.location,
+            "severity": "Error",
+            "code": v.keyword,
+            "message": v.message,
+        })).collect::<Vec<_>>(),
+    });
+    MockResponse {
+        status,
+        headers: vec![("content-type".into(), PROBLEM_JSON.into())],
+        body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        ..MockResponse::default()
+    }
+}
+
+const MESSAGE_FIELDS: &[&str] = &[
+    "message",
+    "detail",
+    "error",
+    "error_description",
+    "description",
+    "msg",
+];
+
+/// Writes the violations into the message-like fields of a generated error body: a string
+/// message gets them all, a list of objects with a message gets one entry per violation.
+fn fill(value: &mut Value, violations: &[&Violation], status: u16) {
+    let Value::Object(object) = value else { return };
+    let summary = violations
+        .iter()
+        .map(|v| v.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    for (key, field) in object.iter_mut() {
+        match field {
+            Value::String(text) if MESSAGE_FIELDS.contains(&key.as_str()) => {
+                *text = summary.clone()
+            }
+            Value::String(text) if key == "title" => *text = "Invalid request".into(),
+            Value::Number(_) if key == "status" || key == "statusCode" => *field = json!(status),
+            Value::String(text) if key == "code" => {
+                *text = violations
+                    .first()
+                    .map(|v| v.keyword.clone())
+                    .unwrap_or_default()
+            }
+            Value::Array(items) if items.first().is_some_and(has_message_field) => {
+                let template = items[0].clone();
+                *items = violations.iter().map(|v| entry_for(&template, v)).collect();
+            }
+            Value::Object(_) => fill(field, violations, status),
+            _ => {}
+        }
+    }
+}
+
+fn has_message_field(item: &Value) -> bool {
+    item.as_object().is_some_and(|o| {
+        MESSAGE_FIELDS
+            .iter()
+            .any(|k| o.get(*k).is_some_and(Value::is_string))
+    })
+}
+
+/// One list entry describing `violation`, shaped like `template`.
+fn entry_for(template: &Value, violation: &Violation) -> Value {
+    let mut entry: Map<String, Value> = template.as_object().cloned().unwrap_or_default();
+    let field_path = violation
+        .location
+        .iter()
+        .skip(2)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(".");
+    for (key, value) in entry.iter_mut() {
+        if !value.is_string() {
+            continue;
+        }
+        let replacement = match key.as_str() {
+            k if MESSAGE_FIELDS.contains(&k) => violation.message.clone(),
+            "type" | "code" | "keyword" => violation.keyword.clone(),
+            "field" | "path" | "property" | "pointer" | "parameter" => field_path.clone(),
+            _ => continue,
+        };
+        *value = Value::String(replacement);
+    }
+    Value::Object(entry)
+}

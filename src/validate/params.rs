@@ -1,0 +1,257 @@
+//! Parameters off the wire: each is found where the contract says (path, query, header,
+//! cookie) and decoded by its `style` and `explode` into the JSON value its schema describes,
+//! ready to validate.
+
+use serde_json::{Map, Value};
+
+use super::coerce::{coerce, resolve};
+use crate::contract::{Parameter, ParameterLocation};
+
+/// The parts of a request that parameters come from, decoded once per request.
+pub struct RequestParts<'a> {
+    /// Path parameters as matched, still percent-encoded.
+    pub path: &'a [(String, String)],
+    /// Query pairs, form-decoded, in order.
+    pub query: Vec<(String, String)>,
+    pub headers: &'a [(String, String)],
+    pub cookies: Vec<(String, String)>,
+}
+
+impl<'a> RequestParts<'a> {
+    pub fn new(path: &'a [(String, String)], query: &str, headers: &'a [(String, String)]) -> Self {
+        let cookies = headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("cookie"))
+            .flat_map(|(_, value)| value.split(';'))
+            .filter_map(|pair| {
+                let (name, value) = pair.split_once('=')?;
+                Some((name.trim().to_string(), value.trim().to_string()))
+            })
+            .collect();
+        RequestParts {
+            path,
+            query: form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+            headers,
+            cookies,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn has_query(&self, name: &str) -> bool {
+        self.query.iter().any(|(n, _)| n == name)
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The parameter's value, or `None` when the request does not carry it.
+pub fn extract(
+    parameter: &Parameter,
+    schema: &Value,
+    document: &Value,
+    parts: &RequestParts<'_>,
+) -> Option<Value> {
+    let schema = resolve(schema, document);
+    let kind = schema_kind(schema);
+    let explode = parameter.explode.unwrap_or(
+        matches!(parameter.style.as_deref(), None | Some("form"))
+            && parameter.location != ParameterLocation::Path
+            && parameter.location != ParameterLocation::Header,
+    );
+    match parameter.location {
+        ParameterLocation::Path => {
+            let raw = parts
+                .path
+                .iter()
+                .find(|(n, _)| *n == parameter.name)?
+                .1
+                .as_str();
+            let decoded = percent_encoding::percent_decode_str(raw)
+                .decode_utf8_lossy()
+                .into_owned();
+            let text = match parameter.style.as_deref() {
+                Some("label") => decoded.strip_prefix('.').unwrap_or(&decoded).to_string(),
+                Some("matrix") => {
+                    let prefix = format!(";{}=", parameter.name);
+                    decoded
+                        .strip_prefix(&prefix)
+                        .unwrap_or(&decoded)
+                        .to_string()
+                }
+                _ => decoded,
+            };
+            let separator = if parameter.style.as_deref() == Some("label") && explode {
+                '.'
+            } else {
+                ','
+            };
+            Some(from_delimited(&text, separator, kind, schema, document))
+        }
+        ParameterLocation::Query => query_value(parameter, kind, explode, schema, document, parts),
+        ParameterLocation::Header => {
+            let raw = parts.header(&parameter.name)?;
+            Some(from_delimited(raw, ',', kind, schema, document))
+        }
+        ParameterLocation::Cookie => {
+            let raw = parts.cookie(&parameter.name)?;
+            Some(from_delimited(raw, ',', kind, schema, document))
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Array,
+    Object,
+    Primitive,
+}
+
+fn schema_kind(schema: &Value) -> Kind {
+    let has_type = |t: &str| match schema.get("type") {
+        Some(Value::String(s)) => s == t,
+        Some(Value::Array(ts)) => ts.iter().any(|x| x == t),
+        _ => false,
+    };
+    if has_type("array") || schema.get("items").is_some() {
+        Kind::Array
+    } else if has_type("object") || schema.get("properties").is_some() {
+        Kind::Object
+    } else {
+        Kind::Primitive
+    }
+}
+
+fn query_value(
+    parameter: &Parameter,
+    kind: Kind,
+    explode: bool,
+    schema: &Value,
+    document: &Value,
+    parts: &RequestParts<'_>,
+) -> Option<Value> {
+    let name = parameter.name.as_str();
+    let values: Vec<&str> = parts
+        .query
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    match (kind, parameter.style.as_deref()) {
+        (Kind::Object, Some("deepObject")) => {
+            let prefix = format!("{name}[");
+            let mut object = Map::new();
+            for (key, value) in &parts.query {
+                if let Some(property) = key
+                    .strip_prefix(&prefix)
+                    .and_then(|rest| rest.strip_suffix(']'))
+                {
+                    let property_schema = schema
+                        .pointer(&format!("/properties/{}", crate::pointer::escape(property)))
+                        .unwrap_or(&Value::Bool(true));
+                    object.insert(
+                        property.to_string(),
+                        coerce(property_schema, document, value),
+                    );
+                }
+            }
+            (!object.is_empty()).then_some(Value::Object(object))
+        }
+        (Kind::Object, _) if explode => {
+            let properties = schema.get("properties").and_then(Value::as_object)?;
+            let object: Map<String, Value> = parts
+                .query
+                .iter()
+                .filter_map(|(key, value)| {
+                    Some((key.clone(), coerce(properties.get(key)?, document, value)))
+                })
+                .collect();
+            (!object.is_empty()).then_some(Value::Object(object))
+        }
+        (Kind::Array, style) => {
+            if values.is_empty() {
+                return None;
+            }
+            let separator = match style {
+                Some("spaceDelimited") => Some(' '),
+                Some("pipeDelimited") => Some('|'),
+                _ if explode => None,
+                _ => Some(','),
+            };
+            let items = schema.get("items").unwrap_or(&Value::Bool(true));
+            let parts: Vec<&str> = match separator {
+                Some(separator) => values.iter().flat_map(|v| v.split(separator)).collect(),
+                None => values,
+            };
+            Some(Value::Array(
+                parts
+                    .into_iter()
+                    .map(|p| coerce(items, document, p))
+                    .collect(),
+            ))
+        }
+        _ => values
+            .first()
+            .map(|raw| from_delimited(raw, ',', kind, schema, document)),
+    }
+}
+
+/// A simple-style value: arrays and objects as comma-separated lists.
+fn from_delimited(
+    raw: &str,
+    separator: char,
+    kind: Kind,
+    schema: &Value,
+    document: &Value,
+) -> Value {
+    match kind {
+        Kind::Array => {
+            let items = schema.get("items").unwrap_or(&Value::Bool(true));
+            Value::Array(
+                raw.split(separator)
+                    .map(|p| coerce(items, document, p.trim()))
+                    .collect(),
+            )
+        }
+        Kind::Object => {
+            let parts: Vec<&str> = raw.split(separator).collect();
+            let pairs: Vec<(String, String)> = if parts.iter().all(|p| p.contains('=')) {
+                parts
+                    .iter()
+                    .filter_map(|p| p.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            } else {
+                parts
+                    .chunks(2)
+                    .map(|c| (c[0].to_string(), c.get(1).unwrap_or(&"").to_string()))
+                    .collect()
+            };
+            Value::Object(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let property = schema
+                            .pointer(&format!("/properties/{}", crate::pointer::escape(&k)))
+                            .unwrap_or(&Value::Bool(true));
+                        let value = coerce(property, document, &v);
+                        (k, value)
+                    })
+                    .collect(),
+            )
+        }
+        Kind::Primitive => coerce(schema, document, raw),
+    }
+}

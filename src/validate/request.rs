@@ -1,0 +1,289 @@
+//! Requests against their operation: security, parameters, content type and body. Every
+//! violation is reported (leaf errors, not the first one), as data.
+
+use serde_json::{Map, Value};
+
+use super::coerce::{coerce, resolve};
+use super::params::{RequestParts, extract};
+use super::{is_json, media_matches, violation};
+use crate::contract::{CompiledApi, Operation, ParameterLocation, SecurityScheme, View};
+use crate::violation::Violation;
+
+/// Keyword of a violation answered 401.
+pub const SECURITY: &str = "security";
+/// Keyword of a violation answered 415.
+pub const CONTENT_TYPE: &str = "content_type";
+/// Keyword of a body that does not parse (answered 400).
+pub const MALFORMED: &str = "malformed";
+
+/// A request as received.
+pub struct ObservedRequest<'a> {
+    /// Path parameters as matched by the router, still percent-encoded.
+    pub path_params: &'a [(String, String)],
+    /// The raw query string.
+    pub query: &'a str,
+    /// Header names in any case.
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+pub fn request_violations(
+    api: &CompiledApi,
+    operation: &Operation,
+    request: &ObservedRequest<'_>,
+) -> Vec<Violation> {
+    let parts = RequestParts::new(request.path_params, request.query, request.headers);
+    let mut violations = security_violations(operation, &parts);
+    for parameter in &operation.parameters {
+        let location_name = match parameter.location {
+            ParameterLocation::Path => "path",
+            ParameterLocation::Query => "query",
+            ParameterLocation::Header => "header",
+            ParameterLocation::Cookie => "cookie",
+        };
+        let location = ["request", location_name, parameter.name.as_str()];
+        let document = api.schemas.document(View::Request);
+        let schema = parameter
+            .schema
+            .map(|id| api.schemas.node(id))
+            .unwrap_or(&Value::Bool(true));
+        match extract(parameter, schema, document, &parts) {
+            None if parameter.required => violations.push(violation(
+                &location,
+                "required",
+                format!(
+                    "Request {location_name} parameter {} is required",
+                    parameter.name
+                ),
+            )),
+            None => {}
+            Some(value) => {
+                if let Some(id) = parameter.schema {
+                    violations.extend(
+                        api.schemas
+                            .violations(id, &value, &location)
+                            .into_iter()
+                            .map(|mut v| {
+                                v.message = format!(
+                                    "Request {location_name} parameter {}: {}",
+                                    parameter.name, v.message
+                                );
+                                v
+                            }),
+                    );
+                }
+            }
+        }
+    }
+    violations.extend(body_violations(api, operation, &parts, request.body));
+    violations
+}
+
+/// The security requirements are alternatives; each is a set of schemes that must all be
+/// present. Presence and shape only, as Prism checks them.
+fn security_violations(operation: &Operation, parts: &RequestParts<'_>) -> Vec<Violation> {
+    if operation.security.is_empty()
+        || operation.security.iter().any(|requirement| {
+            requirement
+                .schemes
+                .iter()
+                .all(|scheme| satisfied(scheme, parts))
+        })
+    {
+        return Vec::new();
+    }
+    let wanted: Vec<String> = operation
+        .security
+        .iter()
+        .map(|r| {
+            r.schemes
+                .iter()
+                .map(describe)
+                .collect::<Vec<_>>()
+                .join(" and ")
+        })
+        .collect();
+    let (place, name) = match operation.security.first().and_then(|r| r.schemes.first()) {
+        Some(SecurityScheme::ApiKey { name, location }) => (
+            match location {
+                ParameterLocation::Query => "query",
+                ParameterLocation::Cookie => "cookie",
+                _ => "header",
+            },
+            name.as_str(),
+        ),
+        _ => ("header", "Authorization"),
+    };
+    vec![violation(
+        &["request", place, name],
+        SECURITY,
+        format!(
+            "Invalid security scheme used: expected {}",
+            wanted.join(", or ")
+        ),
+    )]
+}
+
+fn satisfied(scheme: &SecurityScheme, parts: &RequestParts<'_>) -> bool {
+    let authorization = parts.header("authorization").unwrap_or_default().trim();
+    let credentials = |prefix: &str| {
+        authorization
+            .get(..prefix.len())
+            .filter(|p| p.eq_ignore_ascii_case(prefix))
+            .map(|_| authorization[prefix.len()..].trim())
+            .filter(|token| !token.is_empty())
+    };
+    match scheme {
+        SecurityScheme::ApiKey { name, location } => match location {
+            ParameterLocation::Query => parts.has_query(name),
+            ParameterLocation::Cookie => parts.cookie(name).is_some(),
+            _ => parts.header(name).is_some_and(|v| !v.trim().is_empty()),
+        },
+        SecurityScheme::HttpBasic => credentials("basic ").is_some_and(|token| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(token)
+                .is_ok_and(|decoded| decoded.contains(&b':'))
+        }),
+        SecurityScheme::Bearer => credentials("bearer ").is_some(),
+        SecurityScheme::Unchecked(_) => true,
+    }
+}
+
+fn describe(scheme: &SecurityScheme) -> String {
+    match scheme {
+        SecurityScheme::ApiKey { name, location } => {
+            format!("API key {name} in {location:?}").to_lowercase()
+        }
+        SecurityScheme::HttpBasic => "HTTP Basic credentials".into(),
+        SecurityScheme::Bearer => "a Bearer token".into(),
+        SecurityScheme::Unchecked(name) => name.clone(),
+    }
+}
+
+/// The `WWW-Authenticate` challenges of an operation's security schemes.
+pub fn challenges(operation: &Operation) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for scheme in operation.security.iter().flat_map(|r| &r.schemes) {
+        let challenge = match scheme {
+            SecurityScheme::ApiKey { name, .. } => {
+                format!("ApiKey realm=\"understudy\", name=\"{name}\"")
+            }
+            SecurityScheme::HttpBasic => "Basic realm=\"understudy\"".to_string(),
+            SecurityScheme::Bearer => "Bearer realm=\"understudy\"".to_string(),
+            SecurityScheme::Unchecked(_) => continue,
+        };
+        if !out.contains(&challenge) {
+            out.push(challenge);
+        }
+    }
+    out.join(", ")
+}
+
+fn body_violations(
+    api: &CompiledApi,
+    operation: &Operation,
+    parts: &RequestParts<'_>,
+    body: &[u8],
+) -> Vec<Violation> {
+    let Some(declared) = &operation.request_body else {
+        return Vec::new();
+    };
+    if body.is_empty() {
+        return if declared.required {
+            vec![violation(
+                &["request", "body"],
+                "required",
+                "Request body is required".into(),
+            )]
+        } else {
+            Vec::new()
+        };
+    }
+    if declared.content.is_empty() {
+        return Vec::new();
+    }
+    let content_type = parts.header("content-type").unwrap_or_default();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let Some(media) = declared
+        .content
+        .iter()
+        .find(|m| media_matches(&m.media_type, &essence))
+    else {
+        return vec![violation(
+            &["request", "header", "content-type"],
+            CONTENT_TYPE,
+            format!(
+                "Content type {content_type:?} is not supported: send one of {}",
+                declared
+                    .content
+                    .iter()
+                    .map(|m| m.media_type.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )];
+    };
+    let Some(schema) = media.schema else {
+        return Vec::new();
+    };
+    let value = if is_json(&essence) || media.media_type == "*/*" && essence.is_empty() {
+        // serde_json stops at 128 levels of nesting with an error, so deep bodies cannot
+        // overflow the stack.
+        match serde_json::from_slice::<Value>(body) {
+            Ok(value) => value,
+            Err(e) => {
+                return vec![violation(
+                    &["request", "body"],
+                    MALFORMED,
+                    format!("Malformed JSON body: {e}"),
+                )];
+            }
+        }
+    } else if essence == "application/x-www-form-urlencoded" {
+        form_object(
+            api.schemas.node(schema),
+            api.schemas.document(View::Request),
+            body,
+        )
+    } else if essence.starts_with("text/") {
+        Value::String(String::from_utf8_lossy(body).into_owned())
+    } else {
+        return Vec::new();
+    };
+    api.schemas.violations(schema, &value, &["request", "body"])
+}
+
+/// A form-encoded body as the object its schema describes (repeated keys become arrays).
+fn form_object(schema: &Value, document: &Value, body: &[u8]) -> Value {
+    let schema = resolve(schema, document);
+    let mut object = Map::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        let property = schema
+            .pointer(&format!("/properties/{}", crate::pointer::escape(&key)))
+            .unwrap_or(&Value::Bool(true));
+        let property_schema = resolve(property, document);
+        let is_array = property_schema.get("type") == Some(&Value::String("array".into()));
+        let item_schema = if is_array {
+            property_schema.get("items").unwrap_or(&Value::Bool(true))
+        } else {
+            property_schema
+        };
+        let coerced = coerce(item_schema, document, &value);
+        match object.get_mut(key.as_ref()) {
+            Some(Value::Array(items)) if is_array => items.push(coerced),
+            _ if is_array => {
+                object.insert(key.into_owned(), Value::Array(vec![coerced]));
+            }
+            _ => {
+                object.insert(key.into_owned(), coerced);
+            }
+        }
+    }
+    Value::Object(object)
+}

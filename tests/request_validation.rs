@@ -1,0 +1,631 @@
+//! Requests that break the contract: a table of (spec, request, expected status, expected
+//! violation locations), and snapshots of each vendor's error bodies.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use serde_json::{Value, json};
+use understudy::contract::Contract;
+use understudy::http::{HttpOptions, app};
+use understudy::mock::{Engine, EngineOptions, RequestValidation};
+
+struct Case {
+    name: &'static str,
+    /// `None` for the bundled contracts, else a fixture file.
+    fixture: Option<&'static str>,
+    method: &'static str,
+    uri: &'static str,
+    headers: &'static [(&'static str, &'static str)],
+    body: &'static str,
+    status: u16,
+    /// Each must be the location of one violation in `sl-violations`.
+    locations: &'static [&'static [&'static str]],
+}
+
+const BEARER: (&str, &str) = ("authorization", "Bearer t");
+const JSON: (&str, &str) = ("content-type", "application/json");
+
+const CASES: &[Case] = &[
+    // Kantata: OAuth2 bearer; declares 400, 401, 403, 404, 422 and 503 with {errors:[{type,message}]}.
+    Case {
+        name: "kantata: no credentials",
+        fixture: None,
+        method: "GET",
+        uri: "/kantata/organization_memberships",
+        headers: &[],
+        body: "",
+        status: 401,
+        locations: &[&["request", "header", "Authorization"]],
+    },
+    Case {
+        name: "kantata: a Basic header is not a bearer token",
+        fixture: None,
+        method: "GET",
+        uri: "/kantata/organization_memberships",
+        headers: &[("authorization", "Basic dTpw")],
+        body: "",
+        status: 401,
+        locations: &[&["request", "header", "Authorization"]],
+    },
+    Case {
+        name: "kantata: per_page over 200",
+        fixture: None,
+        method: "GET",
+        uri: "/kantata/organization_memberships?per_page=500",
+        headers: &[BEARER],
+        body: "",
+        status: 422,
+        locations: &[&["request", "query", "per_page"]],
+    },
+    Case {
+        name: "kantata: an empty page is not an integer",
+        fixture: None,
+        method: "GET",
+        uri: "/kantata/organization_memberships?page=&per_page=",
+        headers: &[BEARER],
+        body: "",
+        status: 422,
+        locations: &[
+            &["request", "query", "page"],
+            &["request", "query", "per_page"],
+        ],
+    },
+    Case {
+        name: "kantata: an unknown member_type and a bad date",
+        fixture: None,
+        method: "GET",
+        uri: "/kantata/organization_memberships?member_type=robot&created_after=yesterday",
+        headers: &[BEARER],
+        body: "",
+        status: 422,
+        locations: &[
+            &["request", "query", "member_type"],
+            &["request", "query", "created_after"],
+        ],
+    },
+    Case {
+        name: "kantata: a non-integer id",
+        fixture: None,
+        method: "GET",
+        uri: "/kantata/organization_memberships/abc",
+        headers: &[BEARER],
+        body: "",
+        status: 422,
+        locations: &[&["request", "path", "id"]],
+    },
+    Case {
+        name: "kantata: malformed JSON",
+        fixture: None,
+        method: "POST",
+        uri: "/kantata/organization_memberships",
+        headers: &[BEARER, JSON],
+        body: "{\"organization_membership\": {",
+        status: 400,
+        locations: &[&["request", "body"]],
+    },
+    Case {
+        name: "kantata: a missing body",
+        fixture: None,
+        method: "POST",
+        uri: "/kantata/organization_memberships",
+        headers: &[BEARER, JSON],
+        body: "",
+        status: 422,
+        locations: &[&["request", "body"]],
+    },
+    Case {
+        name: "kantata: an undeclared content type",
+        fixture: None,
+        method: "POST",
+        uri: "/kantata/organization_memberships",
+        headers: &[BEARER, ("content-type", "text/plain")],
+        body: "hello",
+        status: 422,
+        locations: &[&["request", "header", "content-type"]],
+    },
+    Case {
+        name: "kantata: every body violation is reported",
+        fixture: None,
+        method: "POST",
+        uri: "/kantata/organization_memberships",
+        headers: &[BEARER, JSON],
+        body: "{\"organization_membership\": {\"member_type\": \"robot\", \"geography_id\": \"x\"}}",
+        status: 422,
+        locations: &[
+            &["request", "body", "organization_membership"],
+            &["request", "body", "organization_membership", "member_type"],
+            &["request", "body", "organization_membership", "geography_id"],
+        ],
+    },
+    // Kodexa: x-api-key; errors {message}.
+    Case {
+        name: "kodexa: no api key",
+        fixture: None,
+        method: "GET",
+        uri: "/kodexa/api/memberships",
+        headers: &[],
+        body: "",
+        status: 401,
+        locations: &[&["request", "header", "x-api-key"]],
+    },
+    Case {
+        name: "kodexa: page below 1 is a 400 (no 422 declared)",
+        fixture: None,
+        method: "GET",
+        uri: "/kodexa/api/memberships?page=0",
+        headers: &[("x-api-key", "k")],
+        body: "",
+        status: 400,
+        locations: &[&["request", "query", "page"]],
+    },
+    Case {
+        name: "kodexa: an unknown role and a bad id",
+        fixture: None,
+        method: "PUT",
+        uri: "/kodexa/api/memberships/not-a-uuid",
+        headers: &[("x-api-key", "k"), JSON],
+        body: "{\"role\": \"boss\", \"changeSequence\": 3000000000}",
+        status: 422,
+        locations: &[
+            &["request", "path", "id"],
+            &["request", "body", "role"],
+            &["request", "body", "changeSequence"],
+        ],
+    },
+    // Rebilly: REB-APIKEY or JWT; problem objects; ValidationProblem has invalidFields.
+    Case {
+        name: "rebilly: no credentials",
+        fixture: None,
+        method: "GET",
+        uri: "/rebilly/memberships",
+        headers: &[],
+        body: "",
+        status: 401,
+        locations: &[&["request", "header", "REB-APIKEY"]],
+    },
+    Case {
+        name: "rebilly: limit over 1000",
+        fixture: None,
+        method: "GET",
+        uri: "/rebilly/memberships?limit=2000",
+        headers: &[("reb-apikey", "k")],
+        body: "",
+        status: 422,
+        locations: &[&["request", "query", "limit"]],
+    },
+    Case {
+        name: "rebilly: private subnets are prohibited",
+        fixture: None,
+        method: "PUT",
+        uri: "/rebilly/memberships/org1/user1",
+        headers: &[BEARER, JSON],
+        body: "{\"allowedIps\": [\"10.0.0.1\", \"8.8.8.0/24\", \"192.168.1.0/24\"]}",
+        status: 422,
+        locations: &[
+            &["request", "body", "allowedIps", "0"],
+            &["request", "body", "allowedIps", "2"],
+        ],
+    },
+    Case {
+        name: "rebilly: readOnly user and organization are not demanded",
+        fixture: None,
+        method: "PUT",
+        uri: "/rebilly/memberships/org1/user1",
+        headers: &[("reb-apikey", "k"), JSON],
+        body: "{\"roleIds\": [\"admin\"], \"allowedIps\": null}",
+        status: 200,
+        locations: &[],
+    },
+    Case {
+        name: "rebilly: a bad path id is a 404 (only 404 is declared)",
+        fixture: None,
+        method: "GET",
+        uri: "/rebilly/memberships/org%201/user1",
+        headers: &[("reb-apikey", "k")],
+        body: "",
+        status: 404,
+        locations: &[&["request", "path", "organizationId"]],
+    },
+    // Protocol (pxyz): bearer; declares 400 (no 422) with {message, code, issues[{message}]}.
+    Case {
+        name: "pxyz: a missing userId",
+        fixture: None,
+        method: "POST",
+        uri: "/pxyz/auth/organization-members",
+        headers: &[BEARER, JSON],
+        body: "{\"organizationId\": \"clx0f3k2a0000abcd1234efgh\"}",
+        status: 400,
+        locations: &[&["request", "body"]],
+    },
+    Case {
+        name: "pxyz: an id that is not a cuid",
+        fixture: None,
+        method: "GET",
+        uri: "/pxyz/auth/organization-members/123",
+        headers: &[BEARER],
+        body: "",
+        status: 400,
+        locations: &[&["request", "path", "id"]],
+    },
+    Case {
+        name: "pxyz: perPage out of range",
+        fixture: None,
+        method: "GET",
+        uri: "/pxyz/organizations/clx0f3k2a0000abcd1234efgh/auth/organization-members?perPage=0",
+        headers: &[BEARER],
+        body: "",
+        status: 400,
+        locations: &[&["request", "query", "perPage"]],
+    },
+    // A document that declares no error responses: problem+json.
+    Case {
+        name: "fixture: any of three security alternatives will do (query key)",
+        fixture: Some("validation.yaml"),
+        method: "GET",
+        uri: "/search?api_key=k",
+        headers: &[("x-trace", "3f0c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10")],
+        body: "",
+        status: 200,
+        locations: &[],
+    },
+    Case {
+        name: "fixture: a cookie key",
+        fixture: Some("validation.yaml"),
+        method: "GET",
+        uri: "/search",
+        headers: &[
+            ("cookie", "a=b; session=s"),
+            ("x-trace", "3f0c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10"),
+        ],
+        body: "",
+        status: 200,
+        locations: &[],
+    },
+    Case {
+        name: "fixture: Basic credentials must decode to user:password",
+        fixture: Some("validation.yaml"),
+        method: "GET",
+        uri: "/search",
+        headers: &[
+            ("authorization", "Basic bm9jb2xvbg=="),
+            ("x-trace", "3f0c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10"),
+        ],
+        body: "",
+        status: 401,
+        locations: &[&["request", "header", "Authorization"]],
+    },
+    Case {
+        name: "fixture: styles and a required header",
+        fixture: Some("validation.yaml"),
+        method: "GET",
+        uri: "/search?api_key=k&tags=1&tags=x&ids=ab|c&filter[status]=maybe&filter[min]=z&limit=11",
+        headers: &[],
+        body: "",
+        status: 422,
+        locations: &[
+            &["request", "query", "tags", "1"],
+            &["request", "query", "ids", "1"],
+            &["request", "query", "filter", "status"],
+            &["request", "query", "filter", "min"],
+            &["request", "query", "limit"],
+            &["request", "header", "X-Trace"],
+        ],
+    },
+    Case {
+        name: "fixture: well-formed styles pass",
+        fixture: Some("validation.yaml"),
+        method: "GET",
+        uri: "/search?api_key=k&tags=1&tags=2&ids=ab|cd&filter[status]=open&filter[min]=3",
+        headers: &[("x-trace", "3f0c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10")],
+        body: "",
+        status: 200,
+        locations: &[],
+    },
+    Case {
+        name: "fixture: a form body is decoded and validated",
+        fixture: Some("validation.yaml"),
+        method: "POST",
+        uri: "/forms",
+        headers: &[("content-type", "application/x-www-form-urlencoded")],
+        body: "name=x&age=old&colors=red&colors=green",
+        status: 422,
+        locations: &[
+            &["request", "body", "name"],
+            &["request", "body", "age"],
+            &["request", "body", "colors", "1"],
+        ],
+    },
+    Case {
+        name: "fixture: a good form body",
+        fixture: Some("validation.yaml"),
+        method: "POST",
+        uri: "/forms",
+        headers: &[(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )],
+        body: "name=xy&age=3&colors=red",
+        status: 204,
+        locations: &[],
+    },
+    Case {
+        name: "fixture: the wrong content type is a 415",
+        fixture: Some("validation.yaml"),
+        method: "POST",
+        uri: "/forms",
+        headers: &[JSON],
+        body: "{}",
+        status: 415,
+        locations: &[&["request", "header", "content-type"]],
+    },
+    Case {
+        name: "fixture: readOnly id is not required in a request",
+        fixture: Some("validation.yaml"),
+        method: "POST",
+        uri: "/things",
+        headers: &[JSON],
+        body: "{\"name\": \"n\"}",
+        status: 201,
+        locations: &[],
+    },
+    Case {
+        name: "fixture: wrong types are a 422 problem",
+        fixture: Some("validation.yaml"),
+        method: "POST",
+        uri: "/things",
+        headers: &[JSON],
+        body: "{\"name\": 5, \"nested\": []}",
+        status: 422,
+        locations: &[&["request", "body", "name"], &["request", "body", "nested"]],
+    },
+    Case {
+        name: "fixture: a JSON array where an object is expected",
+        fixture: Some("validation.yaml"),
+        method: "POST",
+        uri: "/things",
+        headers: &[JSON],
+        body: "[1,2,3]",
+        status: 422,
+        locations: &[&["request", "body"]],
+    },
+];
+
+fn router_for(fixture: Option<&str>, mode: RequestValidation) -> axum::Router {
+    let contract = match fixture {
+        None => bundled(),
+        Some(name) => fixture_contract(name),
+    };
+    let engine = Arc::new(Engine::new(
+        contract,
+        EngineOptions {
+            seed: 0,
+            validate_requests: mode,
+        },
+    ));
+    app(engine, HttpOptions::default())
+}
+
+fn violation_locations(answer: &Answer) -> Vec<Vec<String>> {
+    let header = answer.header("sl-violations").unwrap_or("[]");
+    let violations: Vec<Value> = serde_json::from_str(header).unwrap_or_default();
+    violations
+        .iter()
+        .map(|v| {
+            v["location"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn invalid_requests_get_the_contracts_error_with_every_violation_located() {
+    let mut failures = Vec::new();
+    for case in CASES {
+        let router = router_for(case.fixture, RequestValidation::Enforce);
+        let answer = send(&router, case.method, case.uri, case.headers, case.body).await;
+        let locations = violation_locations(&answer);
+        if answer.status != case.status {
+            failures.push(format!(
+                "{}: status {} (expected {}): {}",
+                case.name,
+                answer.status,
+                case.status,
+                answer.text()
+            ));
+        }
+        for expected in case.locations {
+            if !locations.iter().any(|l| l == expected) {
+                failures.push(format!(
+                    "{}: no violation at {expected:?} in {locations:?}",
+                    case.name
+                ));
+            }
+        }
+        if case.locations.is_empty() && !locations.is_empty() {
+            failures.push(format!(
+                "{}: unexpected violations {locations:?}",
+                case.name
+            ));
+        }
+        if answer.status == 401 && answer.header("www-authenticate").is_none() {
+            failures.push(format!("{}: 401 without WWW-Authenticate", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test]
+async fn error_bodies_keep_the_declared_schema_and_carry_the_violations() {
+    let contract = bundled();
+    let router = router_for(None, RequestValidation::Enforce);
+    let mut snapshots: std::collections::BTreeMap<String, serde_json::Map<String, Value>> =
+        Default::default();
+    for case in CASES
+        .iter()
+        .filter(|c| c.fixture.is_none() && c.status >= 400)
+    {
+        let answer = send(&router, case.method, case.uri, case.headers, case.body).await;
+        let (api, operation) = find_operation(&contract, case.method, case.uri);
+        let problems = contract_problems(api, operation, &answer);
+        assert!(
+            problems.is_empty(),
+            "{}: the error answer breaks the contract: {problems:#?}",
+            case.name
+        );
+        let first_message = answer
+            .header("sl-violations")
+            .and_then(|h| serde_json::from_str::<Value>(h).ok())
+            .and_then(|v| v[0]["message"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        assert!(
+            contains_text(&answer.json(), &first_message),
+            "{}: the body does not carry {first_message:?}: {}",
+            case.name,
+            answer.text()
+        );
+        let vendor = case.name.split(':').next().unwrap().to_string();
+        snapshots.entry(vendor).or_default().insert(
+            case.name.to_string(),
+            json!({ "status": answer.status, "body": answer.json() }),
+        );
+    }
+    for (vendor, snapshot) in snapshots {
+        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_json_snapshot!(format!("error_bodies_{vendor}"), snapshot);
+        });
+    }
+}
+
+/// Whether some string in `value` contains `text`.
+fn contains_text(value: &Value, text: &str) -> bool {
+    match value {
+        Value::String(s) => s.contains(text),
+        Value::Array(items) => items.iter().any(|v| contains_text(v, text)),
+        Value::Object(map) => map.values().any(|v| contains_text(v, text)),
+        _ => false,
+    }
+}
+
+fn find_operation<'a>(
+    contract: &'a Contract,
+    method: &str,
+    uri: &str,
+) -> (
+    &'a understudy::contract::CompiledApi,
+    &'a understudy::contract::Operation,
+) {
+    let path = uri.split('?').next().unwrap();
+    let found = contract.routes.find(path).expect("routed");
+    let (_, index) = found
+        .entry
+        .operations
+        .iter()
+        .find(|(m, _)| m == method)
+        .expect("method");
+    contract.operation(found.entry.api, *index)
+}
+
+#[tokio::test]
+async fn a_document_without_error_responses_gets_problem_json_with_a_validation_list() {
+    let router = router_for(Some("validation.yaml"), RequestValidation::Enforce);
+    let answer = send(&router, "POST", "/things", &[JSON], "{\"name\": 5}").await;
+    assert_eq!(answer.status, 422);
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/problem+json")
+    );
+    let body = answer.json();
+    assert_eq!(
+        body["type"],
+        "https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY"
+    );
+    assert_eq!(
+        body["validation"][0]["location"],
+        json!(["request", "body", "name"])
+    );
+    assert_eq!(body["validation"][0]["code"], "type");
+}
+
+#[tokio::test]
+async fn warn_mode_answers_normally_and_reports_in_the_header() {
+    let router = router_for(None, RequestValidation::Warn);
+    let answer = send(
+        &router,
+        "GET",
+        "/kantata/organization_memberships?per_page=500",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    let locations = violation_locations(&answer);
+    assert!(
+        locations.contains(&vec!["request".into(), "query".into(), "per_page".into()]),
+        "{locations:?}"
+    );
+    assert!(
+        locations.contains(&vec![
+            "request".into(),
+            "header".into(),
+            "Authorization".into()
+        ]),
+        "{locations:?}"
+    );
+}
+
+#[tokio::test]
+async fn off_mode_checks_nothing() {
+    let router = router_for(None, RequestValidation::Off);
+    let answer = send(
+        &router,
+        "GET",
+        "/kantata/organization_memberships?per_page=500",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert!(answer.header("sl-violations").is_none());
+}
+
+#[tokio::test]
+async fn hostile_bodies_get_4xx_never_5xx() {
+    let router = router_for(Some("validation.yaml"), RequestValidation::Enforce);
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let cases: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (deep, vec![JSON]),
+        ("{\"name\": \"\\ud800\"}".to_string(), vec![JSON]),
+        ("\u{0}\u{1}garbage".to_string(), vec![JSON]),
+        ("{\"name\": 1e999999}".to_string(), vec![JSON]),
+        (
+            "%%%&&&===".to_string(),
+            vec![("content-type", "application/x-www-form-urlencoded")],
+        ),
+        (
+            "{}".to_string(),
+            vec![("content-type", "application/json; charset=\"")],
+        ),
+    ];
+    for (body, headers) in cases {
+        let answer = send(&router, "POST", "/things", &headers, &body).await;
+        assert!(
+            (400..500).contains(&answer.status),
+            "{} for {:?}",
+            answer.status,
+            &body[..body.len().min(40)]
+        );
+    }
+    let too_big = "x".repeat(11 * 1024 * 1024);
+    assert_eq!(
+        send(&router, "POST", "/things", &[JSON], &too_big)
+            .await
+            .status,
+        413
+    );
+}
