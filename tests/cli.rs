@@ -181,3 +181,20 @@ fn serve_listens_on_loopback_by_default() {
     assert!(server.2.contains("http://127.0.0.1:"), "{}", server.2);
     assert!(http_get(server.1, "/nope").starts_with("HTTP/1.1 404"));
 }
+
+#[test]
+fn header_parameters_named_content_type_are_ignored_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("headers.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      parameters:\n        - {name: Content-Type, in: header, required: true, schema: {type: string}}\n      responses: {'200': {description: ok}}\n",
+    )
+    .unwrap();
+    let output = understudy().arg("lint").arg(&spec).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("header parameter \"Content-Type\" is ignored")
+    );
+}

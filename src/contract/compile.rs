@@ -285,6 +285,19 @@ impl<'a> Compiler<'a> {
             };
             for (i, raw) in list.iter().enumerate() {
                 let parameter = self.parameter(format!("{list_pointer}/{i}"), raw)?;
+                // OpenAPI: header parameters named Accept, Content-Type or Authorization "SHALL
+                // be ignored" (the request body, responses and security schemes say those).
+                if parameter.location == ParameterLocation::Header
+                    && ["accept", "content-type", "authorization"]
+                        .contains(&parameter.name.to_ascii_lowercase().as_str())
+                {
+                    let message = format!(
+                        "header parameter {:?} is ignored, as OpenAPI requires: describe it with the request body, responses or security schemes",
+                        parameter.name
+                    );
+                    self.finding(Severity::Warning, &format!("{list_pointer}/{i}"), message);
+                    continue;
+                }
                 parameters
                     .retain(|p| !(p.name == parameter.name && p.location == parameter.location));
                 parameters.push(parameter);

@@ -26,7 +26,7 @@ pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
     };
     for kind in &types {
         let parsed = match *kind {
-            "integer" => raw.trim().parse::<i64>().ok().map(Value::from),
+            "integer" => parse_integer(raw.trim()),
             "number" => raw
                 .trim()
                 .parse::<f64>()
@@ -54,6 +54,25 @@ pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
         }
     }
     Value::String(raw.to_string())
+}
+
+/// An integer of any size: beyond 64 bits it becomes a float with no fraction, which JSON
+/// Schema still counts as an integer (so `offset=17693518268486246400` stays valid).
+fn parse_integer(text: &str) -> Option<Value> {
+    if let Ok(small) = text.parse::<i64>() {
+        return Some(Value::from(small));
+    }
+    if let Ok(large) = text.parse::<u64>() {
+        return Some(Value::from(large));
+    }
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map(Value::Number)
 }
 
 /// Follows `$ref`s (and a single-branch `allOf`, common around `$ref`s in 3.0) to the schema
@@ -101,6 +120,20 @@ mod tests {
                 "1, 2"
             ),
             json!([1, 2])
+        );
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_are_still_integers() {
+        let value = coerce(
+            &json!({"type": "integer"}),
+            &json!({}),
+            "17693518268486246400",
+        );
+        assert!(value.is_number());
+        assert_eq!(
+            coerce(&json!({"type": "integer"}), &json!({}), "1.5"),
+            json!("1.5")
         );
     }
 
