@@ -61,6 +61,11 @@ pub struct ServeArgs {
     /// response (enforce), answer normally and report in `sl-violations` (warn), or not check.
     #[arg(long, value_enum, default_value_t = RequestValidation::Enforce)]
     pub validate_requests: RequestValidation,
+    /// Accept only this credential (repeatable): an API key value, a bearer token, or
+    /// `user:password` for HTTP Basic. Without it any well-formed credential is accepted, as
+    /// Prism does; with it, a test can check that a wrong key is refused.
+    #[arg(long = "credential", value_name = "SECRET")]
+    pub credentials: Vec<String>,
 }
 
 #[derive(Debug, Args)]

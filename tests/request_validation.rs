@@ -402,6 +402,7 @@ fn router_for(fixture: Option<&str>, mode: RequestValidation) -> axum::Router {
         EngineOptions {
             seed: 0,
             validate_requests: mode,
+            ..EngineOptions::default()
         },
     ));
     app(engine, HttpOptions::default())
@@ -627,5 +628,55 @@ async fn hostile_bodies_get_4xx_never_5xx() {
             .await
             .status,
         413
+    );
+}
+
+#[tokio::test]
+async fn with_credentials_configured_only_those_are_accepted() {
+    let engine = Arc::new(Engine::new(
+        bundled(),
+        EngineOptions {
+            credentials: vec!["right".into(), "ada:lovelace".into()],
+            ..EngineOptions::default()
+        },
+    ));
+    let router = app(engine, HttpOptions::default());
+    let uri = "/kodexa/api/memberships";
+    assert_eq!(
+        send(&router, "GET", uri, &[("x-api-key", "right")], "")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        send(&router, "GET", uri, &[("x-api-key", "wrong")], "")
+            .await
+            .status,
+        401
+    );
+    let kantata = "/kantata/organization_memberships";
+    assert_eq!(
+        send(
+            &router,
+            "GET",
+            kantata,
+            &[("authorization", "Bearer right")],
+            ""
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        send(
+            &router,
+            "GET",
+            kantata,
+            &[("authorization", "Bearer wrong")],
+            ""
+        )
+        .await
+        .status,
+        401
     );
 }

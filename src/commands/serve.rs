@@ -19,6 +19,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         EngineOptions {
             seed: args.seed,
             validate_requests: args.validate_requests,
+            credentials: args.credentials,
         },
     ));
     let app = http::app(

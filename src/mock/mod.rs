@@ -86,11 +86,13 @@ pub enum RequestValidation {
 }
 
 /// Engine settings, all of which keep output deterministic.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct EngineOptions {
     /// Seed of generated data (`--seed`).
     pub seed: u64,
     pub validate_requests: RequestValidation,
+    /// Accepted credentials (`--credential`); empty accepts any well-formed one.
+    pub credentials: Vec<String>,
 }
 
 /// Key of a cached default body: api, operation, response, media type.
@@ -163,6 +165,7 @@ impl Engine {
                     query: &request.query,
                     headers: &request.headers,
                     body: &request.body,
+                    credentials: &self.options.credentials,
                 },
             ),
         };

@@ -45,10 +45,6 @@ impl<'a> RequestParts<'a> {
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn has_query(&self, name: &str) -> bool {
-        self.query.iter().any(|(n, _)| n == name)
-    }
-
     pub fn cookie(&self, name: &str) -> Option<&str> {
         self.cookies
             .iter()

@@ -25,6 +25,9 @@ pub struct ObservedRequest<'a> {
     /// Header names in any case.
     pub headers: &'a [(String, String)],
     pub body: &'a [u8],
+    /// Credentials that are accepted (API key values, bearer tokens, `user:password` for
+    /// Basic). Empty: any well-formed credential is, as Prism does.
+    pub credentials: &'a [String],
 }
 
 pub fn request_violations(
@@ -33,7 +36,7 @@ pub fn request_violations(
     request: &ObservedRequest<'_>,
 ) -> Vec<Violation> {
     let parts = RequestParts::new(request.path_params, request.query, request.headers);
-    let mut violations = security_violations(operation, &parts);
+    let mut violations = security_violations(operation, &parts, request.credentials);
     for parameter in &operation.parameters {
         let location_name = match parameter.location {
             ParameterLocation::Path => "path",
@@ -81,13 +84,17 @@ pub fn request_violations(
 
 /// The security requirements are alternatives; each is a set of schemes that must all be
 /// present. Presence and shape only, as Prism checks them.
-fn security_violations(operation: &Operation, parts: &RequestParts<'_>) -> Vec<Violation> {
+fn security_violations(
+    operation: &Operation,
+    parts: &RequestParts<'_>,
+    credentials: &[String],
+) -> Vec<Violation> {
     if operation.security.is_empty()
         || operation.security.iter().any(|requirement| {
             requirement
                 .schemes
                 .iter()
-                .all(|scheme| satisfied(scheme, parts))
+                .all(|scheme| satisfied(scheme, parts, credentials))
         })
     {
         return Vec::new();
@@ -124,9 +131,10 @@ fn security_violations(operation: &Operation, parts: &RequestParts<'_>) -> Vec<V
     )]
 }
 
-fn satisfied(scheme: &SecurityScheme, parts: &RequestParts<'_>) -> bool {
+fn satisfied(scheme: &SecurityScheme, parts: &RequestParts<'_>, credentials: &[String]) -> bool {
+    let accepted = |value: &str| credentials.is_empty() || credentials.iter().any(|c| c == value);
     let authorization = parts.header("authorization").unwrap_or_default().trim();
-    let credentials = |prefix: &str| {
+    let presented = |prefix: &str| {
         authorization
             .get(..prefix.len())
             .filter(|p| p.eq_ignore_ascii_case(prefix))
@@ -135,17 +143,21 @@ fn satisfied(scheme: &SecurityScheme, parts: &RequestParts<'_>) -> bool {
     };
     match scheme {
         SecurityScheme::ApiKey { name, location } => match location {
-            ParameterLocation::Query => parts.has_query(name),
-            ParameterLocation::Cookie => parts.cookie(name).is_some(),
-            _ => parts.header(name).is_some_and(|v| !v.trim().is_empty()),
+            ParameterLocation::Query => parts.query.iter().any(|(n, v)| n == name && accepted(v)),
+            ParameterLocation::Cookie => parts.cookie(name).is_some_and(accepted),
+            _ => parts
+                .header(name)
+                .is_some_and(|v| !v.trim().is_empty() && accepted(v.trim())),
         },
-        SecurityScheme::HttpBasic => credentials("basic ").is_some_and(|token| {
+        SecurityScheme::HttpBasic => presented("basic ").is_some_and(|token| {
             use base64::Engine;
             base64::engine::general_purpose::STANDARD
                 .decode(token)
-                .is_ok_and(|decoded| decoded.contains(&b':'))
+                .ok()
+                .and_then(|decoded| String::from_utf8(decoded).ok())
+                .is_some_and(|pair| pair.contains(':') && accepted(&pair))
         }),
-        SecurityScheme::Bearer => credentials("bearer ").is_some(),
+        SecurityScheme::Bearer => presented("bearer ").is_some_and(accepted),
         SecurityScheme::Unchecked(_) => true,
     }
 }
