@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::mock::RequestValidation;
+use crate::state::Clock;
 
 /// Everything a run of `understudy` is told.
 #[derive(Debug, Parser)]
@@ -66,6 +67,16 @@ pub struct ServeArgs {
     /// Prism does; with it, a test can check that a wrong key is refused.
     #[arg(long = "credential", value_name = "SECRET")]
     pub credentials: Vec<String>,
+    /// Answer every operation from the contract alone, without stored resources.
+    #[arg(long)]
+    pub stateless: bool,
+    /// Time stamped on stored objects: `system`, or an RFC 3339 instant to freeze at
+    /// (`2024-01-01T00:00:00Z`) so that snapshot tests get the same bytes every run.
+    #[arg(long, default_value = "system", value_parser = Clock::parse)]
+    pub clock: Clock,
+    /// Sessions (`X-Understudy-Session`) kept at most; the least recently used goes first.
+    #[arg(long, default_value_t = 1000)]
+    pub max_sessions: usize,
 }
 
 #[derive(Debug, Args)]

@@ -11,5 +11,6 @@ pub mod http;
 pub mod load;
 pub mod mock;
 pub mod pointer;
+pub mod state;
 pub mod validate;
 pub mod violation;

@@ -209,13 +209,13 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
-        name: "rebilly: readOnly user and organization are not demanded",
+        name: "rebilly: readOnly user and organization are not demanded (an upsert creates: 201)",
         fixture: None,
         method: "PUT",
         uri: "/rebilly/memberships/org1/user1",
         headers: &[("reb-apikey", "k"), JSON],
         body: "{\"roleIds\": [\"admin\"], \"allowedIps\": null}",
-        status: 200,
+        status: 201,
         locations: &[],
     },
     Case {

@@ -75,3 +75,30 @@ async fn the_same_request_gives_the_same_bytes_across_engines() {
         assert_eq!(a.body, b.body, "{request}");
     }
 }
+
+#[test]
+fn resources_are_inferred_from_the_bundled_paths() {
+    let contract = bundled();
+    let mut lines = Vec::new();
+    for api in &contract.apis {
+        for (operation, binding) in api.api.operations.iter().zip(&api.api.bindings) {
+            let bound = binding.as_ref().map(|b| {
+                let resource = &api.api.resources[b.resource];
+                format!(
+                    "{:?} {} keys {:?}",
+                    b.action, resource.item_path, resource.keys
+                )
+            });
+            lines.push(format!(
+                "{} {} {} -> {}",
+                api.api.name,
+                operation.method,
+                operation.path,
+                bound.unwrap_or_else(|| "-".into())
+            ));
+        }
+    }
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("inferred_resources", lines.join("\n"));
+    });
+}

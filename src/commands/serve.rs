@@ -20,6 +20,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
             seed: args.seed,
             validate_requests: args.validate_requests,
             credentials: args.credentials,
+            stateful: !args.stateless,
+            clock: args.clock,
+            max_sessions: args.max_sessions,
         },
     ));
     let app = http::app(

@@ -84,6 +84,7 @@ pub fn compile_api(
                 message: e.to_string(),
             })?;
     }
+    let (resources, bindings) = super::resources::infer(&operations);
     let api = Api {
         name: spec.name.clone(),
         file: spec.file.clone(),
@@ -96,6 +97,8 @@ pub fn compile_api(
         mount,
         servers,
         operations,
+        resources,
+        bindings,
     };
     Ok(CompiledApi {
         api,
@@ -323,6 +326,7 @@ impl<'a> Compiler<'a> {
             request_body,
             responses,
             security,
+            resource_extension: op.get("x-understudy-resource").cloned(),
         })
     }
 

@@ -6,6 +6,7 @@ mod compile;
 pub mod convert;
 mod formats;
 mod model;
+pub mod resources;
 mod routes;
 mod schemas;
 
@@ -13,6 +14,7 @@ use serde::Serialize;
 
 pub use convert::View;
 pub use model::*;
+pub use resources::{Action, Binding, Resource};
 pub use routes::{RouteEntry, RouteMatch, RouteTable};
 pub use schemas::{SchemaId, Schemas};
 

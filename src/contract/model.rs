@@ -20,6 +20,10 @@ pub struct Api {
     pub mount: String,
     pub servers: Vec<openapiv3::Server>,
     pub operations: Vec<Operation>,
+    /// Stateful resources inferred from the paths (see `resources`).
+    pub resources: Vec<super::resources::Resource>,
+    /// For each operation (same index), how it acts on a resource, if it does.
+    pub bindings: Vec<Option<super::resources::Binding>>,
 }
 
 #[derive(Debug)]
@@ -39,6 +43,8 @@ pub struct Operation {
     pub responses: Vec<Response>,
     /// Alternatives (OR) of requirement sets (AND); empty means no security.
     pub security: Vec<SecurityRequirement>,
+    /// The `x-understudy-resource` extension, when the document gives one.
+    pub resource_extension: Option<Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

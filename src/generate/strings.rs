@@ -126,19 +126,29 @@ fn by_pattern(
     None
 }
 
-/// Narrows every character class to printable ASCII where that leaves something, so that
-/// `[^\s-]{8,}` gives readable identifiers rather than arbitrary Unicode.
+/// Narrows every character class to letters and digits, else printable ASCII, where that
+/// leaves something, so that `[^\s-]{8,}` gives readable, URL-safe identifiers rather than
+/// arbitrary Unicode.
 fn prefer_ascii(hir: Hir) -> Hir {
     match hir.into_kind() {
         HirKind::Class(Class::Unicode(class)) => {
-            let mut narrowed = class.clone();
-            narrowed.intersect(&ClassUnicode::new([ClassUnicodeRange::new('!', '~')]));
-            let class = if narrowed.ranges().is_empty() {
-                class
-            } else {
-                narrowed
-            };
-            Hir::class(Class::Unicode(class))
+            // Letters and digits first (identifiers stay URL-safe), then printable ASCII.
+            let alphanumeric = ClassUnicode::new([
+                ClassUnicodeRange::new('0', '9'),
+                ClassUnicodeRange::new('A', 'Z'),
+                ClassUnicodeRange::new('a', 'z'),
+            ]);
+            let printable = ClassUnicode::new([ClassUnicodeRange::new('!', '~')]);
+            let narrowed = [alphanumeric, printable]
+                .into_iter()
+                .map(|allowed| {
+                    let mut narrowed = class.clone();
+                    narrowed.intersect(&allowed);
+                    narrowed
+                })
+                .find(|narrowed| !narrowed.ranges().is_empty())
+                .unwrap_or(class);
+            Hir::class(Class::Unicode(narrowed))
         }
         HirKind::Repetition(mut repetition) => {
             repetition.sub = Box::new(prefer_ascii(*repetition.sub));

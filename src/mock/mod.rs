@@ -2,10 +2,13 @@
 //! the HTTP layer adapts to it, and tests call it directly.
 
 mod negotiate;
+mod objects;
 mod prefer;
 mod problem;
 mod reject;
 mod render;
+mod shape;
+mod stateful;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -16,6 +19,7 @@ use serde_json::Value;
 
 use crate::contract::{CompiledApi, Contract, MediaType, Operation, Response, StatusKey};
 use crate::generate::generate_valid;
+use crate::state::{Clock, DEFAULT_SESSION, MemoryStore, Store};
 use crate::validate::{ObservedRequest, request_violations};
 pub use problem::PROBLEM_JSON;
 use problem::{ProblemKind, problem};
@@ -86,14 +90,36 @@ pub enum RequestValidation {
 }
 
 /// Engine settings, all of which keep output deterministic.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EngineOptions {
     /// Seed of generated data (`--seed`).
     pub seed: u64,
     pub validate_requests: RequestValidation,
     /// Accepted credentials (`--credential`); empty accepts any well-formed one.
     pub credentials: Vec<String>,
+    /// Whether operations bound to inferred resources read and change stored objects.
+    pub stateful: bool,
+    /// The time stamped on stored objects (`--clock`).
+    pub clock: Clock,
+    /// Sessions kept at most, least recently used dropped first.
+    pub max_sessions: usize,
 }
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            seed: 0,
+            validate_requests: RequestValidation::Enforce,
+            credentials: Vec::new(),
+            stateful: true,
+            clock: Clock::System,
+            max_sessions: 1000,
+        }
+    }
+}
+
+/// The header (or cookie) naming the session whose store a request uses.
+pub const SESSION_HEADER: &str = "x-understudy-session";
 
 /// Key of a cached default body: api, operation, response, media type.
 type BodyKey = (usize, usize, usize, usize);
@@ -103,15 +129,41 @@ pub struct Engine {
     options: EngineOptions,
     /// Default (non-dynamic) bodies are deterministic, so each is generated once.
     bodies: RwLock<HashMap<BodyKey, Bytes>>,
+    store: Arc<dyn Store>,
 }
 
 impl Engine {
     pub fn new(contract: Arc<Contract>, options: EngineOptions) -> Engine {
+        let store = Arc::new(MemoryStore::new(options.max_sessions));
         Engine {
             contract,
             options,
             bodies: RwLock::new(HashMap::new()),
+            store,
         }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The session a request names (header, then cookie), or the default one.
+    fn session_name(request: &MockRequest) -> String {
+        if let Some(name) = request
+            .header(SESSION_HEADER)
+            .filter(|n| !n.trim().is_empty())
+        {
+            return name.trim().to_string();
+        }
+        request
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("cookie"))
+            .flat_map(|(_, v)| v.split(';'))
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case(SESSION_HEADER))
+            .map(|(_, value)| value.trim().to_string())
+            .unwrap_or_else(|| DEFAULT_SESSION.to_string())
     }
 
     pub fn contract(&self) -> &Contract {
@@ -169,22 +221,59 @@ impl Engine {
                 },
             ),
         };
-        let mut response =
-            if violations.is_empty() || self.options.validate_requests == RequestValidation::Warn {
-                let mut response = self.respond(request, entry.api, op_index, api, operation);
-                response
-                    .warnings
-                    .extend(violations.iter().map(reject::sl_violation));
-                response
-            } else {
-                let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
-                reject::reject(api, operation, &violations, seed)
-            };
+        let accepted =
+            violations.is_empty() || self.options.validate_requests == RequestValidation::Warn;
+        let mut response = if accepted {
+            let mut response = self
+                .stateful_answer(request, &route.params, api, op_index)
+                .unwrap_or_else(|| self.respond(request, entry.api, op_index, api, operation));
+            response
+                .warnings
+                .extend(violations.iter().map(reject::sl_violation));
+            response
+        } else {
+            let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
+            reject::reject(api, operation, &violations, seed)
+        };
         response.operation = Some(operation.id.clone());
         if is_head {
             response.body = Bytes::new();
         }
         response
+    }
+
+    /// The answer from stored state, for an operation bound to a resource; `None` when state
+    /// is off, the client asked for a specific mock answer (`Prefer`, `__code`…), or the
+    /// operation is better answered statelessly.
+    fn stateful_answer(
+        &self,
+        request: &MockRequest,
+        params: &[(String, String)],
+        api: &CompiledApi,
+        op_index: usize,
+    ) -> Option<MockResponse> {
+        let binding = api.api.bindings[op_index].as_ref()?;
+        let asks_for_mock = request.header("prefer").is_some()
+            || form_urlencoded::parse(request.query.as_bytes()).any(|(k, _)| k.starts_with("__"));
+        if !self.options.stateful || asks_for_mock {
+            return None;
+        }
+        let exchange = stateful::Exchange {
+            api,
+            operation: &api.api.operations[op_index],
+            binding,
+            request,
+            params: params
+                .iter()
+                .map(|(n, v)| {
+                    let decoded = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
+                    (n.clone(), decoded.into_owned())
+                })
+                .collect(),
+        };
+        let session = self.store.session(&Self::session_name(request));
+        let mut data = session.lock();
+        self.stateful(&exchange, &mut data)
     }
 
     fn respond(
@@ -345,7 +434,7 @@ impl Engine {
 
 /// The response to serve and its status: with a preferred code, exact, then its range, then
 /// `default`; without, the lowest 2xx, a `2XX` range, `default`, then the first declared.
-fn choose_response(operation: &Operation, code: Option<u16>) -> Option<(usize, u16)> {
+pub(crate) fn choose_response(operation: &Operation, code: Option<u16>) -> Option<(usize, u16)> {
     let responses = &operation.responses;
     let position = |key: StatusKey| responses.iter().position(|r| r.status == key);
     match code {

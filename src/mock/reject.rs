@@ -50,6 +50,21 @@ pub fn reject(
             .collect(),
         _ => violations.iter().collect(),
     };
+    let mut response = error_response(api, operation, candidates, problem_type, &relevant, seed);
+    response.warnings = violations.iter().map(sl_violation).collect();
+    response
+}
+
+/// The declared response for the first of `candidates` (exact, range, then `default`) with
+/// `violations` written into its body, or a problem document of `problem_type`.
+pub fn error_response(
+    api: &CompiledApi,
+    operation: &Operation,
+    candidates: &[u16],
+    problem_type: &str,
+    relevant: &[&Violation],
+    seed: u64,
+) -> MockResponse {
     let declared = candidates.iter().find_map(|code| {
         operation
             .responses
@@ -83,7 +98,7 @@ pub fn reject(
                     .map(|id| {
                         let generated = generate_valid(&api.schemas, id, seed, true);
                         let mut filled = generated.clone();
-                        fill(&mut filled, &relevant, status);
+                        fill(&mut filled, relevant, status);
                         if api.schemas.is_valid(id, &filled) {
                             filled
                         } else {
@@ -105,7 +120,7 @@ pub fn reject(
             }
             response
         }
-        None => problem(candidates[0], problem_type, &relevant),
+        None => problem(candidates[0], problem_type, relevant),
     };
     if response.status == 401 {
         let challenge = challenges(operation);
@@ -115,7 +130,6 @@ pub fn reject(
                 .push(("www-authenticate".into(), challenge));
         }
     }
-    response.warnings = violations.iter().map(sl_violation).collect();
     response
 }
 
@@ -130,12 +144,15 @@ pub fn sl_violation(violation: &Violation) -> SlViolation {
 
 fn problem(status: u16, problem_type: &str, violations: &[&Violation]) -> MockResponse {
     let title = match status {
+        404 => "Not found",
+        409 => "Conflict",
         401 => "Invalid security scheme used",
         415 => "Invalid content type",
         400 => "Invalid request body",
         _ => "Invalid request",
     };
     let detail = match status {
+        404 | 409 => violations.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; "),
         401 => "Your request does not fullfil the security requirements and no HTTP unauthorized response was found in the spec, so Prism is generating this error for you.".replace("Prism", "understudy"),
         _ => "Your request is not valid and no HTTP validation response was found in the spec, so understudy is generating this error for you.".to_string(),
     };
@@ -144,7 +161,7 @@ fn problem(status: u16, problem_type: &str, violations: &[&Violation]) -> MockRe
         "title": title,
         "status": status,
         "detail": detail,
-        "validation": violations.iter().map(|v| json!({
+        "validation": violations.iter().filter(|v| v.location.first().is_some_and(|l| l == "request")).map(|v| json!({
             "location": v.location,
             "severity": "Error",
             "code": v.keyword,

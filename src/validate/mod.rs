@@ -8,7 +8,7 @@ mod request;
 
 use serde_json::Value;
 
-pub use coerce::coerce;
+pub use coerce::{coerce, resolve};
 pub use request::{
     CONTENT_TYPE, MALFORMED, ObservedRequest, SECURITY, challenges, request_violations,
 };

@@ -37,11 +37,13 @@ pub fn fixture_contract(name: &str) -> Arc<Contract> {
     Arc::new(Contract::compile(&specs, &[]).expect("fixture compiles"))
 }
 
+/// The contract-only mock (no stored state): every operation answers from the contract.
 pub fn router(contract: &Arc<Contract>) -> Router {
     let engine = Arc::new(Engine::new(
         contract.clone(),
         EngineOptions {
             seed: 0,
+            stateful: false,
             ..EngineOptions::default()
         },
     ));

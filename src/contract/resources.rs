@@ -1,0 +1,166 @@
+//! Stateful resources inferred from the contract, with no configuration: an item path (a path
+//! ending in parameters, `/x/{id}` or `/memberships/{organizationId}/{userId}`) and its
+//! collection (the same path without them). Operations bind to them by method:
+//! POST on the collection creates, GET lists; on the item GET reads, PUT replaces (or upserts
+//! when it declares a 201), PATCH merges, DELETE removes.
+//!
+//! A GET elsewhere whose path ends with the collection's last segment lists the resource
+//! scoped by its path parameters (Protocol's `/organizations/{organizationId}/auth/
+//! organization-members` lists the members whose `organizationId` matches). The
+//! `x-understudy-resource` extension on an operation says what inference cannot:
+//! `{item: /path/{id}, action: list|create|read|replace|upsert|merge|delete}`.
+
+use serde_json::Value;
+
+use super::model::{Operation, ParameterLocation, StatusKey};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Read,
+    Replace,
+    Upsert,
+    Merge,
+    Delete,
+    List,
+}
+
+#[derive(Debug)]
+pub struct Resource {
+    /// The collection's last segment, e.g. `organization_memberships`.
+    pub name: String,
+    pub item_path: String,
+    /// Every path parameter of the item path, in order: together they identify an object.
+    pub keys: Vec<String>,
+}
+
+/// How an operation acts on a resource.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub resource: usize,
+    pub action: Action,
+}
+
+/// Infers the resources of one API; returns them and a binding per operation.
+pub fn infer(operations: &[Operation]) -> (Vec<Resource>, Vec<Option<Binding>>) {
+    let mut resources: Vec<Resource> = Vec::new();
+    for operation in operations {
+        let segments: Vec<&str> = operation
+            .path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .collect();
+        let trailing = segments.iter().rev().take_while(|s| is_param(s)).count();
+        if trailing == 0
+            || trailing == segments.len()
+            || resources.iter().any(|r| r.item_path == operation.path)
+        {
+            continue;
+        }
+        let name = segments[segments.len() - trailing - 1].to_string();
+        let keys = segments
+            .iter()
+            .filter(|s| is_param(s))
+            .map(|s| s[1..s.len() - 1].to_string())
+            .collect();
+        resources.push(Resource {
+            name,
+            item_path: operation.path.clone(),
+            keys,
+        });
+    }
+    let bindings = operations
+        .iter()
+        .map(|operation| {
+            if let Some(binding) = operation
+                .resource_extension
+                .as_ref()
+                .and_then(|e| explicit(e, &resources))
+            {
+                return Some(binding);
+            }
+            bind(operation, &resources)
+        })
+        .collect();
+    (resources, bindings)
+}
+
+fn is_param(segment: &str) -> bool {
+    segment.len() > 2
+        && segment.starts_with('{')
+        && segment.ends_with('}')
+        && !segment[1..].contains('{')
+}
+
+fn collection_of(resource: &Resource) -> String {
+    let segments: Vec<&str> = resource
+        .item_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let trailing = segments.iter().rev().take_while(|s| is_param(s)).count();
+    format!("/{}", segments[..segments.len() - trailing].join("/"))
+}
+
+fn bind(operation: &Operation, resources: &[Resource]) -> Option<Binding> {
+    let declares_201 = operation
+        .responses
+        .iter()
+        .any(|r| r.status == StatusKey::Code(201));
+    for (index, resource) in resources.iter().enumerate() {
+        let action = if operation.path == resource.item_path {
+            match operation.method.as_str() {
+                "GET" => Action::Read,
+                "PUT" if declares_201 => Action::Upsert,
+                "PUT" => Action::Replace,
+                "PATCH" => Action::Merge,
+                "DELETE" => Action::Delete,
+                _ => continue,
+            }
+        } else if operation.path == collection_of(resource) {
+            match operation.method.as_str() {
+                "POST" => Action::Create,
+                "GET" => Action::List,
+                _ => continue,
+            }
+        } else {
+            continue;
+        };
+        return Some(Binding {
+            resource: index,
+            action,
+        });
+    }
+    // A scoped list: a GET ending with the collection's last segment, under path parameters.
+    if operation.method == "GET"
+        && operation
+            .parameters
+            .iter()
+            .any(|p| p.location == ParameterLocation::Path)
+    {
+        let last = operation.path.rsplit('/').next().unwrap_or_default();
+        if let Some(index) = resources.iter().position(|r| r.name == last) {
+            return Some(Binding {
+                resource: index,
+                action: Action::List,
+            });
+        }
+    }
+    None
+}
+
+fn explicit(extension: &Value, resources: &[Resource]) -> Option<Binding> {
+    let item = extension.get("item")?.as_str()?;
+    let resource = resources.iter().position(|r| r.item_path == item)?;
+    let action = match extension.get("action")?.as_str()? {
+        "create" => Action::Create,
+        "read" => Action::Read,
+        "replace" => Action::Replace,
+        "upsert" => Action::Upsert,
+        "merge" => Action::Merge,
+        "delete" => Action::Delete,
+        "list" => Action::List,
+        _ => return None,
+    };
+    Some(Binding { resource, action })
+}

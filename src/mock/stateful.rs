@@ -1,0 +1,716 @@
+//! Answers of operations bound to an inferred resource (see `contract::resources`): they read
+//! and change the session's stored objects, and their bodies are shaped by each operation's
+//! own response schema.
+
+use serde_json::{Map, Value, json};
+
+use super::objects::{apply_request, properties, set_ids, stamp, version_field};
+use super::reject::error_response;
+use super::shape::{Page, Shape, SlotKind, fill_envelope, object_schema_in, shape_of};
+use super::{Engine, MockRequest, MockResponse, choose_response, negotiate, render, stable_hash};
+use crate::contract::{Action, Binding, CompiledApi, Operation, ParameterLocation, Resource, View};
+use crate::generate::{generate, generate_valid};
+use crate::state::{Key, SessionData};
+use crate::validate::{ObservedResponse, declared_response, resolve, response_violations};
+use crate::violation::Violation;
+
+/// Everything one stateful answer needs.
+pub struct Exchange<'a> {
+    pub api: &'a CompiledApi,
+    pub operation: &'a Operation,
+    pub binding: &'a Binding,
+    pub request: &'a MockRequest,
+    /// Path parameters, percent-decoded.
+    pub params: Vec<(String, String)>,
+}
+
+impl Exchange<'_> {
+    fn resource(&self) -> &Resource {
+        &self.api.api.resources[self.binding.resource]
+    }
+
+    /// The name objects are stored under in a session.
+    fn storage(&self) -> String {
+        format!("{}:{}", self.api.api.name, self.resource().item_path)
+    }
+
+    fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn key(&self) -> Option<Key> {
+        self.resource()
+            .keys
+            .iter()
+            .map(|k| self.param(k).map(str::to_string))
+            .collect()
+    }
+
+    fn document(&self) -> &Value {
+        self.api.schemas.document(View::Response)
+    }
+}
+
+impl Engine {
+    /// The stateful answer, or `None` when this exchange is better answered statelessly (a
+    /// non-JSON representation was asked for, or the operation says nothing usable).
+    pub(super) fn stateful(
+        &self,
+        exchange: &Exchange<'_>,
+        session: &mut SessionData,
+    ) -> Option<MockResponse> {
+        let (_, status) = choose_response(exchange.operation, None)?;
+        let object_schema = self.object_schema(exchange).unwrap_or(Value::Bool(true));
+        let storage = exchange.storage();
+        let now = self.options.clock.now();
+        let outcome = match exchange.binding.action {
+            Action::Read => match exchange
+                .key()
+                .and_then(|key| session.get(&storage, &key).cloned().map(|o| (key, o)))
+            {
+                Some((key, object)) => Outcome::One(status, key, object),
+                None => Outcome::NotFound,
+            },
+            Action::Delete => match exchange
+                .key()
+                .and_then(|key| session.remove(&storage, &key).map(|o| (key, o)))
+            {
+                Some((key, object)) => Outcome::One(status, key, object),
+                None => Outcome::NotFound,
+            },
+            Action::Replace | Action::Merge | Action::Upsert => {
+                let key = exchange.key()?;
+                match session.get(&storage, &key).cloned() {
+                    Some(existing) => {
+                        match self.update(exchange, &object_schema, existing, &now) {
+                            Ok(updated) => {
+                                session.put(&storage, key.clone(), updated.clone());
+                                // An upsert that updates answers with its 200.
+                                let status = if exchange.binding.action == Action::Upsert {
+                                    self.status_for_update(exchange).unwrap_or(status)
+                                } else {
+                                    status
+                                };
+                                Outcome::One(status, key, updated)
+                            }
+                            Err(conflict) => Outcome::Conflict(conflict),
+                        }
+                    }
+                    None if exchange.binding.action == Action::Upsert => {
+                        let object = self.create(exchange, &object_schema, &key, &now);
+                        session.put(&storage, key.clone(), object.clone());
+                        let status = self.status_for_create(exchange).unwrap_or(status);
+                        Outcome::Created(status, key, object)
+                    }
+                    None => Outcome::NotFound,
+                }
+            }
+            Action::Create => {
+                let key = self.new_key(exchange, session, &storage);
+                let object = self.create(exchange, &object_schema, &key, &now);
+                session.put(&storage, key.clone(), object.clone());
+                Outcome::Created(status, key, object)
+            }
+            Action::List => {
+                let matching = self.matching(exchange, session.list(&storage));
+                Outcome::Many(status, matching)
+            }
+        };
+        self.render(exchange, outcome, &object_schema)
+    }
+
+    /// The resource object's schema, from the 2xx JSON schema of its operations: the read
+    /// first, then create, replace, upsert, merge and list.
+    fn object_schema(&self, exchange: &Exchange<'_>) -> Option<Value> {
+        let api = &exchange.api.api;
+        let order = [
+            Action::Read,
+            Action::Create,
+            Action::Replace,
+            Action::Upsert,
+            Action::Merge,
+            Action::List,
+        ];
+        order.iter().find_map(|wanted| {
+            api.operations
+                .iter()
+                .zip(&api.bindings)
+                .find_map(|(operation, binding)| {
+                    binding.as_ref().filter(|b| {
+                        b.resource == exchange.binding.resource && b.action == *wanted
+                    })?;
+                    let (index, _) = choose_response(operation, None)?;
+                    let id = operation.responses[index]
+                        .content
+                        .iter()
+                        .find(|m| render::is_json(&m.media_type))?
+                        .schema?;
+                    let schema = exchange.api.schemas.node(id);
+                    Some(object_schema_in(
+                        schema,
+                        exchange.document(),
+                        &exchange.resource().name,
+                        *wanted == Action::List,
+                    ))
+                })
+        })
+    }
+
+    fn status_for_create(&self, exchange: &Exchange<'_>) -> Option<u16> {
+        exchange
+            .operation
+            .responses
+            .iter()
+            .any(|r| r.status == crate::contract::StatusKey::Code(201))
+            .then_some(201)
+    }
+
+    fn status_for_update(&self, exchange: &Exchange<'_>) -> Option<u16> {
+        exchange
+            .operation
+            .responses
+            .iter()
+            .any(|r| r.status == crate::contract::StatusKey::Code(200))
+            .then_some(200)
+    }
+
+    /// The request body as an object, unwrapped from a single-property envelope such as
+    /// Kantata's `{organization_membership: {...}}`.
+    fn request_data(&self, exchange: &Exchange<'_>) -> Map<String, Value> {
+        let Ok(Value::Object(data)) = serde_json::from_slice::<Value>(&exchange.request.body)
+        else {
+            return Map::new();
+        };
+        let request_schema = exchange
+            .operation
+            .request_body
+            .as_ref()
+            .and_then(|b| b.content.iter().find(|m| render::is_json(&m.media_type)))
+            .and_then(|m| m.schema)
+            .map(|id| exchange.api.schemas.node(id));
+        if let Some(schema) = request_schema {
+            let document = exchange.api.schemas.document(View::Request);
+            let props = properties(schema, document);
+            if props.len() == 1
+                && data.len() == 1
+                && let Some((name, Value::Object(inner))) = data.iter().next()
+                && props.contains_key(name)
+                && exchange.resource().name.trim_end_matches('s') == name.trim_end_matches('s')
+            {
+                return inner.clone();
+            }
+        }
+        data
+    }
+
+    fn create(&self, exchange: &Exchange<'_>, schema: &Value, key: &Key, now: &str) -> Value {
+        let document = exchange.document();
+        let seed = self.options.seed ^ stable_hash(&[&exchange.storage(), &key.join("/")]);
+        let mut object = match generate(document, schema, View::Response, seed, true) {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        apply_request(
+            &mut object,
+            &self.request_data(exchange),
+            schema,
+            document,
+            false,
+        );
+        set_ids(
+            &mut object,
+            &exchange.resource().keys,
+            key,
+            schema,
+            document,
+        );
+        let version = version_field(schema, document);
+        stamp(&mut object, schema, document, now, true, version.as_deref());
+        Value::Object(object)
+    }
+
+    fn update(
+        &self,
+        exchange: &Exchange<'_>,
+        schema: &Value,
+        existing: Value,
+        now: &str,
+    ) -> Result<Value, String> {
+        let document = exchange.document();
+        let Value::Object(mut object) = existing else {
+            return Ok(existing);
+        };
+        let data = self.request_data(exchange);
+        let version = version_field(schema, document);
+        if let Some(field) = &version
+            && let Some(sent) = data.get(field)
+            && object.get(field) != Some(sent)
+        {
+            return Err(format!(
+                "{field} {sent} is stale: the stored {} is at {}",
+                exchange.resource().name.trim_end_matches('s'),
+                object.get(field).cloned().unwrap_or(Value::Null)
+            ));
+        }
+        apply_request(
+            &mut object,
+            &data,
+            schema,
+            document,
+            exchange.binding.action == Action::Merge,
+        );
+        let key = exchange.key().unwrap_or_default();
+        set_ids(
+            &mut object,
+            &exchange.resource().keys,
+            &key,
+            schema,
+            document,
+        );
+        stamp(
+            &mut object,
+            schema,
+            document,
+            now,
+            false,
+            version.as_deref(),
+        );
+        Ok(Value::Object(object))
+    }
+
+    /// A fresh key: path parameters of the collection, then a server-assigned id that fits
+    /// the id parameter's schema (integer sequence, uuid, pattern such as a cuid).
+    fn new_key(&self, exchange: &Exchange<'_>, session: &mut SessionData, storage: &str) -> Key {
+        let keys = &exchange.resource().keys;
+        let mut key: Key = keys[..keys.len() - 1]
+            .iter()
+            .map(|k| exchange.param(k).unwrap_or_default().to_string())
+            .collect();
+        let id_name = &keys[keys.len() - 1];
+        let id_schema = self.key_schema(exchange, id_name);
+        for _ in 0..1000 {
+            let n = session.next_id(storage);
+            let id = self.id_value(exchange, id_schema, n);
+            let mut candidate = key.clone();
+            candidate.push(id);
+            if session.get(storage, &candidate).is_none() {
+                return candidate;
+            }
+        }
+        key.push(format!("{}", session.next_id(storage)));
+        key
+    }
+
+    fn key_schema(&self, exchange: &Exchange<'_>, name: &str) -> Option<crate::contract::SchemaId> {
+        let api = &exchange.api.api;
+        api.operations
+            .iter()
+            .zip(&api.bindings)
+            .filter(|(_, b)| {
+                b.as_ref()
+                    .is_some_and(|b| b.resource == exchange.binding.resource)
+            })
+            .flat_map(|(op, _)| &op.parameters)
+            .find(|p| p.location == ParameterLocation::Path && p.name == name)
+            .and_then(|p| p.schema)
+    }
+
+    fn id_value(
+        &self,
+        exchange: &Exchange<'_>,
+        schema: Option<crate::contract::SchemaId>,
+        n: u64,
+    ) -> String {
+        let Some(id) = schema else {
+            return n.to_string();
+        };
+        let schemas = &exchange.api.schemas;
+        let node = resolve(schemas.node(id), schemas.document(View::Request));
+        let kind = node.get("type").and_then(Value::as_str).unwrap_or("string");
+        if kind == "integer" || kind == "number" {
+            let minimum = node.get("minimum").and_then(Value::as_u64).unwrap_or(0);
+            return (n + minimum.saturating_sub(1)).to_string();
+        }
+        if node.get("format").is_some() || node.get("pattern").is_some() {
+            let seed = self.options.seed ^ stable_hash(&[&exchange.storage(), &n.to_string()]);
+            if let Value::String(s) = generate_valid(schemas, id, seed, false) {
+                return s;
+            }
+        }
+        n.to_string()
+    }
+
+    /// The stored objects a list answers with: scoped by the list's path parameters and
+    /// filtered by query parameters named like fields (`member_type=user`), `only=1,2`, and
+    /// `*_after`/`*_before` timestamp bounds.
+    fn matching(&self, exchange: &Exchange<'_>, objects: Vec<(&Key, &Value)>) -> Vec<(Key, Value)> {
+        let resource = exchange.resource();
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(exchange.request.query.as_bytes())
+                .into_owned()
+                .collect();
+        let filters: Vec<(&str, &str)> = exchange
+            .params
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .chain(
+                query
+                    .iter()
+                    .filter(|(n, _)| !n.starts_with("__"))
+                    .map(|(n, v)| (n.as_str(), v.as_str())),
+            )
+            .collect();
+        objects
+            .into_iter()
+            .filter(|(key, object)| {
+                filters.iter().all(|(name, wanted)| {
+                    if let Some(position) = resource.keys.iter().position(|k| k == name) {
+                        return key.get(position).is_some_and(|v| v == wanted);
+                    }
+                    if *name == "only" {
+                        return wanted
+                            .split(',')
+                            .any(|id| key.last().is_some_and(|k| k == id.trim()));
+                    }
+                    for (suffix, after) in [
+                        ("_after", true),
+                        ("_before", false),
+                        ("After", true),
+                        ("Before", false),
+                    ] {
+                        if let Some(base) = name.strip_suffix(suffix) {
+                            let field = [
+                                format!("{base}_at"),
+                                format!("{base}At"),
+                                format!("{base}On"),
+                                base.to_string(),
+                            ]
+                            .into_iter()
+                            .find_map(|f| {
+                                object.get(&f).and_then(Value::as_str).map(str::to_string)
+                            });
+                            return field.is_none_or(|stamp| {
+                                if after {
+                                    stamp.as_str() > *wanted
+                                } else {
+                                    stamp.as_str() < *wanted
+                                }
+                            });
+                        }
+                    }
+                    match object.get(*name) {
+                        Some(Value::String(s)) => s == wanted,
+                        Some(Value::Null) | None => object.get(*name).is_none(),
+                        Some(other) => serde_json::from_str::<Value>(wanted).is_ok_and(|w| &w == other),
+                    }
+                })
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// The answer for `outcome`, shaped by the schema of the response declared for its status;
+    /// `None` when the client accepts no JSON representation of it.
+    fn render(
+        &self,
+        exchange: &Exchange<'_>,
+        outcome: Outcome,
+        object_schema: &Value,
+    ) -> Option<MockResponse> {
+        let resource_name = exchange.resource().name.trim_end_matches('s').to_string();
+        let (status, key, body, page) = match outcome {
+            Outcome::NotFound => {
+                let key = exchange.key().unwrap_or_default().join("/");
+                let violation = Violation {
+                    location: vec![
+                        "request".into(),
+                        "path".into(),
+                        exchange.resource().keys.last().cloned().unwrap_or_default(),
+                    ],
+                    instance_path: String::new(),
+                    schema_path: String::new(),
+                    keyword: "not_found".into(),
+                    message: format!("No {resource_name} {key} exists"),
+                };
+                return Some(error_response(
+                    exchange.api,
+                    exchange.operation,
+                    &[404],
+                    "NOT_FOUND",
+                    &[&violation],
+                    self.options.seed,
+                ));
+            }
+            Outcome::Conflict(message) => {
+                let violation = Violation {
+                    location: vec!["request".into(), "body".into()],
+                    instance_path: String::new(),
+                    schema_path: String::new(),
+                    keyword: "conflict".into(),
+                    message,
+                };
+                return Some(error_response(
+                    exchange.api,
+                    exchange.operation,
+                    &[409],
+                    "CONFLICT",
+                    &[&violation],
+                    self.options.seed,
+                ));
+            }
+            Outcome::One(status, key, object) | Outcome::Created(status, key, object) => {
+                let id = key.last().cloned().unwrap_or_default();
+                let page = Page {
+                    total: 1,
+                    count: 1,
+                    results: vec![(String::new(), id.clone())],
+                    ..Page::default()
+                };
+                (status, Some(key), Content::One(id, object), page)
+            }
+            Outcome::Many(status, objects) => {
+                let (page, slice) = self.paginate(exchange, objects);
+                (status, None, Content::Many(slice), page)
+            }
+        };
+        let declared = declared_response(exchange.operation, status)?;
+        let media_types: Vec<&str> = declared
+            .content
+            .iter()
+            .map(|m| m.media_type.as_str())
+            .collect();
+        let media = if media_types.is_empty() {
+            None
+        } else {
+            let index = negotiate::choose(&media_types, exchange.request.header("accept"))?;
+            Some(&declared.content[index]).filter(|m| render::is_json(&m.media_type))
+        };
+        let schema_id = media.and_then(|m| m.schema);
+        let shape = schema_id.map(|id| {
+            shape_of(
+                exchange.api.schemas.node(id),
+                exchange.document(),
+                &exchange.resource().name,
+                object_schema,
+            )
+        });
+        let mut response = MockResponse {
+            status,
+            ..MockResponse::default()
+        };
+        response.headers = self.response_headers(exchange.api, exchange.operation, declared);
+        self.set_count_headers(&mut response.headers, &page);
+        if status == 201
+            && let Some(key) = &key
+            && declared
+                .headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case("location"))
+        {
+            let mut path = format!(
+                "{}{}",
+                exchange.api.api.mount,
+                exchange.resource().item_path
+            );
+            for (name, value) in exchange.resource().keys.iter().zip(key) {
+                path = path.replace(
+                    &format!("{{{name}}}"),
+                    &percent_encoding::utf8_percent_encode(
+                        value,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    )
+                    .to_string(),
+                );
+            }
+            let host = exchange.request.header("host").unwrap_or("localhost");
+            response.headers.retain(|(n, _)| n != "location");
+            response
+                .headers
+                .push(("location".into(), format!("http://{host}{path}")));
+        }
+        let (Some(shape), Some(id)) = (shape.as_ref(), schema_id) else {
+            return Some(response);
+        };
+        let value = match (shape, body) {
+            (Shape::Bare, Content::One(_, object)) => object,
+            (Shape::Bare, Content::Many(objects)) => objects
+                .into_iter()
+                .next()
+                .map(|(_, o)| o)
+                .unwrap_or(json!({})),
+            (Shape::Array, Content::One(_, object)) => json!([object]),
+            (Shape::Array, Content::Many(objects)) => {
+                Value::Array(objects.into_iter().map(|(_, o)| o).collect())
+            }
+            (Shape::Envelope { slot, kind }, content) => {
+                let seed = self.options.seed ^ stable_hash(&[&exchange.operation.id, "envelope"]);
+                let mut template = generate_valid(&exchange.api.schemas, id, seed, true);
+                let items: Vec<(String, Value)> = match content {
+                    Content::One(id, object) => vec![(id, object)],
+                    Content::Many(objects) => objects
+                        .into_iter()
+                        .map(|(k, o)| (k.last().cloned().unwrap_or_default(), o))
+                        .collect(),
+                };
+                let mut page = page;
+                page.results = items
+                    .iter()
+                    .map(|(id, _)| (slot.clone(), id.clone()))
+                    .collect();
+                let content = match kind {
+                    SlotKind::Object => items
+                        .into_iter()
+                        .next()
+                        .map(|(_, o)| o)
+                        .unwrap_or(json!({})),
+                    SlotKind::Items => Value::Array(items.into_iter().map(|(_, o)| o).collect()),
+                    SlotKind::Map => Value::Object(items.into_iter().collect()),
+                };
+                fill_envelope(&mut template, slot, content, &page);
+                template
+            }
+        };
+        response
+            .headers
+            .push(("content-type".into(), "application/json".into()));
+        response.body = serde_json::to_vec(&value).unwrap_or_default().into();
+        let observed = ObservedResponse {
+            status: response.status,
+            headers: &response.headers,
+            body: &response.body,
+        };
+        response.warnings.extend(
+            response_violations(exchange.api, exchange.operation, &observed)
+                .into_iter()
+                .map(|v| super::SlViolation {
+                    location: v.location,
+                    severity: "Warning",
+                    code: v.keyword,
+                    message: format!(
+                        "stored data does not fit the response schema: {}",
+                        v.message
+                    ),
+                }),
+        );
+        Some(response)
+    }
+
+    /// One page of `objects`, by the list operation's own pagination parameters.
+    fn paginate(
+        &self,
+        exchange: &Exchange<'_>,
+        objects: Vec<(Key, Value)>,
+    ) -> (Page, Vec<(Key, Value)>) {
+        let total = objects.len();
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(exchange.request.query.as_bytes())
+                .into_owned()
+                .collect();
+        let number = |names: &[&str]| -> Option<u64> {
+            exchange
+                .operation
+                .parameters
+                .iter()
+                .filter(|p| {
+                    p.location == ParameterLocation::Query && names.contains(&p.name.as_str())
+                })
+                .find_map(|p| {
+                    let given = query
+                        .iter()
+                        .find(|(n, _)| *n == p.name)
+                        .and_then(|(_, v)| v.parse::<u64>().ok());
+                    given.or_else(|| {
+                        let schema = p.schema.map(|id| exchange.api.schemas.node(id))?;
+                        resolve(schema, exchange.api.schemas.document(View::Request))
+                            .get("default")?
+                            .as_u64()
+                    })
+                })
+        };
+        let size = number(&[
+            "per_page",
+            "perPage",
+            "pageSize",
+            "page_size",
+            "size",
+            "limit",
+        ]);
+        let page_number = number(&["page", "page_number", "pageNumber"]);
+        let offset = number(&["offset", "skip"]);
+        let cursor_param = exchange.operation.parameters.iter().find(|p| {
+            p.location == ParameterLocation::Query
+                && matches!(p.name.as_str(), "cursor" | "after" | "starting_after")
+        });
+        let cursor = cursor_param.and_then(|p| {
+            query
+                .iter()
+                .find(|(n, _)| *n == p.name)
+                .map(|(_, v)| v.clone())
+        });
+        let start = if let Some(cursor) = &cursor {
+            objects
+                .iter()
+                .position(|(k, _)| k.last() == Some(cursor))
+                .map_or(total, |i| i + 1)
+        } else if let Some(offset) = offset {
+            offset as usize
+        } else if let (Some(page), Some(size)) = (page_number, size) {
+            (page.saturating_sub(1) as usize).saturating_mul(size as usize)
+        } else {
+            0
+        }
+        .min(total);
+        let end = size.map_or(total, |s| start.saturating_add(s as usize).min(total));
+        let slice: Vec<(Key, Value)> = objects[start..end].to_vec();
+        let id_at = |i: usize| objects.get(i).and_then(|(k, _)| k.last().cloned());
+        let page = Page {
+            total,
+            count: slice.len(),
+            page_number: page_number.or(Some(1)),
+            page_size: size,
+            offset: offset.or(Some(start as u64)),
+            next: (cursor_param.is_some() && end < total)
+                .then(|| id_at(end - 1))
+                .flatten(),
+            prev: (cursor_param.is_some() && start > 0)
+                .then(|| cursor.clone())
+                .flatten(),
+            results: Vec::new(),
+        };
+        (page, slice)
+    }
+
+    /// Headers such as Rebilly's `Pagination-Total`, `-Limit` and `-Offset` tell the truth.
+    fn set_count_headers(&self, headers: &mut [(String, String)], page: &Page) {
+        for (name, value) in headers.iter_mut() {
+            let replacement = if name.ends_with("total") || name.ends_with("total-count") {
+                Some(page.total as u64)
+            } else if name.ends_with("-limit") && name.contains("pagination") {
+                page.page_size.or(Some(page.count as u64))
+            } else if name.ends_with("-offset") {
+                page.offset
+            } else {
+                None
+            };
+            if let Some(n) = replacement {
+                *value = n.to_string();
+            }
+        }
+    }
+}
+
+enum Outcome {
+    One(u16, Key, Value),
+    Created(u16, Key, Value),
+    Many(u16, Vec<(Key, Value)>),
+    NotFound,
+    Conflict(String),
+}
+
+enum Content {
+    One(String, Value),
+    Many(Vec<(Key, Value)>),
+}

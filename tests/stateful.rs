@@ -1,0 +1,591 @@
+//! Stateful resources: scenarios per vendor (create → read → update → list → delete → 404)
+//! with a frozen clock, snapshotted; every answer checked against its contract.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use serde_json::{Value, json};
+use understudy::contract::Contract;
+use understudy::http::{HttpOptions, app};
+use understudy::mock::{Engine, EngineOptions};
+use understudy::state::Clock;
+
+fn frozen_router() -> (Arc<Contract>, axum::Router) {
+    let contract = bundled();
+    let options = EngineOptions {
+        clock: Clock::parse("2024-01-01T00:00:00Z").unwrap(),
+        ..EngineOptions::default()
+    };
+    let engine = Arc::new(Engine::new(contract.clone(), options));
+    (contract, app(engine, HttpOptions::default()))
+}
+
+/// One step of a scenario: request, expected status; the answer is recorded.
+struct Step<'a> {
+    method: &'a str,
+    uri: String,
+    headers: Vec<(&'a str, &'a str)>,
+    body: String,
+    status: u16,
+}
+
+fn step<'a>(
+    method: &'a str,
+    uri: impl Into<String>,
+    headers: &[(&'a str, &'a str)],
+    body: Value,
+    status: u16,
+) -> Step<'a> {
+    Step {
+        method,
+        uri: uri.into(),
+        headers: headers.to_vec(),
+        body: if body.is_null() {
+            String::new()
+        } else {
+            body.to_string()
+        },
+        status,
+    }
+}
+
+/// Runs the steps, checking statuses and the contract, and returns the transcript.
+async fn run(contract: &Contract, router: &axum::Router, steps: Vec<Step<'_>>) -> Vec<Value> {
+    let mut transcript = Vec::new();
+    for step in steps {
+        let mut headers = step.headers.clone();
+        if !step.body.is_empty() {
+            headers.push(("content-type", "application/json"));
+        }
+        let answer = send(router, step.method, &step.uri, &headers, &step.body).await;
+        let path = step.uri.split('?').next().unwrap();
+        let found = contract.routes.find(path).expect("routed");
+        let (_, index) = found
+            .entry
+            .operations
+            .iter()
+            .find(|(m, _)| m == step.method)
+            .expect("method");
+        let (api, operation) = contract.operation(found.entry.api, *index);
+        let problems = contract_problems(api, operation, &answer);
+        assert!(
+            problems.is_empty(),
+            "{} {}: {problems:#?}\n{}",
+            step.method,
+            step.uri,
+            answer.text()
+        );
+        assert_eq!(
+            answer.status,
+            step.status,
+            "{} {}: {}",
+            step.method,
+            step.uri,
+            answer.text()
+        );
+        assert!(
+            answer.header("sl-violations").is_none(),
+            "{} {}: {:?}",
+            step.method,
+            step.uri,
+            answer.header("sl-violations")
+        );
+        let headers: serde_json::Map<String, Value> = answer
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "location" || n.starts_with("pagination-"))
+            .map(|(n, v)| (n.clone(), json!(v)))
+            .collect();
+        transcript.push(json!({
+            "request": format!("{} {}", step.method, step.uri),
+            "status": answer.status,
+            "headers": headers,
+            "body": answer.json(),
+        }));
+    }
+    transcript
+}
+
+fn snapshot(name: &str, transcript: &[Value]) {
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_json_snapshot!(name, transcript);
+    });
+}
+
+#[tokio::test]
+async fn kodexa_memberships_live_from_create_to_delete_with_optimistic_locking() {
+    let (contract, router) = frozen_router();
+    let key = [("x-api-key", "k")];
+    let created = send(
+        &router,
+        "POST",
+        "/kodexa/api/memberships",
+        &[key[0], ("content-type", "application/json")],
+        &json!({"role": "admin", "userId": "u1", "organizationId": "o1"}).to_string(),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(created.json()["changeSequence"], 1);
+    assert_eq!(created.json()["createdOn"], "2024-01-01T00:00:00Z");
+    let item = format!("/kodexa/api/memberships/{id}");
+    let transcript = run(
+        &contract,
+        &router,
+        vec![
+            step("GET", item.clone(), &key, Value::Null, 200),
+            step(
+                "PUT",
+                item.clone(),
+                &key,
+                json!({"role": "viewer", "changeSequence": 1}),
+                200,
+            ),
+            step(
+                "PUT",
+                item.clone(),
+                &key,
+                json!({"role": "owner", "changeSequence": 1}),
+                409,
+            ),
+            step(
+                "GET",
+                "/kodexa/api/memberships?page=1&pageSize=5",
+                &key,
+                Value::Null,
+                200,
+            ),
+            step("DELETE", item.clone(), &key, Value::Null, 204),
+            step("GET", item.clone(), &key, Value::Null, 404),
+            step("PUT", item, &key, json!({"role": "owner"}), 404),
+        ],
+    )
+    .await;
+    assert_eq!(transcript[1]["body"]["role"], "viewer");
+    assert_eq!(transcript[1]["body"]["changeSequence"], 2);
+    assert_eq!(transcript[3]["body"]["totalElements"], 1);
+    assert_eq!(transcript[3]["body"]["content"][0]["id"], json!(id));
+    snapshot("scenario_kodexa", &transcript);
+}
+
+#[tokio::test]
+async fn kodexa_team_members_created_by_post_are_readable() {
+    let (contract, router) = frozen_router();
+    let key = [("x-api-key", "k")];
+    let created = send(
+        &router,
+        "POST",
+        "/kodexa/api/team-members",
+        &[key[0], ("content-type", "application/json")],
+        &json!({"teamId": "t1", "userId": "u1"}).to_string(),
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let transcript = run(
+        &contract,
+        &router,
+        vec![step(
+            "GET",
+            format!("/kodexa/api/team-members/{id}"),
+            &key,
+            Value::Null,
+            200,
+        )],
+    )
+    .await;
+    assert_eq!(transcript[0]["body"]["teamId"], "t1");
+}
+
+#[tokio::test]
+async fn rebilly_upserts_answer_201_then_200_and_paginate_with_headers() {
+    let (contract, router) = frozen_router();
+    let key = [("reb-apikey", "k")];
+    let transcript = run(
+        &contract,
+        &router,
+        vec![
+            step(
+                "PUT",
+                "/rebilly/memberships/org1/user1",
+                &key,
+                json!({"roleIds": ["admin"], "allowedIps": ["8.8.8.8"]}),
+                201,
+            ),
+            step(
+                "PUT",
+                "/rebilly/memberships/org1/user2",
+                &key,
+                json!({"roleIds": ["viewer"]}),
+                201,
+            ),
+            step(
+                "PUT",
+                "/rebilly/memberships/org1/user1",
+                &key,
+                json!({"isDefault": true}),
+                200,
+            ),
+            step(
+                "GET",
+                "/rebilly/memberships?limit=1&offset=1",
+                &key,
+                Value::Null,
+                200,
+            ),
+            step(
+                "GET",
+                "/rebilly/memberships/org1/user1",
+                &key,
+                Value::Null,
+                200,
+            ),
+            step(
+                "DELETE",
+                "/rebilly/memberships/org1/user1",
+                &key,
+                Value::Null,
+                204,
+            ),
+            step(
+                "GET",
+                "/rebilly/memberships/org1/user1",
+                &key,
+                Value::Null,
+                404,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(
+        transcript[0]["headers"]["location"],
+        "http://localhost/rebilly/memberships/org1/user1"
+    );
+    assert_eq!(transcript[0]["body"]["organization"]["id"], "org1");
+    assert_eq!(transcript[0]["body"]["user"]["id"], "user1");
+    assert_eq!(transcript[3]["headers"]["pagination-total"], "2");
+    assert_eq!(transcript[3]["headers"]["pagination-limit"], "1");
+    assert_eq!(transcript[3]["headers"]["pagination-offset"], "1");
+    assert_eq!(transcript[3]["body"][0]["user"]["id"], "user2");
+    assert_eq!(transcript[4]["body"]["isDefault"], true);
+    assert_eq!(transcript[4]["body"]["roleIds"], json!(["admin"]));
+    snapshot("scenario_rebilly", &transcript);
+}
+
+#[tokio::test]
+async fn protocol_members_are_listed_per_organization_with_cursors() {
+    let (contract, router) = frozen_router();
+    let auth = [("authorization", "Bearer t")];
+    let org_a = "clorganizationa1";
+    let org_b = "clorganizationb1";
+    let mut ids = Vec::new();
+    for (org, user) in [
+        (org_a, "cluser00001"),
+        (org_b, "cluser00002"),
+        (org_a, "cluser00003"),
+    ] {
+        let created = send(
+            &router,
+            "POST",
+            "/pxyz/auth/organization-members",
+            &[auth[0], ("content-type", "application/json")],
+            &json!({"organizationId": org, "userId": user}).to_string(),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        ids.push(created.json()["id"].as_str().unwrap().to_string());
+    }
+    let list = format!("/pxyz/organizations/{org_a}/auth/organization-members");
+    let transcript = run(
+        &contract,
+        &router,
+        vec![
+            step("GET", format!("{list}?perPage=1"), &auth, Value::Null, 200),
+            step(
+                "GET",
+                format!("{list}?perPage=1&cursor={}", ids[0]),
+                &auth,
+                Value::Null,
+                200,
+            ),
+            step(
+                "PUT",
+                format!("/pxyz/auth/organization-members/{}", ids[2]),
+                &auth,
+                json!({"publicMeta": {"title": "CTO"}}),
+                200,
+            ),
+            step(
+                "DELETE",
+                format!("/pxyz/auth/organization-members/{}", ids[2]),
+                &auth,
+                Value::Null,
+                204,
+            ),
+            step(
+                "GET",
+                format!("/pxyz/auth/organization-members/{}", ids[2]),
+                &auth,
+                Value::Null,
+                404,
+            ),
+            step("GET", list.clone(), &auth, Value::Null, 200),
+        ],
+    )
+    .await;
+    assert_eq!(transcript[0]["body"]["meta"]["total"], 2);
+    assert_eq!(transcript[0]["body"]["data"][0]["id"], json!(ids[0]));
+    assert_eq!(transcript[0]["body"]["meta"]["next"], json!(ids[0]));
+    assert_eq!(transcript[1]["body"]["data"][0]["id"], json!(ids[2]));
+    assert_eq!(transcript[2]["body"]["publicMeta"], json!({"title": "CTO"}));
+    assert_eq!(transcript[5]["body"]["meta"]["total"], 1);
+    snapshot("scenario_pxyz", &transcript);
+}
+
+#[tokio::test]
+async fn kantata_keeps_its_envelope_and_filters() {
+    let (contract, router) = frozen_router();
+    let auth = [("authorization", "Bearer t")];
+    for (member, kind, department) in [(1, "user", 10), (2, "workspace", 20), (3, "user", 20)] {
+        let body = json!({"organization_membership": {"member_id": member, "member_type": kind, "department_id": department}});
+        let created = send(
+            &router,
+            "POST",
+            "/kantata/organization_memberships",
+            &[auth[0], ("content-type", "application/json")],
+            &body.to_string(),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+    }
+    let transcript = run(
+        &contract,
+        &router,
+        vec![
+            step(
+                "GET",
+                "/kantata/organization_memberships",
+                &auth,
+                Value::Null,
+                200,
+            ),
+            step(
+                "GET",
+                "/kantata/organization_memberships?member_type=user&department_id=20",
+                &auth,
+                Value::Null,
+                200,
+            ),
+            step(
+                "GET",
+                "/kantata/organization_memberships?only=1,2&per_page=1&page=2",
+                &auth,
+                Value::Null,
+                200,
+            ),
+            step(
+                "PUT",
+                "/kantata/organization_memberships/2",
+                &auth,
+                json!({"organization_membership": {"geography_id": 7}}),
+                200,
+            ),
+            step(
+                "GET",
+                "/kantata/organization_memberships/2",
+                &auth,
+                Value::Null,
+                200,
+            ),
+            step(
+                "DELETE",
+                "/kantata/organization_memberships/2",
+                &auth,
+                Value::Null,
+                204,
+            ),
+            step(
+                "GET",
+                "/kantata/organization_memberships/2",
+                &auth,
+                Value::Null,
+                404,
+            ),
+            step(
+                "GET",
+                "/kantata/organization_memberships?created_after=2023-12-31T00:00:00Z",
+                &auth,
+                Value::Null,
+                200,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(transcript[0]["body"]["count"], 3);
+    assert_eq!(
+        transcript[0]["body"]["results"],
+        json!([
+            {"key": "organization_memberships", "id": "1"},
+            {"key": "organization_memberships", "id": "2"},
+            {"key": "organization_memberships", "id": "3"},
+        ])
+    );
+    assert_eq!(transcript[1]["body"]["count"], 1);
+    assert_eq!(transcript[1]["body"]["results"][0]["id"], "3");
+    assert_eq!(
+        transcript[2]["body"]["meta"],
+        json!({"count": 2, "page_count": 2, "page_number": 2, "page_size": 1})
+    );
+    assert_eq!(
+        transcript[4]["body"]["organization_memberships"]["2"]["geography_id"],
+        "7"
+    );
+    assert_eq!(transcript[6]["body"]["errors"][0]["type"], "not_found");
+    assert_eq!(transcript[7]["body"]["count"], 2);
+    snapshot("scenario_kantata", &transcript);
+}
+
+#[tokio::test]
+async fn sessions_keep_their_data_apart() {
+    let (_, router) = frozen_router();
+    let auth = ("authorization", "Bearer t");
+    let body =
+        json!({"organization_membership": {"member_id": 1, "member_type": "user"}}).to_string();
+    let create = |session: &'static str| {
+        let router = router.clone();
+        let body = body.clone();
+        async move {
+            send(
+                &router,
+                "POST",
+                "/kantata/organization_memberships",
+                &[
+                    auth,
+                    ("content-type", "application/json"),
+                    ("x-understudy-session", session),
+                ],
+                &body,
+            )
+            .await
+        }
+    };
+    assert_eq!(create("a").await.status, 201);
+    assert_eq!(create("a").await.status, 201);
+    assert_eq!(create("b").await.status, 201);
+    let count = |headers: Vec<(&'static str, &'static str)>| {
+        let router = router.clone();
+        async move {
+            send(
+                &router,
+                "GET",
+                "/kantata/organization_memberships",
+                &headers,
+                "",
+            )
+            .await
+            .json()["count"]
+                .clone()
+        }
+    };
+    assert_eq!(count(vec![auth, ("x-understudy-session", "a")]).await, 2);
+    assert_eq!(
+        count(vec![auth, ("cookie", "x-understudy-session=b")]).await,
+        1
+    );
+    assert_eq!(count(vec![auth]).await, 0);
+}
+
+#[tokio::test]
+async fn prefer_still_reaches_the_contracts_mock_answers() {
+    let (_, router) = frozen_router();
+    let answer = send(
+        &router,
+        "GET",
+        "/kantata/organization_memberships/99",
+        &[("authorization", "Bearer t"), ("prefer", "code=200")],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 200, "an explicit Prefer bypasses the store");
+}
+
+#[tokio::test]
+async fn many_clients_at_once_lose_no_update() {
+    let (_, router) = frozen_router();
+    let key = ("x-api-key", "k");
+    let created = send(
+        &router,
+        "POST",
+        "/kodexa/api/memberships",
+        &[key, ("content-type", "application/json")],
+        &json!({"role": "member"}).to_string(),
+    )
+    .await;
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let item = format!("/kodexa/api/memberships/{id}");
+    let mut tasks = Vec::new();
+    for n in 0..64 {
+        let router = router.clone();
+        let item = item.clone();
+        tasks.push(tokio::spawn(async move {
+            if n % 2 == 0 {
+                // Read the version, then write with it: exactly one writer per version wins.
+                let current =
+                    send(&router, "GET", &item, &[key], "").await.json()["changeSequence"].clone();
+                let body = json!({"role": "admin", "changeSequence": current}).to_string();
+                send(
+                    &router,
+                    "PUT",
+                    &item,
+                    &[key, ("content-type", "application/json")],
+                    &body,
+                )
+                .await
+                .status
+            } else {
+                let body = json!({"role": "viewer"}).to_string();
+                send(
+                    &router,
+                    "POST",
+                    "/kodexa/api/memberships",
+                    &[key, ("content-type", "application/json")],
+                    &body,
+                )
+                .await
+                .status
+            }
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert!(
+        statuses.iter().all(|s| [200, 201, 409].contains(s)),
+        "{statuses:?}"
+    );
+    let successful_updates = statuses.iter().filter(|s| **s == 200).count() as i64;
+    let final_version = send(&router, "GET", &item, &[key], "").await.json()["changeSequence"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        final_version,
+        1 + successful_updates,
+        "every accepted update bumped the version exactly once"
+    );
+    let listed = send(
+        &router,
+        "GET",
+        "/kodexa/api/memberships?pageSize=100",
+        &[key],
+        "",
+    )
+    .await
+    .json();
+    assert_eq!(
+        listed["totalElements"], 33,
+        "32 creates and the first membership"
+    );
+}
