@@ -77,6 +77,13 @@ pub struct ServeArgs {
     /// Sessions (`X-Understudy-Session`) kept at most; the least recently used goes first.
     #[arg(long, default_value_t = 1000)]
     pub max_sessions: usize,
+    /// Do not serve the admin API under `/__understudy/`.
+    #[arg(long)]
+    pub no_admin: bool,
+    /// Preload the default session with objects, in the format `GET /__understudy/state`
+    /// dumps (`{"api:/item/path/{id}": [{"key": [...], "object": {...}}]}`), JSON or YAML.
+    #[arg(long, value_name = "FILE")]
+    pub fixtures: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

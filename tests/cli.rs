@@ -198,3 +198,32 @@ fn header_parameters_named_content_type_are_ignored_with_a_warning() {
             .contains("header parameter \"Content-Type\" is ignored")
     );
 }
+
+#[test]
+fn fixtures_preload_the_default_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = dir.path().join("fixtures.yaml");
+    std::fs::write(
+        &fixtures,
+        "kantata:/organization_memberships/{id}:\n  - key: ['42']\n    object: {member_id: '7', member_type: user, primary: true}\n",
+    )
+    .unwrap();
+    let server = start_server(&["--fixtures", fixtures.to_str().unwrap()]);
+    let response = http_get(server.1, "/kantata/organization_memberships/42");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"member_id\":\"7\""), "{response}");
+}
+
+#[test]
+fn broken_fixtures_are_refused_at_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = dir.path().join("fixtures.json");
+    std::fs::write(&fixtures, "{\"x\": 5}").unwrap();
+    let output = understudy()
+        .args(["serve", "--port", "0", "--fixtures"])
+        .arg(&fixtures)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot load fixtures"));
+}

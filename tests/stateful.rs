@@ -589,3 +589,105 @@ async fn many_clients_at_once_lose_no_update() {
         "32 creates and the first membership"
     );
 }
+
+#[tokio::test]
+async fn the_admin_api_dumps_loads_resets_and_journals() {
+    let (_, router) = frozen_router();
+    let auth = ("authorization", "Bearer t");
+    let body =
+        json!({"organization_membership": {"member_id": 1, "member_type": "user"}}).to_string();
+    send(
+        &router,
+        "POST",
+        "/kantata/organization_memberships",
+        &[
+            auth,
+            ("content-type", "application/json"),
+            ("x-understudy-session", "s1"),
+        ],
+        &body,
+    )
+    .await;
+
+    let health = send(&router, "GET", "/__understudy/health", &[], "").await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json()["status"], "ok");
+
+    let state = send(&router, "GET", "/__understudy/state?session=s1", &[], "")
+        .await
+        .json();
+    let dump = state["s1"].clone();
+    assert_eq!(
+        dump["kantata:/organization_memberships/{id}"][0]["key"],
+        json!(["1"])
+    );
+
+    // What was dumped loads into another session.
+    let loaded = send(
+        &router,
+        "PUT",
+        "/__understudy/state?session=s2",
+        &[],
+        &dump.to_string(),
+    )
+    .await;
+    assert_eq!(loaded.status, 204);
+    let listed = send(
+        &router,
+        "GET",
+        "/kantata/organization_memberships",
+        &[auth, ("x-understudy-session", "s2")],
+        "",
+    )
+    .await;
+    assert_eq!(listed.json()["count"], 1);
+    let refused = send(&router, "PUT", "/__understudy/state", &[], "[1, 2]").await;
+    assert_eq!(refused.status, 400);
+
+    let journal = send(&router, "GET", "/__understudy/requests", &[], "")
+        .await
+        .json();
+    let entries = journal.as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["operation"] == "createOrganizationMembership"
+                && e["status"] == 201
+                && e["session"] == "s1")
+    );
+    assert!(
+        !journal.to_string().contains("Bearer t"),
+        "credentials are never journaled"
+    );
+
+    assert_eq!(
+        send(&router, "DELETE", "/__understudy/state?session=s2", &[], "")
+            .await
+            .status,
+        204
+    );
+    let listed = send(
+        &router,
+        "GET",
+        "/kantata/organization_memberships",
+        &[auth, ("x-understudy-session", "s2")],
+        "",
+    )
+    .await;
+    assert_eq!(listed.json()["count"], 0);
+}
+
+#[tokio::test]
+async fn no_admin_leaves_the_prefix_to_the_contract() {
+    let engine = Arc::new(Engine::new(
+        bundled(),
+        EngineOptions {
+            admin: false,
+            ..EngineOptions::default()
+        },
+    ));
+    let router = app(engine, HttpOptions::default());
+    let answer = send(&router, "GET", "/__understudy/health", &[], "").await;
+    assert_eq!(answer.status, 404);
+    assert!(answer.text().contains("NO_PATH_MATCHED_ERROR"));
+}

@@ -26,6 +26,8 @@ pub enum CommandError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{path}: cannot load fixtures: {message}")]
+    Fixtures { path: String, message: String },
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
 }

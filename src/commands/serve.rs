@@ -23,8 +23,12 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
             stateful: !args.stateless,
             clock: args.clock,
             max_sessions: args.max_sessions,
+            admin: !args.no_admin,
         },
     ));
+    if let Some(path) = &args.fixtures {
+        load_fixtures(&engine, path)?;
+    }
     let app = http::app(
         engine,
         HttpOptions {
@@ -66,4 +70,21 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
             .map_err(CommandError::Serve)
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Loads a fixtures file into the default session.
+fn load_fixtures(engine: &Engine, path: &std::path::Path) -> Result<(), CommandError> {
+    let fixture_error = |message: String| CommandError::Fixtures {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fixture_error(e.to_string()))?;
+    let dump: serde_json::Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| fixture_error(e.to_string()))?;
+    engine
+        .store()
+        .session(crate::state::DEFAULT_SESSION)
+        .lock()
+        .load(&dump)
+        .map_err(fixture_error)
 }

@@ -1,6 +1,7 @@
 //! The mock engine: a request in, the contract's response out. Knows no sockets and no axum;
 //! the HTTP layer adapts to it, and tests call it directly.
 
+mod admin;
 mod negotiate;
 mod objects;
 mod prefer;
@@ -103,6 +104,8 @@ pub struct EngineOptions {
     pub clock: Clock,
     /// Sessions kept at most, least recently used dropped first.
     pub max_sessions: usize,
+    /// Whether `/__understudy/` serves the admin API (`--no-admin` turns it off).
+    pub admin: bool,
 }
 
 impl Default for EngineOptions {
@@ -114,6 +117,7 @@ impl Default for EngineOptions {
             stateful: true,
             clock: Clock::System,
             max_sessions: 1000,
+            admin: true,
         }
     }
 }
@@ -130,6 +134,7 @@ pub struct Engine {
     /// Default (non-dynamic) bodies are deterministic, so each is generated once.
     bodies: RwLock<HashMap<BodyKey, Bytes>>,
     store: Arc<dyn Store>,
+    journal: admin::Journal,
 }
 
 impl Engine {
@@ -140,6 +145,7 @@ impl Engine {
             options,
             bodies: RwLock::new(HashMap::new()),
             store,
+            journal: admin::Journal::default(),
         }
     }
 
@@ -171,6 +177,23 @@ impl Engine {
     }
 
     pub fn handle(&self, request: &MockRequest) -> MockResponse {
+        if self.options.admin && request.path.starts_with(admin::PREFIX) {
+            return self.admin(request);
+        }
+        let response = self.answer(request);
+        self.journal.record(admin::JournalEntry {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            query: request.query.clone(),
+            session: Self::session_name(request),
+            operation: response.operation.clone(),
+            status: response.status,
+            violations: response.warnings.clone(),
+        });
+        response
+    }
+
+    fn answer(&self, request: &MockRequest) -> MockResponse {
         let Some(route) = self.contract.routes.find(&request.path) else {
             return problem(
                 ProblemKind::NoPathMatched,

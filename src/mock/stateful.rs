@@ -404,7 +404,9 @@ impl Engine {
                     match object.get(*name) {
                         Some(Value::String(s)) => s == wanted,
                         Some(Value::Null) | None => object.get(*name).is_none(),
-                        Some(other) => serde_json::from_str::<Value>(wanted).is_ok_and(|w| &w == other),
+                        Some(other) => {
+                            serde_json::from_str::<Value>(wanted).is_ok_and(|w| &w == other)
+                        }
                     }
                 })
             })

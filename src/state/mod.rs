@@ -160,6 +160,8 @@ impl SessionHandle {
 }
 
 pub struct MemoryStore {
+    /// The default session is never evicted: fixtures loaded at startup live there.
+    default: SessionHandle,
     sessions: Mutex<LruCache<String, SessionHandle>>,
 }
 
@@ -167,6 +169,7 @@ impl MemoryStore {
     pub fn new(max_sessions: usize) -> MemoryStore {
         let capacity = NonZeroUsize::new(max_sessions.max(1)).unwrap_or(NonZeroUsize::MIN);
         MemoryStore {
+            default: SessionHandle::default(),
             sessions: Mutex::new(LruCache::new(capacity)),
         }
     }
@@ -180,6 +183,9 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     fn session(&self, name: &str) -> SessionHandle {
+        if name == DEFAULT_SESSION {
+            return self.default.clone();
+        }
         self.sessions_lock()
             .get_or_insert(name.to_string(), SessionHandle::default)
             .clone()
@@ -191,11 +197,15 @@ impl Store for MemoryStore {
             .iter()
             .map(|(k, _)| k.clone())
             .collect();
+        names.push(DEFAULT_SESSION.to_string());
         names.sort();
         names
     }
 
     fn reset(&self, session: Option<&str>) {
+        if session.is_none_or(|name| name == DEFAULT_SESSION) {
+            *self.default.lock() = SessionData::default();
+        }
         let mut sessions = self.sessions_lock();
         match session {
             Some(name) => {
@@ -233,7 +243,7 @@ mod tests {
         store.session("b");
         store.session("a");
         store.session("c");
-        assert_eq!(store.sessions(), ["a", "c"]);
+        assert_eq!(store.sessions(), ["a", "c", "default"]);
         assert!(
             store
                 .session("a")

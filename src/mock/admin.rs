@@ -1,0 +1,153 @@
+//! The admin API under `/__understudy/` (never routed to a contract), for test suites:
+//! `GET health`, `GET state` (dump, per session), `DELETE state` (reset), `PUT state` (load
+//! what `GET state` dumped), `GET requests` (the journal). `?session=NAME` picks one session.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::problem::PROBLEM_JSON;
+use super::{Engine, MockRequest, MockResponse, SlViolation};
+
+pub const PREFIX: &str = "/__understudy/";
+/// Journal entries kept, oldest dropped first.
+const JOURNAL_CAPACITY: usize = 1000;
+
+/// One answered request. Headers and bodies are not kept, so no secret is recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct JournalEntry {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub session: String,
+    pub operation: Option<String>,
+    pub status: u16,
+    pub violations: Vec<SlViolation>,
+}
+
+#[derive(Default)]
+pub struct Journal(Mutex<VecDeque<JournalEntry>>);
+
+impl Journal {
+    pub fn record(&self, entry: JournalEntry) {
+        let mut entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() == JOURNAL_CAPACITY {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    fn entries(&self) -> Vec<JournalEntry> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    fn clear(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+fn json_response(status: u16, body: &Value) -> MockResponse {
+    MockResponse {
+        status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
+        operation: Some("understudy-admin".into()),
+        ..MockResponse::default()
+    }
+}
+
+fn problem(status: u16, detail: String) -> MockResponse {
+    let mut response = json_response(
+        status,
+        &json!({ "title": "Admin request refused", "status": status, "detail": detail }),
+    );
+    response.headers = vec![("content-type".into(), PROBLEM_JSON.into())];
+    response
+}
+
+impl Engine {
+    pub(super) fn admin(&self, request: &MockRequest) -> MockResponse {
+        let endpoint = request
+            .path
+            .trim_start_matches(PREFIX)
+            .trim_end_matches('/');
+        let session = form_urlencoded::parse(request.query.as_bytes())
+            .find(|(k, _)| k == "session")
+            .map(|(_, v)| v.into_owned());
+        let store = &self.store;
+        match (request.method.as_str(), endpoint) {
+            ("GET", "health") => json_response(
+                200,
+                &json!({
+                    "status": "ok",
+                    "apis": self.contract.apis.len(),
+                    "operations": self.contract.apis.iter().map(|a| a.api.operations.len()).sum::<usize>(),
+                    "sessions": store.sessions().len(),
+                }),
+            ),
+            ("GET", "state") => {
+                let names = match &session {
+                    Some(name) => vec![name.clone()],
+                    None => store.sessions(),
+                };
+                let dump: serde_json::Map<String, Value> = names
+                    .into_iter()
+                    .map(|name| {
+                        let data = store.session(&name).lock().dump();
+                        (name, data)
+                    })
+                    .collect();
+                json_response(200, &Value::Object(dump))
+            }
+            ("DELETE", "state") => {
+                store.reset(session.as_deref());
+                MockResponse {
+                    status: 204,
+                    operation: Some("understudy-admin".into()),
+                    ..MockResponse::default()
+                }
+            }
+            ("PUT", "state") => {
+                let name = session.unwrap_or_else(|| super::DEFAULT_SESSION.to_string());
+                let loaded = serde_json::from_slice::<Value>(&request.body)
+                    .map_err(|e| format!("the body is not JSON: {e}"))
+                    .and_then(|dump| store.session(&name).lock().load(&dump));
+                match loaded {
+                    Ok(()) => MockResponse {
+                        status: 204,
+                        operation: Some("understudy-admin".into()),
+                        ..MockResponse::default()
+                    },
+                    Err(message) => problem(400, message),
+                }
+            }
+            ("GET", "requests") => json_response(
+                200,
+                &serde_json::to_value(self.journal.entries()).unwrap_or_default(),
+            ),
+            ("DELETE", "requests") => {
+                self.journal.clear();
+                MockResponse {
+                    status: 204,
+                    operation: Some("understudy-admin".into()),
+                    ..MockResponse::default()
+                }
+            }
+            _ => problem(
+                404,
+                format!(
+                    "no admin endpoint {} {}; see README (health, state, requests)",
+                    request.method, request.path
+                ),
+            ),
+        }
+    }
+}
