@@ -27,6 +27,10 @@ struct Case {
 const BEARER: (&str, &str) = ("authorization", "Bearer t");
 const JSON: (&str, &str) = ("content-type", "application/json");
 
+const MULTIPART: (&str, &str) = ("content-type", "multipart/form-data; boundary=XyZ");
+const GOOD_UPLOAD: &str = "--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nreport\r\n--XyZ\r\nContent-Disposition: form-data; name=\"count\"\r\n\r\n3\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n";
+const BAD_UPLOAD: &str = "--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nab\r\n--XyZ\r\nContent-Disposition: form-data; name=\"count\"\r\n\r\nmany\r\n--XyZ--\r\n";
+
 const CASES: &[Case] = &[
     // Kantata: OAuth2 bearer; declares 400, 401, 403, 404, 422 and 503 with {errors:[{type,message}]}.
     Case {
@@ -379,6 +383,40 @@ const CASES: &[Case] = &[
         body: "{\"name\": 5, \"nested\": []}",
         status: 422,
         locations: &[&["request", "body", "name"], &["request", "body", "nested"]],
+    },
+    Case {
+        name: "fixture: a multipart body is decoded and validated",
+        fixture: Some("validation.yaml"),
+        method: "POST",
+        uri: "/uploads",
+        headers: &[MULTIPART],
+        body: BAD_UPLOAD,
+        status: 422,
+        locations: &[
+            &["request", "body"],
+            &["request", "body", "title"],
+            &["request", "body", "count"],
+        ],
+    },
+    Case {
+        name: "fixture: a good multipart body",
+        fixture: Some("validation.yaml"),
+        method: "POST",
+        uri: "/uploads",
+        headers: &[MULTIPART],
+        body: GOOD_UPLOAD,
+        status: 204,
+        locations: &[],
+    },
+    Case {
+        name: "fixture: a multipart body that does not parse",
+        fixture: Some("validation.yaml"),
+        method: "POST",
+        uri: "/uploads",
+        headers: &[MULTIPART],
+        body: "no parts here",
+        status: 400,
+        locations: &[&["request", "body"]],
     },
     Case {
         name: "fixture: a JSON array where an object is expected",

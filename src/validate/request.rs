@@ -258,11 +258,21 @@ fn body_violations(
             }
         }
     } else if essence == "application/x-www-form-urlencoded" {
+        let pairs = form_urlencoded::parse(body).into_owned().collect();
         form_object(
             api.schemas.node(schema),
             api.schemas.document(View::Request),
-            body,
+            pairs,
         )
+    } else if essence == "multipart/form-data" {
+        match multipart_fields(content_type, body) {
+            Ok(pairs) => form_object(
+                api.schemas.node(schema),
+                api.schemas.document(View::Request),
+                pairs,
+            ),
+            Err(message) => return vec![violation(&["request", "body"], MALFORMED, message)],
+        }
     } else if essence.starts_with("text/") {
         Value::String(String::from_utf8_lossy(body).into_owned())
     } else {
@@ -271,11 +281,40 @@ fn body_violations(
     api.schemas.violations(schema, &value, &["request", "body"])
 }
 
-/// A form-encoded body as the object its schema describes (repeated keys become arrays).
-fn form_object(schema: &Value, document: &Value, body: &[u8]) -> Value {
+/// The `(name, text)` fields of a multipart body (file parts as their text, lossily).
+///
+/// multer parses asynchronously from a stream; the whole body is already in memory, so the
+/// future completes without waiting and is driven to the end right here.
+fn multipart_fields(content_type: &str, body: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|e| format!("Malformed multipart body: {e}"))?;
+    let chunk = bytes::Bytes::copy_from_slice(body);
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(chunk) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    futures_executor::block_on(async move {
+        let mut fields = Vec::new();
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| format!("Malformed multipart body: {e}"))?
+        {
+            let name = field.name().unwrap_or_default().to_string();
+            let content = field
+                .bytes()
+                .await
+                .map_err(|e| format!("Malformed multipart body: {e}"))?;
+            fields.push((name, String::from_utf8_lossy(&content).into_owned()));
+        }
+        Ok(fields)
+    })
+}
+
+/// Form fields as the object its schema describes (repeated keys become arrays).
+fn form_object(schema: &Value, document: &Value, pairs: Vec<(String, String)>) -> Value {
     let schema = resolve(schema, document);
     let mut object = Map::new();
-    for (key, value) in form_urlencoded::parse(body) {
+    for (key, value) in pairs {
         let property = schema
             .pointer(&format!("/properties/{}", crate::pointer::escape(&key)))
             .unwrap_or(&Value::Bool(true));
@@ -287,13 +326,13 @@ fn form_object(schema: &Value, document: &Value, body: &[u8]) -> Value {
             property_schema
         };
         let coerced = coerce(item_schema, document, &value);
-        match object.get_mut(key.as_ref()) {
+        match object.get_mut(&key) {
             Some(Value::Array(items)) if is_array => items.push(coerced),
             _ if is_array => {
-                object.insert(key.into_owned(), Value::Array(vec![coerced]));
+                object.insert(key, Value::Array(vec![coerced]));
             }
             _ => {
-                object.insert(key.into_owned(), coerced);
+                object.insert(key, coerced);
             }
         }
     }
