@@ -72,19 +72,25 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Loads a fixtures file into the default session.
+/// Loads a fixtures file (JSON, or YAML) into the default session.
 fn load_fixtures(engine: &Engine, path: &std::path::Path) -> Result<(), CommandError> {
     let fixture_error = |message: String| CommandError::Fixtures {
         path: path.display().to_string(),
         message,
     };
     let text = std::fs::read_to_string(path).map_err(|e| fixture_error(e.to_string()))?;
-    let dump: serde_json::Value =
-        serde_yaml_ng::from_str(&text).map_err(|e| fixture_error(e.to_string()))?;
+    // JSON goes to the store as it is; YAML is converted to JSON text first.
+    let json = if path.extension().is_some_and(|e| e == "json") {
+        text
+    } else {
+        let value: serde_json::Value =
+            serde_yaml_ng::from_str(&text).map_err(|e| fixture_error(e.to_string()))?;
+        value.to_string()
+    };
     engine
         .store()
         .session(crate::state::DEFAULT_SESSION)
         .lock()
-        .load(&dump)
+        .load(&json)
         .map_err(fixture_error)
 }

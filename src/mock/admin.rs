@@ -117,9 +117,9 @@ impl Engine {
             }
             ("PUT", "state") => {
                 let name = session.unwrap_or_else(|| super::DEFAULT_SESSION.to_string());
-                let loaded = serde_json::from_slice::<Value>(&request.body)
-                    .map_err(|e| format!("the body is not JSON: {e}"))
-                    .and_then(|dump| store.session(&name).lock().load(&dump));
+                let loaded = std::str::from_utf8(&request.body)
+                    .map_err(|e| format!("the body is not UTF-8: {e}"))
+                    .and_then(|text| store.session(&name).lock().load(text));
                 match loaded {
                     Ok(()) => MockResponse {
                         status: 204,

@@ -69,7 +69,7 @@ impl Engine {
         let outcome = match exchange.binding.action {
             Action::Read => match exchange
                 .key()
-                .and_then(|key| session.get(&storage, &key).cloned().map(|o| (key, o)))
+                .and_then(|key| session.get(&storage, &key).map(|o| (key, o)))
             {
                 Some((key, object)) => Outcome::One(status, key, object),
                 None => Outcome::NotFound,
@@ -83,7 +83,7 @@ impl Engine {
             },
             Action::Replace | Action::Merge | Action::Upsert => {
                 let key = exchange.key()?;
-                match session.get(&storage, &key).cloned() {
+                match session.get(&storage, &key) {
                     Some(existing) => {
                         match self.update(exchange, &object_schema, existing, &now) {
                             Ok(updated) => {
@@ -296,7 +296,7 @@ impl Engine {
             let id = self.id_value(exchange, id_schema, n);
             let mut candidate = key.clone();
             candidate.push(id);
-            if session.get(storage, &candidate).is_none() {
+            if !session.contains(storage, &candidate) {
                 return candidate;
             }
         }
@@ -346,7 +346,7 @@ impl Engine {
     /// The stored objects a list answers with: scoped by the list's path parameters and
     /// filtered by query parameters named like fields (`member_type=user`), `only=1,2`, and
     /// `*_after`/`*_before` timestamp bounds.
-    fn matching(&self, exchange: &Exchange<'_>, objects: Vec<(&Key, &Value)>) -> Vec<(Key, Value)> {
+    fn matching(&self, exchange: &Exchange<'_>, objects: Vec<(Key, Value)>) -> Vec<(Key, Value)> {
         let resource = exchange.resource();
         let query: Vec<(String, String)> =
             form_urlencoded::parse(exchange.request.query.as_bytes())
