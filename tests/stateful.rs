@@ -691,3 +691,110 @@ async fn no_admin_leaves_the_prefix_to_the_contract() {
     assert_eq!(answer.status, 404);
     assert!(answer.text().contains("NO_PATH_MATCHED_ERROR"));
 }
+
+#[tokio::test]
+async fn nested_collections_merge_patches_and_explicit_resources_work_on_any_contract() {
+    let contract = fixture_contract("stateful.yaml");
+    let engine = Arc::new(Engine::new(
+        contract.clone(),
+        EngineOptions {
+            clock: Clock::parse("2024-01-01T00:00:00Z").unwrap(),
+            ..EngineOptions::default()
+        },
+    ));
+    let router = app(engine, HttpOptions::default());
+    let json_type = ("content-type", "application/json");
+    let mut ids = Vec::new();
+    for (team, name, role) in [
+        ("t1", "ada", "lead"),
+        ("t1", "bob", "dev"),
+        ("t2", "cy", "dev"),
+    ] {
+        let body = json!({"name": name, "role": role, "id": "00000000-0000-4000-8000-000000000000", "profile": {"city": "Oslo", "phone": "1"}}).to_string();
+        let answer = send(
+            &router,
+            "POST",
+            &format!("/teams/{team}/members"),
+            &[json_type],
+            &body,
+        )
+        .await;
+        assert_eq!(answer.status, 201, "{}", answer.text());
+        assert_ne!(
+            answer.json()["id"],
+            "client-chosen",
+            "readOnly ids are the server's"
+        );
+        assert_eq!(answer.json()["teamId"], team);
+        ids.push(answer.json()["id"].as_str().unwrap().to_string());
+    }
+    let t1 = send(&router, "GET", "/teams/t1/members", &[], "")
+        .await
+        .json();
+    assert_eq!(t1.as_array().unwrap().len(), 2, "{t1}");
+    let devs = send(&router, "GET", "/teams/t1/members?role=dev", &[], "")
+        .await
+        .json();
+    assert_eq!(devs.as_array().unwrap().len(), 1);
+    assert_eq!(devs[0]["name"], "bob");
+
+    let patch = json!({"role": "lead", "profile": {"phone": null}}).to_string();
+    let patched = send(
+        &router,
+        "PATCH",
+        &format!("/teams/t1/members/{}", ids[1]),
+        &[("content-type", "application/merge-patch+json")],
+        &patch,
+    )
+    .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    assert_eq!(patched.json()["role"], "lead");
+    assert_eq!(
+        patched.json()["profile"],
+        json!({"city": "Oslo"}),
+        "null removes, the rest merges"
+    );
+    assert_eq!(patched.json()["name"], "bob");
+
+    // The member of team t2 is not found under team t1.
+    assert_eq!(
+        send(
+            &router,
+            "GET",
+            &format!("/teams/t1/members/{}", ids[2]),
+            &[],
+            ""
+        )
+        .await
+        .status,
+        404
+    );
+
+    let directory = send(&router, "GET", "/directory", &[], "").await.json();
+    assert_eq!(directory["total"], 3);
+    assert_eq!(directory["items"].as_array().unwrap().len(), 3);
+
+    assert_eq!(
+        send(
+            &router,
+            "DELETE",
+            &format!("/teams/t1/members/{}", ids[0]),
+            &[],
+            ""
+        )
+        .await
+        .status,
+        204
+    );
+    assert_eq!(
+        send(&router, "GET", "/directory", &[], "").await.json()["total"],
+        2
+    );
+    for (request, operation, answer, problems) in answer_every_operation(&contract).await {
+        assert!(
+            problems.is_empty(),
+            "{request} ({operation}): {problems:#?}\n{}",
+            answer.text()
+        );
+    }
+}
