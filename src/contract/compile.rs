@@ -101,6 +101,7 @@ pub fn compile_api(
         bindings,
     };
     Ok(CompiledApi {
+        index,
         api,
         schemas: compiler.schemas.finish(),
     })

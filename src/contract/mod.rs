@@ -67,6 +67,8 @@ pub struct Finding {
 /// An API together with its compiled schemas.
 #[derive(Debug)]
 pub struct CompiledApi {
+    /// Position in [`Contract::apis`].
+    pub index: usize,
     pub api: Api,
     pub schemas: Schemas,
 }

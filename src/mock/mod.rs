@@ -18,7 +18,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::contract::{CompiledApi, Contract, MediaType, Operation, Response, StatusKey};
+use crate::contract::{CompiledApi, Contract, MediaType, Operation, Response, SchemaId, StatusKey};
 use crate::generate::generate_valid;
 use crate::state::{Clock, DEFAULT_SESSION, MemoryStore, Store};
 use crate::validate::{ObservedRequest, request_violations};
@@ -133,6 +133,8 @@ pub struct Engine {
     options: EngineOptions,
     /// Default (non-dynamic) bodies are deterministic, so each is generated once.
     bodies: RwLock<HashMap<BodyKey, Bytes>>,
+    /// Generated values for fixed seeds (header values, envelope templates), per API index.
+    generated: RwLock<HashMap<(usize, SchemaId, u64), Value>>,
     store: Arc<dyn Store>,
     journal: admin::Journal,
 }
@@ -144,9 +146,24 @@ impl Engine {
             contract,
             options,
             bodies: RwLock::new(HashMap::new()),
+            generated: RwLock::new(HashMap::new()),
             store,
             journal: admin::Journal::default(),
         }
+    }
+
+    /// `generate_valid` for a fixed seed, generated once. Only for seeds from a bounded set
+    /// (one per operation and header), never per-request seeds.
+    fn generated(&self, api: &CompiledApi, id: SchemaId, seed: u64) -> Value {
+        let key = (api.index, id, seed);
+        if let Some(value) = self.generated.read().ok().and_then(|cache| cache.get(&key).cloned()) {
+            return value;
+        }
+        let value = generate_valid(&api.schemas, id, seed, true);
+        if let Ok(mut cache) = self.generated.write() {
+            cache.insert(key, value.clone());
+        }
+        value
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -295,8 +312,7 @@ impl Engine {
                 .collect(),
         };
         let session = self.store.session(&Self::session_name(request));
-        let mut data = session.lock();
-        self.stateful(&exchange, &mut data)
+        self.stateful(&exchange, &session)
     }
 
     fn respond(
@@ -438,7 +454,7 @@ impl Engine {
             .filter_map(|header| {
                 let id = header.schema?;
                 let seed = self.options.seed ^ stable_hash(&[&operation.id, &header.name]);
-                let value = generate_valid(&api.schemas, id, seed, true);
+                let value = self.generated(api, id, seed);
                 Some((
                     header.name.to_ascii_lowercase(),
                     render::header_value(&value),

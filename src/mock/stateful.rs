@@ -10,7 +10,7 @@ use super::shape::{Page, Shape, SlotKind, fill_envelope, object_schema_in, shape
 use super::{Engine, MockRequest, MockResponse, choose_response, negotiate, render, stable_hash};
 use crate::contract::{Action, Binding, CompiledApi, Operation, ParameterLocation, Resource, View};
 use crate::generate::{generate, generate_valid};
-use crate::state::{Key, SessionData};
+use crate::state::{Key, SessionData, SessionHandle};
 use crate::validate::{ObservedResponse, declared_response, resolve, response_violations};
 use crate::violation::Violation;
 
@@ -60,12 +60,16 @@ impl Engine {
     pub(super) fn stateful(
         &self,
         exchange: &Exchange<'_>,
-        session: &mut SessionData,
+        handle: &SessionHandle,
     ) -> Option<MockResponse> {
         let (_, status) = choose_response(exchange.operation, None)?;
         let object_schema = self.object_schema(exchange).unwrap_or(Value::Bool(true));
         let storage = exchange.storage();
         let now = self.options.clock.now();
+        // The session is locked while its data is read and changed, not while the answer is
+        // rendered, so concurrent requests of one session wait as little as possible.
+        let mut guard = handle.lock();
+        let session: &mut SessionData = &mut guard;
         let outcome = match exchange.binding.action {
             Action::Read => match exchange
                 .key()
@@ -119,6 +123,7 @@ impl Engine {
                 Outcome::Many(status, matching)
             }
         };
+        drop(guard);
         self.render(exchange, outcome, &object_schema)
     }
 
@@ -549,7 +554,7 @@ impl Engine {
             }
             (Shape::Envelope { slot, kind }, content) => {
                 let seed = self.options.seed ^ stable_hash(&[&exchange.operation.id, "envelope"]);
-                let mut template = generate_valid(&exchange.api.schemas, id, seed, true);
+                let mut template = self.generated(exchange.api, id, seed);
                 let items: Vec<(String, Value)> = match content {
                     Content::One(id, object) => vec![(id, object)],
                     Content::Many(objects) => objects
