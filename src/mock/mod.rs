@@ -156,7 +156,12 @@ impl Engine {
     /// (one per operation and header), never per-request seeds.
     fn generated(&self, api: &CompiledApi, id: SchemaId, seed: u64) -> Value {
         let key = (api.index, id, seed);
-        if let Some(value) = self.generated.read().ok().and_then(|cache| cache.get(&key).cloned()) {
+        if let Some(value) = self
+            .generated
+            .read()
+            .ok()
+            .and_then(|cache| cache.get(&key).cloned())
+        {
             return value;
         }
         let value = generate_valid(&api.schemas, id, seed, true);

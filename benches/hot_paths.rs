@@ -1,0 +1,141 @@
+//! Hot paths, each measured apart from its setup: contract compilation (build), and, on a
+//! contract compiled once outside the timing, route lookup, request validation (valid and
+//! invalid body), value generation, response validation and store get/put.
+//!
+//! Run: `cargo bench --bench hot_paths`. CI only builds it (`cargo bench --no-run`).
+
+use std::sync::Arc;
+
+use divan::{Bencher, black_box};
+use serde_json::{Value, json};
+use understudy::contract::{CompiledApi, Contract, Operation};
+use understudy::generate::generate_valid;
+use understudy::load;
+use understudy::state::SessionData;
+use understudy::validate::{
+    ObservedRequest, ObservedResponse, request_violations, response_violations,
+};
+
+fn main() {
+    divan::main();
+}
+
+fn bundled() -> Arc<Contract> {
+    let specs = load::load_bundled().expect("bundled specs load");
+    Arc::new(Contract::compile(&specs, &[]).expect("bundled specs compile"))
+}
+
+fn operation<'a>(
+    contract: &'a Contract,
+    method: &str,
+    path: &str,
+) -> (&'a CompiledApi, &'a Operation) {
+    let found = contract.routes.find(path).expect("routed");
+    let (_, index) = found
+        .entry
+        .operations
+        .iter()
+        .find(|(m, _)| m == method)
+        .expect("method");
+    contract.operation(found.entry.api, *index)
+}
+
+#[divan::bench(sample_count = 20)]
+fn compile_bundled_contracts() -> Contract {
+    let specs = load::load_bundled().unwrap();
+    Contract::compile(&specs, &[]).unwrap()
+}
+
+#[divan::bench]
+fn route_lookup(bencher: Bencher) {
+    let contract = bundled();
+    bencher.bench(|| {
+        contract
+            .routes
+            .find(black_box("/kantata/organization_memberships/42"))
+            .is_some()
+    });
+}
+
+fn post_body(valid: bool) -> Vec<u8> {
+    let member = if valid {
+        json!({"member_id": 7, "member_type": "user"})
+    } else {
+        json!({"member_id": "x", "member_type": "robot"})
+    };
+    serde_json::to_vec(&json!({ "organization_membership": member })).unwrap()
+}
+
+#[divan::bench(args = [true, false])]
+fn request_validation(bencher: Bencher, valid: bool) {
+    let contract = bundled();
+    let (api, op) = operation(&contract, "POST", "/kantata/organization_memberships");
+    let headers = vec![
+        ("authorization".to_string(), "Bearer t".to_string()),
+        ("content-type".to_string(), "application/json".to_string()),
+    ];
+    let body = post_body(valid);
+    bencher.bench(|| {
+        let request = ObservedRequest {
+            path_params: &[],
+            query: "",
+            headers: &headers,
+            body: &body,
+            credentials: &[],
+        };
+        request_violations(api, op, black_box(&request)).len()
+    });
+}
+
+#[divan::bench]
+fn generate_a_membership(bencher: Bencher) {
+    let contract = bundled();
+    let (api, op) = operation(&contract, "GET", "/kodexa/api/memberships/x");
+    let id = op.responses[0].content[0].schema.unwrap();
+    let mut seed = 0;
+    bencher.bench_local(|| {
+        seed += 1;
+        generate_valid(&api.schemas, id, seed, false)
+    });
+}
+
+#[divan::bench]
+fn response_validation(bencher: Bencher) {
+    let contract = bundled();
+    let (api, op) = operation(&contract, "GET", "/kodexa/api/memberships/x");
+    let id = op.responses[0].content[0].schema.unwrap();
+    let body = serde_json::to_vec(&generate_valid(&api.schemas, id, 1, false)).unwrap();
+    let headers = vec![("content-type".to_string(), "application/json".to_string())];
+    bencher.bench(|| {
+        let observed = ObservedResponse {
+            status: 200,
+            headers: &headers,
+            body: &body,
+        };
+        response_violations(api, op, black_box(&observed)).len()
+    });
+}
+
+fn membership(i: u64) -> Value {
+    json!({"created_at": "2024-01-01T00:00:00Z", "department_id": (i % 50).to_string(), "member_id": i.to_string(), "member_type": "user", "primary": true})
+}
+
+#[divan::bench]
+fn store_get_among_100k(bencher: Bencher) {
+    let mut data = SessionData::default();
+    for i in 0..100_000u64 {
+        data.put("r", vec![i.to_string()], membership(i));
+    }
+    let key = vec!["50000".to_string()];
+    bencher.bench_local(|| data.get("r", black_box(&key)));
+}
+
+#[divan::bench]
+fn store_put(bencher: Bencher) {
+    let mut data = SessionData::default();
+    let mut i = 0u64;
+    bencher.bench_local(|| {
+        i += 1;
+        data.put("r", vec![i.to_string()], membership(i));
+    });
+}
