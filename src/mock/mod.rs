@@ -2,6 +2,7 @@
 //! the HTTP layer adapts to it, and tests call it directly.
 
 mod admin;
+mod listing;
 mod negotiate;
 mod objects;
 mod prefer;
