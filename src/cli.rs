@@ -28,6 +28,36 @@ pub enum Command {
     Lint(LintArgs),
     /// List the operations served, with their full URLs.
     Routes(RoutesArgs),
+    /// Check recorded traffic (HAR, JSON lines) against the contracts; exits 1 on violations.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Grouped by operation, for people (colours only on a terminal without NO_COLOR).
+    Human,
+    /// A stable JSON document: `summary`, `exchanges[].failures[]`, `coverage`.
+    Json,
+    /// JUnit XML, one testcase per exchange.
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// OpenAPI documents or directories (repeatable). Default: the bundled contracts.
+    #[arg(long = "spec", value_name = "SPEC|DIR")]
+    pub specs: Vec<PathBuf>,
+    /// Serve-style prefixes for several specs (NAME=/PREFIX), as with `serve`.
+    #[arg(long = "mount", value_name = "NAME=/PREFIX", value_parser = parse_mount)]
+    pub mounts: Vec<(String, String)>,
+    /// Recordings: `.har` (HAR 1.2/1.3) or JSON lines (any other name).
+    #[arg(required = true, value_name = "RECORDING")]
+    pub recordings: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Which contracts to load and where to mount them.

@@ -11,6 +11,8 @@ pub mod http;
 pub mod load;
 pub mod mock;
 pub mod pointer;
+pub mod recording;
+pub mod report;
 pub mod state;
 pub mod validate;
 pub mod violation;

@@ -3,6 +3,7 @@
 mod lint;
 mod routes;
 mod serve;
+mod validate;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -28,6 +29,14 @@ pub enum CommandError {
     },
     #[error("{path}: cannot load fixtures: {message}")]
     Fixtures { path: String, message: String },
+    #[error(transparent)]
+    Recording(#[from] crate::recording::RecordingError),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -38,6 +47,7 @@ pub fn run(config: Config) -> Result<ExitCode, CommandError> {
         Command::Serve(args) => serve::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Routes(args) => routes::run(args),
+        Command::Validate(args) => validate::run(args),
     }
 }
 

@@ -3,12 +3,14 @@
 //! Schemathesis where the meaning is the same.
 
 mod coerce;
+mod exchange;
 mod params;
 mod request;
 
 use serde_json::Value;
 
 pub use coerce::{coerce, resolve};
+pub use exchange::{CheckedExchange, Failure, check_exchange, find_route};
 pub use request::{
     CONTENT_TYPE, MALFORMED, ObservedRequest, SECURITY, challenges, request_violations,
 };

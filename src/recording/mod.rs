@@ -1,0 +1,226 @@
+//! Recorded traffic in, exchanges out: HAR 1.2/1.3 (browser DevTools exports, read with the
+//! `har` crate) and JSON lines (one exchange per line, streamed in constant memory).
+//!
+//! JSON lines format, one object per line (blank lines are skipped):
+//! `{"method": "GET", "url": "https://host/path?q=1", "request_headers": {"name": "value"},
+//!   "request_body": <string or JSON>, "status": 200, "response_headers": {...},
+//!   "response_body": <string or JSON>}`. Headers may also be `[["name", "value"], ...]`.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use base64::Engine;
+use serde_json::Value;
+
+/// One request and its response, as recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Exchange {
+    /// Where it was recorded: `file:line` or `file#entry`.
+    pub source: String,
+    pub method: String,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Vec<u8>,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Vec<u8>,
+}
+
+impl Exchange {
+    /// The URL's path and query (`/a/b`, `x=1`).
+    pub fn path_and_query(&self) -> (String, String) {
+        let without_scheme = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, rest)| rest);
+        let path_start = if self.url.contains("://") {
+            without_scheme.find('/').unwrap_or(without_scheme.len())
+        } else {
+            0
+        };
+        let target = &without_scheme[path_start..];
+        let target = target.split('#').next().unwrap_or_default();
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        (
+            if path.is_empty() {
+                "/".to_string()
+            } else {
+                path.to_string()
+            },
+            query.to_string(),
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a HAR file: {message}")]
+    Har { path: String, message: String },
+    #[error("{path}:{line}: not an exchange: {message}")]
+    Line {
+        path: String,
+        line: usize,
+        message: String,
+    },
+}
+
+/// Every exchange of a recording, in order. HAR files are read whole (their format is one
+/// JSON document); JSON lines are read one line at a time.
+pub fn read(
+    path: &Path,
+) -> Result<Box<dyn Iterator<Item = Result<Exchange, RecordingError>>>, RecordingError> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| RecordingError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    let is_har = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("har"));
+    if is_har {
+        let har = har::from_reader(file).map_err(|e| RecordingError::Har {
+            path: name.clone(),
+            message: error_chain(&e),
+        })?;
+        return Ok(Box::new(har_exchanges(&name, har).into_iter().map(Ok)));
+    }
+    let lines = std::io::BufReader::new(file).lines();
+    Ok(Box::new(lines.enumerate().filter_map(
+        move |(index, line)| {
+            let line_number = index + 1;
+            match line {
+                Err(source) => Some(Err(RecordingError::Io {
+                    path: name.clone(),
+                    source,
+                })),
+                Ok(text) if text.trim().is_empty() => None,
+                Ok(text) => Some(jsonl_exchange(&name, line_number, &text)),
+            }
+        },
+    )))
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
+}
+
+fn har_exchanges(name: &str, har: har::Har) -> Vec<Exchange> {
+    macro_rules! convert {
+        ($log:expr) => {
+            $log.entries
+                .into_iter()
+                .enumerate()
+                .map(|(index, entry)| {
+                    let request = entry.request;
+                    let response = entry.response;
+                    let response_body =
+                        match (response.content.text, response.content.encoding.as_deref()) {
+                            (Some(text), Some("base64")) => {
+                                base64::engine::general_purpose::STANDARD
+                                    .decode(text.trim())
+                                    .unwrap_or_default()
+                            }
+                            (Some(text), _) => text.into_bytes(),
+                            (None, _) => Vec::new(),
+                        };
+                    let mut response_headers: Vec<(String, String)> = response
+                        .headers
+                        .into_iter()
+                        .map(|h| (h.name, h.value))
+                        .collect();
+                    if let Some(mime) = response.content.mime_type.filter(|m| !m.is_empty())
+                        && !response_headers
+                            .iter()
+                            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                    {
+                        response_headers.push(("content-type".into(), mime));
+                    }
+                    Exchange {
+                        source: format!("{name}#entry{}", index + 1),
+                        method: request.method.to_ascii_uppercase(),
+                        url: request.url,
+                        request_headers: request
+                            .headers
+                            .into_iter()
+                            .map(|h| (h.name, h.value))
+                            .collect(),
+                        request_body: request
+                            .post_data
+                            .and_then(|p| p.text)
+                            .map(String::into_bytes)
+                            .unwrap_or_default(),
+                        status: u16::try_from(response.status).unwrap_or(0),
+                        response_headers,
+                        response_body,
+                    }
+                })
+                .collect()
+        };
+    }
+    match har.log {
+        har::Spec::V1_2(log) => convert!(log),
+        har::Spec::V1_3(log) => convert!(log),
+    }
+}
+
+fn jsonl_exchange(name: &str, line: usize, text: &str) -> Result<Exchange, RecordingError> {
+    let error = |message: String| RecordingError::Line {
+        path: name.to_string(),
+        line,
+        message,
+    };
+    let value: Value = serde_json::from_str(text).map_err(|e| error(e.to_string()))?;
+    let field = |key: &str| value.get(key);
+    let method = field("method")
+        .and_then(Value::as_str)
+        .ok_or_else(|| error("missing \"method\"".into()))?;
+    let url = field("url")
+        .and_then(Value::as_str)
+        .ok_or_else(|| error("missing \"url\"".into()))?;
+    let status = field("status")
+        .and_then(Value::as_u64)
+        .and_then(|s| u16::try_from(s).ok())
+        .ok_or_else(|| error("missing or invalid \"status\"".into()))?;
+    Ok(Exchange {
+        source: format!("{name}:{line}"),
+        method: method.to_ascii_uppercase(),
+        url: url.to_string(),
+        request_headers: headers(field("request_headers")),
+        request_body: body(field("request_body")),
+        status,
+        response_headers: headers(field("response_headers")),
+        response_body: body(field("response_body")),
+    })
+}
+
+fn headers(value: Option<&Value>) -> Vec<(String, String)> {
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    match value {
+        Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
+        Some(Value::Array(pairs)) => pairs
+            .iter()
+            .filter_map(|pair| Some((pair.get(0)?.as_str()?.to_string(), text(pair.get(1)?))))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn body(value: Option<&Value>) -> Vec<u8> {
+    match value {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(text)) => text.clone().into_bytes(),
+        Some(other) => serde_json::to_vec(other).unwrap_or_default(),
+    }
+}

@@ -1,0 +1,152 @@
+//! One recorded exchange against the contract: which operation it was (server base paths and
+//! mounts honoured), then both sides checked. Check names follow Schemathesis where the
+//! meaning is the same.
+
+use serde::Serialize;
+
+use super::{ObservedRequest, ObservedResponse, request_violations, response_violations};
+use crate::contract::{Contract, RouteMatch};
+use crate::recording::Exchange;
+use crate::violation::Violation;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// `status_code_conformance`, `response_schema_conformance`, `request_conformance`…
+    pub check: String,
+    #[serde(flatten)]
+    pub violation: Violation,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckedExchange {
+    pub source: String,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    /// `(api index, operation index)` of the operation it was.
+    #[serde(skip)]
+    pub operation: Option<(usize, usize)>,
+    /// The operation's id, for reports.
+    pub operation_id: Option<String>,
+    pub failures: Vec<Failure>,
+}
+
+/// Finds the route of a recorded path: as it is (recorded from `serve`), under an API's mount,
+/// or with one of its server URLs' base path (`/api/v1`) taken off.
+pub fn find_route<'c>(contract: &'c Contract, path: &str) -> Option<RouteMatch<'c>> {
+    if let Some(found) = contract.routes.find(path) {
+        return Some(found);
+    }
+    for compiled in &contract.apis {
+        let api = &compiled.api;
+        let mut candidates = vec![format!("{}{path}", api.mount)];
+        for server in &api.servers {
+            let base = server_path(&server.url);
+            if !base.is_empty()
+                && let Some(rest) = path.strip_prefix(base.as_str())
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                candidates.push(format!("{}{rest}", api.mount));
+            }
+        }
+        for candidate in candidates {
+            if let Some(found) = contract
+                .routes
+                .find(&candidate)
+                .filter(|f| f.entry.api == compiled.index)
+            {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+/// The path of a server URL (`https://api.example.com/api/v1` → `/api/v1`), trailing slash
+/// removed; server variables are kept as written, so only literal base paths match.
+fn server_path(url: &str) -> String {
+    let path = match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+        None => url,
+    };
+    path.trim_end_matches('/').to_string()
+}
+
+pub fn check_exchange(contract: &Contract, exchange: &Exchange) -> CheckedExchange {
+    let (path, query) = exchange.path_and_query();
+    let mut checked = CheckedExchange {
+        source: exchange.source.clone(),
+        method: exchange.method.clone(),
+        path: path.clone(),
+        status: exchange.status,
+        operation: None,
+        operation_id: None,
+        failures: Vec::new(),
+    };
+    let undocumented = |message: String| Failure {
+        check: "undocumented_operation".into(),
+        violation: Violation {
+            location: vec!["request".into(), "path".into()],
+            instance_path: String::new(),
+            schema_path: String::new(),
+            keyword: "undocumented_operation".into(),
+            message,
+        },
+    };
+    let Some(route) = find_route(contract, &path) else {
+        checked.failures.push(undocumented(format!(
+            "no operation of the contract matches {path}"
+        )));
+        return checked;
+    };
+    let Some(&(_, op_index)) = route
+        .entry
+        .operations
+        .iter()
+        .find(|(m, _)| *m == exchange.method)
+    else {
+        checked.failures.push(undocumented(format!(
+            "{path} declares no {} operation",
+            exchange.method
+        )));
+        return checked;
+    };
+    let (api, operation) = contract.operation(route.entry.api, op_index);
+    checked.operation = Some((route.entry.api, op_index));
+    checked.operation_id = Some(operation.id.clone());
+    let request = ObservedRequest {
+        path_params: &route.params,
+        query: &query,
+        headers: &exchange.request_headers,
+        body: &exchange.request_body,
+        credentials: &[],
+    };
+    for violation in request_violations(api, operation, &request) {
+        checked.failures.push(Failure {
+            check: "request_conformance".into(),
+            violation,
+        });
+    }
+    let response = ObservedResponse {
+        status: exchange.status,
+        headers: &exchange.response_headers,
+        body: &exchange.response_body,
+    };
+    for violation in response_violations(api, operation, &response) {
+        let check = match (
+            violation.location.get(1).map(String::as_str),
+            violation.keyword.as_str(),
+        ) {
+            (
+                _,
+                named @ ("status_code_conformance"
+                | "content_type_conformance"
+                | "response_headers_conformance"),
+            ) => named.to_string(),
+            (Some("header"), _) => "response_headers_conformance".to_string(),
+            _ => "response_schema_conformance".to_string(),
+        };
+        checked.failures.push(Failure { check, violation });
+    }
+    checked
+}

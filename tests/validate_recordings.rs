@@ -1,0 +1,164 @@
+//! `understudy validate` on recorded traffic: hand-written recordings with one defect of each
+//! kind, reported in every format, and the exit codes CI relies on.
+
+use std::process::Command;
+
+fn understudy() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_understudy"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "off");
+    command
+}
+
+const DEFECTIVE: [&str; 2] = [
+    "tests/fixtures/recordings/traffic.jsonl",
+    "tests/fixtures/recordings/devtools.har",
+];
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn every_kind_of_defect_is_reported_with_its_check_name() {
+    let output = understudy()
+        .arg("validate")
+        .args(DEFECTIVE)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "violations exit 1");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let checks: Vec<&str> = report["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            e["failures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["check"].as_str().unwrap())
+        })
+        .collect();
+    for expected in [
+        "undocumented_operation",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+        "request_conformance",
+    ] {
+        assert!(
+            checks.contains(&expected),
+            "{expected} missing from {checks:?}"
+        );
+    }
+    assert_eq!(report["summary"]["exchanges"], 10);
+    assert_eq!(report["summary"]["failing"], 7);
+    snapshot(
+        "validate_report_json",
+        &String::from_utf8_lossy(&output.stdout),
+    );
+}
+
+#[test]
+fn the_human_and_junit_reports_are_stable() {
+    let human = understudy()
+        .arg("validate")
+        .args(DEFECTIVE)
+        .output()
+        .unwrap();
+    assert_eq!(human.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(!text.contains('\u{1b}'), "no colours when not a terminal");
+    snapshot("validate_report_human", &text);
+    let junit = understudy()
+        .arg("validate")
+        .args(DEFECTIVE)
+        .args(["--format", "junit"])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8_lossy(&junit.stdout);
+    assert!(
+        xml.contains("<testsuite name=\"understudy validate\" tests=\"10\""),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<failure").count(), 7, "{xml}");
+    snapshot("validate_report_junit", &xml);
+}
+
+#[test]
+fn conforming_traffic_exits_0() {
+    let output = understudy()
+        .args(["validate", "tests/fixtures/recordings/clean.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn a_corrupt_recording_is_a_clear_error_with_exit_2() {
+    for (file, contents, expected) in [
+        (
+            "corrupt.har",
+            "{\"log\": {\"version\": \"1.2\", \"entries\": [",
+            "not a HAR file",
+        ),
+        (
+            "broken.jsonl",
+            "{\"method\": \"GET\", \"url\": \"/x\", \"status\": 200}\nnot json\n",
+            "broken.jsonl:2: not an exchange",
+        ),
+        (
+            "incomplete.jsonl",
+            "{\"method\": \"GET\"}\n",
+            "missing \"url\"",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(file);
+        std::fs::write(&path, contents).unwrap();
+        let output = understudy().arg("validate").arg(&path).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{file}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(expected) && !stderr.contains("panicked"),
+            "{file}: {stderr}"
+        );
+    }
+    let missing = understudy()
+        .args(["validate", "nowhere.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn the_report_can_be_written_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.xml");
+    let output = understudy()
+        .arg("validate")
+        .args(DEFECTIVE)
+        .args(["--format", "junit", "--output"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("<testsuites")
+    );
+}
