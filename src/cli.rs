@@ -30,6 +30,38 @@ pub enum Command {
     Routes(RoutesArgs),
     /// Check recorded traffic (HAR, JSON lines) against the contracts; exits 1 on violations.
     Validate(ValidateArgs),
+    /// Forward every request to a real upstream, checking both directions against the contract.
+    Proxy(ProxyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// OpenAPI documents or directories (repeatable). Default: the bundled contracts.
+    #[arg(long = "spec", value_name = "SPEC|DIR")]
+    pub specs: Vec<PathBuf>,
+    /// Serve-style prefixes for several specs (NAME=/PREFIX).
+    #[arg(long = "mount", value_name = "NAME=/PREFIX", value_parser = parse_mount)]
+    pub mounts: Vec<(String, String)>,
+    /// The real API, e.g. `https://api.example.com` (paths are appended as they arrive).
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// Answer invalid requests without forwarding (401/422…), and turn invalid upstream
+    /// answers into a 502 problem listing the violations.
+    #[arg(long)]
+    pub errors: bool,
+    /// Append every exchange to this JSON-lines file (secrets redacted), for `validate`.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub record: Option<PathBuf>,
+    /// Seconds to wait for the upstream before answering 504.
+    #[arg(long, default_value_t = 30.0)]
+    pub timeout: f64,
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    #[arg(short, long, default_value_t = 4010)]
+    pub port: u16,
+    /// Largest request body accepted, in bytes (larger ones get 413).
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub max_body_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -11,6 +11,7 @@ pub mod http;
 pub mod load;
 pub mod mock;
 pub mod pointer;
+pub mod proxy;
 pub mod recording;
 pub mod report;
 pub mod state;

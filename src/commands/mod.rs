@@ -1,6 +1,7 @@
 //! The CLI commands: each loads the contract through the same path and renders for a person.
 
 mod lint;
+mod proxy;
 mod routes;
 mod serve;
 mod validate;
@@ -37,6 +38,8 @@ pub enum CommandError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot start the HTTP client: {0}")]
+    Client(String),
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -48,6 +51,7 @@ pub fn run(config: Config) -> Result<ExitCode, CommandError> {
         Command::Lint(args) => lint::run(args),
         Command::Routes(args) => routes::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Proxy(args) => proxy::run(args),
     }
 }
 

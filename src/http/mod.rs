@@ -12,6 +12,7 @@ use axum::response::Response;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
 use crate::mock::{Engine, MockRequest, MockResponse, PROBLEM_JSON};
+use crate::proxy::Proxy;
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -176,6 +177,55 @@ fn truncate_violations(json: String) -> String {
         cut -= 1;
     }
     format!("Too many violations! {}", &json[..cut])
+}
+
+/// The validating proxy's router: every request is forwarded through [`Proxy`].
+pub fn proxy_app(proxy: Arc<Proxy>, options: HttpOptions) -> Router {
+    Router::new()
+        .fallback(forward)
+        .with_state(Arc::new(ProxyState { proxy, options }))
+}
+
+struct ProxyState {
+    proxy: Arc<Proxy>,
+    options: HttpOptions,
+}
+
+async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_string();
+    let answer = match axum::body::to_bytes(body, state.options.body_limit).await {
+        Ok(body) => {
+            let headers = parts
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let query = parts.uri.query().unwrap_or_default();
+            state
+                .proxy
+                .exchange(parts.method.as_str(), &path, query, headers, body)
+                .await
+        }
+        Err(_) => too_large(state.options.body_limit),
+    };
+    tracing::info!(
+        target: "understudy::proxy",
+        method = %method,
+        path = %path,
+        operation = answer.operation.as_deref().unwrap_or("-"),
+        status = answer.status,
+        violations = answer.warnings.len(),
+        latency_us = started.elapsed().as_micros() as u64,
+    );
+    into_response(answer, method == Method::HEAD)
 }
 
 /// Serves `app` on `listener` until Ctrl-C.

@@ -25,6 +25,7 @@ use crate::state::{Clock, DEFAULT_SESSION, MemoryStore, Store};
 use crate::validate::{ObservedRequest, request_violations};
 pub use problem::PROBLEM_JSON;
 use problem::{ProblemKind, problem};
+pub use reject::{reject as reject_request, sl_violation};
 
 /// A request as the engine sees it.
 #[derive(Debug, Clone, Default)]

@@ -251,7 +251,14 @@ pub fn contract_problems(api: &CompiledApi, operation: &Operation, answer: &Answ
 pub async fn answer_every_operation(
     contract: &Arc<Contract>,
 ) -> Vec<(String, String, Answer, Vec<String>)> {
-    let router = router(contract);
+    answer_every_operation_through(contract, &router(contract)).await
+}
+
+/// As [`answer_every_operation`], through any router (the mock, or a proxy in front of it).
+pub async fn answer_every_operation_through(
+    contract: &Arc<Contract>,
+    router: &Router,
+) -> Vec<(String, String, Answer, Vec<String>)> {
     let mut out = Vec::new();
     for api in &contract.apis {
         for operation in &api.api.operations {
@@ -260,7 +267,7 @@ pub async fn answer_every_operation(
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect();
-            let answer = send(&router, &operation.method, &uri, &headers, &body).await;
+            let answer = send(router, &operation.method, &uri, &headers, &body).await;
             let problems = contract_problems(api, operation, &answer);
             out.push((
                 format!("{} {}", operation.method, uri),

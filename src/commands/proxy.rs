@@ -1,0 +1,63 @@
+//! `understudy proxy`: the validating proxy in front of a real upstream.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{CommandError, load_contract};
+use crate::cli::{ProxyArgs, SpecArgs};
+use crate::http::{self, HttpOptions};
+use crate::proxy::{Proxy, ProxyOptions, Recorder};
+
+pub fn run(args: ProxyArgs) -> Result<ExitCode, CommandError> {
+    let spec_args = SpecArgs {
+        specs: args.specs.clone(),
+        mounts: args.mounts.clone(),
+    };
+    let (_, contract) = load_contract(&spec_args)?;
+    let recorder = match &args.record {
+        Some(path) => Some(
+            Recorder::create(path, Proxy::secret_headers(&contract)).map_err(|source| {
+                CommandError::Write {
+                    path: path.display().to_string(),
+                    source,
+                }
+            })?,
+        ),
+        None => None,
+    };
+    let options = ProxyOptions {
+        upstream: args.upstream.clone(),
+        errors: args.errors,
+        timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
+        recorder,
+    };
+    let proxy =
+        Arc::new(Proxy::new(contract, options).map_err(|e| CommandError::Client(e.to_string()))?);
+    let app = http::proxy_app(
+        proxy,
+        HttpOptions {
+            body_limit: args.max_body_bytes,
+        },
+    );
+    let address = SocketAddr::new(args.host, args.port);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CommandError::Serve)?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|source| CommandError::Bind {
+                address: address.to_string(),
+                source,
+            })?;
+        let address = listener.local_addr().map_err(CommandError::Serve)?;
+        println!("understudy proxy: http://{address} → {}", args.upstream);
+        http::serve(listener, app)
+            .await
+            .map_err(CommandError::Serve)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

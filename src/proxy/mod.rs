@@ -1,0 +1,262 @@
+//! The validating proxy: every request goes to the real upstream and its answer comes back,
+//! both directions checked against the contract. Violations go to `sl-violations` and the
+//! log (Prism's behaviour); with `errors`, an invalid request is answered without forwarding
+//! (401/422…) and an invalid upstream answer becomes a 502 problem listing the violations.
+//! Knows the HTTP client (reqwest); the server side is in `http`.
+
+mod record;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::json;
+
+pub use record::Recorder;
+
+use crate::contract::{Contract, SecurityScheme};
+use crate::mock::{MockResponse, PROBLEM_JSON, SlViolation, reject_request, sl_violation};
+use crate::recording::Exchange;
+use crate::validate::{
+    ObservedRequest, ObservedResponse, find_route, request_violations, response_violations,
+};
+
+pub struct Proxy {
+    contract: std::sync::Arc<Contract>,
+    client: reqwest::Client,
+    /// The upstream base URL, without a trailing slash.
+    upstream: String,
+    errors: bool,
+    recorder: Option<Recorder>,
+}
+
+/// Settings of `understudy proxy`.
+pub struct ProxyOptions {
+    pub upstream: String,
+    pub errors: bool,
+    pub timeout: Duration,
+    pub recorder: Option<Recorder>,
+}
+
+/// Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1), plus `host`.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "host",
+    "content-length",
+];
+
+impl Proxy {
+    pub fn new(
+        contract: std::sync::Arc<Contract>,
+        options: ProxyOptions,
+    ) -> Result<Proxy, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Proxy {
+            contract,
+            client,
+            upstream: options.upstream.trim_end_matches('/').to_string(),
+            errors: options.errors,
+            recorder: options.recorder,
+        })
+    }
+
+    /// Header names that carry secrets in this contract: API keys of its security schemes.
+    pub fn secret_headers(contract: &Contract) -> Vec<String> {
+        let mut names: Vec<String> = vec![
+            "authorization".into(),
+            "proxy-authorization".into(),
+            "cookie".into(),
+            "set-cookie".into(),
+        ];
+        for compiled in &contract.apis {
+            for operation in &compiled.api.operations {
+                for scheme in operation.security.iter().flat_map(|r| &r.schemes) {
+                    if let SecurityScheme::ApiKey { name, .. } = scheme
+                        && !names.contains(&name.to_ascii_lowercase())
+                    {
+                        names.push(name.to_ascii_lowercase());
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    pub async fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: Vec<(String, String)>,
+        body: Bytes,
+    ) -> MockResponse {
+        let route = find_route(&self.contract, path);
+        let operation = route.as_ref().and_then(|route| {
+            let (_, index) = route.entry.operations.iter().find(|(m, _)| m == method)?;
+            Some(self.contract.operation(route.entry.api, *index))
+        });
+        let mut warnings: Vec<SlViolation> = Vec::new();
+        if let (Some(route), Some((api, operation))) = (&route, operation) {
+            let request = ObservedRequest {
+                path_params: &route.params,
+                query,
+                headers: &headers,
+                body: &body,
+                credentials: &[],
+            };
+            let violations = request_violations(api, operation, &request);
+            if !violations.is_empty() {
+                tracing::warn!(target: "understudy::proxy", "{method} {path}: {} request violation(s)", violations.len());
+                if self.errors {
+                    return reject_request(api, operation, &violations, 0);
+                }
+                warnings.extend(violations.iter().map(sl_violation));
+            }
+        }
+        let url = if query.is_empty() {
+            format!("{}{path}", self.upstream)
+        } else {
+            format!("{}{path}?{query}", self.upstream)
+        };
+        let mut forwarded = self
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET),
+                &url,
+            )
+            .body(body.clone());
+        for (name, value) in headers
+            .iter()
+            .filter(|(n, _)| !HOP_BY_HOP.contains(&n.to_ascii_lowercase().as_str()))
+        {
+            forwarded = forwarded.header(name, value);
+        }
+        let upstream = match forwarded.send().await {
+            Ok(response) => response,
+            Err(error) => return upstream_failure(&url, &error),
+        };
+        let status = upstream.status().as_u16();
+        let response_headers: Vec<(String, String)> = upstream
+            .headers()
+            .iter()
+            .filter(|(n, _)| !HOP_BY_HOP.contains(&n.as_str()))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let response_body = match upstream.bytes().await {
+            Ok(bytes) => bytes,
+            Err(error) => return upstream_failure(&url, &error),
+        };
+        if let Some((api, operation)) = operation {
+            let observed = ObservedResponse {
+                status,
+                headers: &response_headers,
+                body: &response_body,
+            };
+            let violations = response_violations(api, operation, &observed);
+            if !violations.is_empty() {
+                tracing::warn!(target: "understudy::proxy", "{method} {path}: the upstream answer breaks the contract in {} place(s)", violations.len());
+                if self.errors {
+                    return invalid_upstream(&violations);
+                }
+                warnings.extend(violations.iter().map(sl_violation));
+            }
+        }
+        if let Some(recorder) = &self.recorder {
+            recorder.record(&Exchange {
+                source: String::new(),
+                method: method.to_string(),
+                url: url.clone(),
+                request_headers: headers,
+                request_body: body.to_vec(),
+                status,
+                response_headers: response_headers.clone(),
+                response_body: response_body.to_vec(),
+            });
+        }
+        MockResponse {
+            status,
+            headers: response_headers,
+            body: response_body,
+            operation: operation.map(|(_, op)| op.id.clone()),
+            warnings,
+        }
+    }
+}
+
+fn problem(
+    status: u16,
+    code: &str,
+    title: &str,
+    detail: String,
+    extra: Option<serde_json::Value>,
+) -> MockResponse {
+    let mut body = json!({
+        "type": format!("https://stoplight.io/prism/errors#{code}"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    });
+    if let Some(extra) = extra {
+        body["validation"] = extra;
+    }
+    MockResponse {
+        status,
+        headers: vec![("content-type".into(), PROBLEM_JSON.into())],
+        body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        ..MockResponse::default()
+    }
+}
+
+/// A refused connection, a TLS failure or a timeout: 502 or 504, never a hang.
+fn upstream_failure(url: &str, error: &reqwest::Error) -> MockResponse {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    if error.is_timeout() {
+        problem(
+            504,
+            "UPSTREAM_TIMEOUT",
+            "The upstream did not answer in time",
+            format!("{url}: {message}"),
+            None,
+        )
+    } else {
+        problem(
+            502,
+            "UPSTREAM_UNREACHABLE",
+            "The upstream could not be reached",
+            format!("{url}: {message}"),
+            None,
+        )
+    }
+}
+
+fn invalid_upstream(violations: &[crate::violation::Violation]) -> MockResponse {
+    let list = violations
+        .iter()
+        .map(|v| json!({ "location": v.location, "severity": "Error", "code": v.keyword, "message": v.message }))
+        .collect();
+    problem(
+        502,
+        "VIOLATIONS",
+        "The upstream answer breaks the contract",
+        format!("{} violation(s) in the upstream answer", violations.len()),
+        Some(serde_json::Value::Array(list)),
+    )
+}
