@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::{CommandError, load_contract};
 use crate::cli::{ReportFormat, SpecArgs, ValidateArgs};
 use crate::recording;
-use crate::report::Report;
+use crate::report::ReportBuilder;
 use crate::validate::check_exchange;
 
 pub fn run(args: ValidateArgs) -> Result<ExitCode, CommandError> {
@@ -15,13 +15,16 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, CommandError> {
         mounts: args.mounts.clone(),
     };
     let (_, contract) = load_contract(&spec_args)?;
-    let mut checked = Vec::new();
+    let mut builder = ReportBuilder::new(&contract, args.format == ReportFormat::Junit);
+    let progress = Progress::new();
     for path in &args.recordings {
         for exchange in recording::read(path)? {
-            checked.push(check_exchange(&contract, &exchange?));
+            builder.add(check_exchange(&contract, &exchange?));
+            progress.tick();
         }
     }
-    let report = Report::new(&contract, checked);
+    progress.finish();
+    let report = builder.finish();
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
     let text = match args.format {
@@ -41,4 +44,34 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, CommandError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A spinner with a count on stderr, only when stderr is a terminal.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new() -> Progress {
+        if !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        let style = indicatif::ProgressStyle::with_template(
+            "{spinner} {pos} exchanges checked ({per_sec})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        bar.set_style(style);
+        Progress(Some(bar))
+    }
+
+    fn tick(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }

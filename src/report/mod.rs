@@ -12,6 +12,7 @@ use crate::validate::CheckedExchange;
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub summary: Summary,
+    /// The exchanges that broke the contract (and, when built for JUnit, the others too).
     pub exchanges: Vec<CheckedExchange>,
     pub coverage: Vec<OperationCoverage>,
 }
@@ -32,56 +33,98 @@ pub struct OperationCoverage {
     pub method: String,
     pub path: String,
     pub exchanges: usize,
+    pub failing: usize,
     /// Declared status keys (`200`, `4XX`, `default`) and whether traffic exercised each.
     pub statuses: BTreeMap<String, bool>,
 }
 
-impl Report {
-    pub fn new(contract: &Contract, exchanges: Vec<CheckedExchange>) -> Report {
+/// Builds a [`Report`] one exchange at a time. Conforming exchanges are only counted unless
+/// `keep_conforming` (JUnit lists every exchange), so checking a large recording takes memory
+/// in proportion to its failures, not to its size.
+pub struct ReportBuilder<'c> {
+    contract: &'c Contract,
+    keep_conforming: bool,
+    kept: Vec<CheckedExchange>,
+    coverage: Vec<OperationCoverage>,
+    /// `(api, operation)` → index in `coverage`.
+    positions: BTreeMap<(usize, usize), usize>,
+    total: usize,
+    failing: usize,
+}
+
+impl<'c> ReportBuilder<'c> {
+    pub fn new(contract: &'c Contract, keep_conforming: bool) -> Self {
         let mut coverage = Vec::new();
+        let mut positions = BTreeMap::new();
         for compiled in &contract.apis {
             for (index, operation) in compiled.api.operations.iter().enumerate() {
-                let seen: Vec<&CheckedExchange> = exchanges
-                    .iter()
-                    .filter(|e| e.operation == Some((compiled.index, index)))
-                    .collect();
-                let statuses = operation
-                    .responses
-                    .iter()
-                    .map(|r| {
-                        let exercised = seen.iter().any(|e| match r.status {
-                            StatusKey::Default => !operation.responses.iter().any(|other| {
-                                other.status != StatusKey::Default && other.status.covers(e.status)
-                            }),
-                            key => key.covers(e.status),
-                        });
-                        (r.status.to_string(), exercised)
-                    })
-                    .collect();
+                positions.insert((compiled.index, index), coverage.len());
                 coverage.push(OperationCoverage {
                     api: compiled.api.name.clone(),
                     operation: operation.id.clone(),
                     method: operation.method.clone(),
                     path: operation.path.clone(),
-                    exchanges: seen.len(),
-                    statuses,
+                    exchanges: 0,
+                    failing: 0,
+                    statuses: operation
+                        .responses
+                        .iter()
+                        .map(|r| (r.status.to_string(), false))
+                        .collect(),
                 });
             }
         }
-        let failing = exchanges.iter().filter(|e| !e.failures.is_empty()).count();
-        Report {
-            summary: Summary {
-                exchanges: exchanges.len(),
-                conforming: exchanges.len() - failing,
-                failing,
-                operations_declared: coverage.len(),
-                operations_exercised: coverage.iter().filter(|c| c.exchanges > 0).count(),
-            },
-            exchanges,
+        ReportBuilder {
+            contract,
+            keep_conforming,
+            kept: Vec::new(),
             coverage,
+            positions,
+            total: 0,
+            failing: 0,
         }
     }
 
+    pub fn add(&mut self, exchange: CheckedExchange) {
+        self.total += 1;
+        let failed = !exchange.failures.is_empty();
+        self.failing += usize::from(failed);
+        if let Some((api, index)) = exchange.operation
+            && let Some(&position) = self.positions.get(&(api, index))
+        {
+            let responses = &self.contract.apis[api].api.operations[index].responses;
+            let exact = responses
+                .iter()
+                .find(|r| r.status != StatusKey::Default && r.status.covers(exchange.status));
+            let key = exact.or_else(|| responses.iter().find(|r| r.status == StatusKey::Default));
+            let entry = &mut self.coverage[position];
+            entry.exchanges += 1;
+            entry.failing += usize::from(failed);
+            if let Some(response) = key {
+                entry.statuses.insert(response.status.to_string(), true);
+            }
+        }
+        if failed || self.keep_conforming {
+            self.kept.push(exchange);
+        }
+    }
+
+    pub fn finish(self) -> Report {
+        Report {
+            summary: Summary {
+                exchanges: self.total,
+                conforming: self.total - self.failing,
+                failing: self.failing,
+                operations_declared: self.coverage.len(),
+                operations_exercised: self.coverage.iter().filter(|c| c.exchanges > 0).count(),
+            },
+            exchanges: self.kept,
+            coverage: self.coverage,
+        }
+    }
+}
+
+impl Report {
     pub fn conforms(&self) -> bool {
         self.summary.failing == 0
     }
@@ -99,42 +142,43 @@ impl Report {
                 text.to_string()
             }
         };
-        let mut out = String::new();
-        let mut groups: BTreeMap<String, Vec<&CheckedExchange>> = BTreeMap::new();
-        for exchange in &self.exchanges {
+        let mut groups: BTreeMap<String, (usize, Vec<&CheckedExchange>)> = BTreeMap::new();
+        for c in self.coverage.iter().filter(|c| c.exchanges > 0) {
+            groups.insert(c.operation.clone(), (c.exchanges, Vec::new()));
+        }
+        for exchange in self.exchanges.iter().filter(|e| !e.failures.is_empty()) {
             let key = exchange
                 .operation_id
                 .clone()
                 .unwrap_or_else(|| format!("(undocumented) {} {}", exchange.method, exchange.path));
-            groups.entry(key).or_default().push(exchange);
+            let group = groups.entry(key).or_insert((0, Vec::new()));
+            if exchange.operation_id.is_none() {
+                group.0 += 1;
+            }
+            group.1.push(exchange);
         }
-        for (operation, exchanges) in groups {
-            let failing = exchanges.iter().filter(|e| !e.failures.is_empty()).count();
-            let mark = if failing == 0 {
+        let mut out = String::new();
+        for (operation, (total, failing)) in groups {
+            let mark = if failing.is_empty() {
                 paint("32", "PASS")
             } else {
                 paint("31", "FAIL")
             };
             out.push_str(&format!(
-                "{mark} {operation}: {} exchange(s), {failing} failing\n",
-                exchanges.len()
+                "{mark} {operation}: {total} exchange(s), {} failing\n",
+                failing.len()
             ));
-            for exchange in exchanges.iter().filter(|e| !e.failures.is_empty()) {
+            for exchange in failing {
                 out.push_str(&format!(
                     "  {} {} → {} ({})\n",
                     exchange.method, exchange.path, exchange.status, exchange.source
                 ));
                 for failure in &exchange.failures {
-                    let pointer = if failure.violation.instance_path.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" at {}", failure.violation.instance_path)
-                    };
                     out.push_str(&format!(
                         "    {} [{}{}] {}\n",
                         paint("33", &failure.check),
                         failure.violation.keyword,
-                        pointer,
+                        at(&failure.violation.instance_path),
                         failure.violation.message
                     ));
                 }
@@ -164,6 +208,7 @@ impl Report {
         out
     }
 
+    /// One testcase per kept exchange: build the report with `keep_conforming` for JUnit.
     pub fn junit(&self) -> String {
         use quick_junit::{NonSuccessKind, Report as JUnit, TestCase, TestCaseStatus, TestSuite};
         let mut suite = TestSuite::new("understudy validate");
@@ -176,29 +221,22 @@ impl Report {
                 TestCaseStatus::success()
             } else {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                status.set_message(
-                    exchange
-                        .failures
-                        .iter()
-                        .map(|f| f.check.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                );
-                status.set_description(
-                    exchange
-                        .failures
-                        .iter()
-                        .map(|f| {
-                            let at = if f.violation.instance_path.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" at {}", f.violation.instance_path)
-                            };
-                            format!("{}{at}: {}", f.check, f.violation.message)
-                        })
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                );
+                let checks: Vec<&str> =
+                    exchange.failures.iter().map(|f| f.check.as_str()).collect();
+                status.set_message(checks.join(", "));
+                let lines: Vec<String> = exchange
+                    .failures
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{}{}: {}",
+                            f.check,
+                            at(&f.violation.instance_path),
+                            f.violation.message
+                        )
+                    })
+                    .collect();
+                status.set_description(lines.join("\n"));
                 status
             };
             let mut case = TestCase::new(name, status);
@@ -213,5 +251,14 @@ impl Report {
         let mut report = JUnit::new("understudy");
         report.add_test_suite(suite);
         report.to_string().unwrap_or_default()
+    }
+}
+
+/// ` at /pointer`, or nothing for the whole instance.
+fn at(instance_path: &str) -> String {
+    if instance_path.is_empty() {
+        String::new()
+    } else {
+        format!(" at {instance_path}")
     }
 }
