@@ -278,3 +278,51 @@ async fn recordings_redact_secrets_and_validate_reads_them() {
         ["response_schema_conformance", "status_code_conformance"]
     );
 }
+
+#[tokio::test]
+async fn a_har_recording_is_complete_after_every_exchange() {
+    let upstream = wrong_upstream(Arc::new(AtomicUsize::new(0))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("session.har");
+    let contract = kantata();
+    let recorder = Recorder::create(&path, Proxy::secret_headers(&contract)).unwrap();
+    let router = proxy(
+        contract.clone(),
+        format!("http://{upstream}"),
+        false,
+        Some(recorder),
+    );
+    send(&router, "GET", "/organization_memberships", &[AUTH], "").await;
+    let body =
+        json!({"organization_membership": {"member_id": 1, "member_type": "user"}}).to_string();
+    send(
+        &router,
+        "POST",
+        "/organization_memberships",
+        &[AUTH, ("content-type", "application/json")],
+        &body,
+    )
+    .await;
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("secret-token"), "{text}");
+    let exchanges: Vec<_> = understudy::recording::read(&path)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(exchanges.len(), 2);
+    assert_eq!(exchanges[1].method, "POST");
+    assert!(String::from_utf8_lossy(&exchanges[1].request_body).contains("member_type"));
+    let found: Vec<String> = exchanges
+        .iter()
+        .flat_map(|e| {
+            understudy::validate::check_exchange(&contract, e)
+                .failures
+                .into_iter()
+                .map(|f| f.check)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        ["response_schema_conformance", "content_type_conformance"]
+    );
+}

@@ -139,6 +139,7 @@ impl Proxy {
         {
             forwarded = forwarded.header(name, value);
         }
+        let started = std::time::Instant::now();
         let upstream = match forwarded.send().await {
             Ok(response) => response,
             Err(error) => return upstream_failure(&url, &error),
@@ -175,16 +176,19 @@ impl Proxy {
             }
         }
         if let Some(recorder) = &self.recorder {
-            recorder.record(&Exchange {
-                source: String::new(),
-                method: method.to_string(),
-                url: url.clone(),
-                request_headers: headers,
-                request_body: body.to_vec(),
-                status,
-                response_headers: response_headers.clone(),
-                response_body: response_body.to_vec(),
-            });
+            recorder.record(
+                &Exchange {
+                    source: String::new(),
+                    method: method.to_string(),
+                    url: url.clone(),
+                    request_headers: headers,
+                    request_body: body.to_vec(),
+                    status,
+                    response_headers: response_headers.clone(),
+                    response_body: response_body.to_vec(),
+                },
+                started.elapsed().as_secs_f64() * 1000.0,
+            );
         }
         MockResponse {
             status,

@@ -1,6 +1,7 @@
-//! `--record FILE.jsonl`: every proxied exchange appended as one line of the JSON-lines format
-//! `validate` reads, with secrets redacted (Authorization, cookies, and the API-key headers of
-//! the contract's security schemes).
+//! `--record FILE.jsonl` (or `.har`): every proxied exchange kept in a format `validate` reads,
+//! with secrets redacted (Authorization, cookies, and the API-key headers of the contract's
+//! security schemes). JSON lines are appended; a HAR file is rewritten whole after each
+//! exchange (HAR is one JSON document), so it is complete whenever the proxy stops.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -12,8 +13,16 @@ use crate::recording::Exchange;
 pub const REDACTED: &str = "[REDACTED]";
 
 pub struct Recorder {
-    file: Mutex<std::io::BufWriter<std::fs::File>>,
+    sink: Mutex<Sink>,
     secret_headers: Vec<String>,
+}
+
+enum Sink {
+    Lines(std::io::BufWriter<std::fs::File>),
+    Har {
+        path: std::path::PathBuf,
+        entries: Vec<har::v1_2::Entries>,
+    },
 }
 
 impl Recorder {
@@ -21,55 +30,174 @@ impl Recorder {
         path: &std::path::Path,
         secret_headers: Vec<String>,
     ) -> std::io::Result<Recorder> {
-        let file = std::fs::File::create(path)?;
+        let is_har = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("har"));
+        let sink = if is_har {
+            write_har(path, Vec::new())?;
+            Sink::Har {
+                path: path.to_path_buf(),
+                entries: Vec::new(),
+            }
+        } else {
+            Sink::Lines(std::io::BufWriter::new(std::fs::File::create(path)?))
+        };
         Ok(Recorder {
-            file: Mutex::new(std::io::BufWriter::new(file)),
+            sink: Mutex::new(sink),
             secret_headers,
         })
     }
 
-    fn headers(&self, headers: &[(String, String)]) -> Value {
-        Value::Array(
-            headers
-                .iter()
-                .map(|(name, value)| {
-                    let secret = self.secret_headers.contains(&name.to_ascii_lowercase());
-                    json!([
-                        name,
-                        if secret {
-                            redact(name, value)
-                        } else {
-                            value.clone()
-                        }
-                    ])
-                })
-                .collect(),
-        )
+    fn redacted(&self, headers: &[(String, String)]) -> Vec<(String, String)> {
+        headers
+            .iter()
+            .map(|(name, value)| {
+                let secret = self.secret_headers.contains(&name.to_ascii_lowercase());
+                (
+                    name.clone(),
+                    if secret {
+                        redact(name, value)
+                    } else {
+                        value.clone()
+                    },
+                )
+            })
+            .collect()
     }
 
-    pub fn record(&self, exchange: &Exchange) {
-        let body = |bytes: &[u8]| -> Value {
-            if bytes.is_empty() {
-                return Value::Null;
+    /// Keeps one exchange that took `elapsed_ms`. A recording that cannot be written must not
+    /// break the proxied exchange, so a failure is logged.
+    pub fn record(&self, exchange: &Exchange, elapsed_ms: f64) {
+        let request_headers = self.redacted(&exchange.request_headers);
+        let response_headers = self.redacted(&exchange.response_headers);
+        let mut sink = self.sink.lock().unwrap_or_else(|p| p.into_inner());
+        let result = match &mut *sink {
+            Sink::Lines(file) => {
+                let pairs = |headers: &[(String, String)]| -> Value {
+                    headers.iter().map(|(n, v)| json!([n, v])).collect()
+                };
+                let body = |bytes: &[u8]| -> Value {
+                    if bytes.is_empty() {
+                        return Value::Null;
+                    }
+                    serde_json::from_slice(bytes).unwrap_or_else(|_| {
+                        Value::String(String::from_utf8_lossy(bytes).into_owned())
+                    })
+                };
+                let line = json!({
+                    "method": exchange.method,
+                    "url": exchange.url,
+                    "request_headers": pairs(&request_headers),
+                    "request_body": body(&exchange.request_body),
+                    "status": exchange.status,
+                    "response_headers": pairs(&response_headers),
+                    "response_body": body(&exchange.response_body),
+                });
+                writeln!(file, "{line}").and_then(|_| file.flush())
             }
-            serde_json::from_slice(bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+            Sink::Har { path, entries } => {
+                entries.push(har_entry(
+                    exchange,
+                    request_headers,
+                    response_headers,
+                    elapsed_ms,
+                ));
+                write_har(path, std::mem::take(entries)).map(|written| *entries = written)
+            }
         };
-        let line = json!({
-            "method": exchange.method,
-            "url": exchange.url,
-            "request_headers": self.headers(&exchange.request_headers),
-            "request_body": body(&exchange.request_body),
-            "status": exchange.status,
-            "response_headers": self.headers(&exchange.response_headers),
-            "response_body": body(&exchange.response_body),
-        });
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        // A recording that cannot be written must not break the proxied exchange: log it.
-        if let Err(error) = writeln!(file, "{line}").and_then(|_| file.flush()) {
+        if let Err(error) = result {
             tracing::error!(target: "understudy::proxy", "cannot write the recording: {error}");
         }
     }
+}
+
+fn har_entry(
+    exchange: &Exchange,
+    request_headers: Vec<(String, String)>,
+    response_headers: Vec<(String, String)>,
+    elapsed_ms: f64,
+) -> har::v1_2::Entries {
+    use har::v1_2::{Content, Entries, Headers, PostData, Request, Response, Timings};
+    let headers = |list: Vec<(String, String)>| {
+        list.into_iter()
+            .map(|(name, value)| Headers {
+                name,
+                value,
+                comment: None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let content_type = |list: &[(String, String)]| {
+        list.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.clone())
+    };
+    let request_type = content_type(&request_headers);
+    let response_type = content_type(&response_headers);
+    let body = String::from_utf8_lossy(&exchange.response_body).into_owned();
+    Entries {
+        started_date_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        time: elapsed_ms,
+        request: Request {
+            method: exchange.method.clone(),
+            url: exchange.url.clone(),
+            http_version: "HTTP/1.1".into(),
+            headers: headers(request_headers),
+            post_data: (!exchange.request_body.is_empty()).then(|| PostData {
+                mime_type: request_type.unwrap_or_default(),
+                text: Some(String::from_utf8_lossy(&exchange.request_body).into_owned()),
+                ..PostData::default()
+            }),
+            headers_size: -1,
+            body_size: exchange.request_body.len() as i64,
+            ..Request::default()
+        },
+        response: Response {
+            status: i64::from(exchange.status),
+            http_version: "HTTP/1.1".into(),
+            headers: headers(response_headers),
+            content: Content {
+                size: body.len() as i64,
+                mime_type: response_type,
+                text: Some(body),
+                ..Content::default()
+            },
+            headers_size: -1,
+            body_size: exchange.response_body.len() as i64,
+            ..Response::default()
+        },
+        timings: Timings {
+            send: 0.0,
+            wait: elapsed_ms,
+            receive: 0.0,
+            ..Timings::default()
+        },
+        ..Entries::default()
+    }
+}
+
+/// Writes a whole HAR document and hands the entries back.
+fn write_har(
+    path: &std::path::Path,
+    entries: Vec<har::v1_2::Entries>,
+) -> std::io::Result<Vec<har::v1_2::Entries>> {
+    let document = har::Har {
+        log: har::Spec::V1_2(har::v1_2::Log {
+            creator: har::v1_2::Creator {
+                name: "understudy".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                comment: None,
+            },
+            entries,
+            ..har::v1_2::Log::default()
+        }),
+    };
+    let text = har::to_json(&document).map_err(std::io::Error::other)?;
+    std::fs::write(path, text)?;
+    let har::Spec::V1_2(log) = document.log else {
+        return Ok(Vec::new());
+    };
+    Ok(log.entries)
 }
 
 /// A secret replaced, keeping its shape so that the recording still passes the contract's
