@@ -162,3 +162,31 @@ fn the_report_can_be_written_to_a_file() {
             .contains("<testsuites")
     );
 }
+
+#[test]
+fn a_har_with_missing_optional_fields_is_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sparse.har");
+    let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "Firefox", "version": "1"}, "entries": [{
+        "request": {"method": "get", "url": "https://api.mavenlink.com/api/v1/organization_memberships/5", "headers": [{"name": "Authorization", "value": "Bearer x"}]},
+        "response": {"status": 418, "content": {"mimeType": "application/json", "text": "{}"}}
+    }]}});
+    std::fs::write(&path, har.to_string()).unwrap();
+    let output = understudy()
+        .arg("validate")
+        .arg(&path)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["exchanges"][0]["failures"][0]["check"],
+        "status_code_conformance"
+    );
+}

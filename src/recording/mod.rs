@@ -84,11 +84,24 @@ pub fn read(
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("har"));
     if is_har {
-        let har = har::from_reader(file).map_err(|e| RecordingError::Har {
-            path: name.clone(),
-            message: error_chain(&e),
-        })?;
-        return Ok(Box::new(har_exchanges(&name, har).into_iter().map(Ok)));
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::BufReader::new(file), &mut text).map_err(
+            |source| RecordingError::Io {
+                path: name.clone(),
+                source,
+            },
+        )?;
+        let exchanges = match har::from_str(&text) {
+            Ok(har) => har_exchanges(&name, har),
+            // The har crate requires every field HAR 1.2 calls required; real exports leave
+            // some out (`cache`, `timings`, `httpVersion`…). What validation needs is read
+            // leniently then; only a document that is not a HAR at all is an error.
+            Err(strict) => lenient_har(&name, &text).ok_or_else(|| RecordingError::Har {
+                path: name.clone(),
+                message: error_chain(&strict),
+            })?,
+        };
+        return Ok(Box::new(exchanges.into_iter().map(Ok)));
     }
     let lines = std::io::BufReader::new(file).lines();
     Ok(Box::new(lines.enumerate().filter_map(
@@ -173,6 +186,74 @@ fn har_exchanges(name: &str, har: har::Har) -> Vec<Exchange> {
         har::Spec::V1_2(log) => convert!(log),
         har::Spec::V1_3(log) => convert!(log),
     }
+}
+
+/// A HAR's entries read field by field, tolerating missing optional parts.
+fn lenient_har(name: &str, text: &str) -> Option<Vec<Exchange>> {
+    let document: Value = serde_json::from_str(text).ok()?;
+    let entries = document.pointer("/log/entries")?.as_array()?;
+    let pairs = |list: Option<&Value>| -> Vec<(String, String)> {
+        list.and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|h| {
+                Some((
+                    h.get("name")?.as_str()?.to_string(),
+                    h.get("value")?.as_str().unwrap_or_default().to_string(),
+                ))
+            })
+            .collect()
+    };
+    entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let request = entry.get("request")?;
+            let response = entry.get("response")?;
+            let content = response.get("content");
+            let text = content
+                .and_then(|c| c.get("text"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let is_base64 = content
+                .and_then(|c| c.get("encoding"))
+                .and_then(Value::as_str)
+                == Some("base64");
+            let response_body = if is_base64 {
+                base64::engine::general_purpose::STANDARD
+                    .decode(text.trim())
+                    .unwrap_or_default()
+            } else {
+                text.as_bytes().to_vec()
+            };
+            let mut response_headers = pairs(response.get("headers"));
+            if let Some(mime) = content
+                .and_then(|c| c.get("mimeType"))
+                .and_then(Value::as_str)
+                .filter(|m| !m.is_empty())
+                && !response_headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            {
+                response_headers.push(("content-type".into(), mime.to_string()));
+            }
+            Some(Exchange {
+                source: format!("{name}#entry{}", index + 1),
+                method: request.get("method")?.as_str()?.to_ascii_uppercase(),
+                url: request.get("url")?.as_str()?.to_string(),
+                request_headers: pairs(request.get("headers")),
+                request_body: request
+                    .pointer("/postData/text")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .as_bytes()
+                    .to_vec(),
+                status: u16::try_from(response.get("status")?.as_u64()?).ok()?,
+                response_headers,
+                response_body,
+            })
+        })
+        .collect()
 }
 
 fn jsonl_exchange(name: &str, line: usize, text: &str) -> Result<Exchange, RecordingError> {
