@@ -41,11 +41,7 @@ pub fn find_route<'c>(contract: &'c Contract, path: &str) -> Option<RouteMatch<'
         let api = &compiled.api;
         let mut candidates = vec![format!("{}{path}", api.mount)];
         for server in &api.servers {
-            let base = server_path(&server.url);
-            if !base.is_empty()
-                && let Some(rest) = path.strip_prefix(base.as_str())
-                && (rest.is_empty() || rest.starts_with('/'))
-            {
+            if let Some(rest) = strip_server_base(server, path) {
                 candidates.push(format!("{}{rest}", api.mount));
             }
         }
@@ -62,14 +58,43 @@ pub fn find_route<'c>(contract: &'c Contract, path: &str) -> Option<RouteMatch<'
     None
 }
 
-/// The path of a server URL (`https://api.example.com/api/v1` → `/api/v1`), trailing slash
-/// removed; server variables are kept as written, so only literal base paths match.
-fn server_path(url: &str) -> String {
-    let path = match url.split_once("://") {
+/// `path` without the base path of `server`'s URL (`https://api.example.com/api/v1` →
+/// `/api/v1`), or `None` when it does not start with it. A server variable in the base path
+/// (`/{version}`) matches one segment: any value, or one of its `enum` when it has one.
+fn strip_server_base<'p>(server: &openapiv3::Server, path: &'p str) -> Option<&'p str> {
+    let url = server.url.as_str();
+    let base = match url.split_once("://") {
         Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
         None => url,
     };
-    path.trim_end_matches('/').to_string()
+    let base_segments: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    if base_segments.is_empty() {
+        return None;
+    }
+    let mut rest = path;
+    for expected in base_segments {
+        let trimmed = rest.strip_prefix('/')?;
+        let (segment, remainder) = trimmed.split_at(trimmed.find('/').unwrap_or(trimmed.len()));
+        let matches = match expected.strip_prefix('{').and_then(|e| e.strip_suffix('}')) {
+            Some(variable) => {
+                let allowed = server
+                    .variables
+                    .as_ref()
+                    .and_then(|v| v.get(variable))
+                    .map(|v| &v.enumeration);
+                !segment.is_empty()
+                    && allowed.is_none_or(|values| {
+                        values.is_empty() || values.iter().any(|v| v == segment)
+                    })
+            }
+            None => segment == expected,
+        };
+        if !matches {
+            return None;
+        }
+        rest = remainder;
+    }
+    Some(rest)
 }
 
 pub fn check_exchange(contract: &Contract, exchange: &Exchange) -> CheckedExchange {
@@ -149,4 +174,52 @@ pub fn check_exchange(contract: &Contract, exchange: &Exchange) -> CheckedExchan
         checked.failures.push(Failure { check, violation });
     }
     checked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(url: &str, variables: &[(&str, &[&str])]) -> openapiv3::Server {
+        let mut server = openapiv3::Server {
+            url: url.to_string(),
+            ..Default::default()
+        };
+        if !variables.is_empty() {
+            server.variables = Some(
+                variables
+                    .iter()
+                    .map(|(name, values)| {
+                        let variable = openapiv3::ServerVariable {
+                            default: values[0].to_string(),
+                            enumeration: values.iter().map(|v| v.to_string()).collect(),
+                            ..Default::default()
+                        };
+                        (name.to_string(), variable)
+                    })
+                    .collect(),
+            );
+        }
+        server
+    }
+
+    #[test]
+    fn server_base_paths_are_taken_off_recorded_paths() {
+        let plain = server("https://api.example.com/api/v1/", &[]);
+        assert_eq!(
+            strip_server_base(&plain, "/api/v1/items/3"),
+            Some("/items/3")
+        );
+        assert_eq!(strip_server_base(&plain, "/api/v10/items"), None);
+        let templated = server(
+            "https://{region}.example.com/{version}",
+            &[("version", &["v1", "v2"])],
+        );
+        assert_eq!(strip_server_base(&templated, "/v2/items"), Some("/items"));
+        assert_eq!(strip_server_base(&templated, "/v3/items"), None);
+        assert_eq!(
+            strip_server_base(&server("https://api.example.com", &[]), "/items"),
+            None
+        );
+    }
 }
