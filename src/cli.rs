@@ -146,6 +146,10 @@ pub struct ServeArgs {
     /// dumps (`{"api:/item/path/{id}": [{"key": [...], "object": {...}}]}`), JSON or YAML.
     #[arg(long, value_name = "FILE")]
     pub fixtures: Option<PathBuf>,
+    /// Preload the default session with the objects of the contract's own response examples
+    /// (of each resource's read and list operations).
+    #[arg(long)]
+    pub seed_from_examples: bool,
 }
 
 #[derive(Debug, Args)]

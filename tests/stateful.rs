@@ -798,3 +798,30 @@ async fn nested_collections_merge_patches_and_explicit_resources_work_on_any_con
         );
     }
 }
+
+#[tokio::test]
+async fn the_contracts_examples_can_seed_the_store() {
+    let contract = fixture_contract("stateful.yaml");
+    let engine = Arc::new(Engine::new(contract, EngineOptions::default()));
+    assert_eq!(engine.seed_from_examples(), 1);
+    let router = app(engine, HttpOptions::default());
+    let eve = send(
+        &router,
+        "GET",
+        "/teams/t9/members/6f1c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(eve.status, 200, "{}", eve.text());
+    assert_eq!(eve.json()["name"], "eve");
+    assert_eq!(
+        send(&router, "GET", "/teams/t9/members", &[], "")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

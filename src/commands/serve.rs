@@ -26,8 +26,13 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
             admin: !args.no_admin,
         },
     ));
+    // Fixtures replace the default session; the examples are added to it.
     if let Some(path) = &args.fixtures {
         load_fixtures(&engine, path)?;
+    }
+    if args.seed_from_examples {
+        let stored = engine.seed_from_examples();
+        tracing::info!(target: "understudy::state", "{stored} object(s) stored from the contract's examples");
     }
     let app = http::app(
         engine,

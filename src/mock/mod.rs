@@ -9,6 +9,7 @@ mod prefer;
 mod problem;
 mod reject;
 mod render;
+mod seed;
 mod shape;
 mod stateful;
 
