@@ -138,6 +138,10 @@ pub struct Engine {
     bodies: RwLock<HashMap<BodyKey, Bytes>>,
     /// Generated values for fixed seeds (header values, envelope templates), per API index.
     generated: RwLock<HashMap<(usize, SchemaId, u64), Value>>,
+    /// Per (api, resource): the resource object's schema.
+    object_schemas: RwLock<HashMap<(usize, usize), Arc<Value>>>,
+    /// Per (api, resource, response schema): where the resource sits in that response.
+    shapes: RwLock<HashMap<(usize, usize, SchemaId), shape::Shape>>,
     store: Arc<dyn Store>,
     journal: admin::Journal,
 }
@@ -150,6 +154,8 @@ impl Engine {
             options,
             bodies: RwLock::new(HashMap::new()),
             generated: RwLock::new(HashMap::new()),
+            object_schemas: RwLock::new(HashMap::new()),
+            shapes: RwLock::new(HashMap::new()),
             store,
             journal: admin::Journal::default(),
         }

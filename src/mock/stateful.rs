@@ -2,6 +2,8 @@
 //! and change the session's stored objects, and their bodies are shaped by each operation's
 //! own response schema.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value, json};
 
 use super::listing;
@@ -12,7 +14,7 @@ use super::{Engine, MockRequest, MockResponse, choose_response, negotiate, rende
 use crate::contract::{Action, Binding, CompiledApi, Operation, ParameterLocation, Resource, View};
 use crate::generate::{generate, generate_valid};
 use crate::state::{Key, SessionData, SessionHandle};
-use crate::validate::{ObservedResponse, declared_response, resolve, response_violations};
+use crate::validate::{declared_response, resolve};
 use crate::violation::Violation;
 
 /// Everything one stateful answer needs.
@@ -64,7 +66,7 @@ impl Engine {
         handle: &SessionHandle,
     ) -> Option<MockResponse> {
         let (_, status) = choose_response(exchange.operation, None)?;
-        let object_schema = self.object_schema(exchange).unwrap_or(Value::Bool(true));
+        let object_schema = self.cached_object_schema(exchange);
         let storage = exchange.storage();
         let now = self.options.clock.now();
         // The session is locked while its data is read and changed, not while the answer is
@@ -126,6 +128,47 @@ impl Engine {
         };
         drop(guard);
         self.render(exchange, outcome, &object_schema)
+    }
+
+    /// [`Self::object_schema`], worked out once per resource.
+    fn cached_object_schema(&self, exchange: &Exchange<'_>) -> Arc<Value> {
+        let key = (exchange.api.index, exchange.binding.resource);
+        if let Some(found) = self
+            .object_schemas
+            .read()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+        {
+            return found;
+        }
+        let schema = Arc::new(self.object_schema(exchange).unwrap_or(Value::Bool(true)));
+        if let Ok(mut cache) = self.object_schemas.write() {
+            cache.insert(key, schema.clone());
+        }
+        schema
+    }
+
+    /// The shape of the response schema `id` for this exchange's resource, worked out once.
+    fn cached_shape(
+        &self,
+        exchange: &Exchange<'_>,
+        id: crate::contract::SchemaId,
+        object_schema: &Value,
+    ) -> Shape {
+        let key = (exchange.api.index, exchange.binding.resource, id);
+        if let Some(found) = self.shapes.read().ok().and_then(|c| c.get(&key).cloned()) {
+            return found;
+        }
+        let shape = shape_of(
+            exchange.api.schemas.node(id),
+            exchange.document(),
+            &exchange.resource().name,
+            object_schema,
+        );
+        if let Ok(mut cache) = self.shapes.write() {
+            cache.insert(key, shape.clone());
+        }
+        shape
     }
 
     /// The resource object's schema, from the 2xx JSON schema of its operations: the read
@@ -426,14 +469,7 @@ impl Engine {
             Some(&declared.content[index]).filter(|m| render::is_json(&m.media_type))
         };
         let schema_id = media.and_then(|m| m.schema);
-        let shape = schema_id.map(|id| {
-            shape_of(
-                exchange.api.schemas.node(id),
-                exchange.document(),
-                &exchange.resource().name,
-                object_schema,
-            )
-        });
+        let shape = schema_id.map(|id| self.cached_shape(exchange, id, object_schema));
         let mut response = MockResponse {
             status,
             ..MockResponse::default()
@@ -513,25 +549,24 @@ impl Engine {
         response
             .headers
             .push(("content-type".into(), "application/json".into()));
+        // Stored data is checked against the answer's schema before it is sent, so that a
+        // mismatch (fixtures loaded by hand, say) is reported rather than served silently.
+        let mismatches = exchange
+            .api
+            .schemas
+            .violations(id, &value, &["response", "body"]);
         response.body = serde_json::to_vec(&value).unwrap_or_default().into();
-        let observed = ObservedResponse {
-            status: response.status,
-            headers: &response.headers,
-            body: &response.body,
-        };
-        response.warnings.extend(
-            response_violations(exchange.api, exchange.operation, &observed)
-                .into_iter()
-                .map(|v| super::SlViolation {
-                    location: v.location,
-                    severity: "Warning",
-                    code: v.keyword,
-                    message: format!(
-                        "stored data does not fit the response schema: {}",
-                        v.message
-                    ),
-                }),
-        );
+        response
+            .warnings
+            .extend(mismatches.into_iter().map(|v| super::SlViolation {
+                location: v.location,
+                severity: "Warning",
+                code: v.keyword,
+                message: format!(
+                    "stored data does not fit the response schema: {}",
+                    v.message
+                ),
+            }));
         Some(response)
     }
 }
