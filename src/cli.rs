@@ -32,6 +32,51 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Forward every request to a real upstream, checking both directions against the contract.
     Proxy(ProxyArgs),
+    /// Contract-test a running provider with requests generated from the contract.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// OpenAPI documents or directories (repeatable). Default: the bundled contracts.
+    #[arg(long = "spec", value_name = "SPEC|DIR")]
+    pub specs: Vec<PathBuf>,
+    /// Serve-style prefixes for several specs (NAME=/PREFIX).
+    #[arg(long = "mount", value_name = "NAME=/PREFIX", value_parser = parse_mount)]
+    pub mounts: Vec<(String, String)>,
+    /// The provider's base URL, e.g. `http://127.0.0.1:8080`.
+    #[arg(long, value_name = "URL")]
+    pub target: String,
+    /// A header sent with every request, e.g. `x-api-key: …` (repeatable; never printed).
+    #[arg(long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// A bearer token sent as `Authorization: Bearer TOKEN` (never printed).
+    #[arg(long, value_name = "TOKEN")]
+    pub bearer: Option<String>,
+    /// Seed of generated requests: the same seed sends the same requests.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Send at most this many generated requests (the resource chains come on top).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_requests: usize,
+    /// Seconds to wait for each answer.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub workers: usize,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_header(raw: &str) -> Result<(String, String), String> {
+    let (name, value) = raw
+        .split_once(':')
+        .ok_or_else(|| "expected NAME: VALUE".to_string())?;
+    Ok((name.trim().to_string(), value.trim().to_string()))
 }
 
 #[derive(Debug, Args)]

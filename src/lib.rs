@@ -3,6 +3,7 @@
 //! Data flows one way: [`load`] (files to documents) → [`contract`] (compiled once) →
 //! [`generate`] and [`mock`] (the engine, no sockets) → front ends ([`http`], [`commands`]).
 
+pub mod checker;
 pub mod cli;
 pub mod commands;
 pub mod contract;

@@ -1,5 +1,6 @@
 //! The CLI commands: each loads the contract through the same path and renders for a person.
 
+mod check;
 mod lint;
 mod proxy;
 mod routes;
@@ -52,6 +53,7 @@ pub fn run(config: Config) -> Result<ExitCode, CommandError> {
         Command::Routes(args) => routes::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::Check(args) => check::run(args),
     }
 }
 

@@ -25,25 +25,35 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, CommandError> {
     }
     progress.finish();
     let report = builder.finish();
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    write_report(&report, args.format, args.output.as_deref())?;
+    Ok(if report.conforms() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Renders `report` in `format` to `output`, or to standard output.
+pub fn write_report(
+    report: &crate::report::Report,
+    format: ReportFormat,
+    output: Option<&std::path::Path>,
+) -> Result<(), CommandError> {
+    let to_terminal = output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
-    let text = match args.format {
+    let text = match format {
         ReportFormat::Human => report.human(color),
         ReportFormat::Json => report.json(),
         ReportFormat::Junit => report.junit(),
     };
-    match &args.output {
+    match output {
         Some(path) => std::fs::write(path, text).map_err(|source| CommandError::Write {
             path: path.display().to_string(),
             source,
         })?,
         None => print!("{text}"),
     }
-    Ok(if report.conforms() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(())
 }
 
 /// A spinner with a count on stderr, only when stderr is a terminal.

@@ -27,6 +27,7 @@ use crate::validate::{ObservedRequest, request_violations};
 pub use problem::PROBLEM_JSON;
 use problem::{ProblemKind, problem};
 pub use reject::{reject as reject_request, sl_violation};
+pub use render::{concrete_media_type, is_json as is_json_media};
 
 /// A request as the engine sees it.
 #[derive(Debug, Clone, Default)]

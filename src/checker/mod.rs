@@ -1,0 +1,370 @@
+//! `understudy check`: contract tests of a running provider. Requests generated from the
+//! contract (see `plan`) are sent to the target; every answer is checked against the contract
+//! and against what the request deserved, with Schemathesis's check names.
+
+mod plan;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::contract::Contract;
+use crate::report::{Report, ReportBuilder};
+use crate::validate::{CheckedExchange, Failure, ObservedResponse, response_violations};
+use crate::violation::Violation;
+pub use plan::{Case, Expect};
+
+pub struct CheckOptions {
+    /// The provider's base URL, without a trailing slash.
+    pub target: String,
+    /// Sent with every request (credentials: `x-api-key: …`, `Authorization: Bearer …`).
+    pub headers: Vec<(String, String)>,
+    pub seed: u64,
+    pub max_requests: usize,
+    pub timeout: Duration,
+    pub workers: usize,
+}
+
+/// What came back for a case.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn failure(check: &str, message: String) -> Failure {
+    Failure {
+        check: check.to_string(),
+        violation: Violation {
+            location: vec!["response".into(), "status".into()],
+            instance_path: String::new(),
+            schema_path: String::new(),
+            keyword: check.to_string(),
+            message,
+        },
+    }
+}
+
+pub async fn check(
+    contract: Arc<Contract>,
+    options: CheckOptions,
+    keep_all: bool,
+) -> Result<Report, reqwest::Error> {
+    let client = reqwest::Client::builder()
+        .timeout(options.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let mut cases = plan::cases(&contract, &options.headers, options.seed);
+    cases.truncate(options.max_requests);
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(options.workers.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (order, case) in cases.into_iter().enumerate() {
+        let (client, target, semaphore) =
+            (client.clone(), options.target.clone(), semaphore.clone());
+        tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            let answer = send(&client, &target, &case).await;
+            (order, case, answer)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(result) = joined {
+            results.push(result);
+        }
+    }
+    results.sort_by_key(|(order, _, _)| *order);
+    let mut builder = ReportBuilder::new(&contract, keep_all);
+    for (_, case, answer) in results {
+        builder.add(judge(&contract, &case, answer));
+    }
+    for chain in plan::chains(&contract) {
+        for exchange in run_chain(&contract, &client, &options, chain).await {
+            builder.add(exchange);
+        }
+    }
+    Ok(builder.finish())
+}
+
+async fn send(client: &reqwest::Client, target: &str, case: &Case) -> Result<Answer, String> {
+    let mut url = format!("{target}{}", case.path);
+    if !case.query.is_empty() {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&case.query)
+            .finish();
+        url = format!("{url}?{query}");
+    }
+    let method = reqwest::Method::from_bytes(case.method.as_bytes()).map_err(|e| e.to_string())?;
+    let mut request = client.request(method, &url);
+    for (name, value) in &case.headers {
+        request = request.header(name, value);
+    }
+    if let Some(body) = &case.body {
+        request = request
+            .header(
+                "content-type",
+                case.content_type
+                    .clone()
+                    .unwrap_or_else(|| "application/json".into()),
+            )
+            .body(serde_json::to_vec(body).unwrap_or_default());
+    }
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = response.bytes().await.map_err(|e| e.to_string())?.to_vec();
+    Ok(Answer {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// The answer to `case` judged: what it deserved, and whether it keeps the contract.
+fn judge(contract: &Contract, case: &Case, answer: Result<Answer, String>) -> CheckedExchange {
+    let (api, operation) = contract.operation(case.api, case.operation);
+    let mut checked = CheckedExchange {
+        source: case.name.clone(),
+        method: case.method.clone(),
+        path: case.path.clone(),
+        status: 0,
+        operation: (case.expect != Expect::MethodNotAllowed).then_some((case.api, case.operation)),
+        operation_id: Some(operation.id.clone()),
+        failures: Vec::new(),
+    };
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(message) => {
+            checked.failures.push(failure(
+                "not_a_server_error",
+                format!("no answer: {message}"),
+            ));
+            return checked;
+        }
+    };
+    checked.status = answer.status;
+    let status = answer.status;
+    if status >= 500 {
+        checked.failures.push(failure(
+            "not_a_server_error",
+            format!("the provider answered {status}"),
+        ));
+    }
+    match case.expect {
+        Expect::Accepted
+            if (400..500).contains(&status) && ![401, 403, 404, 409].contains(&status) =>
+        {
+            checked.failures.push(failure(
+                "positive_data_acceptance",
+                format!("valid input was answered {status}"),
+            ));
+        }
+        Expect::Rejected if !(400..500).contains(&status) && status < 500 => {
+            checked.failures.push(failure(
+                "negative_data_rejection",
+                format!("invalid input was answered {status}, not a 4xx"),
+            ));
+        }
+        Expect::Unauthorized if ![401, 403].contains(&status) && status < 500 => {
+            checked.failures.push(failure(
+                "ignored_auth",
+                format!("a request without credentials was answered {status}"),
+            ));
+        }
+        Expect::MethodNotAllowed if status != 405 && status < 500 => {
+            checked.failures.push(failure(
+                "unsupported_method",
+                format!(
+                    "an undeclared {} was answered {status}, not 405",
+                    case.method
+                ),
+            ));
+        }
+        Expect::MethodNotAllowed
+            if status == 405
+                && !answer
+                    .headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("allow")) =>
+        {
+            checked.failures.push(failure(
+                "unsupported_method",
+                "405 without an Allow header".into(),
+            ));
+        }
+        _ => {}
+    }
+    if case.expect != Expect::MethodNotAllowed {
+        let observed = ObservedResponse {
+            status,
+            headers: &answer.headers,
+            body: &answer.body,
+        };
+        for violation in response_violations(api, operation, &observed) {
+            let check = match (
+                violation.location.get(1).map(String::as_str),
+                violation.keyword.as_str(),
+            ) {
+                (
+                    _,
+                    named @ ("status_code_conformance"
+                    | "content_type_conformance"
+                    | "response_headers_conformance"),
+                ) => named.to_string(),
+                (Some("header"), _) => "response_headers_conformance".to_string(),
+                _ => "response_schema_conformance".to_string(),
+            };
+            checked.failures.push(Failure { check, violation });
+        }
+    }
+    checked
+}
+
+/// Create, read what was created, update it, delete it, read it again (a 404 is expected).
+async fn run_chain(
+    contract: &Contract,
+    client: &reqwest::Client,
+    options: &CheckOptions,
+    chain: plan::Chain,
+) -> Vec<CheckedExchange> {
+    let mut out = Vec::new();
+    let all = plan::cases(contract, &options.headers, options.seed ^ 0x5eed);
+    let find = |operation: usize| {
+        all.iter()
+            .find(|c| {
+                c.api == chain.api && c.operation == operation && c.expect == Expect::Accepted
+            })
+            .cloned()
+    };
+    let (Some(mut create_case), Some(read_case)) = (find(chain.create), find(chain.read)) else {
+        return out;
+    };
+    create_case.name = format!("{} (chain)", create_case.name);
+    let created = send(client, &options.target, &create_case).await;
+    // Where the created object lives: the upsert's own path, or the id the create answered.
+    let item = if chain.creates_by_upsert {
+        Some(create_case.path.clone())
+    } else {
+        let id = created.as_ref().ok().and_then(created_id);
+        id.map(|id| item_path(contract, chain.api, &read_case, &id))
+    };
+    out.push(judge(contract, &create_case, created));
+    let Some(item) = item else { return out };
+    let at_item = |case: &Case, label: &str| Case {
+        path: item.clone(),
+        name: format!("{} ({label})", case.name),
+        ..case.clone()
+    };
+    let read = at_item(&read_case, "after create");
+    let mut checked = judge(contract, &read, send(client, &options.target, &read).await);
+    if !(200..300).contains(&checked.status) {
+        checked.failures.push(failure(
+            "ensure_resource_availability",
+            format!(
+                "the created resource {item} was answered {}",
+                checked.status
+            ),
+        ));
+    }
+    out.push(checked);
+    if let Some(update_case) = chain.update.and_then(find) {
+        let mut update = at_item(&update_case, "after create");
+        // A read-modify-write without the version field: optimistic locking is not what
+        // this step tests.
+        if let Some(serde_json::Value::Object(body)) = &mut update.body {
+            for field in [
+                "changeSequence",
+                "version",
+                "revision",
+                "lockVersion",
+                "lock_version",
+            ] {
+                body.remove(field);
+            }
+        }
+        out.push(judge(
+            contract,
+            &update,
+            send(client, &options.target, &update).await,
+        ));
+    }
+    if let Some(delete_case) = chain.delete.and_then(find) {
+        let delete = at_item(&delete_case, "chain");
+        out.push(judge(
+            contract,
+            &delete,
+            send(client, &options.target, &delete).await,
+        ));
+        let read_again = at_item(&read_case, "after delete");
+        let mut checked = judge(
+            contract,
+            &read_again,
+            send(client, &options.target, &read_again).await,
+        );
+        if checked.status != 404 {
+            checked.failures.push(failure(
+                "use_after_free",
+                format!(
+                    "the deleted resource {item} was answered {}, not 404",
+                    checked.status
+                ),
+            ));
+        }
+        out.push(checked);
+    }
+    out
+}
+
+/// The read case's path with its last key replaced by `id` (other keys as generated).
+fn item_path(contract: &Contract, api: usize, read_case: &Case, id: &str) -> String {
+    let compiled = &contract.apis[api].api;
+    let template = format!(
+        "{}{}",
+        compiled.mount, compiled.operations[read_case.operation].path
+    );
+    let encoded =
+        percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let mut segments: Vec<String> = read_case.path.split('/').map(str::to_string).collect();
+    if let Some(position) = template
+        .split('/')
+        .collect::<Vec<_>>()
+        .iter()
+        .rposition(|s| s.starts_with('{'))
+    {
+        if let Some(segment) = segments.get_mut(position) {
+            *segment = encoded;
+        }
+    }
+    segments.join("/")
+}
+
+/// The id of what a create answered with: `Location`'s last segment, the body's `id`, or the
+/// first `results[].id` of an envelope.
+fn created_id(answer: &Answer) -> Option<String> {
+    if let Some((_, location)) = answer
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("location"))
+    {
+        return location.rsplit('/').next().map(str::to_string);
+    }
+    let body: Value = serde_json::from_slice(&answer.body).ok()?;
+    let text = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .or_else(|| v.as_i64().map(|n| n.to_string()))
+    };
+    body.get("id")
+        .and_then(text)
+        .or_else(|| body.pointer("/results/0/id").and_then(text))
+}

@@ -1,0 +1,284 @@
+//! Test cases generated from the contract: for each operation a positive request (examples
+//! first, else generated valid data) and negative ones, one per kind of violation the
+//! validator knows; and, for each inferred resource, create → read and delete → read chains.
+
+use serde_json::{Map, Value, json};
+
+use crate::contract::{
+    Action, CompiledApi, Contract, Operation, ParameterLocation, SecurityScheme, View,
+};
+use crate::generate::generate_valid;
+use crate::validate::resolve;
+
+/// What a case expects of the provider, named as Schemathesis names the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Valid input: 2xx, or 401/403/404/409 (`positive_data_acceptance`).
+    Accepted,
+    /// Invalid input: a 4xx (`negative_data_rejection`).
+    Rejected,
+    /// No or bad credentials: 401 or 403 (`ignored_auth`).
+    Unauthorized,
+    /// An undeclared method: 405 with `Allow` (`unsupported_method`).
+    MethodNotAllowed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    pub api: usize,
+    pub operation: usize,
+    pub method: String,
+    /// Path (with parameters filled) and query, without the target's base URL.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+    pub content_type: Option<String>,
+    pub expect: Expect,
+}
+
+/// The positive and negative cases of every operation, in contract order.
+pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -> Vec<Case> {
+    let mut out = Vec::new();
+    for compiled in &contract.apis {
+        for (index, operation) in compiled.api.operations.iter().enumerate() {
+            let Some(positive) = positive(compiled, index, operation, credentials, seed) else {
+                continue;
+            };
+            out.extend(negatives(compiled, operation, &positive));
+            out.push(positive);
+        }
+        // One undeclared method per path.
+        for entry in contract
+            .routes
+            .entries()
+            .iter()
+            .filter(|e| e.api == compiled.index)
+        {
+            let declared: Vec<&str> = entry.operations.iter().map(|(m, _)| m.as_str()).collect();
+            let Some(method) = ["PATCH", "PUT", "DELETE", "POST"]
+                .into_iter()
+                .find(|m| !declared.contains(m))
+            else {
+                continue;
+            };
+            let (_, index) = entry.operations[0];
+            let operation = &compiled.api.operations[index];
+            if let Some(mut case) = positive(compiled, index, operation, credentials, seed) {
+                case.name = format!("{method} {} (undeclared method)", operation.path);
+                case.method = method.to_string();
+                case.body = None;
+                case.content_type = None;
+                case.expect = Expect::MethodNotAllowed;
+                out.push(case);
+            }
+        }
+    }
+    out
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn positive(
+    api: &CompiledApi,
+    index: usize,
+    operation: &Operation,
+    credentials: &[(String, String)],
+    seed: u64,
+) -> Option<Case> {
+    // Several specs are mounted apart, as `serve` mounts them (`--mount` for a real provider's
+    // prefix); one spec is at the target's root.
+    let mut path = format!("{}{}", api.api.mount, operation.path);
+    let mut query = Vec::new();
+    let mut headers: Vec<(String, String)> = credentials.to_vec();
+    for parameter in &operation.parameters {
+        let value = parameter
+            .schema
+            .map(|id| generate_valid(&api.schemas, id, seed, true))
+            .unwrap_or(json!("x"));
+        match parameter.location {
+            ParameterLocation::Path => {
+                let encoded = percent_encoding::utf8_percent_encode(
+                    &value_text(&value),
+                    percent_encoding::NON_ALPHANUMERIC,
+                )
+                .to_string();
+                path = path.replace(&format!("{{{}}}", parameter.name), &encoded);
+            }
+            ParameterLocation::Query if parameter.required => {
+                query.push((parameter.name.clone(), value_text(&value)))
+            }
+            ParameterLocation::Header if parameter.required => {
+                headers.push((parameter.name.clone(), value_text(&value)))
+            }
+            _ => {}
+        }
+    }
+    let media = operation.request_body.as_ref().and_then(|b| {
+        b.content
+            .iter()
+            .find(|m| crate::mock::is_json_media(&m.media_type))
+    });
+    let body = media.map(|m| {
+        m.examples
+            .first()
+            .map(|e| (*e.value).clone())
+            .unwrap_or_else(|| {
+                m.schema
+                    .map(|id| generate_valid(&api.schemas, id, seed, true))
+                    .unwrap_or(json!({}))
+            })
+    });
+    if operation.request_body.as_ref().is_some_and(|b| b.required) && body.is_none() {
+        return None; // only JSON bodies are generated
+    }
+    Some(Case {
+        name: format!("{} {} (valid)", operation.method, operation.path),
+        api: api.index,
+        operation: index,
+        method: operation.method.clone(),
+        path,
+        query,
+        headers,
+        body,
+        content_type: media.map(|m| crate::mock::concrete_media_type(&m.media_type)),
+        expect: Expect::Accepted,
+    })
+}
+
+/// One case per kind of violation that can be provoked from the positive request.
+fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case) -> Vec<Case> {
+    let mut out = Vec::new();
+    let negative = |name: &str| Case {
+        name: format!("{} {} ({name})", operation.method, operation.path),
+        expect: Expect::Rejected,
+        ..positive.clone()
+    };
+    if !operation.security.is_empty()
+        && !operation.security.iter().any(|r| {
+            r.schemes
+                .iter()
+                .all(|s| matches!(s, SecurityScheme::Unchecked(_)))
+        })
+    {
+        let mut case = negative("no credentials");
+        let secret: Vec<String> = operation
+            .security
+            .iter()
+            .flat_map(|r| &r.schemes)
+            .map(|s| match s {
+                SecurityScheme::ApiKey { name, .. } => name.to_ascii_lowercase(),
+                _ => "authorization".to_string(),
+            })
+            .collect();
+        case.headers
+            .retain(|(n, _)| !secret.contains(&n.to_ascii_lowercase()));
+        case.expect = Expect::Unauthorized;
+        out.push(case);
+    }
+    let document = api.schemas.document(View::Request);
+    for parameter in operation
+        .parameters
+        .iter()
+        .filter(|p| p.location == ParameterLocation::Query)
+    {
+        let Some(id) = parameter.schema else { continue };
+        let schema = resolve(api.schemas.node(id), document);
+        let bad = if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
+            Some(((max + 1.0).floor() as i64).to_string())
+        } else if schema.get("enum").is_some() {
+            Some("not-one-of-the-values".to_string())
+        } else if matches!(
+            schema.get("type").and_then(Value::as_str),
+            Some("integer" | "number")
+        ) {
+            Some("not-a-number".to_string())
+        } else {
+            None
+        };
+        if let Some(bad) = bad {
+            let mut case = negative(&format!("bad query parameter {}", parameter.name));
+            case.query.retain(|(n, _)| *n != parameter.name);
+            case.query.push((parameter.name.clone(), bad));
+            out.push(case);
+        }
+    }
+    if let (Some(Value::Object(body)), Some(media)) = (
+        &positive.body,
+        operation
+            .request_body
+            .as_ref()
+            .and_then(|b| b.content.first()),
+    ) {
+        let schema = media
+            .schema
+            .map(|id| resolve(api.schemas.node(id), document))
+            .unwrap_or(&Value::Null);
+        if let Some(required) = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .and_then(|r| r.first())
+            .and_then(Value::as_str)
+        {
+            let mut case = negative(&format!("missing required {required}"));
+            let mut without: Map<String, Value> = body.clone();
+            without.remove(required);
+            case.body = Some(Value::Object(without));
+            out.push(case);
+        }
+        let mut case = negative("wrong body type");
+        case.body = Some(json!(["not", "an", "object"]));
+        out.push(case);
+    }
+    out
+}
+
+/// The operations of one inferred resource that a create → read → update → delete → read
+/// chain runs through.
+#[derive(Debug, Clone, Copy)]
+pub struct Chain {
+    pub api: usize,
+    /// POST on the collection, or else a PUT that upserts.
+    pub create: usize,
+    pub creates_by_upsert: bool,
+    pub read: usize,
+    pub update: Option<usize>,
+    pub delete: Option<usize>,
+}
+
+/// A chain for every inferred resource that can be created and read.
+pub fn chains(contract: &Contract) -> Vec<Chain> {
+    let mut out = Vec::new();
+    for compiled in &contract.apis {
+        let api = &compiled.api;
+        for resource in 0..api.resources.len() {
+            let find = |actions: &[Action]| {
+                api.bindings.iter().position(|b| {
+                    b.as_ref()
+                        .is_some_and(|b| b.resource == resource && actions.contains(&b.action))
+                })
+            };
+            let upsert = find(&[Action::Upsert]);
+            let (Some(create), Some(read)) =
+                (find(&[Action::Create]).or(upsert), find(&[Action::Read]))
+            else {
+                continue;
+            };
+            out.push(Chain {
+                api: compiled.index,
+                create,
+                creates_by_upsert: find(&[Action::Create]).is_none(),
+                read,
+                update: find(&[Action::Replace, Action::Merge, Action::Upsert]),
+                delete: find(&[Action::Delete]),
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,51 @@
+//! `understudy check`: contract tests of a running provider, reported like `validate`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::validate::write_report;
+use super::{CommandError, load_contract};
+use crate::checker::{CheckOptions, check};
+use crate::cli::{CheckArgs, ReportFormat, SpecArgs};
+
+pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
+    let spec_args = SpecArgs {
+        specs: args.specs.clone(),
+        mounts: args.mounts.clone(),
+    };
+    let (_, contract) = load_contract(&spec_args)?;
+    let mut headers = args.headers.clone();
+    if let Some(token) = &args.bearer {
+        headers.push(("authorization".into(), format!("Bearer {token}")));
+    }
+    let options = CheckOptions {
+        target: args.target.trim_end_matches('/').to_string(),
+        headers,
+        seed: args.seed,
+        max_requests: args.max_requests,
+        timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
+        workers: args.workers,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CommandError::Serve)?;
+    let report = runtime
+        .block_on(check(contract, options, args.format == ReportFormat::Junit))
+        .map_err(|e| CommandError::Client(e.to_string()))?;
+    write_report(&report, args.format, args.output.as_deref())?;
+    let s = &report.summary;
+    if s.exchanges > 0 {
+        eprintln!(
+            "conformance score: {:.1}% ({} of {} exchanges)",
+            100.0 * s.conforming as f64 / s.exchanges as f64,
+            s.conforming,
+            s.exchanges
+        );
+    }
+    Ok(if report.conforms() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

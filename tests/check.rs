@@ -1,0 +1,220 @@
+//! `understudy check` against providers: `serve` keeps its own contract completely, and a
+//! deliberately broken provider has each of its defects reported, and only those.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::Query;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use common::*;
+use understudy::checker::{CheckOptions, check};
+use understudy::contract::Contract;
+use understudy::http::{HttpOptions, app};
+use understudy::mock::{Engine, EngineOptions};
+
+async fn spawn(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    address
+}
+
+fn options(target: SocketAddr, headers: &[(&str, &str)]) -> CheckOptions {
+    CheckOptions {
+        target: format!("http://{target}"),
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        seed: 3,
+        max_requests: 1000,
+        timeout: Duration::from_secs(5),
+        workers: 4,
+    }
+}
+
+fn failing_checks(report: &understudy::report::Report) -> BTreeSet<String> {
+    report
+        .exchanges
+        .iter()
+        .flat_map(|e| {
+            e.failures
+                .iter()
+                .map(|f| format!("{}: {}", e.source, f.check))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn serve_passes_every_check_of_its_own_contracts() {
+    let contract = bundled();
+    let engine = Arc::new(Engine::new(contract.clone(), EngineOptions::default()));
+    let target = spawn(app(engine, HttpOptions::default())).await;
+    let credentials = [
+        ("x-api-key", "k"),
+        ("reb-apikey", "k"),
+        ("authorization", "Bearer t"),
+    ];
+    let report = check(contract, options(target, &credentials), false)
+        .await
+        .unwrap();
+    assert!(report.conforms(), "{:#?}", failing_checks(&report));
+    assert_eq!(
+        report.summary.operations_exercised,
+        report.summary.operations_declared
+    );
+    let declared_2xx_missed: Vec<String> = report
+        .coverage
+        .iter()
+        .flat_map(|c| {
+            c.statuses
+                .iter()
+                .filter(|(s, hit)| s.starts_with('2') && !**hit)
+                .map(move |(s, _)| format!("{} {s}", c.operation))
+        })
+        .collect();
+    assert!(declared_2xx_missed.is_empty(), "{declared_2xx_missed:?}");
+    for provoked in ["401", "404"] {
+        assert!(
+            report
+                .coverage
+                .iter()
+                .any(|c| c.statuses.get(provoked) == Some(&true)),
+            "no {provoked} provoked"
+        );
+    }
+}
+
+/// One defect per check kind.
+fn broken_provider() -> Router {
+    async fn list(
+        headers: HeaderMap,
+        Query(query): Query<Vec<(String, String)>>,
+    ) -> impl IntoResponse {
+        if !headers.contains_key("x-api-key") {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{}".to_string(),
+            );
+        }
+        match query
+            .iter()
+            .find(|(k, _)| k == "limit")
+            .map(|(_, v)| v.parse::<i64>())
+        {
+            // Undeclared status for an out-of-range limit.
+            Some(Ok(n)) if n > 50 => (
+                StatusCode::IM_A_TEAPOT,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{}".to_string(),
+            ),
+            // A server error on a limit that is not a number.
+            Some(Err(_)) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{}".to_string(),
+            ),
+            // Wrong type: name is a number.
+            _ => (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"[{"id": 1, "name": 5}]"#.to_string(),
+            ),
+        }
+    }
+    async fn create(headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+        let json = [(header::CONTENT_TYPE, "application/json")];
+        if !headers.contains_key("x-api-key") {
+            return (StatusCode::UNAUTHORIZED, json, "{}");
+        }
+        // A server error on a body that is not an object.
+        if body.starts_with(b"[") {
+            return (StatusCode::INTERNAL_SERVER_ERROR, json, "{}");
+        }
+        // Accepts anything else, and forgets the required name in its answer.
+        (StatusCode::CREATED, json, r#"{"id": 7}"#)
+    }
+    async fn item(headers: HeaderMap) -> impl IntoResponse {
+        if !headers.contains_key("x-api-key") {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{}",
+            );
+        }
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"id": 7, "name": "kept"}"#,
+        )
+    }
+    async fn forget_delete(headers: HeaderMap) -> StatusCode {
+        if !headers.contains_key("x-api-key") {
+            return StatusCode::UNAUTHORIZED;
+        }
+        // Answers as if it deleted, and keeps the item.
+        StatusCode::NO_CONTENT
+    }
+    // Undeclared methods get 405 without Allow.
+    let no_allow = || async { StatusCode::METHOD_NOT_ALLOWED };
+    Router::new()
+        .route(
+            "/items",
+            get(list)
+                .post(create)
+                .patch(no_allow)
+                .put(no_allow)
+                .delete(no_allow),
+        )
+        .route(
+            "/items/{id}",
+            get(item)
+                .delete(forget_delete)
+                .patch(no_allow)
+                .put(no_allow)
+                .post(no_allow),
+        )
+}
+
+#[tokio::test]
+async fn a_broken_provider_has_each_defect_reported_and_only_those() {
+    let specs = understudy::load::load_paths(&[fixture("provider.yaml")]).unwrap();
+    let contract = Arc::new(Contract::compile(&specs, &[]).unwrap());
+    let target = spawn(broken_provider()).await;
+    let report = check(contract, options(target, &[("x-api-key", "k")]), false)
+        .await
+        .unwrap();
+    let found = failing_checks(&report);
+    let expected: BTreeSet<String> = [
+        "GET /items (valid): response_schema_conformance",
+        "GET /items (bad query parameter limit): status_code_conformance",
+        "POST /items (valid): response_schema_conformance",
+        "POST /items (missing required name): negative_data_rejection",
+        "POST /items (missing required name): response_schema_conformance",
+        "POST /items (wrong body type): not_a_server_error",
+        "POST /items (wrong body type): status_code_conformance",
+        "POST /items (valid) (chain): response_schema_conformance",
+        "PATCH /items (undeclared method): unsupported_method",
+        "PATCH /items/{id} (undeclared method): unsupported_method",
+        "GET /items/{id} (valid) (after delete): use_after_free",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect();
+    assert_eq!(
+        found,
+        expected,
+        "\nmissing: {:#?}\nunexpected: {:#?}",
+        expected.difference(&found).collect::<Vec<_>>(),
+        found.difference(&expected).collect::<Vec<_>>()
+    );
+}
