@@ -194,6 +194,9 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
         .await
         .unwrap();
     let found = failing_checks(&report);
+    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("check_broken_provider", report.human(false));
+    });
     let expected: BTreeSet<String> = [
         "GET /items (valid): response_schema_conformance",
         "GET /items (bad query parameter limit): status_code_conformance",
