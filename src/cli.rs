@@ -65,6 +65,9 @@ pub struct CheckArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4)]
     pub workers: usize,
+    /// Keep every exchange in this file (`.har`, or JSON lines), secrets redacted.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
     /// Write the report here instead of standard output.

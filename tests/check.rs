@@ -38,6 +38,8 @@ fn options(target: SocketAddr, headers: &[(&str, &str)]) -> CheckOptions {
         max_requests: 1000,
         timeout: Duration::from_secs(5),
         workers: 4,
+        recorder: None,
+        on_answer: None,
     }
 }
 

@@ -227,3 +227,67 @@ fn broken_fixtures_are_refused_at_startup() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot load fixtures"));
 }
+
+#[test]
+fn check_records_its_exchanges_for_validate_without_secrets() {
+    let server = start_server(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("check.har");
+    let output = understudy()
+        .args([
+            "check",
+            "--target",
+            &format!("http://127.0.0.1:{}", server.1),
+            "--header",
+            "x-api-key: top-secret",
+            "--header",
+            "REB-APIKEY: top-secret",
+            "--bearer",
+            "top-secret",
+            "--record",
+        ])
+        .arg(&recording)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("conformance score: 100.0%"));
+    let har = std::fs::read_to_string(&recording).unwrap();
+    assert!(!har.contains("top-secret"), "secrets are redacted");
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("top-secret"),
+        "and never printed"
+    );
+    // Negative requests are in the recording too, so validate finds their (intended) defects.
+    let validated = understudy()
+        .arg("validate")
+        .arg(&recording)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&validated.stdout).unwrap();
+    let exchanges = report["summary"]["exchanges"].as_u64().unwrap();
+    assert!(exchanges > 80, "{exchanges}");
+    let checks: Vec<&str> = report["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            e["failures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["check"].as_str().unwrap())
+        })
+        .collect();
+    assert!(
+        checks
+            .iter()
+            .all(|c| *c == "request_conformance" || *c == "undocumented_operation"),
+        "{checks:?}"
+    );
+}

@@ -24,6 +24,10 @@ pub struct CheckOptions {
     pub max_requests: usize,
     pub timeout: Duration,
     pub workers: usize,
+    /// Keeps every exchange (`--record`), secrets redacted.
+    pub recorder: Option<Arc<crate::proxy::Recorder>>,
+    /// Called after each answer (the command's progress bar).
+    pub on_answer: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// What came back for a case.
@@ -57,14 +61,18 @@ pub async fn check(
         .build()?;
     let mut cases = plan::cases(&contract, &options.headers, options.seed);
     cases.truncate(options.max_requests);
+    let shared = Arc::new(Shared {
+        target: options.target.clone(),
+        recorder: options.recorder.clone(),
+        on_answer: options.on_answer.clone(),
+    });
     let semaphore = Arc::new(tokio::sync::Semaphore::new(options.workers.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (order, case) in cases.into_iter().enumerate() {
-        let (client, target, semaphore) =
-            (client.clone(), options.target.clone(), semaphore.clone());
+        let (client, shared, semaphore) = (client.clone(), shared.clone(), semaphore.clone());
         tasks.spawn(async move {
             let _permit = semaphore.acquire_owned().await;
-            let answer = send(&client, &target, &case).await;
+            let answer = send_recorded(&client, &shared, &case).await;
             (order, case, answer)
         });
     }
@@ -80,11 +88,64 @@ pub async fn check(
         builder.add(judge(&contract, &case, answer));
     }
     for chain in plan::chains(&contract) {
-        for exchange in run_chain(&contract, &client, &options, chain).await {
+        for exchange in run_chain(&contract, &client, &options, &shared, chain).await {
             builder.add(exchange);
         }
     }
     Ok(builder.finish())
+}
+
+/// Sends `case`, then records the exchange and reports progress when asked to.
+async fn send_recorded(
+    client: &reqwest::Client,
+    options: &Shared,
+    case: &Case,
+) -> Result<Answer, String> {
+    let started = std::time::Instant::now();
+    let answer = send(client, &options.target, case).await;
+    if let (Some(recorder), Ok(answer)) = (&options.recorder, &answer) {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&case.query)
+            .finish();
+        let url = format!(
+            "{}{}{}{query}",
+            options.target,
+            case.path,
+            if query.is_empty() { "" } else { "?" }
+        );
+        let mut request_headers = case.headers.clone();
+        if let Some(content_type) = case.body.as_ref().and(case.content_type.clone()) {
+            request_headers.push(("content-type".into(), content_type));
+        }
+        recorder.record(
+            &crate::recording::Exchange {
+                source: case.name.clone(),
+                method: case.method.clone(),
+                url,
+                request_headers,
+                request_body: case
+                    .body
+                    .as_ref()
+                    .map(|b| serde_json::to_vec(b).unwrap_or_default())
+                    .unwrap_or_default(),
+                status: answer.status,
+                response_headers: answer.headers.clone(),
+                response_body: answer.body.clone(),
+            },
+            started.elapsed().as_secs_f64() * 1000.0,
+        );
+    }
+    if let Some(on_answer) = &options.on_answer {
+        on_answer();
+    }
+    answer
+}
+
+/// The parts of [`CheckOptions`] every request task needs.
+struct Shared {
+    target: String,
+    recorder: Option<Arc<crate::proxy::Recorder>>,
+    on_answer: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 async fn send(client: &reqwest::Client, target: &str, case: &Case) -> Result<Answer, String> {
@@ -235,6 +296,7 @@ async fn run_chain(
     contract: &Contract,
     client: &reqwest::Client,
     options: &CheckOptions,
+    shared: &Shared,
     chain: plan::Chain,
 ) -> Vec<CheckedExchange> {
     let mut out = Vec::new();
@@ -250,7 +312,7 @@ async fn run_chain(
         return out;
     };
     create_case.name = format!("{} (chain)", create_case.name);
-    let created = send(client, &options.target, &create_case).await;
+    let created = send_recorded(client, shared, &create_case).await;
     // Where the created object lives: the upsert's own path, or the id the create answered.
     let item = if chain.creates_by_upsert {
         Some(create_case.path.clone())
@@ -266,7 +328,7 @@ async fn run_chain(
         ..case.clone()
     };
     let read = at_item(&read_case, "after create");
-    let mut checked = judge(contract, &read, send(client, &options.target, &read).await);
+    let mut checked = judge(contract, &read, send_recorded(client, shared, &read).await);
     if !(200..300).contains(&checked.status) {
         checked.failures.push(failure(
             "ensure_resource_availability",
@@ -295,7 +357,7 @@ async fn run_chain(
         out.push(judge(
             contract,
             &update,
-            send(client, &options.target, &update).await,
+            send_recorded(client, shared, &update).await,
         ));
     }
     if let Some(delete_case) = chain.delete.and_then(find) {
@@ -303,13 +365,13 @@ async fn run_chain(
         out.push(judge(
             contract,
             &delete,
-            send(client, &options.target, &delete).await,
+            send_recorded(client, shared, &delete).await,
         ));
         let read_again = at_item(&read_case, "after delete");
         let mut checked = judge(
             contract,
             &read_again,
-            send(client, &options.target, &read_again).await,
+            send_recorded(client, shared, &read_again).await,
         );
         if checked.status != 404 {
             checked.failures.push(failure(

@@ -4,9 +4,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::validate::write_report;
-use super::{CommandError, load_contract};
+use std::sync::Arc;
+
+use super::{CommandError, Progress, load_contract};
 use crate::checker::{CheckOptions, check};
 use crate::cli::{CheckArgs, ReportFormat, SpecArgs};
+use crate::proxy::{Proxy, Recorder};
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
     let spec_args = SpecArgs {
@@ -18,6 +21,18 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
     if let Some(token) = &args.bearer {
         headers.push(("authorization".into(), format!("Bearer {token}")));
     }
+    let recorder = match &args.record {
+        Some(path) => Some(Arc::new(
+            Recorder::create(path, Proxy::secret_headers(&contract)).map_err(|source| {
+                CommandError::Write {
+                    path: path.display().to_string(),
+                    source,
+                }
+            })?,
+        )),
+        None => None,
+    };
+    let progress = Progress::new("requests answered");
     let options = CheckOptions {
         target: args.target.trim_end_matches('/').to_string(),
         headers,
@@ -25,6 +40,8 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
         max_requests: args.max_requests,
         timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
         workers: args.workers,
+        recorder,
+        on_answer: progress.ticker(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -33,6 +50,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
     let report = runtime
         .block_on(check(contract, options, args.format == ReportFormat::Junit))
         .map_err(|e| CommandError::Client(e.to_string()))?;
+    progress.finish();
     write_report(&report, args.format, args.output.as_deref())?;
     let s = &report.summary;
     if s.exchanges > 0 {

@@ -7,6 +7,7 @@ mod routes;
 mod serve;
 mod validate;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -92,5 +93,41 @@ pub fn fill_line(location: &mut SourceLocation) {
     });
     if let Some(text) = text {
         location.line = load::line_of_pointer(&text, &location.pointer);
+    }
+}
+
+/// A spinner with a count on stderr, only when stderr is a terminal.
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    /// A handle that ticks this bar from other threads.
+    pub fn ticker(&self) -> Option<std::sync::Arc<dyn Fn() + Send + Sync>> {
+        let bar = self.0.clone()?;
+        Some(std::sync::Arc::new(move || bar.inc(1)))
+    }
+
+    pub fn new(label: &str) -> Progress {
+        if !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        let style = indicatif::ProgressStyle::with_template(&format!(
+            "{{spinner}} {{pos}} {label} ({{per_sec}})"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        bar.set_style(style);
+        Progress(Some(bar))
+    }
+
+    pub fn tick(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
     }
 }

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use super::{CommandError, load_contract};
+use super::{CommandError, Progress, load_contract};
 use crate::cli::{ReportFormat, SpecArgs, ValidateArgs};
 use crate::recording;
 use crate::report::ReportBuilder;
@@ -16,7 +16,7 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode, CommandError> {
     };
     let (_, contract) = load_contract(&spec_args)?;
     let mut builder = ReportBuilder::new(&contract, args.format == ReportFormat::Junit);
-    let progress = Progress::new();
+    let progress = Progress::new("exchanges checked");
     for path in &args.recordings {
         for exchange in recording::read(path)? {
             builder.add(check_exchange(&contract, &exchange?));
@@ -54,34 +54,4 @@ pub fn write_report(
         None => print!("{text}"),
     }
     Ok(())
-}
-
-/// A spinner with a count on stderr, only when stderr is a terminal.
-struct Progress(Option<indicatif::ProgressBar>);
-
-impl Progress {
-    fn new() -> Progress {
-        if !std::io::stderr().is_terminal() {
-            return Progress(None);
-        }
-        let bar = indicatif::ProgressBar::new_spinner();
-        let style = indicatif::ProgressStyle::with_template(
-            "{spinner} {pos} exchanges checked ({per_sec})",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
-        bar.set_style(style);
-        Progress(Some(bar))
-    }
-
-    fn tick(&self) {
-        if let Some(bar) = &self.0 {
-            bar.inc(1);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
-    }
 }
