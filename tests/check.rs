@@ -192,9 +192,19 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
     let specs = understudy::load::load_paths(&[fixture("provider.yaml")]).unwrap();
     let contract = Arc::new(Contract::compile(&specs, &[]).unwrap());
     let target = spawn(broken_provider()).await;
-    let report = check(contract, options(target, &[("x-api-key", "k")]), false)
+    let report = check(contract, options(target, &[("x-api-key", "k")]), true)
         .await
         .unwrap();
+    let linked = report
+        .exchanges
+        .iter()
+        .find(|e| e.source.contains("(link GetCreated from createItem)"))
+        .expect("the declared link was followed");
+    assert_eq!(
+        (linked.path.as_str(), linked.status),
+        ("/items/7", 200),
+        "the id came from the answer"
+    );
     let found = failing_checks(&report);
     insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("check_broken_provider", report.human(false));

@@ -83,8 +83,22 @@ pub async fn check(
         }
     }
     results.sort_by_key(|(order, _, _)| *order);
+    let positives: Vec<Case> = results
+        .iter()
+        .filter(|(_, c, _)| c.expect == Expect::Accepted)
+        .map(|(_, c, _)| c.clone())
+        .collect();
     let mut builder = ReportBuilder::new(&contract, keep_all);
+    let mut linked = Vec::new();
     for (_, case, answer) in results {
+        if let Ok(answer) = &answer {
+            linked.extend(follow_links(&contract, &positives, &case, answer));
+        }
+        builder.add(judge(&contract, &case, answer));
+    }
+    // Requests that OpenAPI links lead to, with their parameters taken from the answers.
+    for case in linked {
+        let answer = send_recorded(&client, &shared, &case).await;
         builder.add(judge(&contract, &case, answer));
     }
     for chain in plan::chains(&contract) {
@@ -408,6 +422,137 @@ fn item_path(contract: &Contract, api: usize, read_case: &Case, id: &str) -> Str
         }
     }
     segments.join("/")
+}
+
+/// The requests the declared `links` of `case`'s answer lead to.
+fn follow_links(
+    contract: &Contract,
+    positives: &[Case],
+    case: &Case,
+    answer: &Answer,
+) -> Vec<Case> {
+    if case.expect != Expect::Accepted || !(200..300).contains(&answer.status) {
+        return Vec::new();
+    }
+    let (api, operation) = contract.operation(case.api, case.operation);
+    let Some(declared) = crate::validate::declared_response(operation, answer.status) else {
+        return Vec::new();
+    };
+    let body: Option<Value> = serde_json::from_slice(&answer.body).ok();
+    let mut out = Vec::new();
+    for link in &declared.links {
+        let Some(target_index) = api
+            .api
+            .operations
+            .iter()
+            .position(|o| o.id == link.operation_id)
+        else {
+            continue;
+        };
+        let Some(base) = positives
+            .iter()
+            .find(|c| c.api == case.api && c.operation == target_index)
+        else {
+            continue;
+        };
+        let target = &api.api.operations[target_index];
+        let mut linked = Case {
+            name: format!("{} (link {} from {})", base.name, link.name, operation.id),
+            ..base.clone()
+        };
+        let template = format!("{}{}", api.api.mount, target.path);
+        let mut segments: Vec<String> = base.path.split('/').map(str::to_string).collect();
+        for (raw_name, expression) in &link.parameters {
+            let name = raw_name
+                .split_once('.')
+                .map_or(raw_name.as_str(), |(_, n)| n);
+            let Some(value) = evaluate(expression, case, answer, body.as_ref()) else {
+                continue;
+            };
+            let Some(parameter) = target.parameters.iter().find(|p| p.name == name) else {
+                continue;
+            };
+            match parameter.location {
+                crate::contract::ParameterLocation::Path => {
+                    if let Some(position) =
+                        template.split('/').position(|s| s == format!("{{{name}}}"))
+                        && let Some(segment) = segments.get_mut(position)
+                    {
+                        *segment = percent_encoding::utf8_percent_encode(
+                            &value,
+                            percent_encoding::NON_ALPHANUMERIC,
+                        )
+                        .to_string();
+                    }
+                }
+                crate::contract::ParameterLocation::Query => {
+                    linked.query.retain(|(n, _)| n != name);
+                    linked.query.push((name.to_string(), value));
+                }
+                _ => {
+                    linked
+                        .headers
+                        .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+                    linked.headers.push((name.to_string(), value));
+                }
+            }
+        }
+        linked.path = segments.join("/");
+        out.push(linked);
+    }
+    out
+}
+
+/// An OpenAPI runtime expression (`$response.body#/id`, `$request.path.id`,
+/// `$response.header.Location`, `$statusCode`) or a literal, as text.
+fn evaluate(
+    expression: &Value,
+    case: &Case,
+    answer: &Answer,
+    body: Option<&Value>,
+) -> Option<String> {
+    let text = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+    };
+    let Some(expression) = expression.as_str() else {
+        return Some(text(expression));
+    };
+    if let Some(pointer) = expression.strip_prefix("$response.body#") {
+        return body?.pointer(pointer).map(text);
+    }
+    if expression == "$response.body" {
+        return body.map(text);
+    }
+    if let Some(name) = expression.strip_prefix("$response.header.") {
+        return answer
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone());
+    }
+    if let Some(name) = expression.strip_prefix("$request.query.") {
+        return case
+            .query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone());
+    }
+    if let Some(name) = expression.strip_prefix("$request.header.") {
+        return case
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone());
+    }
+    if expression == "$statusCode" {
+        return Some(answer.status.to_string());
+    }
+    if expression.starts_with('$') {
+        return None; // $request.path.*, $request.body, $url, $method: not carried over
+    }
+    Some(expression.to_string())
 }
 
 /// The id of what a create answered with: `Location`'s last segment, the body's `id`, or the

@@ -447,9 +447,38 @@ impl<'a> Compiler<'a> {
                     .to_string(),
                 headers,
                 content: self.content(&resolved_pointer, value, View::Response)?,
+                links: self.links(&resolved_pointer, value)?,
             });
         }
         Ok(responses)
+    }
+
+    fn links(&mut self, pointer: &str, response: &'a Value) -> Result<Vec<Link>, ContractError> {
+        let Some(map) = response.get("links").and_then(Value::as_object) else {
+            return Ok(Vec::new());
+        };
+        let mut links = Vec::new();
+        for (name, raw) in map {
+            let (link_pointer, link) =
+                self.resolve(format!("{pointer}/links/{}", escape(name)), raw)?;
+            let Some(operation_id) = link.get("operationId").and_then(Value::as_str) else {
+                let message =
+                    format!("link {name:?} has no operationId (operationRef is not followed)");
+                self.finding(Severity::Warning, &link_pointer, message);
+                continue;
+            };
+            let parameters = link
+                .get("parameters")
+                .and_then(Value::as_object)
+                .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default();
+            links.push(Link {
+                name: name.clone(),
+                operation_id: operation_id.to_string(),
+                parameters,
+            });
+        }
+        Ok(links)
     }
 
     fn content(

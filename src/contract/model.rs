@@ -125,6 +125,19 @@ pub struct Response {
     pub description: String,
     pub headers: Vec<Header>,
     pub content: Vec<MediaType>,
+    /// OpenAPI `links`: operations this answer leads to.
+    pub links: Vec<Link>,
+}
+
+/// An OpenAPI link: which operation an answer leads to, and how its parameters are taken from
+/// the exchange (runtime expressions such as `$response.body#/id`).
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub name: String,
+    pub operation_id: String,
+    /// `(parameter name, expression or literal)`; the name may carry a location prefix
+    /// (`path.id`).
+    pub parameters: Vec<(String, Value)>,
 }
 
 #[derive(Debug)]
