@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::contract::Contract;
 use crate::report::{Report, ReportBuilder};
-use crate::validate::{CheckedExchange, Failure, ObservedResponse, response_violations};
+use crate::validate::{CheckedExchange, Failure, ObservedResponse, response_failures};
 use crate::violation::Violation;
 pub use plan::{Case, Expect};
 
@@ -285,22 +285,9 @@ fn judge(contract: &Contract, case: &Case, answer: Result<Answer, String>) -> Ch
             headers: &answer.headers,
             body: &answer.body,
         };
-        for violation in response_violations(api, operation, &observed) {
-            let check = match (
-                violation.location.get(1).map(String::as_str),
-                violation.keyword.as_str(),
-            ) {
-                (
-                    _,
-                    named @ ("status_code_conformance"
-                    | "content_type_conformance"
-                    | "response_headers_conformance"),
-                ) => named.to_string(),
-                (Some("header"), _) => "response_headers_conformance".to_string(),
-                _ => "response_schema_conformance".to_string(),
-            };
-            checked.failures.push(Failure { check, violation });
-        }
+        checked
+            .failures
+            .extend(response_failures(api, operation, &observed));
     }
     checked
 }

@@ -58,6 +58,32 @@ pub fn run(config: Config) -> Result<ExitCode, CommandError> {
     }
 }
 
+/// Binds `address`, prints the banner `banner` makes from the real address (`--port 0` picks a
+/// free one; tests read it from the first line), and serves `app` until Ctrl-C.
+pub fn listen(
+    address: std::net::SocketAddr,
+    app: axum::Router,
+    banner: impl FnOnce(std::net::SocketAddr) -> String,
+) -> Result<(), CommandError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CommandError::Serve)?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|source| CommandError::Bind {
+                address: address.to_string(),
+                source,
+            })?;
+        let address = listener.local_addr().map_err(CommandError::Serve)?;
+        println!("{}", banner(address));
+        crate::http::serve(listener, app)
+            .await
+            .map_err(CommandError::Serve)
+    })
+}
+
 /// Loads and compiles the specs named (or the bundled ones), with line numbers filled into
 /// any error.
 pub fn load_contract(args: &SpecArgs) -> Result<(Vec<LoadedSpec>, Arc<Contract>), CommandError> {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{CommandError, load_contract};
+use super::{CommandError, listen, load_contract};
 use crate::cli::{ProxyArgs, SpecArgs};
 use crate::http::{self, HttpOptions};
 use crate::proxy::{Proxy, ProxyOptions, Recorder};
@@ -42,22 +42,9 @@ pub fn run(args: ProxyArgs) -> Result<ExitCode, CommandError> {
         },
     );
     let address = SocketAddr::new(args.host, args.port);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(CommandError::Serve)?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .map_err(|source| CommandError::Bind {
-                address: address.to_string(),
-                source,
-            })?;
-        let address = listener.local_addr().map_err(CommandError::Serve)?;
-        println!("understudy proxy: http://{address} → {}", args.upstream);
-        http::serve(listener, app)
-            .await
-            .map_err(CommandError::Serve)
+    let upstream = args.upstream.clone();
+    listen(address, app, |address| {
+        format!("understudy proxy: http://{address} → {upstream}")
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::{CommandError, load_contract};
+use super::{CommandError, listen, load_contract};
 use crate::cli::ServeArgs;
 use crate::http::{self, HttpOptions};
 use crate::mock::{Engine, EngineOptions};
@@ -41,21 +41,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         },
     );
     let address = SocketAddr::new(args.host, args.port);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(CommandError::Serve)?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .map_err(|source| CommandError::Bind {
-                address: address.to_string(),
-                source,
-            })?;
-        // The real address: `--port 0` picks a free port, and tests read it from here.
-        let address = listener.local_addr().map_err(CommandError::Serve)?;
+    listen(address, app, |address| {
         let operations: usize = contract.apis.iter().map(|a| a.api.operations.len()).sum();
-        println!(
+        let mut banner = format!(
             "understudy: {operations} operations from {} contract(s) on http://{address}",
             contract.apis.len()
         );
@@ -65,14 +53,12 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
             } else {
                 &compiled.api.mount
             };
-            println!(
-                "  {:<12} {} → http://{address}{mount}",
+            banner.push_str(&format!(
+                "\n  {:<12} {} → http://{address}{mount}",
                 compiled.api.name, compiled.api.title
-            );
+            ));
         }
-        http::serve(listener, app)
-            .await
-            .map_err(CommandError::Serve)
+        banner
     })?;
     Ok(ExitCode::SUCCESS)
 }

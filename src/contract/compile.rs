@@ -13,6 +13,7 @@ use super::convert::{Dialect, View};
 use super::model::*;
 use super::routes::RouteTable;
 use super::schemas::{SchemaError, SchemaId, SchemasBuilder};
+use super::security::security_scheme;
 use super::{CompiledApi, ContractError, Finding, Severity};
 use crate::load::{LoadedSpec, SourceLocation};
 use crate::pointer::{escape, local_target};
@@ -587,30 +588,5 @@ impl<'a> Compiler<'a> {
             requirements.push(SecurityRequirement { schemes });
         }
         requirements
-    }
-}
-
-/// Reads a security scheme with `openapiv3` (the object is the same in 3.0 and 3.1); what it
-/// cannot read (3.1's mutualTLS) is kept as unchecked.
-fn security_scheme(name: &str, raw: Value) -> SecurityScheme {
-    use openapiv3::{APIKeyLocation, SecurityScheme as S};
-    match serde_json::from_value::<S>(raw) {
-        Ok(S::APIKey { location, name, .. }) => SecurityScheme::ApiKey {
-            name,
-            location: match location {
-                APIKeyLocation::Query => ParameterLocation::Query,
-                APIKeyLocation::Header => ParameterLocation::Header,
-                APIKeyLocation::Cookie => ParameterLocation::Cookie,
-            },
-        },
-        Ok(S::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("basic") => {
-            SecurityScheme::HttpBasic
-        }
-        Ok(S::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => {
-            SecurityScheme::Bearer
-        }
-        Ok(S::OAuth2 { .. } | S::OpenIDConnect { .. }) => SecurityScheme::Bearer,
-        Ok(S::HTTP { scheme, .. }) => SecurityScheme::Unchecked(format!("{name} (http {scheme})")),
-        Err(_) => SecurityScheme::Unchecked(name.to_string()),
     }
 }

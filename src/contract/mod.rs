@@ -9,6 +9,7 @@ mod model;
 pub mod resources;
 mod routes;
 mod schemas;
+mod security;
 
 use serde::Serialize;
 

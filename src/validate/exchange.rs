@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::{ObservedRequest, ObservedResponse, request_violations, response_violations};
-use crate::contract::{Contract, RouteMatch};
+use crate::contract::{CompiledApi, Contract, Operation, RouteMatch};
 use crate::recording::Exchange;
 use crate::violation::Violation;
 
@@ -97,6 +97,33 @@ fn strip_server_base<'p>(server: &openapiv3::Server, path: &'p str) -> Option<&'
     Some(rest)
 }
 
+/// The response's violations as failures named by check (Schemathesis's names).
+pub fn response_failures(
+    api: &CompiledApi,
+    operation: &Operation,
+    response: &ObservedResponse<'_>,
+) -> Vec<Failure> {
+    response_violations(api, operation, response)
+        .into_iter()
+        .map(|violation| {
+            let check = match (
+                violation.location.get(1).map(String::as_str),
+                violation.keyword.as_str(),
+            ) {
+                (
+                    _,
+                    named @ ("status_code_conformance"
+                    | "content_type_conformance"
+                    | "response_headers_conformance"),
+                ) => named.to_string(),
+                (Some("header"), _) => "response_headers_conformance".to_string(),
+                _ => "response_schema_conformance".to_string(),
+            };
+            Failure { check, violation }
+        })
+        .collect()
+}
+
 pub fn check_exchange(contract: &Contract, exchange: &Exchange) -> CheckedExchange {
     let (path, query) = exchange.path_and_query();
     let mut checked = CheckedExchange {
@@ -157,22 +184,9 @@ pub fn check_exchange(contract: &Contract, exchange: &Exchange) -> CheckedExchan
         headers: &exchange.response_headers,
         body: &exchange.response_body,
     };
-    for violation in response_violations(api, operation, &response) {
-        let check = match (
-            violation.location.get(1).map(String::as_str),
-            violation.keyword.as_str(),
-        ) {
-            (
-                _,
-                named @ ("status_code_conformance"
-                | "content_type_conformance"
-                | "response_headers_conformance"),
-            ) => named.to_string(),
-            (Some("header"), _) => "response_headers_conformance".to_string(),
-            _ => "response_schema_conformance".to_string(),
-        };
-        checked.failures.push(Failure { check, violation });
-    }
+    checked
+        .failures
+        .extend(response_failures(api, operation, &response));
     checked
 }
 

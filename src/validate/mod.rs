@@ -10,7 +10,7 @@ mod request;
 use serde_json::Value;
 
 pub use coerce::{coerce, resolve};
-pub use exchange::{CheckedExchange, Failure, check_exchange, find_route};
+pub use exchange::{CheckedExchange, Failure, check_exchange, find_route, response_failures};
 pub use request::{
     CONTENT_TYPE, MALFORMED, ObservedRequest, SECURITY, challenges, request_violations,
 };
