@@ -35,6 +35,9 @@ struct Entry {
     view: View,
     /// Built on first use; `Err` holds why the schema cannot be compiled.
     validator: OnceLock<Result<Validator, String>>,
+    /// The converted schema node, copied out of the document on first use: walking the JSON
+    /// pointer on every request showed in profiles (parameters are looked up per request).
+    node: OnceLock<Value>,
 }
 
 pub struct Schemas {
@@ -102,6 +105,7 @@ impl SchemasBuilder {
             pointer: target.clone(),
             view,
             validator: OnceLock::new(),
+            node: OnceLock::new(),
         });
         self.by_target.insert((view, target), id);
         Ok(id)
@@ -136,9 +140,12 @@ impl Schemas {
     /// The converted schema node of `id`.
     pub fn node(&self, id: SchemaId) -> &Value {
         let entry = &self.entries[id.0 as usize];
-        self.document(entry.view)
-            .pointer(&entry.pointer)
-            .unwrap_or(&Value::Bool(true))
+        entry.node.get_or_init(|| {
+            self.document(entry.view)
+                .pointer(&entry.pointer)
+                .cloned()
+                .unwrap_or(Value::Bool(true))
+        })
     }
 
     pub fn view(&self, id: SchemaId) -> View {

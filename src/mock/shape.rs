@@ -247,7 +247,7 @@ fn fill_numbers(object: &mut Map<String, Value>, slot: &str, page: &Page) {
             {
                 *value = page.prev.clone().map_or(Value::Null, Value::String);
             }
-            Value::Array(_) if name == "results" => {
+            Value::Array(_) if name.as_str() == "results" => {
                 *value = Value::Array(
                     page.results
                         .iter()
@@ -261,6 +261,28 @@ fn fill_numbers(object: &mut Map<String, Value>, slot: &str, page: &Page) {
     }
 }
 
-fn normalize(key: &str) -> String {
-    key.replace(['_', '-'], "").to_ascii_lowercase()
+/// A key lower-cased without `_` and `-`, in a stack buffer: this runs for every field of
+/// every envelope answered, so it must not allocate. Keys longer than the buffer are never
+/// bookkeeping names and normalise to nothing.
+struct Normalized {
+    bytes: [u8; 24],
+    len: usize,
+}
+
+impl Normalized {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+fn normalize(key: &str) -> Normalized {
+    let mut out = Normalized { bytes: [0; 24], len: 0 };
+    for byte in key.bytes().filter(|b| *b != b'_' && *b != b'-') {
+        if out.len == out.bytes.len() || !byte.is_ascii() {
+            return Normalized { bytes: [0; 24], len: 0 };
+        }
+        out.bytes[out.len] = byte.to_ascii_lowercase();
+        out.len += 1;
+    }
+    out
 }
