@@ -276,10 +276,16 @@ impl Normalized {
 }
 
 fn normalize(key: &str) -> Normalized {
-    let mut out = Normalized { bytes: [0; 24], len: 0 };
+    let mut out = Normalized {
+        bytes: [0; 24],
+        len: 0,
+    };
     for byte in key.bytes().filter(|b| *b != b'_' && *b != b'-') {
         if out.len == out.bytes.len() || !byte.is_ascii() {
-            return Normalized { bytes: [0; 24], len: 0 };
+            return Normalized {
+                bytes: [0; 24],
+                len: 0,
+            };
         }
         out.bytes[out.len] = byte.to_ascii_lowercase();
         out.len += 1;
