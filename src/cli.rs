@@ -38,12 +38,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// OpenAPI documents or directories (repeatable). Default: the bundled contracts.
-    #[arg(long = "spec", value_name = "SPEC|DIR")]
-    pub specs: Vec<PathBuf>,
-    /// Serve-style prefixes for several specs (NAME=/PREFIX).
-    #[arg(long = "mount", value_name = "NAME=/PREFIX", value_parser = parse_mount)]
-    pub mounts: Vec<(String, String)>,
+    #[command(flatten)]
+    pub specs: SpecFlags,
     /// The provider's base URL, e.g. `http://127.0.0.1:8080`.
     #[arg(long, value_name = "URL")]
     pub target: String,
@@ -84,12 +80,8 @@ fn parse_header(raw: &str) -> Result<(String, String), String> {
 
 #[derive(Debug, Args)]
 pub struct ProxyArgs {
-    /// OpenAPI documents or directories (repeatable). Default: the bundled contracts.
-    #[arg(long = "spec", value_name = "SPEC|DIR")]
-    pub specs: Vec<PathBuf>,
-    /// Serve-style prefixes for several specs (NAME=/PREFIX).
-    #[arg(long = "mount", value_name = "NAME=/PREFIX", value_parser = parse_mount)]
-    pub mounts: Vec<(String, String)>,
+    #[command(flatten)]
+    pub specs: SpecFlags,
     /// The real API, e.g. `https://api.example.com` (paths are appended as they arrive).
     #[arg(long, value_name = "URL")]
     pub upstream: String,
@@ -124,12 +116,8 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// OpenAPI documents or directories (repeatable). Default: the bundled contracts.
-    #[arg(long = "spec", value_name = "SPEC|DIR")]
-    pub specs: Vec<PathBuf>,
-    /// Serve-style prefixes for several specs (NAME=/PREFIX), as with `serve`.
-    #[arg(long = "mount", value_name = "NAME=/PREFIX", value_parser = parse_mount)]
-    pub mounts: Vec<(String, String)>,
+    #[command(flatten)]
+    pub specs: SpecFlags,
     /// Recordings: `.har` (HAR 1.2/1.3) or JSON lines (any other name).
     #[arg(required = true, value_name = "RECORDING")]
     pub recordings: Vec<PathBuf>,
@@ -151,6 +139,27 @@ pub struct SpecArgs {
     /// at `/` and several each under `/<file stem>` by default.
     #[arg(long = "mount", value_name = "NAME=/PREFIX", value_parser = parse_mount)]
     pub mounts: Vec<(String, String)>,
+}
+
+/// Which contracts to check against, for the commands whose positional arguments are
+/// something else (recordings): `--spec` is repeatable.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SpecFlags {
+    /// OpenAPI documents or directories (repeatable). Default: the bundled contracts.
+    #[arg(long = "spec", value_name = "SPEC|DIR")]
+    pub specs: Vec<PathBuf>,
+    /// Prefixes for several specs (NAME=/PREFIX), as with `serve`.
+    #[arg(long = "mount", value_name = "NAME=/PREFIX", value_parser = parse_mount)]
+    pub mounts: Vec<(String, String)>,
+}
+
+impl From<SpecFlags> for SpecArgs {
+    fn from(flags: SpecFlags) -> SpecArgs {
+        SpecArgs {
+            specs: flags.specs,
+            mounts: flags.mounts,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

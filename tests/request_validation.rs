@@ -560,14 +560,9 @@ fn find_operation<'a>(
     &'a understudy::contract::Operation,
 ) {
     let path = uri.split('?').next().unwrap();
-    let found = contract.routes.find(path).expect("routed");
-    let (_, index) = found
-        .entry
-        .operations
-        .iter()
-        .find(|(m, _)| m == method)
-        .expect("method");
-    contract.operation(found.entry.api, *index)
+    contract
+        .find_operation(method, path)
+        .expect("a declared operation")
 }
 
 #[tokio::test]

@@ -61,14 +61,9 @@ async fn run(contract: &Contract, router: &axum::Router, steps: Vec<Step<'_>>) -
         }
         let answer = send(router, step.method, &step.uri, &headers, &step.body).await;
         let path = step.uri.split('?').next().unwrap();
-        let found = contract.routes.find(path).expect("routed");
-        let (_, index) = found
-            .entry
-            .operations
-            .iter()
-            .find(|(m, _)| m == step.method)
-            .expect("method");
-        let (api, operation) = contract.operation(found.entry.api, *index);
+        let (api, operation) = contract
+            .find_operation(step.method, path)
+            .expect("a declared operation");
         let problems = contract_problems(api, operation, &answer);
         assert!(
             problems.is_empty(),

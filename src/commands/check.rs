@@ -8,15 +8,11 @@ use std::sync::Arc;
 
 use super::{CommandError, Progress, load_contract};
 use crate::checker::{CheckOptions, check};
-use crate::cli::{CheckArgs, ReportFormat, SpecArgs};
+use crate::cli::{CheckArgs, ReportFormat};
 use crate::proxy::{Proxy, Recorder};
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
-    let spec_args = SpecArgs {
-        specs: args.specs.clone(),
-        mounts: args.mounts.clone(),
-    };
-    let (_, contract) = load_contract(&spec_args)?;
+    let (_, contract) = load_contract(&args.specs.clone().into())?;
     let mut headers = args.headers.clone();
     if let Some(token) = &args.bearer {
         headers.push(("authorization".into(), format!("Bearer {token}")));

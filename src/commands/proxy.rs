@@ -6,16 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{CommandError, listen, load_contract};
-use crate::cli::{ProxyArgs, SpecArgs};
+use crate::cli::ProxyArgs;
 use crate::http::{self, HttpOptions};
 use crate::proxy::{Proxy, ProxyOptions, Recorder};
 
 pub fn run(args: ProxyArgs) -> Result<ExitCode, CommandError> {
-    let spec_args = SpecArgs {
-        specs: args.specs.clone(),
-        mounts: args.mounts.clone(),
-    };
-    let (_, contract) = load_contract(&spec_args)?;
+    let (_, contract) = load_contract(&args.specs.clone().into())?;
     let recorder = match &args.record {
         Some(path) => Some(
             Recorder::create(path, Proxy::secret_headers(&contract)).map_err(|source| {

@@ -4,17 +4,13 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use super::{CommandError, Progress, load_contract};
-use crate::cli::{ReportFormat, SpecArgs, ValidateArgs};
+use crate::cli::{ReportFormat, ValidateArgs};
 use crate::recording;
 use crate::report::ReportBuilder;
 use crate::validate::check_exchange;
 
 pub fn run(args: ValidateArgs) -> Result<ExitCode, CommandError> {
-    let spec_args = SpecArgs {
-        specs: args.specs.clone(),
-        mounts: args.mounts.clone(),
-    };
-    let (_, contract) = load_contract(&spec_args)?;
+    let (_, contract) = load_contract(&args.specs.clone().into())?;
     let mut builder = ReportBuilder::new(&contract, args.format == ReportFormat::Junit);
     let progress = Progress::new("exchanges checked");
     for path in &args.recordings {

@@ -138,6 +138,13 @@ impl Contract {
         })
     }
 
+    /// The operation `method` on the routed `path` (mounts included, no server base path).
+    pub fn find_operation(&self, method: &str, path: &str) -> Option<(&CompiledApi, &Operation)> {
+        let found = self.routes.find(path)?;
+        let (_, index) = found.entry.operations.iter().find(|(m, _)| m == method)?;
+        Some(self.operation(found.entry.api, *index))
+    }
+
     pub fn operation(&self, api: usize, operation: usize) -> (&CompiledApi, &Operation) {
         let compiled = &self.apis[api];
         (compiled, &compiled.api.operations[operation])

@@ -100,16 +100,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
                 method: parts.method.as_str().to_ascii_uppercase(),
                 path: path.clone(),
                 query: parts.uri.query().unwrap_or_default().to_string(),
-                headers: parts
-                    .headers
-                    .iter()
-                    .map(|(name, value)| {
-                        (
-                            name.as_str().to_string(),
-                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect(),
+                headers: header_pairs(&parts.headers),
                 body,
             };
             state.engine.handle(&request)
@@ -125,6 +116,19 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         latency_us = started.elapsed().as_micros() as u64,
     );
     into_response(answer, method == Method::HEAD)
+}
+
+/// Headers as the engine and the proxy take them: lower-case names, values read lossily.
+fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 fn too_large(limit: usize) -> MockResponse {
@@ -198,16 +202,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     let path = parts.uri.path().to_string();
     let answer = match axum::body::to_bytes(body, state.options.body_limit).await {
         Ok(body) => {
-            let headers = parts
-                .headers
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
+            let headers = header_pairs(&parts.headers);
             let query = parts.uri.query().unwrap_or_default();
             state
                 .proxy

@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::contract::{CompiledApi, Contract, MediaType, Operation, Response, SchemaId, StatusKey};
 use crate::generate::generate_valid;
 use crate::state::{Clock, DEFAULT_SESSION, MemoryStore, Store};
-use crate::validate::{ObservedRequest, request_violations};
+use crate::validate::{ObservedRequest, cookie_pairs, request_violations};
 pub use problem::PROBLEM_JSON;
 use problem::{ProblemKind, problem};
 pub use reject::{reject as reject_request, sl_violation};
@@ -193,14 +193,9 @@ impl Engine {
         {
             return name.trim().to_string();
         }
-        request
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("cookie"))
-            .flat_map(|(_, v)| v.split(';'))
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(name, _)| name.trim().eq_ignore_ascii_case(SESSION_HEADER))
-            .map(|(_, value)| value.trim().to_string())
+        cookie_pairs(&request.headers)
+            .find(|(name, _)| name.eq_ignore_ascii_case(SESSION_HEADER))
+            .map(|(_, value)| value.to_string())
             .unwrap_or_else(|| DEFAULT_SESSION.to_string())
     }
 
@@ -212,12 +207,13 @@ impl Engine {
         if self.options.admin && request.path.starts_with(admin::PREFIX) {
             return self.admin(request);
         }
-        let response = self.answer(request);
+        let session = Self::session_name(request);
+        let response = self.answer(request, &session);
         self.journal.record(admin::JournalEntry {
             method: request.method.clone(),
             path: request.path.clone(),
             query: request.query.clone(),
-            session: Self::session_name(request),
+            session,
             operation: response.operation.clone(),
             status: response.status,
             violations: response.warnings.clone(),
@@ -225,7 +221,7 @@ impl Engine {
         response
     }
 
-    fn answer(&self, request: &MockRequest) -> MockResponse {
+    fn answer(&self, request: &MockRequest, session: &str) -> MockResponse {
         let Some(route) = self.contract.routes.find(&request.path) else {
             return problem(
                 ProblemKind::NoPathMatched,
@@ -280,7 +276,7 @@ impl Engine {
             violations.is_empty() || self.options.validate_requests == RequestValidation::Warn;
         let mut response = if accepted {
             let mut response = self
-                .stateful_answer(request, &route.params, api, op_index)
+                .stateful_answer(request, session, &route.params, api, op_index)
                 .unwrap_or_else(|| self.respond(request, entry.api, op_index, api, operation));
             response
                 .warnings
@@ -303,6 +299,7 @@ impl Engine {
     fn stateful_answer(
         &self,
         request: &MockRequest,
+        session: &str,
         params: &[(String, String)],
         api: &CompiledApi,
         op_index: usize,
@@ -326,7 +323,7 @@ impl Engine {
                 })
                 .collect(),
         };
-        let session = self.store.session(&Self::session_name(request));
+        let session = self.store.session(session);
         self.stateful(&exchange, &session)
     }
 

@@ -12,17 +12,11 @@ pub fn concrete_media_type(declared: &str) -> String {
     }
 }
 
+/// Whether a declared media type is answered with JSON (wildcards are, see
+/// [`concrete_media_type`]).
 pub fn is_json(media_type: &str) -> bool {
-    let essence = media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || essence.ends_with("+json")
-        || essence == "*/*"
-        || essence == "application/*"
+    let essence = crate::validate::essence(media_type);
+    crate::validate::is_json(&essence) || essence == "*/*" || essence == "application/*"
 }
 
 /// JSON media types get JSON; others get a string value as it is (text, XML, CSV…), or JSON

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::shape::{Shape, SlotKind, object_schema_in, shape_of};
+use super::stateful::storage_name;
 use super::{Engine, choose_response, render};
 use crate::contract::{Action, View};
 use crate::state::{DEFAULT_SESSION, Key};
@@ -49,11 +50,7 @@ impl Engine {
                 for example in &media.examples {
                     for object in objects_in(&example.value, &shape) {
                         if let Some(key) = key_of(&object, &resource.keys) {
-                            data.put(
-                                &format!("{}:{}", compiled.api.name, resource.item_path),
-                                key,
-                                object,
-                            );
+                            data.put(&storage_name(&compiled.api.name, resource), key, object);
                             stored += 1;
                         }
                     }

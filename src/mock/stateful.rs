@@ -34,7 +34,7 @@ impl Exchange<'_> {
 
     /// The name objects are stored under in a session.
     fn storage(&self) -> String {
-        format!("{}:{}", self.api.api.name, self.resource().item_path)
+        storage_name(&self.api.api.name, self.resource())
     }
 
     fn param(&self, name: &str) -> Option<&str> {
@@ -55,6 +55,12 @@ impl Exchange<'_> {
     fn document(&self) -> &Value {
         self.api.schemas.document(View::Response)
     }
+}
+
+/// The name a resource's objects are stored under in a session (`kantata:/x/{id}`): what
+/// `GET /__understudy/state` shows and `--fixtures` uses.
+pub(super) fn storage_name(api_name: &str, resource: &Resource) -> String {
+    format!("{api_name}:{}", resource.item_path)
 }
 
 impl Engine {

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 pub use coerce::{coerce, resolve};
 pub use exchange::{CheckedExchange, Failure, check_exchange, find_route, response_failures};
+pub use params::cookie_pairs;
 pub use request::{
     CONTENT_TYPE, MALFORMED, ObservedRequest, SECURITY, challenges, request_violations,
 };
@@ -95,12 +96,7 @@ pub fn response_violations(
         return violations;
     }
     let content_type = observed.header("content-type").unwrap_or_default();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = essence(content_type);
     let media = declared
         .content
         .iter()
@@ -145,22 +141,29 @@ pub fn response_violations(
     violations
 }
 
-pub(crate) fn is_json(essence: &str) -> bool {
-    essence == "application/json" || essence.ends_with("+json")
-}
-
-pub(crate) fn media_matches(declared: &str, essence: &str) -> bool {
-    let declared = declared
+/// A media type without its parameters, lower-cased (`Application/JSON; charset=utf-8` →
+/// `application/json`).
+pub fn essence(media_type: &str) -> String {
+    media_type
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
-    if declared == essence || declared == "*/*" {
+        .to_ascii_lowercase()
+}
+
+/// Whether a media type essence is JSON (`application/json`, `*+json`).
+pub fn is_json(essence: &str) -> bool {
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+pub(crate) fn media_matches(declared: &str, received: &str) -> bool {
+    let declared = essence(declared);
+    if declared == received || declared == "*/*" {
         return true;
     }
     match declared.strip_suffix("/*") {
-        Some(kind) => essence.split('/').next() == Some(kind),
+        Some(kind) => received.split('/').next() == Some(kind),
         None => false,
     }
 }

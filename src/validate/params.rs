@@ -19,14 +19,8 @@ pub struct RequestParts<'a> {
 
 impl<'a> RequestParts<'a> {
     pub fn new(path: &'a [(String, String)], query: &str, headers: &'a [(String, String)]) -> Self {
-        let cookies = headers
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case("cookie"))
-            .flat_map(|(_, value)| value.split(';'))
-            .filter_map(|pair| {
-                let (name, value) = pair.split_once('=')?;
-                Some((name.trim().to_string(), value.trim().to_string()))
-            })
+        let cookies = cookie_pairs(headers)
+            .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
         RequestParts {
             path,
@@ -51,6 +45,16 @@ impl<'a> RequestParts<'a> {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// Every `name=value` pair of the request's `Cookie` headers, trimmed.
+pub fn cookie_pairs(headers: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("cookie"))
+        .flat_map(|(_, value)| value.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.trim(), value.trim()))
 }
 
 /// The parameter's value, or `None` when the request does not carry it.

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::coerce::{coerce, resolve};
 use super::params::{RequestParts, extract};
-use super::{is_json, media_matches, violation};
+use super::{essence, is_json, media_matches, violation};
 use crate::contract::{CompiledApi, Operation, ParameterLocation, SecurityScheme, View};
 use crate::violation::Violation;
 
@@ -216,12 +216,7 @@ fn body_violations(
         return Vec::new();
     }
     let content_type = parts.header("content-type").unwrap_or_default();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = essence(content_type);
     let Some(media) = declared
         .content
         .iter()
