@@ -10,6 +10,10 @@ use axum::response::IntoResponse;
 
 const BODY: &str = r#"{"count":1,"meta":{"count":1,"page_count":1,"page_number":1,"page_size":20},"results":[{"key":"organization_memberships","id":"1"}],"organization_memberships":{"1":{"created_at":"2024-01-01T00:00:00Z","department_id":"10","geography_id":"3","member_id":"1","member_type":"user","primary":true,"updated_at":"2024-01-01T00:00:00Z"}}}"#;
 
+/// The same allocator as `understudy`, so that the ratio compares servers, not allocators.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 async fn fixed() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], BODY)
 }

@@ -820,3 +820,53 @@ async fn the_contracts_examples_can_seed_the_store() {
         1
     );
 }
+
+#[tokio::test]
+async fn stored_data_that_breaks_the_schema_is_flagged_on_every_read_until_it_is_replaced() {
+    let (_, router) = frozen_router();
+    let auth = ("authorization", "Bearer t");
+    let load = |primary: Value| {
+        json!({"kantata:/organization_memberships/{id}": [{"key": ["7"], "object": {
+            "created_at": "2024-01-01T00:00:00Z", "member_id": "7", "member_type": "user",
+            "primary": primary, "updated_at": "2024-01-01T00:00:00Z"}}]})
+        .to_string()
+    };
+    let uri = "/kantata/organization_memberships/7";
+    let warnings = async |expected_primary: Value| {
+        let answer = send(&router, "GET", uri, &[auth], "").await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(
+            answer.json()["organization_memberships"]["7"]["primary"],
+            expected_primary
+        );
+        answer
+            .header("sl-violations")
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    for (primary, flagged) in [
+        (json!(true), false),
+        (json!("yes"), true),
+        (json!(false), false),
+    ] {
+        let loaded = send(
+            &router,
+            "PUT",
+            "/__understudy/state",
+            &[],
+            &load(primary.clone()),
+        )
+        .await;
+        assert_eq!(loaded.status, 204);
+        // The second read is answered from the check mark of the first (when it passed).
+        for _ in 0..2 {
+            let header = warnings(primary.clone()).await;
+            assert_eq!(
+                header.contains("stored data does not fit the response schema"),
+                flagged,
+                "primary {primary}: {header}"
+            );
+        }
+    }
+}

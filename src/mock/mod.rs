@@ -2,6 +2,7 @@
 //! the HTTP layer adapts to it, and tests call it directly.
 
 mod admin;
+mod envelope;
 mod listing;
 mod negotiate;
 mod objects;
@@ -132,17 +133,20 @@ pub const SESSION_HEADER: &str = "x-understudy-session";
 /// Key of a cached default body: api, operation, response, media type.
 type BodyKey = (usize, usize, usize, usize);
 
+/// Key of a stateful answer's form: api, resource, response schema, envelope seed.
+type FormKey = (usize, usize, SchemaId, u64);
+
 pub struct Engine {
     contract: Arc<Contract>,
     options: EngineOptions,
     /// Default (non-dynamic) bodies are deterministic, so each is generated once.
     bodies: RwLock<HashMap<BodyKey, Bytes>>,
-    /// Generated values for fixed seeds (header values, envelope templates), per API index.
+    /// Generated values for fixed seeds (header values), per API index.
     generated: RwLock<HashMap<(usize, SchemaId, u64), Value>>,
+    /// How stateful answers are written, per (API, resource, response schema, seed).
+    forms: RwLock<HashMap<FormKey, Arc<stateful::Form>>>,
     /// Per (api, resource): the resource object's schema.
     object_schemas: RwLock<HashMap<(usize, usize), Arc<Value>>>,
-    /// Per (api, resource, response schema): where the resource sits in that response.
-    shapes: RwLock<HashMap<(usize, usize, SchemaId), shape::Shape>>,
     store: Arc<dyn Store>,
     journal: admin::Journal,
 }
@@ -155,8 +159,8 @@ impl Engine {
             options,
             bodies: RwLock::new(HashMap::new()),
             generated: RwLock::new(HashMap::new()),
+            forms: RwLock::new(HashMap::new()),
             object_schemas: RwLock::new(HashMap::new()),
-            shapes: RwLock::new(HashMap::new()),
             store,
             journal: admin::Journal::default(),
         }

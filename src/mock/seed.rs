@@ -50,7 +50,7 @@ impl Engine {
                 for example in &media.examples {
                     for object in objects_in(&example.value, &shape) {
                         if let Some(key) = key_of(&object, &resource.keys) {
-                            data.put(&storage_name(&compiled.api.name, resource), key, object);
+                            data.put(&storage_name(&compiled.api.name, resource), key, &object);
                             stored += 1;
                         }
                     }

@@ -1,9 +1,9 @@
 //! Where a resource sits in a response body: the body itself, an array of them, or an envelope
 //! (Kodexa's page `{content, totalElements…}`, Protocol's `{status, data, meta}`, Kantata's
-//! `{count, meta, results, organization_memberships: {id: object}}`), and how an envelope's
-//! counts, pages and cursors are filled from the real state.
+//! `{count, meta, results, organization_memberships: {id: object}}`), and the page numbers an
+//! envelope is filled with (see `envelope`).
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::validate::resolve;
 
@@ -190,105 +190,4 @@ pub struct Page {
     pub prev: Option<String>,
     /// `(key, id)` entries of Kantata-style `results`.
     pub results: Vec<(String, String)>,
-}
-
-/// Fills an envelope generated from its schema with the resource(s) and the page's numbers.
-/// Fields it does not recognise keep their generated (valid) values.
-pub fn fill_envelope(template: &mut Value, slot: &str, content: Value, page: &Page) {
-    let Value::Object(object) = template else {
-        return;
-    };
-    object.insert(slot.to_string(), content);
-    fill_numbers(object, slot, page);
-}
-
-fn fill_numbers(object: &mut Map<String, Value>, slot: &str, page: &Page) {
-    let has_total = object.keys().any(|k| {
-        matches!(
-            normalize(k).as_str(),
-            "total" | "totalelements" | "totalcount" | "totalitems" | "totalresults"
-        )
-    });
-    let pages = match (page.page_size, page.total) {
-        (Some(size), total) if size > 0 => (total as u64).div_ceil(size),
-        (_, 0) => 0,
-        _ => 1,
-    };
-    for (key, value) in object.iter_mut() {
-        if key == slot {
-            continue;
-        }
-        let name = normalize(key);
-        match value {
-            Value::Number(_) => {
-                let replacement = match name.as_str() {
-                    "total" | "totalelements" | "totalcount" | "totalitems" | "totalresults" => {
-                        Some(page.total as u64)
-                    }
-                    "count" if has_total => Some(page.count as u64),
-                    "count" => Some(page.total as u64),
-                    "totalpages" | "pagecount" | "numpages" | "pages" => Some(pages),
-                    "number" | "page" | "pagenumber" | "currentpage" => page.page_number,
-                    "size" | "pagesize" | "perpage" | "limit" => {
-                        page.page_size.or(Some(page.count as u64))
-                    }
-                    "offset" | "skip" => page.offset,
-                    _ => None,
-                };
-                if let Some(n) = replacement {
-                    *value = json!(n);
-                }
-            }
-            Value::String(_) | Value::Null if matches!(name.as_str(), "next" | "nextcursor") => {
-                *value = page.next.clone().map_or(Value::Null, Value::String);
-            }
-            Value::String(_) | Value::Null
-                if matches!(name.as_str(), "prev" | "previous" | "prevcursor") =>
-            {
-                *value = page.prev.clone().map_or(Value::Null, Value::String);
-            }
-            Value::Array(_) if name.as_str() == "results" => {
-                *value = Value::Array(
-                    page.results
-                        .iter()
-                        .map(|(key, id)| json!({ "key": key, "id": id }))
-                        .collect(),
-                );
-            }
-            Value::Object(inner) => fill_numbers(inner, slot, page),
-            _ => {}
-        }
-    }
-}
-
-/// A key lower-cased without `_` and `-`, in a stack buffer: this runs for every field of
-/// every envelope answered, so it must not allocate. Keys longer than the buffer are never
-/// bookkeeping names and normalise to nothing.
-struct Normalized {
-    bytes: [u8; 24],
-    len: usize,
-}
-
-impl Normalized {
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
-    }
-}
-
-fn normalize(key: &str) -> Normalized {
-    let mut out = Normalized {
-        bytes: [0; 24],
-        len: 0,
-    };
-    for byte in key.bytes().filter(|b| *b != b'_' && *b != b'-') {
-        if out.len == out.bytes.len() || !byte.is_ascii() {
-            return Normalized {
-                bytes: [0; 24],
-                len: 0,
-            };
-        }
-        out.bytes[out.len] = byte.to_ascii_lowercase();
-        out.len += 1;
-    }
-    out
 }

@@ -7,8 +7,8 @@
 //!
 //! Objects are kept as compact JSON text, not as `serde_json::Value` trees: a tree of a small
 //! seven-field object costs kilobytes (a map, a heap string per key and value), so a million
-//! stored memberships took 3.5 GiB; as text they take a few hundred bytes each, and parsing
-//! one on read costs about a microsecond.
+//! stored memberships took 3.5 GiB; as text they take a few hundred bytes each. An answer
+//! carries the text as it is (see `mock::envelope`); only changes and list filters parse it.
 
 mod clock;
 
@@ -39,15 +39,71 @@ pub struct SessionData {
 struct Collection {
     /// Creation order → key.
     order: BTreeMap<u64, Key>,
-    /// Key → (creation order, the object as JSON text).
-    objects: HashMap<Key, (u64, Box<str>)>,
+    objects: HashMap<Key, Entry>,
     next_order: u64,
 }
 
-fn compact(value: &Value) -> Box<str> {
-    serde_json::to_string(value)
-        .unwrap_or_default()
-        .into_boxed_str()
+#[derive(Debug)]
+struct Entry {
+    /// Place in the creation order.
+    order: u64,
+    /// The object as compact JSON text.
+    text: Box<str>,
+    /// See [`Stored::checked`].
+    checked: u32,
+}
+
+impl Collection {
+    /// Stores `text` under `key`, keeping its place in the order when it replaces one.
+    fn store(&mut self, key: Key, text: Box<str>) {
+        match self.objects.get_mut(&key) {
+            Some(entry) => {
+                entry.text = text;
+                entry.checked = 0;
+            }
+            None => {
+                let order = self.next_order;
+                self.next_order += 1;
+                self.order.insert(order, key.clone());
+                self.objects.insert(
+                    key,
+                    Entry {
+                        order,
+                        text,
+                        checked: 0,
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// A stored object, as [`SessionData::get`] lends it.
+#[derive(Debug, Clone, Copy)]
+pub struct Stored<'a> {
+    /// The object as compact JSON text.
+    pub text: &'a str,
+    /// A tag the engine set with [`SessionData::mark_checked`] when an answer made from this
+    /// very text passed the answer's schema check (0: none yet). Any change resets it, so the
+    /// engine checks each stored version once per kind of answer instead of on every read.
+    pub checked: u32,
+}
+
+fn compact(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// `text` (valid JSON) in the compact form `compact` writes, so that a loaded object is
+/// served exactly as one stored through the engine would be. serde-transcode streams it
+/// from parser to writer without building a value tree.
+fn compacted(text: &str) -> Box<str> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let mut writer = serde_json::Serializer::new(&mut out);
+    match serde_transcode::transcode(&mut reader, &mut writer) {
+        Ok(()) => String::from_utf8(out).map_or_else(|_| text.into(), String::into_boxed_str),
+        Err(_) => text.into(),
+    }
 }
 
 fn expand(text: &str) -> Value {
@@ -56,9 +112,30 @@ fn expand(text: &str) -> Value {
 }
 
 impl SessionData {
-    pub fn get(&self, resource: &str, key: &Key) -> Option<Value> {
-        let (_, text) = self.resources.get(resource)?.objects.get(key)?;
-        Some(expand(text))
+    pub fn get(&self, resource: &str, key: &Key) -> Option<Stored<'_>> {
+        let entry = self.resources.get(resource)?.objects.get(key)?;
+        Some(Stored {
+            text: &entry.text,
+            checked: entry.checked,
+        })
+    }
+
+    /// The stored object, parsed.
+    pub fn get_value(&self, resource: &str, key: &Key) -> Option<Value> {
+        self.get(resource, key).map(|stored| expand(stored.text))
+    }
+
+    /// Records that answers of kind `tag` made from `text` pass their schema check, unless
+    /// the object changed since `text` was read.
+    pub fn mark_checked(&mut self, resource: &str, key: &Key, text: &str, tag: u32) {
+        if let Some(entry) = self
+            .resources
+            .get_mut(resource)
+            .and_then(|c| c.objects.get_mut(key))
+            .filter(|entry| &*entry.text == text)
+        {
+            entry.checked = tag;
+        }
     }
 
     pub fn contains(&self, resource: &str, key: &Key) -> bool {
@@ -67,26 +144,23 @@ impl SessionData {
             .is_some_and(|c| c.objects.contains_key(key))
     }
 
-    /// Stores `value` under `key`, keeping its place in the order when it replaces one.
-    pub fn put(&mut self, resource: &str, key: Key, value: Value) {
-        let value = compact(&value);
-        let collection = self.resources.entry(resource.to_string()).or_default();
-        match collection.objects.get_mut(&key) {
-            Some((_, slot)) => *slot = value,
-            None => {
-                let order = collection.next_order;
-                collection.next_order += 1;
-                collection.order.insert(order, key.clone());
-                collection.objects.insert(key, (order, value));
-            }
-        }
+    /// Stores `value` under `key`, keeping its place in the order when it replaces one;
+    /// returns the text stored.
+    pub fn put(&mut self, resource: &str, key: Key, value: &Value) -> String {
+        let text = compact(value);
+        self.resources
+            .entry(resource.to_string())
+            .or_default()
+            .store(key, text.as_str().into());
+        text
     }
 
-    pub fn remove(&mut self, resource: &str, key: &Key) -> Option<Value> {
+    /// Removes the object under `key`, returning its text.
+    pub fn remove(&mut self, resource: &str, key: &Key) -> Option<Box<str>> {
         let collection = self.resources.get_mut(resource)?;
-        let (order, value) = collection.objects.remove(key)?;
-        collection.order.remove(&order);
-        Some(expand(&value))
+        let entry = collection.objects.remove(key)?;
+        collection.order.remove(&entry.order);
+        Some(entry.text)
     }
 
     /// Every object of `resource`, in creation order, with its key.
@@ -101,7 +175,7 @@ impl SessionData {
                 collection
                     .objects
                     .get(key)
-                    .map(|(_, v)| (key.clone(), expand(v)))
+                    .map(|entry| (key.clone(), expand(&entry.text)))
             })
             .collect()
     }
@@ -132,7 +206,7 @@ impl SessionData {
     }
 
     /// Replaces everything with a [`dump`](Self::dump), given as JSON text. Objects go into
-    /// the store as the text they arrived as, so a large dump never becomes a value tree.
+    /// the store as text, so a large dump never becomes a value tree.
     pub fn load(&mut self, json: &str) -> Result<(), String> {
         #[derive(serde::Deserialize)]
         struct Entry {
@@ -146,16 +220,7 @@ impl SessionData {
         for (name, entries) in resources {
             let collection = fresh.resources.entry(name.clone()).or_default();
             for entry in entries {
-                let text: Box<str> = entry.object.get().into();
-                match collection.objects.get_mut(&entry.key) {
-                    Some((_, slot)) => *slot = text,
-                    None => {
-                        let order = collection.next_order;
-                        collection.next_order += 1;
-                        collection.order.insert(order, entry.key.clone());
-                        collection.objects.insert(entry.key, (order, text));
-                    }
-                }
+                collection.store(entry.key, compacted(entry.object.get()));
             }
             let count = collection.objects.len() as u64;
             fresh.sequences.insert(name, count);
@@ -254,12 +319,12 @@ mod tests {
     #[test]
     fn objects_list_in_creation_order_and_replacing_keeps_the_place() {
         let mut data = SessionData::default();
-        data.put("r", vec!["b".into()], json!(1));
-        data.put("r", vec!["a".into()], json!(2));
-        data.put("r", vec!["b".into()], json!(3));
+        data.put("r", vec!["b".into()], &json!(1));
+        data.put("r", vec!["a".into()], &json!(2));
+        data.put("r", vec!["b".into()], &json!(3));
         let listed: Vec<Value> = data.list("r").into_iter().map(|(_, v)| v).collect();
         assert_eq!(listed, [json!(3), json!(2)]);
-        assert_eq!(data.remove("r", &vec!["b".into()]), Some(json!(3)));
+        assert_eq!(data.remove("r", &vec!["b".into()]).as_deref(), Some("3"));
         assert_eq!(data.list("r").len(), 1);
     }
 
@@ -269,7 +334,7 @@ mod tests {
         store
             .session("a")
             .lock()
-            .put("r", vec!["1".into()], json!(1));
+            .put("r", vec!["1".into()], &json!(1));
         store.session("b");
         store.session("a");
         store.session("c");
@@ -286,11 +351,35 @@ mod tests {
     #[test]
     fn a_dump_loads_back() {
         let mut data = SessionData::default();
-        data.put("r", vec!["1".into()], json!({"x": 1}));
+        data.put("r", vec!["1".into()], &json!({"x": 1}));
         let dump = data.dump();
         let mut other = SessionData::default();
         other.load(&dump.to_string()).unwrap();
         assert_eq!(other.dump(), dump);
         assert_eq!(other.next_id("r"), 2);
+    }
+
+    #[test]
+    fn loaded_objects_are_kept_in_the_compact_form_answers_carry() {
+        let mut data = SessionData::default();
+        data.load(r#"{"r": [{"key": ["1"], "object": { "x" : 1e2, "y": [ "a b" ] }}]}"#)
+            .unwrap();
+        assert_eq!(
+            data.get("r", &vec!["1".into()]).map(|s| s.text),
+            Some(r#"{"x":100.0,"y":["a b"]}"#)
+        );
+    }
+
+    #[test]
+    fn a_check_mark_holds_for_the_text_it_was_made_for_only() {
+        let mut data = SessionData::default();
+        let key = vec!["1".to_string()];
+        let first = data.put("r", key.clone(), &json!({"v": 1}));
+        data.mark_checked("r", &key, &first, 7);
+        assert_eq!(data.get("r", &key).map(|s| s.checked), Some(7));
+        data.put("r", key.clone(), &json!({"v": 2}));
+        assert_eq!(data.get("r", &key).map(|s| s.checked), Some(0));
+        data.mark_checked("r", &key, &first, 7);
+        assert_eq!(data.get("r", &key).map(|s| s.checked), Some(0));
     }
 }
