@@ -304,7 +304,7 @@ impl Engine {
             if props.len() == 1
                 && data.len() == 1
                 && let Some((name, Value::Object(inner))) = data.iter().next()
-                && props.contains_key(name)
+                && props.get(name).is_some()
                 && exchange.resource().name.trim_end_matches('s') == name.trim_end_matches('s')
             {
                 return inner.clone();
