@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::Response;
+use axum::serve::ListenerExt;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
 use crate::mock::{Engine, MockRequest, MockResponse, PROBLEM_JSON};
@@ -225,6 +226,11 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
 
 /// Serves `app` on `listener` until Ctrl-C.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    // Answers go out as soon as they are written: with Nagle's algorithm on, a small write
+    // can wait for the client's delayed ACK (tens of milliseconds).
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
