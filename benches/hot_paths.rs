@@ -1,6 +1,8 @@
-//! Hot paths, each measured apart from its setup: contract compilation (build), and, on a
-//! contract compiled once outside the timing, route lookup, request validation (valid and
-//! invalid body), value generation, response validation and store get/put.
+//! Hot paths, each measured apart from its setup: contract compilation (build: the bundled
+//! contracts, and a 4.4 MB one from `scripts/large_spec.py`), and, on a contract compiled once
+//! outside the timing, route lookup, request validation (valid and invalid body), value
+//! generation, response validation, store get/put and the engine's whole answer to a stored
+//! GET.
 //!
 //! Run: `cargo bench --bench hot_paths`. CI only builds it (`cargo bench --no-run`).
 
@@ -11,7 +13,8 @@ use serde_json::{Value, json};
 use understudy::contract::{CompiledApi, Contract, Operation};
 use understudy::generate::generate_valid;
 use understudy::load;
-use understudy::state::SessionData;
+use understudy::mock::{Engine, EngineOptions, MockRequest};
+use understudy::state::{DEFAULT_SESSION, SessionData};
 use understudy::validate::{
     ObservedRequest, ObservedResponse, request_violations, response_violations,
 };
@@ -39,6 +42,46 @@ fn operation<'a>(
 fn compile_bundled_contracts() -> Contract {
     let specs = load::load_bundled().unwrap();
     Contract::compile(&specs, &[]).unwrap()
+}
+
+/// Loading and compiling the synthetic 4.4 MB contract (320 paths, 1,200 schemas in a
+/// reference cycle), written by `scripts/large_spec.py` before the timing.
+#[divan::bench(sample_count = 5)]
+fn compile_large_contract(bencher: Bencher) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("large.json");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/large_spec.py");
+    let status = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&path)
+        .status()
+        .expect("python3 runs scripts/large_spec.py");
+    assert!(status.success(), "scripts/large_spec.py failed");
+    bencher.bench(|| {
+        let specs = load::load_paths(std::slice::from_ref(&path)).unwrap();
+        Contract::compile(&specs, &[]).unwrap()
+    });
+}
+
+/// `Engine::handle` for `GET /kantata/organization_memberships/50000` with 100k stored: the
+/// engine's part of the load test's stored GET, without HTTP.
+#[divan::bench]
+fn engine_stored_get_among_100k(bencher: Bencher) {
+    let engine = Engine::new(bundled(), EngineOptions::default());
+    let objects: Vec<Value> = (1..=100_000u64)
+        .map(|i| json!({"key": [i.to_string()], "object": membership(i)}))
+        .collect();
+    let dump = json!({ "kantata:/organization_memberships/{id}": objects }).to_string();
+    let session = engine.store().session(DEFAULT_SESSION);
+    session.lock().load(&dump).expect("the dump loads");
+    let request = MockRequest {
+        method: "GET".into(),
+        path: "/kantata/organization_memberships/50000".into(),
+        headers: vec![("authorization".into(), "Bearer t".into())],
+        ..MockRequest::default()
+    };
+    assert_eq!(engine.handle(&request).status, 200);
+    bencher.bench(|| engine.handle(black_box(&request)).body.len());
 }
 
 #[divan::bench]
