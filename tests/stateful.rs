@@ -415,6 +415,13 @@ async fn kantata_keeps_its_envelope_and_filters() {
                 Value::Null,
                 200,
             ),
+            step(
+                "GET",
+                "/kantata/organization_memberships?created_before=2023-12-31T00:00:00Z",
+                &auth,
+                Value::Null,
+                200,
+            ),
         ],
     )
     .await;
@@ -439,6 +446,7 @@ async fn kantata_keeps_its_envelope_and_filters() {
     );
     assert_eq!(transcript[6]["body"]["errors"][0]["type"], "not_found");
     assert_eq!(transcript[7]["body"]["count"], 2);
+    assert_eq!(transcript[8]["body"]["count"], 0);
     snapshot("scenario_kantata", &transcript);
 }
 

@@ -9,10 +9,17 @@ use crate::contract::{ParameterLocation, View};
 use crate::state::Key;
 use crate::validate::resolve;
 
+/// A stored object: its key and compact JSON text.
+pub type Listed<'a> = (&'a Key, &'a str);
+
 /// The stored objects a list answers with: scoped by the list's path parameters and
 /// filtered by query parameters named like fields (`member_type=user`), `only=1,2`, and
-/// `*_after`/`*_before` timestamp bounds.
-pub fn matching(exchange: &Exchange<'_>, objects: Vec<(Key, Value)>) -> Vec<(Key, Value)> {
+/// `*_after`/`*_before` timestamp bounds. An object is parsed only when a filter reads its
+/// fields: listing 100k stored objects parsed them all, 0.3 s with the session locked.
+pub fn matching<'a>(
+    exchange: &Exchange<'_>,
+    objects: impl Iterator<Item = Listed<'a>>,
+) -> Vec<Listed<'a>> {
     let resource = exchange.resource();
     let query: Vec<(String, String)> = form_urlencoded::parse(exchange.request.query.as_bytes())
         .into_owned()
@@ -28,55 +35,124 @@ pub fn matching(exchange: &Exchange<'_>, objects: Vec<(Key, Value)>) -> Vec<(Key
                 .map(|(n, v)| (n.as_str(), v.as_str())),
         )
         .collect();
-    objects
+    let (key_filters, field_filters): (Vec<_>, Vec<_>) = filters
         .into_iter()
-        .filter(|(key, object)| {
-            filters.iter().all(|(name, wanted)| {
-                if let Some(position) = resource.keys.iter().position(|k| k == name) {
-                    return key.get(position).is_some_and(|v| v == wanted);
-                }
-                if *name == "only" {
-                    return wanted
+        .partition(|(name, _)| *name == "only" || resource.keys.iter().any(|k| k == name));
+    let field_filters: Vec<FieldFilter> = field_filters
+        .into_iter()
+        .map(|(name, wanted)| FieldFilter::new(name, wanted))
+        .collect();
+    objects
+        .filter(|(key, _)| {
+            key_filters.iter().all(|(name, wanted)| {
+                match resource.keys.iter().position(|k| k == name) {
+                    Some(position) => key.get(position).is_some_and(|v| v == wanted),
+                    None => wanted
                         .split(',')
-                        .any(|id| key.last().is_some_and(|k| k == id.trim()));
+                        .any(|id| key.last().is_some_and(|k| k == id.trim())),
                 }
-                for (suffix, after) in [
-                    ("_after", true),
-                    ("_before", false),
-                    ("After", true),
-                    ("Before", false),
-                ] {
-                    if let Some(base) = name.strip_suffix(suffix) {
-                        let field = [
-                            format!("{base}_at"),
-                            format!("{base}At"),
-                            format!("{base}On"),
-                            base.to_string(),
-                        ]
-                        .into_iter()
-                        .find_map(|f| object.get(&f).and_then(Value::as_str).map(str::to_string));
+            })
+        })
+        .filter(|(_, text)| {
+            // Every field filter passes an object without the fields it reads, so an object
+            // whose text names none of them needs no parsing (`page=2` is such a filter).
+            if !field_filters.iter().any(|f| f.may_apply(text)) {
+                return true;
+            }
+            let object: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            field_filters.iter().all(
+                |FieldFilter {
+                     name,
+                     wanted,
+                     fields,
+                     after,
+                     ..
+                 }| {
+                    if let Some(after) = after {
+                        let field = fields.iter().find_map(|f| {
+                            object.get(f).and_then(Value::as_str).map(str::to_string)
+                        });
                         return field.is_none_or(|stamp| {
-                            if after {
+                            if *after {
                                 stamp.as_str() > *wanted
                             } else {
                                 stamp.as_str() < *wanted
                             }
                         });
                     }
-                }
-                match object.get(*name) {
-                    Some(Value::String(s)) => s == wanted,
-                    Some(Value::Null) | None => object.get(*name).is_none(),
-                    Some(other) => serde_json::from_str::<Value>(wanted).is_ok_and(|w| &w == other),
-                }
-            })
+                    match object.get(*name) {
+                        Some(Value::String(s)) => s == wanted,
+                        Some(Value::Null) | None => object.get(*name).is_none(),
+                        Some(other) => {
+                            serde_json::from_str::<Value>(wanted).is_ok_and(|w| &w == other)
+                        }
+                    }
+                },
+            )
         })
-        .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
 
+/// A query parameter compared with objects' fields: `member_type=user`, or a timestamp
+/// bound such as `updated_after` (on `updated_at`, `updatedAt`, `updatedOn` or `updated`).
+struct FieldFilter<'a> {
+    name: &'a str,
+    wanted: &'a str,
+    /// The fields it reads.
+    fields: Vec<String>,
+    /// For a bound: whether it is a lower one.
+    after: Option<bool>,
+    /// The fields as they appear in compact JSON text (`"member_type"`); `None` when a name
+    /// would be escaped there, so that the text cannot be searched for it.
+    needles: Option<Vec<String>>,
+}
+
+impl<'a> FieldFilter<'a> {
+    fn new(name: &'a str, wanted: &'a str) -> FieldFilter<'a> {
+        let bound = [
+            ("_after", true),
+            ("_before", false),
+            ("After", true),
+            ("Before", false),
+        ]
+        .into_iter()
+        .find_map(|(suffix, after)| name.strip_suffix(suffix).map(|base| (base, after)));
+        let (fields, after) = match bound {
+            Some((base, after)) => (
+                vec![
+                    format!("{base}_at"),
+                    format!("{base}At"),
+                    format!("{base}On"),
+                    base.to_string(),
+                ],
+                Some(after),
+            ),
+            None => (vec![name.to_string()], None),
+        };
+        let plain = |f: &String| !f.chars().any(|c| c == '"' || c == '\\' || c.is_control());
+        let needles = fields
+            .iter()
+            .all(plain)
+            .then(|| fields.iter().map(|f| format!("\"{f}\"")).collect());
+        FieldFilter {
+            name,
+            wanted,
+            fields,
+            after,
+            needles,
+        }
+    }
+
+    /// Whether an object's compact JSON `text` may hold a field this filter reads.
+    fn may_apply(&self, text: &str) -> bool {
+        self.needles
+            .as_ref()
+            .is_none_or(|needles| needles.iter().any(|n| text.contains(n.as_str())))
+    }
+}
+
 /// One page of `objects`, by the list operation's own pagination parameters.
-pub fn paginate(exchange: &Exchange<'_>, objects: Vec<(Key, Value)>) -> (Page, Vec<(Key, Value)>) {
+pub fn paginate<'a>(exchange: &Exchange<'_>, objects: &[Listed<'a>]) -> (Page, Vec<Listed<'a>>) {
     let total = objects.len();
     let query: Vec<(String, String)> = form_urlencoded::parse(exchange.request.query.as_bytes())
         .into_owned()
@@ -134,7 +210,7 @@ pub fn paginate(exchange: &Exchange<'_>, objects: Vec<(Key, Value)>) -> (Page, V
     }
     .min(total);
     let end = size.map_or(total, |s| start.saturating_add(s as usize).min(total));
-    let slice: Vec<(Key, Value)> = objects[start..end].to_vec();
+    let slice = objects[start..end].to_vec();
     let id_at = |i: usize| objects.get(i).and_then(|(k, _)| k.last().cloned());
     let page = Page {
         total,
@@ -168,5 +244,21 @@ pub fn set_count_headers(headers: &mut [(String, String)], page: &Page) {
         if let Some(n) = replacement {
             *value = n.to_string();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldFilter;
+
+    #[test]
+    fn an_object_is_parsed_only_when_its_text_may_hold_a_filtered_field() {
+        let text = r#"{"member_type":"user","updated_at":"2024-01-01T00:00:00Z"}"#;
+        assert!(FieldFilter::new("member_type", "user").may_apply(text));
+        assert!(FieldFilter::new("updated_after", "2023").may_apply(text));
+        assert!(!FieldFilter::new("page", "2").may_apply(text));
+        assert!(!FieldFilter::new("created_before", "2023").may_apply(text));
+        // A name JSON would escape cannot be searched for: such objects are always parsed.
+        assert!(FieldFilter::new("odd\"name", "x").may_apply(text));
     }
 }

@@ -139,14 +139,11 @@ impl Engine {
                 Outcome::Created(status, Answered::fresh(key, text))
             }
             Action::List => {
-                let matching = listing::matching(exchange, session.list(&storage));
-                let (page, slice) = listing::paginate(exchange, matching);
+                let matching = listing::matching(exchange, session.list_texts(&storage));
+                let (page, slice) = listing::paginate(exchange, &matching);
                 let texts = slice
                     .into_iter()
-                    .map(|(key, object)| {
-                        let id = key.last().cloned().unwrap_or_default();
-                        (id, serde_json::to_string(&object).unwrap_or_default())
-                    })
+                    .map(|(key, text)| (key.last().cloned().unwrap_or_default(), text.into()))
                     .collect();
                 Outcome::Many(status, page, texts)
             }

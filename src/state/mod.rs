@@ -210,19 +210,21 @@ impl SessionData {
 
     /// Every object of `resource`, in creation order, with its key.
     pub fn list(&self, resource: &str) -> Vec<(Key, Value)> {
-        let Some(collection) = self.resources.get(resource) else {
-            return Vec::new();
-        };
-        collection
-            .order
-            .values()
-            .filter_map(|key| {
-                collection
-                    .objects
-                    .get(key)
-                    .map(|entry| (key.clone(), expand(&entry.text)))
-            })
+        self.list_texts(resource)
+            .map(|(key, text)| (key.clone(), expand(text)))
             .collect()
+    }
+
+    /// Every object of `resource`, in creation order, with its key, as stored (compact JSON
+    /// text): lists filter and page without parsing what they do not answer with.
+    pub fn list_texts<'a>(&'a self, resource: &str) -> impl Iterator<Item = (&'a Key, &'a str)> {
+        let collection = self.resources.get(resource);
+        collection.into_iter().flat_map(|collection| {
+            collection
+                .order
+                .values()
+                .filter_map(|key| collection.objects.get(key).map(|entry| (key, &*entry.text)))
+        })
     }
 
     /// The next id number of `resource` (1, 2, 3…).
