@@ -447,6 +447,8 @@ async fn kantata_keeps_its_envelope_and_filters() {
     assert_eq!(transcript[6]["body"]["errors"][0]["type"], "not_found");
     assert_eq!(transcript[7]["body"]["count"], 2);
     assert_eq!(transcript[8]["body"]["count"], 0);
+    // Related organizations are side-loaded only on request: none are invented.
+    assert_eq!(transcript[0]["body"]["organizations"], json!({}));
     snapshot("scenario_kantata", &transcript);
 }
 

@@ -126,6 +126,33 @@ fn named_slot(resolved: &Value, document: &Value, name: &str) -> Option<(String,
     })
 }
 
+/// Empties the optional maps of other objects beside `slot` in a generated envelope:
+/// resources side-loaded only when a request asks to include them (Kantata's
+/// `organizations: {id: object}`), which a generated envelope would otherwise invent.
+pub fn empty_side_maps(template: &mut Value, schema: &Value, document: &Value, slot: &str) {
+    let resolved = resolve(schema, document);
+    let (Value::Object(object), Some(properties)) = (
+        template,
+        resolved.get("properties").and_then(Value::as_object),
+    ) else {
+        return;
+    };
+    let required = resolved.get("required").and_then(Value::as_array);
+    let is_required = |name: &str| required.is_some_and(|r| r.iter().any(|n| n == name));
+    for (name, property) in properties {
+        let property = resolve(property, document);
+        let is_side_map = property.get("properties").is_none()
+            && is_object_schema(property.get("additionalProperties"), document);
+        if name != slot
+            && is_side_map
+            && !is_required(name)
+            && let Some(value @ Value::Object(_)) = object.get_mut(name)
+        {
+            *value = json!({});
+        }
+    }
+}
+
 /// Properties that are arrays of objects (Kantata's `results` index excluded).
 fn object_lists(resolved: &Value, document: &Value) -> Vec<(String, Value)> {
     let Some(properties) = resolved.get("properties").and_then(Value::as_object) else {

@@ -10,7 +10,7 @@ use super::envelope::Envelope;
 use super::listing;
 use super::objects::{apply_request, properties, set_ids, stamp, version_field};
 use super::reject::error_response;
-use super::shape::{Page, Shape, SlotKind, object_schema_in, shape_of};
+use super::shape::{Page, Shape, SlotKind, empty_side_maps, object_schema_in, shape_of};
 use super::{Engine, MockRequest, MockResponse, choose_response, negotiate, render, stable_hash};
 use crate::contract::{
     Action, Binding, CompiledApi, Operation, ParameterLocation, Resource, SchemaId, View,
@@ -199,10 +199,19 @@ impl Engine {
             object_schema,
         );
         let envelope = match &shape {
-            Shape::Envelope { slot, .. } => Some(Envelope::new(
-                &generate_valid(&exchange.api.schemas, id, seed, true),
-                slot,
-            )),
+            Shape::Envelope { slot, .. } => {
+                let schemas = &exchange.api.schemas;
+                let generated = generate_valid(schemas, id, seed, true);
+                let mut template = generated.clone();
+                empty_side_maps(&mut template, schemas.node(id), exchange.document(), slot);
+                // Emptied only where the schema allows it (no `minProperties`, say).
+                let template = if schemas.is_valid(id, &template) {
+                    template
+                } else {
+                    generated
+                };
+                Some(Envelope::new(&template, slot))
+            }
             Shape::Bare | Shape::Array => None,
         };
         let Ok(mut cache) = self.forms.write() else {
