@@ -4,11 +4,12 @@
 # Installs Schemathesis 4 from PyPI when missing. `--credential` makes serve refuse any other
 # key, so the ignored_auth check has something to find.
 #
-# Usage: scripts/schemathesis.sh [BINARY]   (default: target/debug/understudy, built if missing)
+# Usage: scripts/schemathesis.sh [BINARY]   (default: the debug build, built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-target/debug/understudy}
+bin=${1:-${CARGO_TARGET_DIR:-target}/debug/understudy}
 [ -x "$bin" ] || cargo build --quiet
+[ -x "$bin" ] || { echo "no understudy binary at $bin" >&2; exit 1; }
 if ! python3 -m schemathesis.cli --version >/dev/null 2>&1 && ! command -v schemathesis >/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 fi
@@ -26,6 +27,8 @@ for spec in kantata kodexa pxyz rebilly; do
   RUST_LOG=warn "$bin" serve "specs/$spec.yaml" --port "$port" --credential "$secret" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  # A server that did not come up is a failure, not 500 connection errors to read through.
+  curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "understudy serve specs/$spec.yaml did not start" >&2; exit 1; }
   echo "== schemathesis on $spec"
   if ! $st run "specs/$spec.yaml" --url "http://127.0.0.1:$port" --checks all --seed 1 \
       --generation-deterministic --max-examples 50 \

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin=target/release/understudy
+bin=${CARGO_TARGET_DIR:-target}/release/understudy
 port=$((20000 + RANDOM % 20000))
 probe=${PROBE:-/kantata/organization_memberships}
 [ $# -gt 0 ] && probe=${PROBE:-/}

@@ -23,7 +23,7 @@ with open(out, "w") as f:
 PY
 port=$((20000 + RANDOM % 20000))
 start=$(date +%s%N)
-taskset -c 0 target/release/understudy serve specs/kantata.yaml --port "$port" --fixtures "$dir/fixtures.json" >/dev/null 2>&1 &
+taskset -c 0 "${CARGO_TARGET_DIR:-target}"/release/understudy serve specs/kantata.yaml --port "$port" --fixtures "$dir/fixtures.json" >/dev/null 2>&1 &
 pid=$!
 until curl -s -o /dev/null "http://127.0.0.1:$port/__understudy/health"; do sleep 0.2; done
 echo "$n memberships loaded in $(( ($(date +%s%N) - start) / 1000000 )) ms; RSS $(( $(ps -o rss= -p $pid) / 1024 )) MiB"

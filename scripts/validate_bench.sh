@@ -36,6 +36,6 @@ with open(out, "w") as f:
 PY
 size=$(du -m "$dir/traffic.jsonl" | cut -f1)
 start=$(date +%s%N)
-command time -f "%M" -o "$dir/rss" target/release/understudy validate "$dir/traffic.jsonl" --format json --output "$dir/report.json" || true
+command time -f "%M" -o "$dir/rss" "${CARGO_TARGET_DIR:-target}"/release/understudy validate "$dir/traffic.jsonl" --format json --output "$dir/report.json" || true
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "$n exchanges ($size MB) in $ms ms: $(( n * 1000 / ms )) exchanges/s; peak RSS $(( $(tail -1 "$dir/rss") / 1024 )) MiB"
