@@ -145,6 +145,7 @@ fn broken_provider() -> Router {
         // Accepts anything else, and forgets the required name in its answer.
         (StatusCode::CREATED, json, r#"{"id": 7}"#)
     }
+    // Accepts any id, even one that is not the declared integer.
     async fn item(headers: HeaderMap) -> impl IntoResponse {
         if !headers.contains_key("x-api-key") {
             return (
@@ -221,6 +222,8 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
         "PATCH /items (undeclared method): unsupported_method",
         "PATCH /items/{id} (undeclared method): unsupported_method",
         "GET /items/{id} (valid) (after delete): use_after_free",
+        "GET /items/{id} (bad path parameter id): negative_data_rejection",
+        "DELETE /items/{id} (bad path parameter id): negative_data_rejection",
     ]
     .into_iter()
     .map(str::to_string)

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::contract::{
-    Action, CompiledApi, Contract, Operation, ParameterLocation, SecurityScheme, View,
+    Action, CompiledApi, Contract, Operation, Parameter, ParameterLocation, SecurityScheme, View,
 };
 use crate::generate::generate_valid;
 use crate::validate::resolve;
@@ -46,7 +46,7 @@ pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -
             let Some(positive) = positive(compiled, index, operation, credentials, seed) else {
                 continue;
             };
-            out.extend(negatives(compiled, operation, &positive));
+            out.extend(negatives(compiled, operation, &positive, seed));
             out.push(positive);
         }
         // One undeclared method per path.
@@ -78,6 +78,65 @@ pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -
     out
 }
 
+fn valid_value(api: &CompiledApi, parameter: &Parameter, seed: u64) -> Value {
+    parameter
+        .schema
+        .map(|id| generate_valid(&api.schemas, id, seed, true))
+        .unwrap_or(json!("x"))
+}
+
+/// The operation's path (under its API's mount) with every parameter filled with its valid
+/// value, except `bad` (name, value) when given.
+fn filled_path(
+    api: &CompiledApi,
+    operation: &Operation,
+    seed: u64,
+    bad: Option<(&str, &str)>,
+) -> String {
+    let mut path = format!("{}{}", api.api.mount, operation.path);
+    for parameter in operation
+        .parameters
+        .iter()
+        .filter(|p| p.location == ParameterLocation::Path)
+    {
+        let value = match bad {
+            Some((name, bad)) if name == parameter.name => bad.to_string(),
+            _ => value_text(&valid_value(api, parameter, seed)),
+        };
+        let encoded = percent_encoding::utf8_percent_encode(&value, PATH_SEGMENT);
+        path = path.replace(&format!("{{{}}}", parameter.name), &encoded.to_string());
+    }
+    path
+}
+
+/// What a path segment must percent-encode: all but RFC 3986's unreserved characters.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A value a parameter's schema refuses, when one is easy to be sure of.
+fn invalid_value(schema: &Value) -> Option<String> {
+    if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
+        Some(((max + 1.0).floor() as i64).to_string())
+    } else if schema.get("enum").is_some() {
+        Some("not-one-of-the-values".to_string())
+    } else if matches!(
+        schema.get("type").and_then(Value::as_str),
+        Some("integer" | "number")
+    ) {
+        Some("not-a-number".to_string())
+    } else if schema.get("format").and_then(Value::as_str) == Some("uuid") {
+        Some("not-a-uuid".to_string())
+    } else {
+        schema
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .map(|max| "x".repeat(max as usize + 1))
+    }
+}
+
 fn value_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
@@ -94,23 +153,12 @@ fn positive(
 ) -> Option<Case> {
     // Several specs are mounted apart, as `serve` mounts them (`--mount` for a real provider's
     // prefix); one spec is at the target's root.
-    let mut path = format!("{}{}", api.api.mount, operation.path);
+    let path = filled_path(api, operation, seed, None);
     let mut query = Vec::new();
     let mut headers: Vec<(String, String)> = credentials.to_vec();
     for parameter in &operation.parameters {
-        let value = parameter
-            .schema
-            .map(|id| generate_valid(&api.schemas, id, seed, true))
-            .unwrap_or(json!("x"));
+        let value = valid_value(api, parameter, seed);
         match parameter.location {
-            ParameterLocation::Path => {
-                let encoded = percent_encoding::utf8_percent_encode(
-                    &value_text(&value),
-                    percent_encoding::NON_ALPHANUMERIC,
-                )
-                .to_string();
-                path = path.replace(&format!("{{{}}}", parameter.name), &encoded);
-            }
             ParameterLocation::Query if parameter.required => {
                 query.push((parameter.name.clone(), value_text(&value)))
             }
@@ -152,8 +200,11 @@ fn positive(
     })
 }
 
-/// One case per kind of violation that can be provoked from the positive request.
-fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case) -> Vec<Case> {
+/// One case per kind of violation that can be provoked from the positive request: no
+/// credentials, a bad value for each query, path and header parameter whose schema makes one
+/// easy to find, a missing required header, and bodies missing a required field or of the
+/// wrong type.
+fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u64) -> Vec<Case> {
     let mut out = Vec::new();
     let negative = |name: &str| Case {
         name: format!("{} {} ({name})", operation.method, operation.path),
@@ -183,30 +234,36 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case) -> Vec<C
         out.push(case);
     }
     let document = api.schemas.document(View::Request);
-    for parameter in operation
-        .parameters
-        .iter()
-        .filter(|p| p.location == ParameterLocation::Query)
-    {
-        let Some(id) = parameter.schema else { continue };
-        let schema = resolve(api.schemas.node(id), document);
-        let bad = if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
-            Some(((max + 1.0).floor() as i64).to_string())
-        } else if schema.get("enum").is_some() {
-            Some("not-one-of-the-values".to_string())
-        } else if matches!(
-            schema.get("type").and_then(Value::as_str),
-            Some("integer" | "number")
-        ) {
-            Some("not-a-number".to_string())
-        } else {
-            None
-        };
-        if let Some(bad) = bad {
-            let mut case = negative(&format!("bad query parameter {}", parameter.name));
-            case.query.retain(|(n, _)| *n != parameter.name);
-            case.query.push((parameter.name.clone(), bad));
+    for parameter in &operation.parameters {
+        let name = &parameter.name;
+        if parameter.location == ParameterLocation::Header && parameter.required {
+            let mut case = negative(&format!("missing required header {name}"));
+            case.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
             out.push(case);
+        }
+        let Some(id) = parameter.schema else { continue };
+        let Some(bad) = invalid_value(resolve(api.schemas.node(id), document)) else {
+            continue;
+        };
+        match parameter.location {
+            ParameterLocation::Query => {
+                let mut case = negative(&format!("bad query parameter {name}"));
+                case.query.retain(|(n, _)| n != name);
+                case.query.push((name.clone(), bad));
+                out.push(case);
+            }
+            ParameterLocation::Path => {
+                let mut case = negative(&format!("bad path parameter {name}"));
+                case.path = filled_path(api, operation, seed, Some((name, &bad)));
+                out.push(case);
+            }
+            ParameterLocation::Header => {
+                let mut case = negative(&format!("bad header {name}"));
+                case.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+                case.headers.push((name.clone(), bad));
+                out.push(case);
+            }
+            ParameterLocation::Cookie => {}
         }
     }
     if let (Some(Value::Object(body)), Some(media)) = (
