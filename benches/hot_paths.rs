@@ -2,7 +2,7 @@
 //! contracts, and a 4.4 MB one from `scripts/large_spec.py`), and, on a contract compiled once
 //! outside the timing, route lookup, request validation (valid and invalid body), value
 //! generation, response validation, store get/put and the engine's whole answer to a stored
-//! GET.
+//! GET and to a page of a list over 100k stored objects.
 //!
 //! Run: `cargo bench --bench hot_paths`. CI only builds it (`cargo bench --no-run`).
 
@@ -63,10 +63,8 @@ fn compile_large_contract(bencher: Bencher) {
     });
 }
 
-/// `Engine::handle` for `GET /kantata/organization_memberships/50000` with 100k stored: the
-/// engine's part of the load test's stored GET, without HTTP.
-#[divan::bench]
-fn engine_stored_get_among_100k(bencher: Bencher) {
+/// An engine on the bundled contracts with 100k Kantata memberships stored.
+fn engine_with_100k_memberships() -> Engine {
     let engine = Engine::new(bundled(), EngineOptions::default());
     let objects: Vec<Value> = (1..=100_000u64)
         .map(|i| json!({"key": [i.to_string()], "object": membership(i)}))
@@ -74,12 +72,38 @@ fn engine_stored_get_among_100k(bencher: Bencher) {
     let dump = json!({ "kantata:/organization_memberships/{id}": objects }).to_string();
     let session = engine.store().session(DEFAULT_SESSION);
     session.lock().load(&dump).expect("the dump loads");
-    let request = MockRequest {
+    engine
+}
+
+fn get(path_and_query: &str) -> MockRequest {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    MockRequest {
         method: "GET".into(),
-        path: "/kantata/organization_memberships/50000".into(),
+        path: path.into(),
+        query: query.into(),
         headers: vec![("authorization".into(), "Bearer t".into())],
         ..MockRequest::default()
-    };
+    }
+}
+
+/// `Engine::handle` for `GET /kantata/organization_memberships/50000` with 100k stored: the
+/// engine's part of the load test's stored GET, without HTTP.
+#[divan::bench]
+fn engine_stored_get_among_100k(bencher: Bencher) {
+    let engine = engine_with_100k_memberships();
+    let request = get("/kantata/organization_memberships/50000");
+    assert_eq!(engine.handle(&request).status, 200);
+    bencher.bench(|| engine.handle(black_box(&request)).body.len());
+}
+
+/// A page of a list over 100k stored objects: without a field filter (no object parsed) and
+/// with one that reads every object.
+#[divan::bench(args = ["?page=3&per_page=20", "?member_type=user&per_page=20"], sample_count = 10)]
+fn engine_list_page_among_100k(bencher: Bencher, query: &str) {
+    let engine = engine_with_100k_memberships();
+    let request = get(&format!("/kantata/organization_memberships{query}"));
     assert_eq!(engine.handle(&request).status, 200);
     bencher.bench(|| engine.handle(black_box(&request)).body.len());
 }
