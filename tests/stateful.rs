@@ -444,6 +444,10 @@ async fn kantata_keeps_its_envelope_and_filters() {
         transcript[4]["body"]["organization_memberships"]["2"]["geography_id"],
         "7"
     );
+    assert_eq!(
+        transcript[4]["body"]["meta"],
+        json!({"count": 1, "page_count": 1, "page_number": 1, "page_size": 1})
+    );
     assert_eq!(transcript[6]["body"]["errors"][0]["type"], "not_found");
     assert_eq!(transcript[7]["body"]["count"], 2);
     assert_eq!(transcript[8]["body"]["count"], 0);

@@ -512,6 +512,10 @@ impl Engine {
                     let page = Page {
                         total: 1,
                         count: 1,
+                        // The one page there is, not a generated page number beside a
+                        // page count of 1.
+                        page_number: Some(1),
+                        offset: Some(0),
                         ..Page::default()
                     };
                     (
