@@ -139,7 +139,8 @@ impl Engine {
                 Outcome::Created(status, Answered::fresh(key, text))
             }
             Action::List => {
-                let matching = listing::matching(exchange, session.list_texts(&storage));
+                let matching =
+                    listing::matching(exchange, session.list_texts(&storage).into_iter());
                 let (page, slice) = listing::paginate(exchange, &matching);
                 let texts = slice
                     .into_iter()
