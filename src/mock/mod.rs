@@ -2,6 +2,7 @@
 //! the HTTP layer adapts to it, and tests call it directly.
 
 mod admin;
+mod answer;
 mod envelope;
 mod listing;
 mod negotiate;
@@ -144,7 +145,7 @@ pub struct Engine {
     /// Generated values for fixed seeds (header values), per API index.
     generated: RwLock<HashMap<(usize, SchemaId, u64), Value>>,
     /// How stateful answers are written, per (API, resource, response schema, seed).
-    forms: RwLock<HashMap<FormKey, Arc<stateful::Form>>>,
+    forms: RwLock<HashMap<FormKey, Arc<answer::Form>>>,
     /// Per (api, resource): the resource object's schema.
     object_schemas: RwLock<HashMap<(usize, usize), Arc<Value>>>,
     store: Arc<dyn Store>,

@@ -1,0 +1,359 @@
+//! Stateful outcomes written as responses: the form of each answer (where the resource sits,
+//! the envelope around it as text with holes), the stored objects' text spliced in, and the
+//! check of stored data against the response schema, once per stored version and form.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::envelope::Envelope;
+use super::listing;
+use super::reject::error_response;
+use super::shape::{Page, Shape, SlotKind, empty_side_maps, shape_of};
+use super::stateful::Exchange;
+use super::{Engine, MockResponse, negotiate, render, stable_hash};
+use crate::contract::SchemaId;
+use crate::generate::generate_valid;
+use crate::state::Key;
+use crate::validate::declared_response;
+use crate::violation::Violation;
+
+impl Engine {
+    /// How answers with the response schema `id` are written for this exchange's operation,
+    /// worked out once: where the resource sits, and the envelope around it (generated with
+    /// the operation's fixed seed) as text with holes.
+    pub(super) fn form(
+        &self,
+        exchange: &Exchange<'_>,
+        id: SchemaId,
+        object_schema: &Value,
+    ) -> Arc<Form> {
+        let seed = self.options.seed ^ stable_hash(&[&exchange.operation.id, "envelope"]);
+        let key = (exchange.api.index, exchange.binding.resource, id, seed);
+        if let Some(found) = self.forms.read().ok().and_then(|c| c.get(&key).cloned()) {
+            return found;
+        }
+        let shape = shape_of(
+            exchange.api.schemas.node(id),
+            exchange.document(),
+            &exchange.resource().name,
+            object_schema,
+        );
+        let envelope = match &shape {
+            Shape::Envelope { slot, .. } => {
+                let schemas = &exchange.api.schemas;
+                let generated = generate_valid(schemas, id, seed, true);
+                let mut template = generated.clone();
+                empty_side_maps(&mut template, schemas.node(id), exchange.document(), slot);
+                // Emptied only where the schema allows it (no `minProperties`, say).
+                let template = if schemas.is_valid(id, &template) {
+                    template
+                } else {
+                    generated
+                };
+                Some(Envelope::new(&template, slot))
+            }
+            Shape::Bare | Shape::Array => None,
+        };
+        let Ok(mut cache) = self.forms.write() else {
+            return Arc::new(Form {
+                shape,
+                envelope,
+                tag: 0,
+            });
+        };
+        // Tags are never reused: a check mark made for one form never vouches for another.
+        let tag = cache.len() as u32 + 1;
+        cache
+            .entry(key)
+            .or_insert_with(|| {
+                Arc::new(Form {
+                    shape,
+                    envelope,
+                    tag,
+                })
+            })
+            .clone()
+    }
+
+    /// The answer for `outcome`, shaped by the schema of the response declared for its status;
+    /// `None` when the client accepts no JSON representation of it.
+    pub(super) fn render(
+        &self,
+        exchange: &Exchange<'_>,
+        outcome: &Outcome,
+        object_schema: &Value,
+    ) -> Option<Rendered> {
+        let resource_name = exchange.resource().name.trim_end_matches('s').to_string();
+        // The objects answered, as (id, compact JSON text).
+        let (status, key, items, mut page): (u16, Option<&Key>, Vec<(String, &str)>, Page) =
+            match outcome {
+                Outcome::NotFound => {
+                    let key = exchange.key().unwrap_or_default().join("/");
+                    let violation = Violation {
+                        location: vec![
+                            "request".into(),
+                            "path".into(),
+                            exchange.resource().keys.last().cloned().unwrap_or_default(),
+                        ],
+                        instance_path: String::new(),
+                        schema_path: String::new(),
+                        keyword: "not_found".into(),
+                        message: format!("No {resource_name} {key} exists"),
+                    };
+                    return Some(Rendered::unchecked(error_response(
+                        exchange.api,
+                        exchange.operation,
+                        &[404],
+                        "NOT_FOUND",
+                        &[&violation],
+                        self.options.seed,
+                    )));
+                }
+                Outcome::Conflict(message) => {
+                    let violation = Violation {
+                        location: vec!["request".into(), "body".into()],
+                        instance_path: String::new(),
+                        schema_path: String::new(),
+                        keyword: "conflict".into(),
+                        message: message.clone(),
+                    };
+                    return Some(Rendered::unchecked(error_response(
+                        exchange.api,
+                        exchange.operation,
+                        &[409],
+                        "CONFLICT",
+                        &[&violation],
+                        self.options.seed,
+                    )));
+                }
+                Outcome::One(status, answered) | Outcome::Created(status, answered) => {
+                    let id = answered.key.last().cloned().unwrap_or_default();
+                    let page = Page {
+                        total: 1,
+                        count: 1,
+                        // The one page there is, not a generated page number beside a
+                        // page count of 1.
+                        page_number: Some(1),
+                        offset: Some(0),
+                        ..Page::default()
+                    };
+                    (
+                        *status,
+                        Some(&answered.key),
+                        vec![(id, answered.text.as_str())],
+                        page,
+                    )
+                }
+                Outcome::Many(status, page, texts) => (
+                    *status,
+                    None,
+                    texts
+                        .iter()
+                        .map(|(id, text)| (id.clone(), text.as_str()))
+                        .collect(),
+                    page.clone(),
+                ),
+            };
+        let declared = declared_response(exchange.operation, status)?;
+        let media_types: Vec<&str> = declared
+            .content
+            .iter()
+            .map(|m| m.media_type.as_str())
+            .collect();
+        let media = if media_types.is_empty() {
+            None
+        } else {
+            let index = negotiate::choose(&media_types, exchange.request.header("accept"))?;
+            Some(&declared.content[index]).filter(|m| render::is_json(&m.media_type))
+        };
+        let schema_id = media.and_then(|m| m.schema);
+        let form = schema_id.map(|id| self.form(exchange, id, object_schema));
+        let mut response = MockResponse {
+            status,
+            ..MockResponse::default()
+        };
+        response.headers = self.response_headers(exchange.api, exchange.operation, declared);
+        listing::set_count_headers(&mut response.headers, &page);
+        if status == 201
+            && let Some(key) = &key
+            && declared
+                .headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case("location"))
+        {
+            let mut path = format!(
+                "{}{}",
+                exchange.api.api.mount,
+                exchange.resource().item_path
+            );
+            for (name, value) in exchange.resource().keys.iter().zip(key.iter()) {
+                path = path.replace(
+                    &format!("{{{name}}}"),
+                    &percent_encoding::utf8_percent_encode(
+                        value,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    )
+                    .to_string(),
+                );
+            }
+            let host = exchange.request.header("host").unwrap_or("localhost");
+            response.headers.retain(|(n, _)| n != "location");
+            response
+                .headers
+                .push(("location".into(), format!("http://{host}{path}")));
+        }
+        let (Some(form), Some(id)) = (form, schema_id) else {
+            return Some(Rendered::unchecked(response));
+        };
+        let first = || items.first().map_or("{}", |(_, text)| text);
+        let body = match &form.shape {
+            Shape::Bare => first().as_bytes().to_vec(),
+            Shape::Array => array(items.iter().map(|(_, text)| *text)),
+            Shape::Envelope { slot, kind } => {
+                page.results = items
+                    .iter()
+                    .map(|(id, _)| (slot.clone(), id.clone()))
+                    .collect();
+                let write_slot = |out: &mut Vec<u8>| match kind {
+                    SlotKind::Object => out.extend_from_slice(first().as_bytes()),
+                    SlotKind::Items => out.extend_from_slice(&array(items.iter().map(|(_, t)| *t))),
+                    SlotKind::Map => {
+                        out.push(b'{');
+                        for (i, (id, text)) in items.iter().enumerate() {
+                            if i > 0 {
+                                out.push(b',');
+                            }
+                            let _ = serde_json::to_writer(&mut *out, id);
+                            out.push(b':');
+                            out.extend_from_slice(text.as_bytes());
+                        }
+                        out.push(b'}');
+                    }
+                };
+                match &form.envelope {
+                    Some(envelope) => envelope.render(&page, write_slot),
+                    None => Vec::new(),
+                }
+            }
+        };
+        response
+            .headers
+            .push(("content-type".into(), "application/json".into()));
+        // Stored data is checked against the answer's schema before it is sent, so that a
+        // mismatch (fixtures loaded by hand, say) is reported rather than served silently;
+        // once per stored version and form of answer, as the answer is the same every time.
+        let known_good = outcome.stored().is_some_and(|s| s.checked == form.tag);
+        let mismatches = if known_good {
+            Vec::new()
+        } else {
+            let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            exchange
+                .api
+                .schemas
+                .violations(id, &value, &["response", "body"])
+        };
+        let checked = mismatches.is_empty().then_some(form.tag);
+        response.body = body.into();
+        response
+            .warnings
+            .extend(mismatches.into_iter().map(|v| super::SlViolation {
+                location: v.location,
+                severity: "Warning",
+                code: v.keyword,
+                message: format!(
+                    "stored data does not fit the response schema: {}",
+                    v.message
+                ),
+            }));
+        Some(Rendered { response, checked })
+    }
+}
+
+/// What a stateful request did.
+pub(super) enum Outcome {
+    One(u16, Answered),
+    Created(u16, Answered),
+    /// A page of a list: the page's numbers and its objects as (id, compact JSON text).
+    Many(u16, Page, Vec<(String, String)>),
+    NotFound,
+    Conflict(String),
+}
+
+impl Outcome {
+    /// The one stored object answered with, if any.
+    pub(super) fn stored(&self) -> Option<&Answered> {
+        match self {
+            Outcome::One(_, answered) | Outcome::Created(_, answered) => Some(answered),
+            _ => None,
+        }
+    }
+}
+
+/// A stored object an answer is made from.
+pub(super) struct Answered {
+    pub(super) key: Key,
+    /// Compact JSON text.
+    pub(super) text: String,
+    /// See `state::Stored::checked`.
+    pub(super) checked: u32,
+    /// Whether it is still stored (not deleted).
+    pub(super) kept: bool,
+}
+
+impl Answered {
+    pub(super) fn fresh(key: Key, text: String) -> Answered {
+        Answered {
+            key,
+            text,
+            checked: 0,
+            kept: true,
+        }
+    }
+
+    pub(super) fn gone(key: Key, text: String) -> Answered {
+        Answered {
+            key,
+            text,
+            checked: 0,
+            kept: false,
+        }
+    }
+}
+
+/// An answer, and the form tag it passed its schema check for (if it did).
+pub(super) struct Rendered {
+    pub(super) response: MockResponse,
+    pub(super) checked: Option<u32>,
+}
+
+impl Rendered {
+    fn unchecked(response: MockResponse) -> Rendered {
+        Rendered {
+            response,
+            checked: None,
+        }
+    }
+}
+
+/// How answers with one response schema are written (see [`Engine::form`]).
+pub(super) struct Form {
+    shape: Shape,
+    envelope: Option<Envelope>,
+    /// Identifies this form in check marks; unique within an engine.
+    tag: u32,
+}
+
+/// `[text,text…]`.
+fn array<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    out.push(b'[');
+    for (i, text) in texts.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(text.as_bytes());
+    }
+    out.push(b']');
+    out
+}
