@@ -3,6 +3,7 @@
 //! check of stored data against the response schema, once per stored version and form.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use serde_json::Value;
 
@@ -11,7 +12,7 @@ use super::listing;
 use super::reject::error_response;
 use super::shape::{Page, Shape, SlotKind, empty_side_maps, shape_of};
 use super::stateful::Exchange;
-use super::{Engine, MockResponse, negotiate, render, stable_hash};
+use super::{Engine, MockResponse, memo, negotiate, render, stable_hash};
 use crate::contract::SchemaId;
 use crate::generate::generate_valid;
 use crate::state::Key;
@@ -30,50 +31,39 @@ impl Engine {
     ) -> Arc<Form> {
         let seed = self.options.seed ^ stable_hash(&[&exchange.operation.id, "envelope"]);
         let key = (exchange.api.index, exchange.binding.resource, id, seed);
-        if let Some(found) = self.forms.read().ok().and_then(|c| c.get(&key).cloned()) {
-            return found;
-        }
-        let shape = shape_of(
-            exchange.api.schemas.node(id),
-            exchange.document(),
-            &exchange.resource().name,
-            object_schema,
-        );
-        let envelope = match &shape {
-            Shape::Envelope { slot, .. } => {
-                let schemas = &exchange.api.schemas;
-                let generated = generate_valid(schemas, id, seed, true);
-                let mut template = generated.clone();
-                empty_side_maps(&mut template, schemas.node(id), exchange.document(), slot);
-                // Emptied only where the schema allows it (no `minProperties`, say).
-                let template = if schemas.is_valid(id, &template) {
-                    template
-                } else {
-                    generated
-                };
-                Some(Envelope::new(&template, slot))
-            }
-            Shape::Bare | Shape::Array => None,
-        };
-        let Ok(mut cache) = self.forms.write() else {
-            return Arc::new(Form {
-                shape,
-                envelope,
-                tag: 0,
-            });
-        };
-        // Tags are never reused: a check mark made for one form never vouches for another.
-        let tag = cache.len() as u32 + 1;
-        cache
-            .entry(key)
-            .or_insert_with(|| {
-                Arc::new(Form {
-                    shape,
-                    envelope,
-                    tag,
-                })
-            })
-            .clone()
+        memo(&self.forms, key, || {
+            let shape = shape_of(
+                exchange.api.schemas.node(id),
+                exchange.document(),
+                &exchange.resource().name,
+                object_schema,
+            );
+            let layout = match shape {
+                Shape::Bare => Layout::Bare,
+                Shape::Array => Layout::Array,
+                Shape::Envelope { slot, kind } => {
+                    let schemas = &exchange.api.schemas;
+                    let generated = generate_valid(schemas, id, seed, true);
+                    let mut template = generated.clone();
+                    empty_side_maps(&mut template, schemas.node(id), exchange.document(), &slot);
+                    // Emptied only where the schema allows it (no `minProperties`, say).
+                    let template = if schemas.is_valid(id, &template) {
+                        template
+                    } else {
+                        generated
+                    };
+                    let envelope = Envelope::new(&template, &slot);
+                    Layout::Envelope {
+                        slot,
+                        kind,
+                        envelope,
+                    }
+                }
+            };
+            // Tags are never reused: a check mark made for one form never vouches for another.
+            let tag = self.form_tags.fetch_add(1, Ordering::Relaxed) + 1;
+            Arc::new(Form { layout, tag })
+        })
     }
 
     /// The answer for `outcome`, shaped by the schema of the response declared for its status;
@@ -84,7 +74,6 @@ impl Engine {
         outcome: &Outcome,
         object_schema: &Value,
     ) -> Option<Rendered> {
-        let resource_name = exchange.resource().name.trim_end_matches('s').to_string();
         // The objects answered, as (id, compact JSON text).
         let (status, key, items, mut page): (u16, Option<&Key>, Vec<(String, &str)>, Page) =
             match outcome {
@@ -99,7 +88,10 @@ impl Engine {
                         instance_path: String::new(),
                         schema_path: String::new(),
                         keyword: "not_found".into(),
-                        message: format!("No {resource_name} {key} exists"),
+                        message: format!(
+                            "No {} {key} exists",
+                            exchange.resource().name.trim_end_matches('s')
+                        ),
                     };
                     return Some(Rendered::unchecked(error_response(
                         exchange.api,
@@ -207,10 +199,14 @@ impl Engine {
             return Some(Rendered::unchecked(response));
         };
         let first = || items.first().map_or("{}", |(_, text)| text);
-        let body = match &form.shape {
-            Shape::Bare => first().as_bytes().to_vec(),
-            Shape::Array => array(items.iter().map(|(_, text)| *text)),
-            Shape::Envelope { slot, kind } => {
+        let body = match &form.layout {
+            Layout::Bare => first().as_bytes().to_vec(),
+            Layout::Array => array(items.iter().map(|(_, text)| *text)),
+            Layout::Envelope {
+                slot,
+                kind,
+                envelope,
+            } => {
                 page.results = items
                     .iter()
                     .map(|(id, _)| (slot.clone(), id.clone()))
@@ -231,10 +227,7 @@ impl Engine {
                         out.push(b'}');
                     }
                 };
-                match &form.envelope {
-                    Some(envelope) => envelope.render(&page, write_slot),
-                    None => Vec::new(),
-                }
+                envelope.render(&page, write_slot)
             }
         };
         response
@@ -338,10 +331,20 @@ impl Rendered {
 
 /// How answers with one response schema are written (see [`Engine::form`]).
 pub(super) struct Form {
-    shape: Shape,
-    envelope: Option<Envelope>,
+    layout: Layout,
     /// Identifies this form in check marks; unique within an engine.
     tag: u32,
+}
+
+/// Where the resource goes in the answer (see [`Shape`]), with the envelope written out.
+enum Layout {
+    Bare,
+    Array,
+    Envelope {
+        slot: String,
+        kind: SlotKind,
+        envelope: Envelope,
+    },
 }
 
 /// `[text,text…]`.

@@ -146,6 +146,8 @@ pub struct Engine {
     generated: RwLock<HashMap<(usize, SchemaId, u64), Value>>,
     /// How stateful answers are written, per (API, resource, response schema, seed).
     forms: RwLock<HashMap<FormKey, Arc<answer::Form>>>,
+    /// The last tag given to a form (see `state::Stored::checked`); tags are never reused.
+    form_tags: std::sync::atomic::AtomicU32,
     /// Per (api, resource): the resource object's schema.
     object_schemas: RwLock<HashMap<(usize, usize), Arc<Value>>>,
     store: Arc<dyn Store>,
@@ -161,6 +163,7 @@ impl Engine {
             bodies: RwLock::new(HashMap::new()),
             generated: RwLock::new(HashMap::new()),
             forms: RwLock::new(HashMap::new()),
+            form_tags: std::sync::atomic::AtomicU32::new(0),
             object_schemas: RwLock::new(HashMap::new()),
             store,
             journal: admin::Journal::default(),
@@ -170,20 +173,9 @@ impl Engine {
     /// `generate_valid` for a fixed seed, generated once. Only for seeds from a bounded set
     /// (one per operation and header), never per-request seeds.
     fn generated(&self, api: &CompiledApi, id: SchemaId, seed: u64) -> Value {
-        let key = (api.index, id, seed);
-        if let Some(value) = self
-            .generated
-            .read()
-            .ok()
-            .and_then(|cache| cache.get(&key).cloned())
-        {
-            return value;
-        }
-        let value = generate_valid(&api.schemas, id, seed, true);
-        if let Ok(mut cache) = self.generated.write() {
-            cache.insert(key, value.clone());
-        }
-        value
+        memo(&self.generated, (api.index, id, seed), || {
+            generate_valid(&api.schemas, id, seed, true)
+        })
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -435,28 +427,18 @@ impl Engine {
         media: &MediaType,
         content_type: &str,
     ) -> Bytes {
-        if let Some(body) = self
-            .bodies
-            .read()
-            .ok()
-            .and_then(|cache| cache.get(&key).cloned())
-        {
-            return body;
-        }
-        let value = match (media.examples.first(), media.schema) {
-            (Some(example), _) => (*example.value).clone(),
-            (None, Some(id)) => {
-                let seed = self.options.seed
-                    ^ stable_hash(&[&operation.id, &key.2.to_string(), &media.media_type]);
-                generate_valid(&api.schemas, id, seed, true)
-            }
-            (None, None) => Value::Null,
-        };
-        let body = render::body_bytes(content_type, &value);
-        if let Ok(mut cache) = self.bodies.write() {
-            cache.insert(key, body.clone());
-        }
-        body
+        memo(&self.bodies, key, || {
+            let value = match (media.examples.first(), media.schema) {
+                (Some(example), _) => (*example.value).clone(),
+                (None, Some(id)) => {
+                    let seed = self.options.seed
+                        ^ stable_hash(&[&operation.id, &key.2.to_string(), &media.media_type]);
+                    generate_valid(&api.schemas, id, seed, true)
+                }
+                (None, None) => Value::Null,
+            };
+            render::body_bytes(content_type, &value)
+        })
     }
 
     fn response_headers(
@@ -535,6 +517,23 @@ fn find_example(media: &MediaType, name: &str) -> Option<(Value, bool)> {
                 .find(|e| e.name == name)
                 .map(|e| ((*e.value).clone(), false))
         })
+}
+
+/// The value cached under `key`, made by `make` the first time. Racing first requests may
+/// both make it; the first stored wins, so every later reader sees one value.
+fn memo<K: std::hash::Hash + Eq, V: Clone>(
+    cache: &RwLock<HashMap<K, V>>,
+    key: K,
+    make: impl FnOnce() -> V,
+) -> V {
+    if let Some(found) = cache.read().ok().and_then(|c| c.get(&key).cloned()) {
+        return found;
+    }
+    let made = make();
+    match cache.write() {
+        Ok(mut cache) => cache.entry(key).or_insert(made).clone(),
+        Err(_) => made,
+    }
 }
 
 /// FNV-1a over the parts: a seed derivation that must not change between Rust releases (the

@@ -10,7 +10,7 @@ use super::answer::{Answered, Outcome};
 use super::listing;
 use super::objects::{apply_request, properties, set_ids, stamp, version_field};
 use super::shape::object_schema_in;
-use super::{Engine, MockRequest, MockResponse, choose_response, render, stable_hash};
+use super::{Engine, MockRequest, MockResponse, choose_response, memo, render, stable_hash};
 use crate::contract::{Action, Binding, CompiledApi, Operation, ParameterLocation, Resource, View};
 use crate::generate::{generate, generate_valid};
 use crate::state::{Key, SessionData, SessionHandle};
@@ -165,19 +165,9 @@ impl Engine {
     /// [`Self::object_schema`], worked out once per resource.
     fn cached_object_schema(&self, exchange: &Exchange<'_>) -> Arc<Value> {
         let key = (exchange.api.index, exchange.binding.resource);
-        if let Some(found) = self
-            .object_schemas
-            .read()
-            .ok()
-            .and_then(|c| c.get(&key).cloned())
-        {
-            return found;
-        }
-        let schema = Arc::new(self.object_schema(exchange).unwrap_or(Value::Bool(true)));
-        if let Ok(mut cache) = self.object_schemas.write() {
-            cache.insert(key, schema.clone());
-        }
-        schema
+        memo(&self.object_schemas, key, || {
+            Arc::new(self.object_schema(exchange).unwrap_or(Value::Bool(true)))
+        })
     }
 
     /// The resource object's schema, from the 2xx JSON schema of its operations: the read

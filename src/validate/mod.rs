@@ -16,7 +16,7 @@ pub use request::{
     CONTENT_TYPE, MALFORMED, ObservedRequest, SECURITY, challenges, request_violations,
 };
 
-use crate::contract::{CompiledApi, Operation, Response, StatusKey};
+use crate::contract::{CompiledApi, MediaType, Operation, Response, StatusKey};
 use crate::violation::Violation;
 
 /// A response as received.
@@ -108,12 +108,7 @@ pub fn response_violations(
                 "content_type_conformance",
                 format!(
                     "content type {content_type:?} is not declared (declared: {})",
-                    declared
-                        .content
-                        .iter()
-                        .map(|m| m.media_type.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    media_type_list(&declared.content)
                 ),
             ));
         }
@@ -143,6 +138,12 @@ pub fn response_violations(
 
 /// A media type without its parameters, lower-cased (`Application/JSON; charset=utf-8` →
 /// `application/json`).
+/// The media types of a `content` map, for messages: `application/json, text/csv`.
+fn media_type_list(content: &[MediaType]) -> String {
+    let names: Vec<&str> = content.iter().map(|m| m.media_type.as_str()).collect();
+    names.join(", ")
+}
+
 pub fn essence(media_type: &str) -> String {
     media_type
         .split(';')

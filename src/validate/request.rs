@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::coerce::{coerce, resolve};
 use super::params::{RequestParts, extract};
-use super::{essence, is_json, media_matches, violation};
+use super::{essence, is_json, media_matches, media_type_list, violation};
 use crate::contract::{CompiledApi, Operation, ParameterLocation, SecurityScheme, View};
 use crate::violation::Violation;
 
@@ -227,12 +227,7 @@ fn body_violations(
             CONTENT_TYPE,
             format!(
                 "Content type {content_type:?} is not supported: send one of {}",
-                declared
-                    .content
-                    .iter()
-                    .map(|m| m.media_type.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                media_type_list(&declared.content)
             ),
         )];
     };
