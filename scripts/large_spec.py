@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """Writes a large synthetic OpenAPI 3.0 document for startup benchmarks.
 
-Usage: scripts/large_spec.py OUT.json [PATHS] [SCHEMAS]
-Defaults: 320 paths (4 operations each on a collection and an item path), 1,200 schemas with
-circular references (each schema refers to the next, the last to the first), nested objects,
-enums, patterns and nullable fields, so that the file is over 4 MB.
+By default: 320 paths (4 operations each on a collection and an item path), 1,200 schemas
+with circular references (each schema refers to the next, the last to the first), nested
+objects, enums, patterns and nullable fields, so that the file is over 4 MB.
 """
+import argparse
 import json
-import sys
 
-out = sys.argv[1]
-paths_n = int(sys.argv[2]) if len(sys.argv) > 2 else 320
-schemas_n = int(sys.argv[3]) if len(sys.argv) > 3 else 1200
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser.add_argument("out", help="the JSON file to write")
+parser.add_argument("--paths", type=int, default=320, help="paths (default: %(default)s)")
+parser.add_argument("--schemas", type=int, default=1200, help="schemas (default: %(default)s)")
+args = parser.parse_args()
+out, paths_n, schemas_n = args.out, args.paths, args.schemas
 
 schemas = {}
 for i in range(schemas_n):

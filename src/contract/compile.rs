@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::convert::{Dialect, View};
 use super::model::*;
-use super::routes::RouteTable;
+use super::routes::{Added, RouteTable};
 use super::schemas::{SchemaError, SchemaId, SchemasBuilder};
 use super::security::security_scheme;
 use super::{CompiledApi, ContractError, Finding, Severity};
@@ -78,12 +78,24 @@ pub fn compile_api(
     let servers = compiler.servers();
     let operations = compiler.operations()?;
     for (op_index, operation) in operations.iter().enumerate() {
-        routes
+        let added = routes
             .add(index, &mount, &operation.path, &operation.method, op_index)
             .map_err(|e| ContractError::RouteConflict {
                 location: at(&operation.pointer),
                 message: e.to_string(),
             })?;
+        if let Added::Shadowed { by } = added {
+            let first = &operations[by];
+            compiler.finding(
+                Severity::Warning,
+                &operation.pointer,
+                format!(
+                    "{} {} is the same route as {} {} (path templates equal but for parameter \
+                     names, which OpenAPI forbids): the first is served, this one never is",
+                    operation.method, operation.path, first.method, first.path
+                ),
+            );
+        }
     }
     let (resources, bindings) = super::resources::infer(&operations);
     let api = Api {
@@ -225,6 +237,10 @@ impl<'a> Compiler<'a> {
         let mut operations = Vec::new();
         for (path, item) in paths {
             let item_pointer = format!("/paths/{}", escape(path));
+            // Specification extensions are allowed among paths; they are not paths.
+            if path.starts_with("x-") {
+                continue;
+            }
             if !path.starts_with('/') {
                 return Err(
                     self.invalid(&item_pointer, format!("path {path:?} must start with '/'"))

@@ -80,7 +80,7 @@ pub fn schema_positions(doc: &Value) -> Vec<String> {
 }
 
 /// Pointers of schema objects found by position in the document (not inside schemas).
-fn find_schema_roots(value: &Value, pointer: String, out: &mut Vec<String>) {
+pub(super) fn find_schema_roots(value: &Value, pointer: String, out: &mut Vec<String>) {
     let Value::Object(map) = value else {
         if let Value::Array(items) = value {
             for (i, item) in items.iter().enumerate() {
@@ -106,7 +106,7 @@ fn find_schema_roots(value: &Value, pointer: String, out: &mut Vec<String>) {
     }
 }
 
-fn push_children(node: &Value, pointer: &str, out: &mut Vec<String>) {
+pub(super) fn push_children(node: &Value, pointer: &str, out: &mut Vec<String>) {
     let Value::Object(map) = node else { return };
     if let Some(target) = map
         .get("$ref")

@@ -2,33 +2,69 @@
 //! OpenAPI templates as they are (`{id}`, `{id}.json` suffixes, static-over-parameter
 //! precedence); axum's router cannot (it pins matchit 0.8 and panics on conflicts), so the
 //! HTTP layer dispatches through this table from a fallback handler.
+//!
+//! Real documents write templates no router takes, and the table takes them all:
+//! - Templates equal but for their parameter names (`/a/{id}` beside `/a/{name}`, which
+//!   OpenAPI forbids and generated documents are full of) share one route; each operation
+//!   keeps its own names, and matched values are named per operation ([`RouteMatch::params`]).
+//! - A query string inside a path key (`/alerts?lat={lat}`) is routed on the part before `?`.
+//! - Templates matchit refuses (`/certificates(id={id})`, `/{account}.{env}.com.br/x`,
+//!   several parameters in one segment) are matched by a regular expression; where one matches
+//!   as well as a matchit route, the one with more literal characters wins, as static segments
+//!   win over parameters.
 
 use std::collections::HashMap;
 
 use matchit::Router;
+use regex::Regex;
 
 /// One routed path: which API, the template as served (mount included), and its operations.
 #[derive(Debug)]
 pub struct RouteEntry {
     pub api: usize,
-    /// The template as the document writes it (without the mount).
+    /// The template as the document writes it (without the mount), of the first operation.
     pub template: String,
     /// `(upper-case method, operation index in the API)`, in document order.
     pub operations: Vec<(String, usize)>,
+    /// The path parameter names of each operation of `operations`, in template order.
+    names: Vec<Vec<String>>,
+    /// Characters of the route outside parameters: of two routes that match, the one with
+    /// more is the more specific.
+    literal: usize,
 }
 
 #[derive(Debug, Default)]
 pub struct RouteTable {
     router: Router<usize>,
+    /// Templates matchit refuses, tried in order when it matches nothing.
+    patterns: Vec<(Regex, usize)>,
     entries: Vec<RouteEntry>,
-    /// Exact route string to entry, to group the methods of one path.
-    by_route: HashMap<String, usize>,
+    /// The route with parameter names left out (`/a/{}`) to its entry: templates equal but for
+    /// those names are one route.
+    by_shape: HashMap<String, usize>,
 }
 
 pub struct RouteMatch<'a> {
     pub entry: &'a RouteEntry,
-    /// Path parameters, still percent-encoded as they arrived.
-    pub params: Vec<(String, String)>,
+    /// Path parameter values in template order, still percent-encoded as they arrived.
+    values: Vec<String>,
+}
+
+impl RouteMatch<'_> {
+    /// The path parameters as operation `operation` names them.
+    pub fn params(&self, operation: usize) -> Vec<(String, String)> {
+        let names = self
+            .entry
+            .operations
+            .iter()
+            .position(|(_, index)| *index == operation)
+            .map_or(&self.entry.names[0], |i| &self.entry.names[i]);
+        names
+            .iter()
+            .cloned()
+            .zip(self.values.iter().cloned())
+            .collect()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +72,17 @@ pub struct RouteMatch<'a> {
 pub struct RouteConflict {
     pub route: String,
     pub reason: String,
+}
+
+/// What adding an operation to the table did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Added {
+    Routed,
+    /// The route already has an operation of this method (index in the API): that one is
+    /// served, this one never is.
+    Shadowed {
+        by: usize,
+    },
 }
 
 impl RouteTable {
@@ -47,10 +94,13 @@ impl RouteTable {
         template: &str,
         method: &str,
         operation: usize,
-    ) -> Result<(), RouteConflict> {
-        let route = format!("{mount}{template}");
-        if let Some(&index) = self.by_route.get(&route) {
-            if self.entries[index].api != api {
+    ) -> Result<Added, RouteConflict> {
+        let path = template.split_once('?').map_or(template, |(path, _)| path);
+        let route = format!("{mount}{path}");
+        let (shape, names) = shape_of(&route);
+        if let Some(&index) = self.by_shape.get(&shape) {
+            let entry = &mut self.entries[index];
+            if entry.api != api {
                 return Err(RouteConflict {
                     route,
                     reason: "two documents are mounted on the same prefix (give one another \
@@ -58,37 +108,51 @@ impl RouteTable {
                         .into(),
                 });
             }
-            self.entries[index]
-                .operations
-                .push((method.to_string(), operation));
-            return Ok(());
+            if let Some((_, by)) = entry.operations.iter().find(|(m, _)| m == method) {
+                return Ok(Added::Shadowed { by: *by });
+            }
+            entry.operations.push((method.to_string(), operation));
+            entry.names.push(names);
+            return Ok(Added::Routed);
         }
         let index = self.entries.len();
-        self.router
-            .insert(route.clone(), index)
-            .map_err(|e| RouteConflict {
-                route: route.clone(),
-                reason: e.to_string(),
-            })?;
-        self.by_route.insert(route, index);
+        if self.router.insert(route.clone(), index).is_err() {
+            self.patterns.push((pattern_of(&route), index));
+        }
+        let literal = shape.len() - 2 * names.len();
+        self.by_shape.insert(shape, index);
         self.entries.push(RouteEntry {
             api,
             template: template.to_string(),
             operations: vec![(method.to_string(), operation)],
+            names: vec![names],
+            literal,
         });
-        Ok(())
+        Ok(Added::Routed)
     }
 
     pub fn find(&self, path: &str) -> Option<RouteMatch<'_>> {
-        let found = self.router.at(path).ok()?;
-        Some(RouteMatch {
+        let routed = self.router.at(path).ok().map(|found| RouteMatch {
             entry: &self.entries[*found.value],
-            params: found
-                .params
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        })
+            values: found.params.iter().map(|(_, v)| v.to_string()).collect(),
+        });
+        let literal = routed.as_ref().map_or(0, |m| m.entry.literal);
+        let patterned = self
+            .patterns
+            .iter()
+            .filter(|(_, index)| routed.is_none() || self.entries[*index].literal > literal)
+            .find_map(|(pattern, index)| {
+                let captures = pattern.captures(path)?;
+                Some(RouteMatch {
+                    entry: &self.entries[*index],
+                    values: captures
+                        .iter()
+                        .skip(1)
+                        .map(|m| m.map_or_else(String::new, |m| m.as_str().to_string()))
+                        .collect(),
+                })
+            });
+        patterned.or(routed)
     }
 
     pub fn entries(&self) -> &[RouteEntry] {
@@ -96,21 +160,65 @@ impl RouteTable {
     }
 }
 
+/// The route with every `{name}` as `{}`, and the names in order.
+fn shape_of(route: &str) -> (String, Vec<String>) {
+    let mut shape = String::with_capacity(route.len());
+    let mut names = Vec::new();
+    let mut rest = route;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        shape.push_str(&rest[..open]);
+        shape.push_str("{}");
+        names.push(rest[open + 1..open + close].to_string());
+        rest = &rest[open + close + 1..];
+    }
+    shape.push_str(rest);
+    (shape, names)
+}
+
+/// A regular expression matching a whole path against a template: each parameter matches
+/// one or more characters other than `/` (as few as let the rest match), the rest literally.
+fn pattern_of(route: &str) -> Regex {
+    let mut pattern = String::from("^");
+    let mut rest = route;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        pattern.push_str(&regex::escape(&rest[..open]));
+        pattern.push_str("([^/]+?)");
+        rest = &rest[open + close + 1..];
+    }
+    pattern.push_str(&regex::escape(rest));
+    pattern.push('$');
+    // Only literal text and a fixed group go in, so the expression always compiles; a route
+    // that matches nothing would be the fallback were it ever not to.
+    Regex::new(&pattern).unwrap_or_else(|_| Regex::new("$.").expect("a constant expression"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn table(templates: &[(&str, &str)]) -> RouteTable {
+        let mut table = RouteTable::default();
+        for (i, (method, template)) in templates.iter().enumerate() {
+            table.add(0, "", template, method, i).unwrap();
+        }
+        table
+    }
+
     #[test]
     fn static_segments_win_over_parameters() {
-        let mut table = RouteTable::default();
-        table.add(0, "", "/items/{id}", "GET", 0).unwrap();
-        table.add(0, "", "/items/search", "GET", 1).unwrap();
+        let table = table(&[("GET", "/items/{id}"), ("GET", "/items/search")]);
         assert_eq!(
             table.find("/items/search").unwrap().entry.operations[0].1,
             1
         );
         let m = table.find("/items/42").unwrap();
-        assert_eq!(m.params, vec![("id".to_string(), "42".to_string())]);
+        assert_eq!(m.params(0), vec![("id".to_string(), "42".to_string())]);
     }
 
     #[test]
@@ -123,9 +231,63 @@ mod tests {
     }
 
     #[test]
-    fn differently_named_parameters_in_one_place_conflict() {
+    fn templates_equal_but_for_names_share_a_route_and_keep_their_names() {
+        let mut table = RouteTable::default();
+        let first = "/families/{id}/objects/{objectId}";
+        let second = "/families/{familyId}/objects/{id}";
+        assert_eq!(table.add(0, "", first, "GET", 0).unwrap(), Added::Routed);
+        assert_eq!(table.add(0, "", second, "PUT", 1).unwrap(), Added::Routed);
+        let found = table.find("/families/f1/objects/o2").unwrap();
+        let pairs = |p: Vec<(String, String)>| -> Vec<String> {
+            p.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
+        };
+        assert_eq!(pairs(found.params(0)), ["id=f1", "objectId=o2"]);
+        assert_eq!(pairs(found.params(1)), ["familyId=f1", "id=o2"]);
+    }
+
+    #[test]
+    fn the_same_method_twice_on_one_route_is_shadowed_by_the_first() {
         let mut table = RouteTable::default();
         table.add(0, "", "/x/{id}", "GET", 0).unwrap();
-        assert!(table.add(0, "", "/x/{itemId}", "GET", 1).is_err());
+        assert_eq!(
+            table.add(0, "", "/x/{itemId}", "GET", 1).unwrap(),
+            Added::Shadowed { by: 0 }
+        );
+        assert_eq!(
+            table.find("/x/1").unwrap().entry.operations,
+            [("GET".into(), 0)]
+        );
+    }
+
+    #[test]
+    fn a_query_string_in_a_path_key_is_routed_on_its_path() {
+        let table = table(&[("GET", "/alerts?lat={lat}&lon={lon}")]);
+        assert!(table.find("/alerts").is_some());
+    }
+
+    #[test]
+    fn templates_the_router_refuses_are_matched_by_pattern() {
+        let table = table(&[
+            (
+                "GET",
+                "/certificates(thumbprintAlgorithm={a},thumbprint={t})",
+            ),
+            ("GET", "/{account}.{environment}.com.br/users"),
+            ("GET", "/carriers/carrier@{id}"),
+            ("GET", "/carriers/{id}"),
+        ]);
+        let found = table.find("/certificates(thumbprintAlgorithm=sha1,thumbprint=AB12)");
+        let values = found.unwrap().params(0);
+        assert_eq!(values[0].1, "sha1");
+        assert_eq!(values[1].1, "AB12");
+        let found = table.find("/acme.prod.com.br/users").unwrap();
+        assert_eq!(found.params(1)[0].1, "acme");
+        assert_eq!(found.params(1)[1].1, "prod");
+        assert_eq!(
+            table.find("/carriers/carrier@7").unwrap().params(2)[0].1,
+            "7"
+        );
+        assert_eq!(table.find("/carriers/9").unwrap().entry.operations[0].1, 3);
+        assert!(table.find("/acme.com.br/users").is_none());
     }
 }

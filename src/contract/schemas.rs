@@ -1,26 +1,19 @@
 //! Compiled JSON Schema validators of one API, built from the converted documents (see
 //! `convert`) and shared by the mock engine and the validator.
 //!
-//! Each validator is built once, on first use, against a registry holding the converted
-//! document. Building eagerly is not affordable on large documents: jsonschema compiles every
-//! schema a validator can reach through `$ref`s into that validator, so on a 4 MB document
-//! whose 1,200 schemas form a reference chain, building all ~1,300 validators at load took
-//! minutes and tens of GB (`build_map` was worse still). Lazily, startup stays in
-//! milliseconds and only the operations actually exercised pay for their schemas, once.
-//!
-//! The cost is only deferred: on that document, one request to each of its 1,280 operations
-//! leaves 12.5 GB of validators (each holds its own compiled copy of the reference cycle).
-//! Sharing compiled `$ref` targets between validators would fix it; jsonschema 0.61 has no
-//! way to, short of replacing `$ref` with a custom keyword that calls a shared validator.
-
+//! Each validator is built once, on first use: startup stays in milliseconds on large
+//! documents and only the operations actually exercised pay for their schemas. What a
+//! validator reaches through `$ref` is compiled once per API and shared (see `refs`), so no
+//! validator holds its own copy of a reference graph.
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use jsonschema::{Draft, Registry, Validator};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::convert::{Dialect, View, convert_document};
 use super::formats;
+use super::refs::{Targets, leaves, share_refs};
 use crate::pointer::{encode_fragment, local_target};
 use crate::violation::Violation;
 
@@ -46,9 +39,12 @@ struct Entry {
 }
 
 pub struct Schemas {
+    /// The converted documents, with their `$ref`s, for the generator and for `node`.
     request: Arc<Value>,
     response: Arc<Value>,
-    registry: Registry<'static>,
+    /// The `$ref` targets every validator shares, and the registry of the rewritten copies
+    /// of the documents that validators are built from.
+    targets: Arc<Targets>,
     entries: Vec<Entry>,
 }
 
@@ -71,10 +67,14 @@ impl SchemasBuilder {
     pub fn new(document: &Value, dialect: Dialect) -> Result<Self, SchemaError> {
         let request = Arc::new(convert_document(document, dialect, View::Request));
         let response = Arc::new(convert_document(document, dialect, View::Response));
+        let mut shared_request = (*request).clone();
+        let mut shared_response = (*response).clone();
+        let mut uris = share_refs(&mut shared_request, REQUEST_URI);
+        uris.extend(share_refs(&mut shared_response, RESPONSE_URI));
         let registry = Registry::new()
             .draft(Draft::Draft202012)
-            .add(REQUEST_URI, request.clone())
-            .and_then(|b| b.add(RESPONSE_URI, response.clone()))
+            .add(REQUEST_URI, shared_request)
+            .and_then(|b| b.add(RESPONSE_URI, shared_response))
             .and_then(|b| b.prepare())
             .map_err(|e| SchemaError {
                 pointer: String::new(),
@@ -84,7 +84,7 @@ impl SchemasBuilder {
             schemas: Schemas {
                 request,
                 response,
-                registry,
+                targets: Targets::new(registry, uris),
                 entries: Vec::new(),
             },
             by_target: HashMap::new(),
@@ -125,7 +125,7 @@ impl SchemasBuilder {
     }
 }
 
-fn validator_options() -> jsonschema::ValidationOptions<'static> {
+pub(super) fn validator_options() -> jsonschema::ValidationOptions<'static> {
     jsonschema::options()
         .with_draft(Draft::Draft202012)
         .should_validate_formats(true)
@@ -167,11 +167,8 @@ impl Schemas {
                     View::Request => REQUEST_URI,
                     View::Response => RESPONSE_URI,
                 };
-                let reference =
-                    json!({ "$ref": format!("{base}#{}", encode_fragment(&entry.pointer)) });
-                validator_options()
-                    .with_registry(&self.registry)
-                    .build(&reference)
+                self.targets
+                    .build(&format!("{base}#{}", encode_fragment(&entry.pointer)))
                     .map_err(|e| {
                         let message = format!("invalid schema at #{}: {e}", entry.pointer);
                         tracing::warn!(target: "understudy::contract", "{message}; it accepts everything");
@@ -206,33 +203,22 @@ impl Schemas {
         let Ok(validator) = self.validator(id) else {
             return Vec::new();
         };
-        if validator.is_valid(instance) {
-            return Vec::new();
-        }
-        let evaluation = validator.evaluate(instance);
-        evaluation
-            .iter_errors()
-            .map(|entry| {
-                let instance_path = entry.instance_location.as_str().to_string();
-                let schema_path = entry.schema_location.to_string();
-                let keyword = schema_path
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
+        leaves(validator, instance)
+            .into_iter()
+            .map(|leaf| {
                 let mut location: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
                 location.extend(
-                    instance_path
+                    leaf.instance_path
                         .split('/')
                         .skip(1)
                         .map(|s| s.replace("~1", "/").replace("~0", "~")),
                 );
                 Violation {
                     location,
-                    instance_path,
-                    schema_path,
-                    keyword,
-                    message: entry.error.to_string(),
+                    instance_path: leaf.instance_path,
+                    schema_path: leaf.schema_path,
+                    keyword: leaf.keyword,
+                    message: leaf.message,
                 }
             })
             .collect()

@@ -476,9 +476,16 @@ fn is_constraint(key: &str) -> bool {
     ) && !key.starts_with("x-")
 }
 
-/// The range the schema allows for an integer (unbounded sides stop at the i64 range).
+/// The range the schema allows for an integer (unbounded sides stop at the i64 range). Bounds
+/// beyond 2^120 (a 128-bit `minimum` in a real document) are taken as 2^120, so that the
+/// arithmetic on them cannot overflow.
 fn integer_bounds(map: &Map<String, Value>) -> (i128, i128) {
-    let bound = |key: &str| map.get(key).and_then(Value::as_f64);
+    const LIMIT: f64 = (1u128 << 120) as f64;
+    let bound = |key: &str| {
+        map.get(key)
+            .and_then(Value::as_f64)
+            .map(|x| x.clamp(-LIMIT, LIMIT))
+    };
     let low = bound("minimum")
         .map(|x| x.ceil() as i128)
         .or(bound("exclusiveMinimum").map(|x| x.floor() as i128 + 1))

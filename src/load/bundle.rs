@@ -6,6 +6,9 @@
 //! references across files stay circular references, never infinite copies. Then every local
 //! `$ref` is checked to resolve, so a dangling one is reported with its file and pointer here
 //! instead of surfacing later as an opaque validator error.
+//!
+//! A `$ref` to a file that is not YAML or JSON (`description: {$ref: intro.md}`, code samples
+//! in `.rb` or `.sh`) is replaced by the file's text, as bundlers such as Redocly's do.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -32,9 +35,18 @@ pub fn bundle(source: &dyn FileSource, root_path: &Path, root: Value) -> Result<
         let mut refs = Vec::new();
         collect_refs(&mut value, String::new(), &mut refs);
         for (pointer, reference) in refs {
-            let rewritten = rewrite(source, &mut docs, next, &pointer, &reference)?;
-            if let Some(slot) = value.pointer_mut(&pointer).and_then(|v| v.get_mut("$ref")) {
-                *slot = Value::String(rewritten);
+            match rewrite(source, &mut docs, next, &pointer, &reference)? {
+                Target::Reference(rewritten) => {
+                    if let Some(slot) = value.pointer_mut(&pointer).and_then(|v| v.get_mut("$ref"))
+                    {
+                        *slot = Value::String(rewritten);
+                    }
+                }
+                Target::Text(text) => {
+                    if let Some(slot) = value.pointer_mut(&pointer) {
+                        *slot = Value::String(text);
+                    }
+                }
             }
         }
         docs[next].value = value;
@@ -78,13 +90,28 @@ fn collect_refs(value: &mut Value, pointer: String, out: &mut Vec<(String, Strin
     }
 }
 
+/// What a `$ref` becomes once bundled.
+enum Target {
+    /// A local reference into the bundled document.
+    Reference(String),
+    /// The whole text of a file that is not YAML or JSON, which replaces the `$ref` object.
+    Text(String),
+}
+
+/// Whether a referenced file is parsed as a document (else its text is the value).
+fn is_document(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["yaml", "yml", "json"].contains(&e.to_ascii_lowercase().as_str()))
+}
+
 fn rewrite(
     source: &dyn FileSource,
     docs: &mut Vec<Doc>,
     current: usize,
     pointer: &str,
     reference: &str,
-) -> Result<String, LoadError> {
+) -> Result<Target, LoadError> {
     let (file_part, fragment) = reference.split_once('#').unwrap_or((reference, ""));
     let target = if file_part.is_empty() {
         current
@@ -98,7 +125,7 @@ fn rewrite(
         });
     } else {
         let base = docs[current].path.parent().unwrap_or(Path::new(""));
-        let path = normalize(&base.join(file_part));
+        let path = normalize(&base.join(decode_fragment(file_part)));
         match docs.iter().position(|d| d.path == path) {
             Some(i) => i,
             None => {
@@ -106,17 +133,20 @@ fn rewrite(
                     location: location(&docs[current].path, pointer),
                     message: format!("cannot read {} for $ref {reference:?}: {e}", path.display()),
                 })?;
+                if !is_document(&path) {
+                    return Ok(Target::Text(text));
+                }
                 let value = parse_document(&path.display().to_string(), &text)?;
                 docs.push(Doc { path, value });
                 docs.len() - 1
             }
         }
     };
-    Ok(if target == 0 {
+    Ok(Target::Reference(if target == 0 {
         format!("#{fragment}")
     } else {
         format!("#/{BUNDLED_KEY}/{}{fragment}", target - 1)
-    })
+    }))
 }
 
 fn check_local_refs(root: &Value, file: &str) -> Result<(), LoadError> {

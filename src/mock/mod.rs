@@ -255,13 +255,14 @@ impl Engine {
             return response;
         };
         let (api, operation) = self.contract.operation(entry.api, op_index);
+        let path_params = route.params(op_index);
         let violations = match self.options.validate_requests {
             RequestValidation::Off => Vec::new(),
             _ => request_violations(
                 api,
                 operation,
                 &ObservedRequest {
-                    path_params: &route.params,
+                    path_params: &path_params,
                     query: &request.query,
                     headers: &request.headers,
                     body: &request.body,
@@ -273,7 +274,7 @@ impl Engine {
             violations.is_empty() || self.options.validate_requests == RequestValidation::Warn;
         let mut response = if accepted {
             let mut response = self
-                .stateful_answer(request, session, &route.params, api, op_index)
+                .stateful_answer(request, session, &path_params, api, op_index)
                 .unwrap_or_else(|| self.respond(request, entry.api, op_index, api, operation));
             response
                 .warnings

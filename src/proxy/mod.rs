@@ -101,12 +101,13 @@ impl Proxy {
         let route = find_route(&self.contract, path);
         let operation = route.as_ref().and_then(|route| {
             let (_, index) = route.entry.operations.iter().find(|(m, _)| m == method)?;
-            Some(self.contract.operation(route.entry.api, *index))
+            let (api, operation) = self.contract.operation(route.entry.api, *index);
+            Some((api, operation, route.params(*index)))
         });
         let mut warnings: Vec<SlViolation> = Vec::new();
-        if let (Some(route), Some((api, operation))) = (&route, operation) {
+        if let Some((api, operation, path_params)) = &operation {
             let request = ObservedRequest {
-                path_params: &route.params,
+                path_params,
                 query,
                 headers: &headers,
                 body: &body,
@@ -160,7 +161,7 @@ impl Proxy {
             Ok(bytes) => bytes,
             Err(error) => return upstream_failure(&url, &error),
         };
-        if let Some((api, operation)) = operation {
+        if let Some((api, operation, _)) = &operation {
             let observed = ObservedResponse {
                 status,
                 headers: &response_headers,
@@ -194,7 +195,7 @@ impl Proxy {
             status,
             headers: response_headers,
             body: response_body,
-            operation: operation.map(|(_, op)| op.id.clone()),
+            operation: operation.map(|(_, op, _)| op.id.clone()),
             warnings,
         }
     }

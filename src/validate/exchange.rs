@@ -166,8 +166,9 @@ pub fn check_exchange(contract: &Contract, exchange: &Exchange) -> CheckedExchan
     let (api, operation) = contract.operation(route.entry.api, op_index);
     checked.operation = Some((route.entry.api, op_index));
     checked.operation_id = Some(operation.id.clone());
+    let path_params = route.params(op_index);
     let request = ObservedRequest {
-        path_params: &route.params,
+        path_params: &path_params,
         query: &query,
         headers: &exchange.request_headers,
         body: &exchange.request_body,
