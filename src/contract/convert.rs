@@ -54,6 +54,17 @@ const SUBSCHEMA_SINGLE: &[&str] = &[
 
 /// Returns the converted copy of `doc` for `view`.
 pub fn convert_document(doc: &Value, dialect: Dialect, view: View) -> Value {
+    convert_document_visiting(doc, dialect, view, |_, _| {})
+}
+
+/// As [`convert_document`], handing each converted schema object to `visit` with its pointer
+/// (the sharing of `$ref` targets happens there, in the same walk).
+pub fn convert_document_visiting(
+    doc: &Value,
+    dialect: Dialect,
+    view: View,
+    mut visit: impl FnMut(&str, &mut Value),
+) -> Value {
     let mut out = doc.clone();
     let mut pending = Vec::new();
     find_schema_roots(doc, String::new(), &mut pending);
@@ -65,17 +76,10 @@ pub fn convert_document(doc: &Value, dialect: Dialect, view: View) -> Value {
         let Some(node) = out.pointer_mut(&pointer) else {
             continue;
         };
-        let converted = convert_node(doc, node, dialect, view);
-        *node = converted;
+        *node = convert_node(doc, std::mem::take(node), dialect, view);
         push_children(node, &pointer, &mut pending);
+        visit(&pointer, node);
     }
-    out
-}
-
-/// Pointers of every schema object found by position (`schema`, `components/schemas`).
-pub fn schema_positions(doc: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    find_schema_roots(doc, String::new(), &mut out);
     out
 }
 
@@ -108,11 +112,7 @@ pub(super) fn find_schema_roots(value: &Value, pointer: String, out: &mut Vec<St
 
 pub(super) fn push_children(node: &Value, pointer: &str, out: &mut Vec<String>) {
     let Value::Object(map) = node else { return };
-    if let Some(target) = map
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(local_target)
-    {
+    if let Some(target) = super::refs::schema_ref(node).and_then(local_target) {
         out.push(target);
     }
     for key in SUBSCHEMA_MAPS {
@@ -138,12 +138,12 @@ pub(super) fn push_children(node: &Value, pointer: &str, out: &mut Vec<String>) 
     }
 }
 
-/// Rewrites one schema object (not its subschemas, which are visited on their own).
-fn convert_node(doc: &Value, node: &Value, dialect: Dialect, view: View) -> Value {
-    let Value::Object(original) = node else {
-        return node.clone();
+/// Rewrites one schema object (not its subschemas, which are visited on their own). It takes
+/// the node by value: copying each node with its subtree made converting quadratic in depth.
+fn convert_node(doc: &Value, node: Value, dialect: Dialect, view: View) -> Value {
+    let Value::Object(mut map) = node else {
+        return node;
     };
-    let mut map = original.clone();
     if dialect == Dialect::OpenApi30 {
         if let Some(reference) = map.get("$ref").cloned() {
             let nullable = map.get("nullable") == Some(&Value::Bool(true));
@@ -270,9 +270,7 @@ pub fn has_flag(doc: &Value, schema: &Value, flag: &str, depth: usize) -> bool {
     if schema.get(flag) == Some(&Value::Bool(true)) {
         return true;
     }
-    if let Some(target) = schema
-        .get("$ref")
-        .and_then(Value::as_str)
+    if let Some(target) = super::refs::schema_ref(schema)
         .and_then(local_target)
         .and_then(|target| doc.pointer(&target))
         && has_flag(doc, target, flag, depth + 1)

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 pub use convert::View;
 pub use model::*;
+pub use refs::{KEYWORD as SHARED_REF_KEYWORD, schema_ref};
 pub use resources::{Action, Binding, Resource};
 pub use routes::{RouteEntry, RouteMatch, RouteTable};
 pub use schemas::{SchemaId, Schemas};

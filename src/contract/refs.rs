@@ -3,10 +3,11 @@
 //! jsonschema compiles everything a validator reaches through `$ref` into that validator, and
 //! shares nothing between validators. On a document whose schemas form a large reference
 //! cycle each of its ~1,300 validators held its own copy of the cycle: 12.5 GB after one
-//! request to every operation of `scripts/large_spec.py`'s 4.4 MB document. So, in the copy of
-//! the converted document the validators are built from, each local `$ref` of a schema is
-//! rewritten to the custom keyword [`KEYWORD`], whose target is compiled once, on first use,
-//! into a table of this API ([`Targets`]), and called from every validator that reaches it.
+//! request to every operation of `scripts/large_spec.py`'s 4.4 MB document. So, in the
+//! converted documents, each local `$ref` of a schema is renamed to the custom keyword
+//! [`KEYWORD`] (same value), whose target is compiled once, on first use, into a table of this
+//! API ([`Targets`]), and called from every validator that reaches it. Whatever else reads the
+//! converted documents follows references with [`schema_ref`], which knows both spellings.
 //!
 //! Two things a custom keyword cannot do decide where native `$ref`s stay:
 //! - it produces no annotations, which `unevaluatedProperties`/`unevaluatedItems` read: the
@@ -15,7 +16,7 @@
 //!   document);
 //! - jsonschema reports its errors at the keyword's own place: each error of a target is
 //!   carried out with its own instance path and (absolute) schema location in its message
-//!   ([`Leaf::encode`]), and [`leaves`] puts the instance path back together, so an error deep
+//!   ([`Leaf::encode_all`]), and [`leaves`] puts the instance path back together, so an error deep
 //!   in a reference chain is reported where it is, with the schema location a native `$ref`
 //!   gives it.
 
@@ -26,10 +27,18 @@ use jsonschema::{Keyword, Registry, ValidationError, Validator};
 use serde_json::{Value, json};
 
 use super::convert::{find_schema_roots, push_children};
-use crate::pointer::{encode_fragment, local_target};
+use crate::pointer::local_target;
 
-/// The keyword a shared `$ref` is rewritten to; its value is the target's absolute URI.
+/// The keyword a shared `$ref` is renamed to; its value is the `$ref`'s.
 pub const KEYWORD: &str = "x-understudy-ref";
+
+/// The reference a converted schema makes, as `$ref` or as a shared reference.
+pub fn schema_ref(schema: &Value) -> Option<&str> {
+    schema
+        .get("$ref")
+        .or_else(|| schema.get(KEYWORD))
+        .and_then(Value::as_str)
+}
 
 /// Keywords whose schemas keep native `$ref`s, with everything they reach.
 const NATIVE: &[&str] = &[
@@ -42,16 +51,72 @@ const NATIVE: &[&str] = &[
     "$recursiveAnchor",
 ];
 
-/// Rewrites the local `$ref`s of `doc`'s schemas (a converted document registered as `base`)
-/// to [`KEYWORD`]; returns the absolute URIs of their targets.
-pub fn share_refs(doc: &mut Value, base: &str) -> Vec<String> {
+/// Renames the local `$ref`s of a document's schemas to [`KEYWORD`] while `convert` walks
+/// them, and collects the absolute URIs of their targets (the base followed by the reference
+/// as written).
+pub struct Sharing<'a> {
+    original: &'a Value,
+    base: &'a str,
+    /// Schemas that keep native `$ref`s, with everything below them.
+    native: HashSet<String>,
+    targets: Vec<String>,
+}
+
+impl<'a> Sharing<'a> {
+    /// For the converted copy of `original` that is registered as `base`.
+    pub fn new(original: &'a Value, base: &'a str) -> Sharing<'a> {
+        Sharing {
+            original,
+            base,
+            native: native_schemas(original),
+            targets: Vec::new(),
+        }
+    }
+
+    /// Called on each converted schema object.
+    pub fn visit(&mut self, pointer: &str, node: &mut Value) {
+        let Value::Object(map) = node else { return };
+        let Some(reference) = map.get("$ref").and_then(Value::as_str) else {
+            return;
+        };
+        let resolves = local_target(reference).is_some_and(|t| self.original.pointer(&t).is_some());
+        if !resolves || self.is_native(pointer) {
+            return;
+        }
+        let reference = reference.to_string();
+        map.remove("$ref");
+        self.targets.push(format!("{}{reference}", self.base));
+        map.insert(KEYWORD.to_string(), Value::String(reference));
+    }
+
+    /// The targets' URIs, each once.
+    pub fn finish(mut self) -> Vec<String> {
+        let mut seen = HashSet::new();
+        self.targets.retain(|uri| seen.insert(uri.clone()));
+        self.targets
+    }
+
+    fn is_native(&self, pointer: &str) -> bool {
+        // Conversion may wrap a schema (3.0's nullable `$ref` becomes an `anyOf`), so a
+        // wrapped part is native when the schema it came from is.
+        !self.native.is_empty()
+            && (self.native.contains(pointer)
+                || pointer
+                    .match_indices('/')
+                    .any(|(i, _)| self.native.contains(&pointer[..i])))
+    }
+}
+
+/// The schemas that must keep native `$ref`s: those holding a [`NATIVE`] keyword and all they
+/// reach. Most documents have none, which one scan of the text's keys tells.
+fn native_schemas(doc: &Value) -> HashSet<String> {
+    if !has_key(doc, NATIVE) {
+        return HashSet::new();
+    }
     let mut roots = Vec::new();
     find_schema_roots(doc, String::new(), &mut roots);
-    // Every schema reachable from the document's schema positions, and each one's local
-    // `$ref` target.
-    let mut reached: Vec<(String, Option<String>)> = Vec::new();
-    let mut seen = HashSet::new();
     let mut native_roots = Vec::new();
+    let mut seen = HashSet::new();
     let mut pending = roots;
     while let Some(pointer) = pending.pop() {
         if !seen.insert(pointer.clone()) {
@@ -62,32 +127,20 @@ pub fn share_refs(doc: &mut Value, base: &str) -> Vec<String> {
         };
         push_children(node, &pointer, &mut pending);
         if NATIVE.iter().any(|k| node.get(*k).is_some()) {
-            native_roots.push(pointer.clone());
-        }
-        let target = node
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(local_target);
-        reached.push((pointer, target));
-    }
-    let native = reachable(doc, native_roots);
-    let mut targets = Vec::new();
-    let mut known = HashSet::new();
-    for (pointer, target) in reached {
-        let Some(target) = target else { continue };
-        if native.contains(&pointer) || doc.pointer(&target).is_none() {
-            continue;
-        }
-        let uri = format!("{base}#{}", encode_fragment(&target));
-        if let Some(Value::Object(map)) = doc.pointer_mut(&pointer) {
-            map.remove("$ref");
-            map.insert(KEYWORD.to_string(), Value::String(uri.clone()));
-        }
-        if known.insert(uri.clone()) {
-            targets.push(uri);
+            native_roots.push(pointer);
         }
     }
-    targets
+    reachable(doc, native_roots)
+}
+
+fn has_key(value: &Value, keys: &[&str]) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| keys.contains(&k.as_str()) || has_key(v, keys)),
+        Value::Array(items) => items.iter().any(|v| has_key(v, keys)),
+        _ => false,
+    }
 }
 
 /// Every schema reachable from `roots` through subschemas and local `$ref`s.
@@ -134,12 +187,17 @@ impl Targets {
     /// Compiles the schema at `uri` (absolute, with a fragment) with the shared keyword.
     pub fn build(&self, uri: &str) -> Result<Validator, String> {
         let me = self.me.clone();
+        // Shared references are local to the document the schema is in.
+        let base = uri
+            .split_once('#')
+            .map_or(uri, |(base, _)| base)
+            .to_string();
         super::schemas::validator_options()
             .with_registry(&self.registry)
             .with_keyword(KEYWORD, move |_, value, _| {
-                let index = value.as_str().and_then(|uri| {
-                    me.upgrade()
-                        .and_then(|targets| targets.by_uri.get(uri).copied())
+                let index = value.as_str().and_then(|reference| {
+                    let targets = me.upgrade()?;
+                    targets.by_uri.get(&format!("{base}{reference}")).copied()
                 });
                 match index {
                     Some(index) => Ok(Box::new(SharedRef {
@@ -198,11 +256,16 @@ impl<'i> Keyword<'i> for SharedRef {
         let Some(validator) = targets.target(self.index) else {
             return Box::new(std::iter::empty());
         };
-        let errors: Vec<ValidationError<'i>> = leaves(validator, instance)
-            .into_iter()
-            .map(|leaf| ValidationError::custom(leaf.encode()))
-            .collect();
-        Box::new(errors.into_iter())
+        let found = leaves(validator, instance);
+        if found.is_empty() {
+            return Box::new(std::iter::empty());
+        }
+        // One error carrying every leaf: jsonschema copies the instance into each error a
+        // custom keyword returns, which on a large example failing many `oneOf` branches
+        // deep in a reference chain cost minutes.
+        Box::new(std::iter::once(ValidationError::custom(Leaf::encode_all(
+            &found,
+        ))))
     }
 }
 
@@ -216,26 +279,51 @@ pub struct Leaf {
     pub message: String,
 }
 
-/// Separates the fields of an encoded [`Leaf`]; a control character no path or keyword holds.
-const SEPARATOR: char = '\u{1f}';
+/// Separate the fields of an encoded [`Leaf`], and the leaves: control characters (ASCII's
+/// unit and record separators) that paths, keywords and messages do not hold.
+const FIELD: char = '\u{1f}';
+const RECORD: char = '\u{1e}';
 
 impl Leaf {
-    fn encode(&self) -> String {
-        let s = SEPARATOR;
-        format!(
-            "{}{s}{}{s}{}{s}{}",
-            self.instance_path, self.schema_path, self.keyword, self.message
-        )
+    fn encode_all(leaves: &[Leaf]) -> String {
+        let mut out = String::new();
+        for (i, leaf) in leaves.iter().enumerate() {
+            if i > 0 {
+                out.push(RECORD);
+            }
+            let fields = [
+                &leaf.instance_path,
+                &leaf.schema_path,
+                &leaf.keyword,
+                &leaf.message,
+            ];
+            for (j, field) in fields.into_iter().enumerate() {
+                if j > 0 {
+                    out.push(FIELD);
+                }
+                // A message quoting the instance could hold a separator: it never ends one.
+                out.extend(
+                    field
+                        .chars()
+                        .map(|c| if c == FIELD || c == RECORD { ' ' } else { c }),
+                );
+            }
+        }
+        out
     }
 
-    fn decode(text: &str) -> Option<Leaf> {
-        let mut parts = text.splitn(4, SEPARATOR);
-        Some(Leaf {
-            instance_path: parts.next()?.to_string(),
-            schema_path: parts.next()?.to_string(),
-            keyword: parts.next()?.to_string(),
-            message: parts.next()?.to_string(),
-        })
+    fn decode_all(text: &str) -> Vec<Leaf> {
+        text.split(RECORD)
+            .filter_map(|record| {
+                let mut parts = record.splitn(4, FIELD);
+                Some(Leaf {
+                    instance_path: parts.next()?.to_string(),
+                    schema_path: parts.next()?.to_string(),
+                    keyword: parts.next()?.to_string(),
+                    message: parts.next()?.to_string(),
+                })
+            })
+            .collect()
     }
 }
 
@@ -246,30 +334,31 @@ pub fn leaves(validator: &Validator, instance: &Value) -> Vec<Leaf> {
         return Vec::new();
     }
     let evaluation = validator.evaluate(instance);
-    evaluation
-        .iter_errors()
-        .map(|entry| {
-            let here = entry.instance_location.as_str();
-            let decoded = (entry.error.keyword() == KEYWORD)
-                .then(|| Leaf::decode(entry.error.message()))
-                .flatten();
-            match decoded {
-                // A target's locations are absolute (`urn:…#/components/schemas/X/…`), as
-                // jsonschema reports those of a native `$ref`: only the instance path is
-                // relative to where the reference was met.
-                Some(inner) => Leaf {
-                    instance_path: format!("{here}{}", inner.instance_path),
-                    ..inner
-                },
-                None => Leaf {
-                    instance_path: here.to_string(),
-                    schema_path: entry.schema_location.to_string(),
-                    keyword: entry.error.keyword().to_string(),
-                    message: entry.error.message().to_string(),
-                },
-            }
-        })
-        .collect()
+    let mut out = Vec::new();
+    for entry in evaluation.iter_errors() {
+        let here = entry.instance_location.as_str();
+        if entry.error.keyword() == KEYWORD {
+            // A target's locations are absolute (`urn:…#/components/schemas/X/…`), as
+            // jsonschema reports those of a native `$ref`: only the instance path is relative
+            // to where the reference was met.
+            out.extend(
+                Leaf::decode_all(entry.error.message())
+                    .into_iter()
+                    .map(|inner| Leaf {
+                        instance_path: format!("{here}{}", inner.instance_path),
+                        ..inner
+                    }),
+            );
+        } else {
+            out.push(Leaf {
+                instance_path: here.to_string(),
+                schema_path: entry.schema_location.to_string(),
+                keyword: entry.error.keyword().to_string(),
+                message: entry.error.message().to_string(),
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -283,31 +372,37 @@ mod tests {
             .unwrap_or_default()
     }
 
+    /// `doc` converted for responses with its references shared, and the targets.
+    fn share_refs(doc: &Value) -> (Value, Vec<String>) {
+        use crate::contract::convert::{Dialect, View, convert_document_visiting};
+        let mut sharing = Sharing::new(doc, "urn:x");
+        let converted =
+            convert_document_visiting(doc, Dialect::OpenApi31, View::Response, |p, n| {
+                sharing.visit(p, n)
+            });
+        (converted, sharing.finish())
+    }
+
     #[test]
     fn local_refs_of_schemas_become_the_shared_keyword() {
-        let mut doc = json!({"components": {"schemas": {
+        let (doc, targets) = share_refs(&json!({"components": {"schemas": {
             "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/B"}}},
             "B": {"type": "string"}
-        }}});
-        let targets = share_refs(&mut doc, "urn:x");
+        }}}));
         assert_eq!(targets, ["urn:x#/components/schemas/B"]);
         let node = rewritten(&doc, "/components/schemas/A/properties/b");
-        assert_eq!(
-            node.get(KEYWORD),
-            Some(&json!("urn:x#/components/schemas/B"))
-        );
+        assert_eq!(node.get(KEYWORD), Some(&json!("#/components/schemas/B")));
         assert!(node.get("$ref").is_none());
     }
 
     #[test]
     fn refs_under_unevaluated_properties_stay_native_with_what_they_reach() {
-        let mut doc = json!({"components": {"schemas": {
+        let (doc, _) = share_refs(&json!({"components": {"schemas": {
             "A": {"allOf": [{"$ref": "#/components/schemas/B"}], "unevaluatedProperties": false},
             "B": {"allOf": [{"$ref": "#/components/schemas/C"}]},
             "C": {"properties": {"x": {"type": "string"}}},
             "D": {"properties": {"c": {"$ref": "#/components/schemas/C"}}}
-        }}});
-        share_refs(&mut doc, "urn:x");
+        }}}));
         assert!(rewritten(&doc, "/components/schemas/A/allOf/0").contains_key("$ref"));
         assert!(rewritten(&doc, "/components/schemas/B/allOf/0").contains_key("$ref"));
         assert!(rewritten(&doc, "/components/schemas/D/properties/c").contains_key(KEYWORD));
@@ -315,12 +410,44 @@ mod tests {
 
     #[test]
     fn encoded_leaves_survive_a_round_trip() {
-        let leaf = Leaf {
-            instance_path: "/a/0".into(),
-            schema_path: "/$ref/properties/a".into(),
+        let leaf = |path: &str, message: &str| Leaf {
+            instance_path: path.into(),
+            schema_path: "urn:x#/components/schemas/A/type".into(),
             keyword: "type".into(),
-            message: "1 is not of type \"string\"".into(),
+            message: message.into(),
         };
-        assert_eq!(Leaf::decode(&leaf.encode()), Some(leaf));
+        let leaves = [leaf("/a/0", "1 is not of type \"string\""), leaf("", "x")];
+        assert_eq!(Leaf::decode_all(&Leaf::encode_all(&leaves)), leaves);
+        let tricky = [leaf("/b", "\"\u{1e}\u{1f}\" is too long")];
+        assert_eq!(
+            Leaf::decode_all(&Leaf::encode_all(&tricky)),
+            [leaf("/b", "\"  \" is too long")]
+        );
+    }
+
+    #[test]
+    fn unevaluated_properties_see_what_referenced_schemas_evaluate() {
+        use crate::contract::convert::{Dialect, View};
+        use crate::contract::schemas::SchemasBuilder;
+        let doc = json!({"openapi": "3.1.0", "components": {"schemas": {
+            "A": {"allOf": [{"$ref": "#/components/schemas/B"}], "unevaluatedProperties": false},
+            "B": {"allOf": [{"$ref": "#/components/schemas/C"}]},
+            "C": {"properties": {"x": {"type": "string"}}}
+        }}});
+        let mut builder = SchemasBuilder::new(&doc, Dialect::OpenApi31).unwrap();
+        let a = builder
+            .add("/components/schemas/A", View::Response)
+            .unwrap();
+        let schemas = builder.finish();
+        assert!(schemas.is_valid(a, &json!({"x": "1"})));
+        let violations = schemas.violations(a, &json!({"x": "1", "y": 2}), &[]);
+        assert!(
+            !violations.is_empty()
+                && violations
+                    .iter()
+                    .all(|v| v.schema_path.ends_with("/A/unevaluatedProperties")
+                        && !v.message.contains("'x'")),
+            "only y is unevaluated: {violations:#?}"
+        );
     }
 }

@@ -11,9 +11,9 @@ use std::sync::{Arc, OnceLock};
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
 
-use super::convert::{Dialect, View, convert_document};
+use super::convert::{Dialect, View, convert_document_visiting};
 use super::formats;
-use super::refs::{Targets, leaves, share_refs};
+use super::refs::{Sharing, Targets, leaves, schema_ref};
 use crate::pointer::{encode_fragment, local_target};
 use crate::violation::Violation;
 
@@ -39,11 +39,10 @@ struct Entry {
 }
 
 pub struct Schemas {
-    /// The converted documents, with their `$ref`s, for the generator and for `node`.
+    /// The converted documents (their references read with `schema_ref`).
     request: Arc<Value>,
     response: Arc<Value>,
-    /// The `$ref` targets every validator shares, and the registry of the rewritten copies
-    /// of the documents that validators are built from.
+    /// The `$ref` targets every validator shares, and the registry of the documents.
     targets: Arc<Targets>,
     entries: Vec<Entry>,
 }
@@ -65,16 +64,21 @@ pub struct SchemasBuilder {
 
 impl SchemasBuilder {
     pub fn new(document: &Value, dialect: Dialect) -> Result<Self, SchemaError> {
-        let request = Arc::new(convert_document(document, dialect, View::Request));
-        let response = Arc::new(convert_document(document, dialect, View::Response));
-        let mut shared_request = (*request).clone();
-        let mut shared_response = (*response).clone();
-        let mut uris = share_refs(&mut shared_request, REQUEST_URI);
-        uris.extend(share_refs(&mut shared_response, RESPONSE_URI));
+        let mut uris = Vec::new();
+        let mut convert = |view, base| {
+            let mut sharing = Sharing::new(document, base);
+            let converted = convert_document_visiting(document, dialect, view, |pointer, node| {
+                sharing.visit(pointer, node)
+            });
+            uris.extend(sharing.finish());
+            Arc::new(converted)
+        };
+        let request = convert(View::Request, REQUEST_URI);
+        let response = convert(View::Response, RESPONSE_URI);
         let registry = Registry::new()
             .draft(Draft::Draft202012)
-            .add(REQUEST_URI, shared_request)
-            .and_then(|b| b.add(RESPONSE_URI, shared_response))
+            .add(REQUEST_URI, request.clone())
+            .and_then(|b| b.add(RESPONSE_URI, response.clone()))
             .and_then(|b| b.prepare())
             .map_err(|e| SchemaError {
                 pointer: String::new(),
@@ -98,8 +102,7 @@ impl SchemasBuilder {
         let target = document
             .pointer(pointer)
             .filter(|node| node.as_object().is_some_and(|m| m.len() == 1))
-            .and_then(|node| node.get("$ref"))
-            .and_then(Value::as_str)
+            .and_then(schema_ref)
             .and_then(local_target)
             .unwrap_or_else(|| pointer.to_string());
         if let Some(id) = self.by_target.get(&(view, target.clone())) {

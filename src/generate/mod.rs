@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Number, Value, json};
 
 use crate::contract::convert::has_flag;
-use crate::contract::{SchemaId, Schemas, View};
+use crate::contract::{SHARED_REF_KEYWORD, SchemaId, Schemas, View, schema_ref};
 use crate::pointer::local_target;
 
 /// Optional properties are generated down to this depth; below it only required ones.
@@ -94,12 +94,12 @@ impl<'a> Generator<'a> {
         if depth > MAX_DEPTH {
             return self.fallback(map);
         }
-        if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+        if let Some(reference) = schema_ref(schema) {
             let target = self.resolve(reference);
             self.refs.push(reference.to_string());
             let siblings: Map<String, Value> = map
                 .iter()
-                .filter(|(k, _)| k.as_str() != "$ref")
+                .filter(|(k, _)| !matches!(k.as_str(), "$ref" | SHARED_REF_KEYWORD))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             let value = if siblings.keys().any(|k| is_constraint(k)) {
@@ -218,7 +218,7 @@ impl<'a> Generator<'a> {
         for branch in branches {
             let mut branch = branch;
             let mut hops = 0;
-            while let Some(reference) = branch.get("$ref").and_then(Value::as_str) {
+            while let Some(reference) = schema_ref(branch) {
                 branch = self.resolve(reference);
                 hops += 1;
                 if hops > 16 {
@@ -268,7 +268,7 @@ impl<'a> Generator<'a> {
         let mut value = self.value(&schema, depth + 1);
         if let (Some(discriminator), Value::Object(object)) = (map.get("discriminator"), &mut value)
             && let Some(property) = discriminator.get("propertyName").and_then(Value::as_str)
-            && let Some(reference) = branch.get("$ref").and_then(Value::as_str)
+            && let Some(reference) = schema_ref(branch)
         {
             let mapped = discriminator
                 .get("mapping")

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::contract::schema_ref;
 use crate::pointer::local_target;
 
 /// Interprets `raw` by the type of `schema` (following `$ref`s in `document`); a value that
@@ -10,11 +11,7 @@ use crate::pointer::local_target;
 pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
     let mut schema = schema;
     for _ in 0..16 {
-        match schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(local_target)
-        {
+        match schema_ref(schema).and_then(local_target) {
             Some(target) => schema = document.pointer(&target).unwrap_or(&Value::Null),
             None => break,
         }
@@ -80,11 +77,7 @@ fn parse_integer(text: &str) -> Option<Value> {
 pub fn resolve<'a>(schema: &'a Value, document: &'a Value) -> &'a Value {
     let mut schema = schema;
     for _ in 0..16 {
-        if let Some(target) = schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(local_target)
-        {
+        if let Some(target) = schema_ref(schema).and_then(local_target) {
             schema = document.pointer(&target).unwrap_or(&Value::Null);
         } else if let Some([only]) = schema
             .get("allOf")
