@@ -5,6 +5,19 @@ pub fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// Appends `/key`, escaped, to `pointer`: walks over whole documents build their pointers in
+/// one buffer instead of a string per node.
+pub fn push_segment(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    for c in key.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
+}
+
 /// The pointer in a `$ref` fragment (`#/a/b%7Bc%7D` → `/a/b{c}`), percent-decoded.
 pub fn decode_fragment(fragment: &str) -> String {
     percent_encoding::percent_decode_str(fragment)
@@ -45,6 +58,13 @@ mod tests {
         let pointer = "/paths/~1items~1{id}/get";
         assert_eq!(decode_fragment(&encode_fragment(pointer)), pointer);
         assert!(!encode_fragment(pointer).contains('{'));
+    }
+
+    #[test]
+    fn pushed_segments_are_escaped_as_escape_does() {
+        let mut pointer = String::from("/paths");
+        push_segment(&mut pointer, "/a~b");
+        assert_eq!(pointer, format!("/paths/{}", escape("/a~b")));
     }
 
     #[test]

@@ -52,22 +52,19 @@ const NATIVE: &[&str] = &[
 ];
 
 /// Renames the local `$ref`s of a document's schemas to [`KEYWORD`] while `convert` walks
-/// them, and collects the absolute URIs of their targets (the base followed by the reference
-/// as written).
+/// them, and collects their targets: the references as written, which follow a base URI.
 pub struct Sharing<'a> {
     original: &'a Value,
-    base: &'a str,
     /// Schemas that keep native `$ref`s, with everything below them.
     native: HashSet<String>,
     targets: Vec<String>,
 }
 
 impl<'a> Sharing<'a> {
-    /// For the converted copy of `original` that is registered as `base`.
-    pub fn new(original: &'a Value, base: &'a str) -> Sharing<'a> {
+    /// For the converted copies of `original`.
+    pub fn new(original: &'a Value) -> Sharing<'a> {
         Sharing {
             original,
-            base,
             native: native_schemas(original),
             targets: Vec::new(),
         }
@@ -85,15 +82,22 @@ impl<'a> Sharing<'a> {
         }
         let reference = reference.to_string();
         map.remove("$ref");
-        self.targets.push(format!("{}{reference}", self.base));
+        self.targets.push(reference.clone());
         map.insert(KEYWORD.to_string(), Value::String(reference));
     }
 
-    /// The targets' URIs, each once.
-    pub fn finish(mut self) -> Vec<String> {
+    /// The targets' absolute URIs in each document registered under one of `bases`, each once.
+    pub fn finish_for(self, bases: &[&str]) -> Vec<String> {
         let mut seen = HashSet::new();
-        self.targets.retain(|uri| seen.insert(uri.clone()));
-        self.targets
+        let references: Vec<String> = self
+            .targets
+            .into_iter()
+            .filter(|r| seen.insert(r.clone()))
+            .collect();
+        bases
+            .iter()
+            .flat_map(|base| references.iter().map(move |r| format!("{base}{r}")))
+            .collect()
     }
 
     fn is_native(&self, pointer: &str) -> bool {
@@ -114,7 +118,7 @@ fn native_schemas(doc: &Value) -> HashSet<String> {
         return HashSet::new();
     }
     let mut roots = Vec::new();
-    find_schema_roots(doc, String::new(), &mut roots);
+    find_schema_roots(doc, &mut String::new(), &mut roots);
     let mut native_roots = Vec::new();
     let mut seen = HashSet::new();
     let mut pending = roots;
@@ -374,13 +378,10 @@ mod tests {
 
     /// `doc` converted for responses with its references shared, and the targets.
     fn share_refs(doc: &Value) -> (Value, Vec<String>) {
-        use crate::contract::convert::{Dialect, View, convert_document_visiting};
-        let mut sharing = Sharing::new(doc, "urn:x");
-        let converted =
-            convert_document_visiting(doc, Dialect::OpenApi31, View::Response, |p, n| {
-                sharing.visit(p, n)
-            });
-        (converted, sharing.finish())
+        use crate::contract::convert::{Dialect, convert_views};
+        let mut sharing = Sharing::new(doc);
+        let (_, response) = convert_views(doc, Dialect::OpenApi31, |p, n| sharing.visit(p, n));
+        (response, sharing.finish_for(&["urn:x"]))
     }
 
     #[test]

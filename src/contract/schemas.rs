@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
 
-use super::convert::{Dialect, View, convert_document_visiting};
+use super::convert::{Dialect, View, convert_views};
 use super::formats;
 use super::refs::{Sharing, Targets, leaves, schema_ref};
 use crate::pointer::{encode_fragment, local_target};
@@ -64,17 +64,13 @@ pub struct SchemasBuilder {
 
 impl SchemasBuilder {
     pub fn new(document: &Value, dialect: Dialect) -> Result<Self, SchemaError> {
-        let mut uris = Vec::new();
-        let mut convert = |view, base| {
-            let mut sharing = Sharing::new(document, base);
-            let converted = convert_document_visiting(document, dialect, view, |pointer, node| {
-                sharing.visit(pointer, node)
-            });
-            uris.extend(sharing.finish());
-            Arc::new(converted)
-        };
-        let request = convert(View::Request, REQUEST_URI);
-        let response = convert(View::Response, RESPONSE_URI);
+        // Both views share their references: the same names, in two documents.
+        let mut sharing = Sharing::new(document);
+        let (request, response) = convert_views(document, dialect, |pointer, node| {
+            sharing.visit(pointer, node)
+        });
+        let uris = sharing.finish_for(&[REQUEST_URI, RESPONSE_URI]);
+        let (request, response) = (Arc::new(request), Arc::new(response));
         let registry = Registry::new()
             .draft(Draft::Draft202012)
             .add(REQUEST_URI, request.clone())

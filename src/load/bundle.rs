@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::Value;
 
 use super::{FileSource, LoadError, SourceLocation, parse::parse_document};
-use crate::pointer::{decode_fragment, escape};
+use crate::pointer::{decode_fragment, push_segment};
 
 pub const BUNDLED_KEY: &str = "x-understudy-bundled";
 
@@ -33,7 +33,7 @@ pub fn bundle(source: &dyn FileSource, root_path: &Path, root: Value) -> Result<
     while next < docs.len() {
         let mut value = std::mem::take(&mut docs[next].value);
         let mut refs = Vec::new();
-        collect_refs(&mut value, String::new(), &mut refs);
+        collect_refs(&value, &mut String::new(), &mut refs);
         for (pointer, reference) in refs {
             match rewrite(source, &mut docs, next, &pointer, &reference)? {
                 Target::Reference(rewritten) => {
@@ -70,20 +70,27 @@ pub fn bundle(source: &dyn FileSource, root_path: &Path, root: Value) -> Result<
     Ok(root)
 }
 
-/// Every object holding a string `$ref`: (pointer to the object, the reference).
-fn collect_refs(value: &mut Value, pointer: String, out: &mut Vec<(String, String)>) {
+/// Every object holding a string `$ref`: (pointer to the object, the reference). `pointer`
+/// is where `value` is, and is as it was on return.
+fn collect_refs(value: &Value, pointer: &mut String, out: &mut Vec<(String, String)>) {
+    let at = pointer.len();
     match value {
         Value::Object(map) => {
             if let Some(Value::String(r)) = map.get("$ref") {
                 out.push((pointer.clone(), r.clone()));
             }
-            for (key, child) in map.iter_mut() {
-                collect_refs(child, format!("{pointer}/{}", escape(key)), out);
+            for (key, child) in map {
+                push_segment(pointer, key);
+                collect_refs(child, pointer, out);
+                pointer.truncate(at);
             }
         }
         Value::Array(items) => {
-            for (i, child) in items.iter_mut().enumerate() {
-                collect_refs(child, format!("{pointer}/{i}"), out);
+            for (i, child) in items.iter().enumerate() {
+                pointer.push('/');
+                pointer.push_str(itoa::Buffer::new().format(i));
+                collect_refs(child, pointer, out);
+                pointer.truncate(at);
             }
         }
         _ => {}
@@ -150,34 +157,21 @@ fn rewrite(
 }
 
 fn check_local_refs(root: &Value, file: &str) -> Result<(), LoadError> {
-    let mut stack = vec![(root, String::new())];
-    while let Some((value, pointer)) = stack.pop() {
-        match value {
-            Value::Object(map) => {
-                if let Some(Value::String(r)) = map.get("$ref")
-                    && let Some(fragment) = r.strip_prefix('#')
-                    && (fragment.is_empty() || fragment.starts_with('/'))
-                    && root.pointer(&decode_fragment(fragment)).is_none()
-                {
-                    return Err(LoadError::Reference {
-                        location: SourceLocation {
-                            file: file.to_string(),
-                            pointer: format!("{pointer}/$ref"),
-                            line: None,
-                        },
-                        message: format!("$ref {r:?} points at nothing in the document"),
-                    });
-                }
-                for (key, child) in map {
-                    stack.push((child, format!("{pointer}/{}", escape(key))));
-                }
-            }
-            Value::Array(items) => {
-                for (i, child) in items.iter().enumerate() {
-                    stack.push((child, format!("{pointer}/{i}")));
-                }
-            }
-            _ => {}
+    let mut refs = Vec::new();
+    collect_refs(root, &mut String::new(), &mut refs);
+    for (pointer, r) in refs {
+        if let Some(fragment) = r.strip_prefix('#')
+            && (fragment.is_empty() || fragment.starts_with('/'))
+            && root.pointer(&decode_fragment(fragment)).is_none()
+        {
+            return Err(LoadError::Reference {
+                location: SourceLocation {
+                    file: file.to_string(),
+                    pointer: format!("{pointer}/$ref"),
+                    line: None,
+                },
+                message: format!("$ref {r:?} points at nothing in the document"),
+            });
         }
     }
     Ok(())
