@@ -16,23 +16,30 @@ use understudy::load;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: corpus [--validators] < FILE-LIST (one document path a line)
+const USAGE: &str =
+    "usage: corpus [--validators] [--exit-above-mib N] < FILE-LIST (one document path a line)
 
 Loads and compiles every document named on standard input; prints for each
   start<TAB>PATH
   done<TAB>PATH<TAB>STATUS<TAB>OPERATIONS<TAB>MILLISECONDS<TAB>PEAK-RSS-KB<TAB>MESSAGE
 STATUS is `ok` or the class of the error. --validators also builds every validator, as
-`understudy lint` does, inside the time and memory measured.";
+`understudy lint` does, inside the time and memory measured. --exit-above-mib N stops after a
+document whose peak passed N MiB (the allocator keeps what it had, which would count towards
+the next documents' peaks): the driver starts a fresh process for the rest.";
 
 fn main() {
     let mut validators = false;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
+    let mut exit_above_kb = u64::MAX;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args = args.iter().map(String::as_str);
+    while let Some(arg) = args.next() {
+        match arg {
             "--validators" => validators = true,
-            _ => {
-                eprintln!("{USAGE}");
-                std::process::exit(2);
-            }
+            "--exit-above-mib" => match args.next().and_then(|n| n.parse::<u64>().ok()) {
+                Some(mib) => exit_above_kb = mib * 1024,
+                None => usage(),
+            },
+            _ => usage(),
         }
     }
     let stdin = std::io::stdin();
@@ -49,14 +56,22 @@ fn main() {
         let started = Instant::now();
         let (status, operations, message) = load_one(&PathBuf::from(&path), validators);
         let millis = started.elapsed().as_secs_f64() * 1000.0;
+        let peak = peak_rss_kb().unwrap_or(0);
         let _ = writeln!(
             out,
-            "done\t{path}\t{status}\t{operations}\t{millis:.1}\t{}\t{}",
-            peak_rss_kb().unwrap_or(0),
+            "done\t{path}\t{status}\t{operations}\t{millis:.1}\t{peak}\t{}",
             message.replace(['\t', '\n', '\r'], " ")
         );
         let _ = out.flush();
+        if peak > exit_above_kb {
+            return;
+        }
     }
+}
+
+fn usage() -> ! {
+    eprintln!("{USAGE}");
+    std::process::exit(2);
 }
 
 fn load_one(path: &PathBuf, validators: bool) -> (&'static str, usize, String) {

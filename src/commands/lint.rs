@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{CommandError, fill_line, load_contract};
+use super::{CommandError, fill_lines, load_contract};
 use crate::cli::LintArgs;
 use crate::contract::{Finding, Severity};
 use crate::load::SourceLocation;
@@ -25,16 +25,23 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
             });
         }
     }
-    findings.iter_mut().for_each(|f| fill_line(&mut f.location));
+    let operations: usize = contract.apis.iter().map(|a| a.api.operations.len()).sum();
+    let documents = contract.apis.len();
+    // Reading the files again for line numbers needs memory of its own: not on top of the
+    // compiled contract's.
+    drop(contract);
+    let mut locations: Vec<SourceLocation> = findings.iter().map(|f| f.location.clone()).collect();
+    fill_lines(&mut locations);
+    for (finding, location) in findings.iter_mut().zip(locations) {
+        finding.location = location;
+    }
     print!("{}", render_findings(&findings));
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
-    let operations: usize = contract.apis.iter().map(|a| a.api.operations.len()).sum();
     println!(
-        "{} document(s), {operations} operation(s): {errors} error(s), {} warning(s)",
-        contract.apis.len(),
+        "{documents} document(s), {operations} operation(s): {errors} error(s), {} warning(s)",
         findings.len() - errors
     );
     Ok(if errors > 0 {

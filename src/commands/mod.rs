@@ -117,18 +117,36 @@ pub fn load_contract(args: &SpecArgs) -> Result<(Vec<LoadedSpec>, Arc<Contract>)
 
 /// Finds the line of a location's pointer, reading the file again: only on error paths.
 pub fn fill_line(location: &mut SourceLocation) {
-    if location.line.is_some() || location.pointer.is_empty() {
-        return;
-    }
-    let text = std::fs::read_to_string(&location.file).ok().or_else(|| {
-        let name = std::path::Path::new(&location.file).file_name()?.to_str()?;
-        BUNDLED_SPECS
-            .iter()
-            .find(|(file, _)| *file == name)
-            .map(|(_, text)| text.to_string())
-    });
-    if let Some(text) = text {
-        location.line = load::line_of_pointer(&text, &location.pointer);
+    fill_lines(std::slice::from_mut(location));
+}
+
+/// [`fill_line`] for many locations, reading and parsing each file once.
+pub fn fill_lines(locations: &mut [SourceLocation]) {
+    let mut files: Vec<String> = locations
+        .iter()
+        .filter(|l| l.line.is_none() && !l.pointer.is_empty())
+        .map(|l| l.file.clone())
+        .collect();
+    files.sort();
+    files.dedup();
+    for file in files {
+        let text = std::fs::read_to_string(&file).ok().or_else(|| {
+            let name = std::path::Path::new(&file).file_name()?.to_str()?;
+            BUNDLED_SPECS
+                .iter()
+                .find(|(bundled, _)| *bundled == name)
+                .map(|(_, text)| text.to_string())
+        });
+        let Some(text) = text else { continue };
+        let mut pending: Vec<&mut SourceLocation> = locations
+            .iter_mut()
+            .filter(|l| l.file == file && l.line.is_none() && !l.pointer.is_empty())
+            .collect();
+        let pointers: Vec<&str> = pending.iter().map(|l| l.pointer.as_str()).collect();
+        let lines = load::lines_of_pointers(&text, &pointers);
+        for (location, line) in pending.iter_mut().zip(lines) {
+            location.line = line;
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 pub use embedded::BUNDLED_SPECS;
-pub use position::line_of_pointer;
+pub use position::{line_of_pointer, lines_of_pointers};
 
 /// Where a problem in a document is: file, JSON pointer and (when known) 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
