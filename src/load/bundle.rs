@@ -30,28 +30,38 @@ pub fn bundle(source: &dyn FileSource, root_path: &Path, root: Value) -> Result<
         value: root,
     }];
     let mut next = 0;
+    // The root's references, while they are still what the root holds: most documents have
+    // no other file and no text `$ref`, and are then checked without walking them again.
+    let mut root_refs = None;
     while next < docs.len() {
         let mut value = std::mem::take(&mut docs[next].value);
         let mut refs = Vec::new();
         collect_refs(&value, &mut String::new(), &mut refs);
-        for (pointer, reference) in refs {
-            match rewrite(source, &mut docs, next, &pointer, &reference)? {
+        let mut unchanged = true;
+        for (pointer, reference) in &refs {
+            match rewrite(source, &mut docs, next, pointer, reference)? {
+                Target::Reference(rewritten) if rewritten == *reference => {}
                 Target::Reference(rewritten) => {
-                    if let Some(slot) = value.pointer_mut(&pointer).and_then(|v| v.get_mut("$ref"))
-                    {
+                    unchanged = false;
+                    if let Some(slot) = value.pointer_mut(pointer).and_then(|v| v.get_mut("$ref")) {
                         *slot = Value::String(rewritten);
                     }
                 }
                 Target::Text(text) => {
-                    if let Some(slot) = value.pointer_mut(&pointer) {
+                    unchanged = false;
+                    if let Some(slot) = value.pointer_mut(pointer) {
                         *slot = Value::String(text);
                     }
                 }
             }
         }
+        if next == 0 && unchanged {
+            root_refs = Some(refs);
+        }
         docs[next].value = value;
         next += 1;
     }
+    let root_refs = root_refs.filter(|_| docs.len() == 1);
     let mut docs = docs.into_iter();
     let Some(Doc {
         path: root_path,
@@ -66,7 +76,7 @@ pub fn bundle(source: &dyn FileSource, root_path: &Path, root: Value) -> Result<
     {
         map.insert(BUNDLED_KEY.to_string(), Value::Array(externals));
     }
-    check_local_refs(&root, &root_path.display().to_string())?;
+    check_local_refs(&root, root_refs, &root_path.display().to_string())?;
     Ok(root)
 }
 
@@ -156,9 +166,18 @@ fn rewrite(
     }))
 }
 
-fn check_local_refs(root: &Value, file: &str) -> Result<(), LoadError> {
-    let mut refs = Vec::new();
-    collect_refs(root, &mut String::new(), &mut refs);
+/// Checks that every local `$ref` of `root` resolves; `refs` are its references when already
+/// collected.
+fn check_local_refs(
+    root: &Value,
+    refs: Option<Vec<(String, String)>>,
+    file: &str,
+) -> Result<(), LoadError> {
+    let refs = refs.unwrap_or_else(|| {
+        let mut refs = Vec::new();
+        collect_refs(root, &mut String::new(), &mut refs);
+        refs
+    });
     for (pointer, r) in refs {
         if let Some(fragment) = r.strip_prefix('#')
             && (fragment.is_empty() || fragment.starts_with('/'))
