@@ -125,6 +125,10 @@ impl Skeleton {
     /// The copy of the node at `pointer`, copying it in (with its subtree) if it is not there
     /// yet; `None` when `doc` has nothing there.
     fn place(&mut self, doc: &Value, pointer: &str) -> Option<&mut Value> {
+        // Most schemas are inside one already copied whole (subschemas of a schema).
+        if self.root.pointer(pointer).is_some() && !self.containers.contains(pointer) {
+            return self.root.pointer_mut(pointer);
+        }
         let original = doc.pointer(pointer)?;
         let mut at = String::new();
         let mut node = &mut self.root;
