@@ -13,7 +13,7 @@ use super::convert::{Dialect, View};
 use super::model::*;
 use super::routes::{Added, RouteTable};
 use super::schemas::{SchemaError, SchemaId, SchemasBuilder};
-use super::security::security_scheme;
+use super::security::requirements;
 use super::{CompiledApi, ContractError, Finding, Severity};
 use crate::load::{LoadedSpec, SourceLocation};
 use crate::pointer::{escape, local_target};
@@ -583,25 +583,11 @@ impl<'a> Compiler<'a> {
     }
 
     fn security(&mut self, pointer: &str, source: Option<&Value>) -> Vec<SecurityRequirement> {
-        let Some(list) = source.and_then(Value::as_array) else {
-            return Vec::new();
-        };
-        let mut requirements = Vec::new();
-        for requirement in list {
-            let Some(names) = requirement.as_object() else {
-                continue;
-            };
-            let mut schemes = Vec::new();
-            for name in names.keys() {
-                match self.security_schemes.get(name).cloned() {
-                    Some(raw) => schemes.push(security_scheme(name, raw)),
-                    None => {
-                        self.finding(Severity::Error, pointer, format!("security scheme {name:?} is not declared in components.securitySchemes"));
-                        schemes.push(SecurityScheme::Unchecked(name.clone()));
-                    }
-                }
-            }
-            requirements.push(SecurityRequirement { schemes });
+        let (requirements, undeclared) = requirements(source, &self.security_schemes);
+        for name in undeclared {
+            let message =
+                format!("security scheme {name:?} is not declared in components.securitySchemes");
+            self.finding(Severity::Error, pointer, message);
         }
         requirements
     }
