@@ -71,6 +71,28 @@ pub struct CheckArgs {
     pub output: Option<PathBuf>,
 }
 
+/// `--validate-requests`: the command line's spelling of [`RequestValidation`] (clap stays
+/// here; the engine does not know it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValidateRequests {
+    /// Answer with the contract's error response (401, 415, 422, 400…).
+    Enforce,
+    /// Answer normally; report the violations in `sl-violations` and the log.
+    Warn,
+    /// Do not check requests.
+    Off,
+}
+
+impl From<ValidateRequests> for RequestValidation {
+    fn from(value: ValidateRequests) -> Self {
+        match value {
+            ValidateRequests::Enforce => RequestValidation::Enforce,
+            ValidateRequests::Warn => RequestValidation::Warn,
+            ValidateRequests::Off => RequestValidation::Off,
+        }
+    }
+}
+
 fn parse_header(raw: &str) -> Result<(String, String), String> {
     let (name, value) = raw
         .split_once(':')
@@ -179,8 +201,8 @@ pub struct ServeArgs {
     pub max_body_bytes: usize,
     /// What to do with requests that break the contract: answer with the contract's error
     /// response (enforce), answer normally and report in `sl-violations` (warn), or not check.
-    #[arg(long, value_enum, default_value_t = RequestValidation::Enforce)]
-    pub validate_requests: RequestValidation,
+    #[arg(long, value_enum, default_value_t = ValidateRequests::Enforce)]
+    pub validate_requests: ValidateRequests,
     /// Accept only this credential (repeatable): an API key value, a bearer token, or
     /// `user:password` for HTTP Basic. Without it any well-formed credential is accepted, as
     /// Prism does; with it, a test can check that a wrong key is refused.

@@ -42,7 +42,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(CommandError::Serve)?;
+        .map_err(|e| CommandError::Client(e.to_string()))?;
     let report = runtime
         .block_on(check(contract, options, args.format == ReportFormat::Junit))
         .map_err(|e| CommandError::Client(e.to_string()))?;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{CommandError, fill_lines, load_contract};
+use super::{CommandError, load_contract};
 use crate::cli::LintArgs;
 use crate::contract::{Finding, Severity};
 use crate::load::SourceLocation;
@@ -31,7 +31,7 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
     // compiled contract's.
     drop(contract);
     let mut locations: Vec<SourceLocation> = findings.iter().map(|f| f.location.clone()).collect();
-    fill_lines(&mut locations);
+    crate::load::fill_lines(&mut locations);
     for (finding, location) in findings.iter_mut().zip(locations) {
         finding.location = location;
     }

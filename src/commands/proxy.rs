@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{CommandError, listen, load_contract};
+use super::{CommandError, load_contract};
 use crate::cli::ProxyArgs;
 use crate::http::{self, HttpOptions};
 use crate::proxy::{Proxy, ProxyOptions, Recorder};
@@ -39,8 +39,8 @@ pub fn run(args: ProxyArgs) -> Result<ExitCode, CommandError> {
     );
     let address = SocketAddr::new(args.host, args.port);
     let upstream = args.upstream.clone();
-    listen(address, app, |address| {
-        format!("understudy proxy: http://{address} → {upstream}")
+    http::listen(address, app, |address| {
+        println!("understudy proxy: http://{address} → {upstream}")
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::{CommandError, listen, load_contract};
+use super::{CommandError, load_contract};
 use crate::cli::ServeArgs;
 use crate::http::{self, HttpOptions};
 use crate::mock::{Engine, EngineOptions};
@@ -18,7 +18,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         contract.clone(),
         EngineOptions {
             seed: args.seed,
-            validate_requests: args.validate_requests,
+            validate_requests: args.validate_requests.into(),
             credentials: args.credentials,
             stateful: !args.stateless,
             clock: args.clock,
@@ -41,7 +41,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         },
     );
     let address = SocketAddr::new(args.host, args.port);
-    listen(address, app, |address| {
+    http::listen(address, app, |address| {
         let operations: usize = contract.apis.iter().map(|a| a.api.operations.len()).sum();
         let mut banner = format!(
             "understudy: {operations} operations from {} contract(s) on http://{address}",
@@ -58,30 +58,21 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
                 compiled.api.name, compiled.api.title
             ));
         }
-        banner
+        println!("{banner}");
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Loads a fixtures file (JSON, or YAML) into the default session.
 fn load_fixtures(engine: &Engine, path: &std::path::Path) -> Result<(), CommandError> {
-    let fixture_error = |message: String| CommandError::Fixtures {
-        path: path.display().to_string(),
-        message,
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| fixture_error(e.to_string()))?;
-    // JSON goes to the store as it is; YAML is converted to JSON text first.
-    let json = if path.extension().is_some_and(|e| e == "json") {
-        text
-    } else {
-        let value: serde_json::Value =
-            serde_yaml_ng::from_str(&text).map_err(|e| fixture_error(e.to_string()))?;
-        value.to_string()
-    };
+    let json = crate::load::read_fixtures(path)?;
     engine
         .store()
         .session(crate::state::DEFAULT_SESSION)
         .lock()
         .load(&json)
-        .map_err(fixture_error)
+        .map_err(|message| CommandError::Fixtures {
+            path: path.display().to_string(),
+            message,
+        })
 }

@@ -147,6 +147,21 @@ impl Contract {
         Some(self.operation(found.entry.api, *index))
     }
 
+    /// Schemas found not to compile since the last call (`file: message`): each accepts
+    /// everything, and `serve` logs it once.
+    pub fn take_schema_errors(&self) -> Vec<String> {
+        self.apis
+            .iter()
+            .flat_map(|compiled| {
+                let file = &compiled.api.file;
+                let errors = compiled.schemas.take_unreported();
+                errors
+                    .into_iter()
+                    .map(move |message| format!("{file}: {message}"))
+            })
+            .collect()
+    }
+
     pub fn operation(&self, api: usize, operation: usize) -> (&CompiledApi, &Operation) {
         let compiled = &self.apis[api];
         (compiled, &compiled.api.operations[operation])

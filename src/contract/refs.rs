@@ -21,7 +21,8 @@
 //!   gives it.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use jsonschema::{Keyword, Registry, ValidationError, Validator};
 use serde_json::{Value, json};
@@ -168,6 +169,10 @@ pub struct Targets {
     by_uri: HashMap<String, usize>,
     slots: Vec<OnceLock<Result<Validator, String>>>,
     uris: Vec<String>,
+    /// Schemas that could not be compiled since the last [`Targets::take_unreported`] (they
+    /// accept everything): the front end logs them, `contract` does no IO.
+    unreported: Mutex<Vec<String>>,
+    any_unreported: AtomicBool,
     /// Handed to the keywords of the validators built here, which call back into this table
     /// (a strong reference would be a cycle).
     me: Weak<Targets>,
@@ -184,8 +189,18 @@ impl Targets {
                 .collect(),
             slots: uris.iter().map(|_| OnceLock::new()).collect(),
             uris,
+            unreported: Mutex::new(Vec::new()),
+            any_unreported: AtomicBool::new(false),
             me: me.clone(),
         })
+    }
+
+    /// The schemas that could not be compiled since the last call, each once.
+    pub fn take_unreported(&self) -> Vec<String> {
+        if !self.any_unreported.swap(false, Ordering::Relaxed) {
+            return Vec::new();
+        }
+        std::mem::take(&mut *self.unreported.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Compiles the schema at `uri` (absolute, with a fragment) with the shared keyword.
@@ -214,7 +229,16 @@ impl Targets {
                 }
             })
             .build(&json!({ "$ref": uri }))
-            .map_err(|e| e.to_string())
+            .map_err(|e| {
+                let message = e.to_string();
+                let at = uri.split_once('#').map_or(uri, |(_, fragment)| fragment);
+                self.unreported
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(format!("invalid schema at #{at}: {message}"));
+                self.any_unreported.store(true, Ordering::Relaxed);
+                message
+            })
     }
 
     /// The validator of target `index`; `None` when it cannot be compiled (it then accepts

@@ -168,14 +168,16 @@ impl Schemas {
                 };
                 self.targets
                     .build(&format!("{base}#{}", encode_fragment(&entry.pointer)))
-                    .map_err(|e| {
-                        let message = format!("invalid schema at #{}: {e}", entry.pointer);
-                        tracing::warn!(target: "understudy::contract", "{message}; it accepts everything");
-                        message
-                    })
+                    .map_err(|e| format!("invalid schema at #{}: {e}", entry.pointer))
             })
             .as_ref()
             .map_err(String::as_str)
+    }
+
+    /// The schemas found not to compile since the last call (each accepts everything), for
+    /// the front end to log once.
+    pub fn take_unreported(&self) -> Vec<String> {
+        self.targets.take_unreported()
     }
 
     /// Builds every validator now, returning the schemas that cannot be compiled

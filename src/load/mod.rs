@@ -174,6 +174,51 @@ fn assemble(
     })
 }
 
+/// Fills in the line of each location's pointer, reading and parsing each file once (error
+/// paths only: a spec's text is not kept for this). Bundled specs are found by file name.
+pub fn fill_lines(locations: &mut [SourceLocation]) {
+    let mut files: Vec<String> = locations
+        .iter()
+        .filter(|l| l.line.is_none() && !l.pointer.is_empty())
+        .map(|l| l.file.clone())
+        .collect();
+    files.sort();
+    files.dedup();
+    for file in files {
+        let text = Disk.read(Path::new(&file)).ok().or_else(|| {
+            let name = Path::new(&file).file_name()?.to_str()?;
+            BUNDLED_SPECS
+                .iter()
+                .find(|(bundled, _)| *bundled == name)
+                .map(|(_, text)| text.to_string())
+        });
+        let Some(text) = text else { continue };
+        let mut pending: Vec<&mut SourceLocation> = locations
+            .iter_mut()
+            .filter(|l| l.file == file && l.line.is_none() && !l.pointer.is_empty())
+            .collect();
+        let pointers: Vec<&str> = pending.iter().map(|l| l.pointer.as_str()).collect();
+        let lines = lines_of_pointers(&text, &pointers);
+        for (location, line) in pending.iter_mut().zip(lines) {
+            location.line = line;
+        }
+    }
+}
+
+/// A fixtures file (JSON, or YAML) as the JSON text the store loads.
+pub fn read_fixtures(path: &Path) -> Result<String, LoadError> {
+    let file = path.display().to_string();
+    let text = Disk.read(path).map_err(|source| LoadError::Io {
+        path: file.clone(),
+        source,
+    })?;
+    // JSON goes to the store as it is; YAML is converted to JSON text first.
+    if path.extension().is_some_and(|e| e == "json") {
+        return Ok(text);
+    }
+    parse::parse_document(&file, &text).map(|value| value.to_string())
+}
+
 /// Loads a spec from text in memory (tests, and documents piped in by tools); relative
 /// `$ref`s are read from disk relative to `name`.
 pub fn load_text(name: &str, text: &str) -> Result<LoadedSpec, LoadError> {

@@ -85,7 +85,7 @@ pub struct SlViolation {
 }
 
 /// What `serve` does with a request that breaks the contract.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum RequestValidation {
     /// Answer with the contract's error response (401, 415, 422, 400…).
     #[default]

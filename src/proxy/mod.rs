@@ -51,6 +51,11 @@ const HOP_BY_HOP: &[&str] = &[
 ];
 
 impl Proxy {
+    /// The contract both directions are checked against.
+    pub fn contract(&self) -> &Contract {
+        &self.contract
+    }
+
     pub fn new(
         contract: std::sync::Arc<Contract>,
         options: ProxyOptions,
