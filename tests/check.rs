@@ -18,7 +18,7 @@ use common::*;
 use understudy::checker::{CheckOptions, check};
 use understudy::contract::Contract;
 use understudy::http::{HttpOptions, app};
-use understudy::mock::{Engine, EngineOptions};
+use understudy::mock::EngineOptions;
 
 async fn spawn(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -58,7 +58,7 @@ fn failing_checks(report: &understudy::report::Report) -> BTreeSet<String> {
 #[tokio::test]
 async fn serve_passes_every_check_of_its_own_contracts() {
     let contract = bundled();
-    let engine = Arc::new(Engine::new(contract.clone(), EngineOptions::default()));
+    let engine = engine(&contract, EngineOptions::default());
     let target = spawn(app(engine, HttpOptions::default())).await;
     let credentials = [
         ("x-api-key", "k"),
@@ -207,9 +207,7 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
         "the id came from the answer"
     );
     let found = failing_checks(&report);
-    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!("check_broken_provider", report.human(false));
-    });
+    assert_text_snapshot("check_broken_provider", &report.human(false));
     let expected: BTreeSet<String> = [
         "GET /items (valid): response_schema_conformance",
         "GET /items (bad query parameter limit): status_code_conformance",

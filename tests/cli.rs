@@ -1,6 +1,10 @@
 //! The binary as a user runs it: exit codes, error messages that name file, line and JSON
 //! pointer, and a real server on a real socket.
 
+mod common;
+
+use common::assert_text_snapshot;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -36,9 +40,7 @@ fn broken_documents_are_refused_with_file_line_and_pointer() {
         );
         report.push_str(&stderr);
     }
-    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!("broken_spec_errors", report);
-    });
+    assert_text_snapshot("broken_spec_errors", &report);
 }
 
 #[test]
@@ -53,9 +55,7 @@ fn lint_reports_examples_that_contradict_their_schema() {
         "warnings alone do not fail lint"
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!("lint_responses_fixture", stdout);
-    });
+    assert_text_snapshot("lint_responses_fixture", &stdout);
 }
 
 #[test]
@@ -105,9 +105,7 @@ fn routes_lists_every_operation_with_its_full_url() {
         .output()
         .unwrap();
     assert!(output.status.success());
-    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!("routes_bundled", String::from_utf8_lossy(&output.stdout));
-    });
+    assert_text_snapshot("routes_bundled", &String::from_utf8_lossy(&output.stdout));
 }
 
 /// The child, its port, and the first line it printed.

@@ -16,7 +16,7 @@ use common::*;
 use serde_json::{Value, json};
 use understudy::contract::Contract;
 use understudy::http::{HttpOptions, app, proxy_app};
-use understudy::mock::{Engine, EngineOptions};
+use understudy::mock::EngineOptions;
 use understudy::proxy::{Proxy, ProxyOptions, Recorder};
 
 fn kantata() -> Arc<Contract> {
@@ -217,7 +217,7 @@ async fn upstream_failures_are_502_and_504_never_a_hang() {
 #[tokio::test]
 async fn in_front_of_serve_nothing_is_wrong() {
     let contract = kantata();
-    let engine = Arc::new(Engine::new(contract.clone(), EngineOptions::default()));
+    let engine = engine(&contract, EngineOptions::default());
     let upstream = spawn(app(engine, HttpOptions::default())).await;
     let router = proxy(contract.clone(), format!("http://{upstream}"), true, None);
     for (request, operation, answer, problems) in

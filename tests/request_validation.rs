@@ -3,13 +3,11 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::*;
 use serde_json::{Value, json};
 use understudy::contract::Contract;
 use understudy::http::{HttpOptions, app};
-use understudy::mock::{Engine, EngineOptions, RequestValidation};
+use understudy::mock::{EngineOptions, RequestValidation};
 
 struct Case {
     name: &'static str,
@@ -435,14 +433,14 @@ fn router_for(fixture: Option<&str>, mode: RequestValidation) -> axum::Router {
         None => bundled(),
         Some(name) => fixture_contract(name),
     };
-    let engine = Arc::new(Engine::new(
-        contract,
+    let engine = engine(
+        &contract,
         EngineOptions {
             seed: 0,
             validate_requests: mode,
             ..EngineOptions::default()
         },
-    ));
+    );
     app(engine, HttpOptions::default())
 }
 
@@ -535,9 +533,7 @@ async fn error_bodies_keep_the_declared_schema_and_carry_the_violations() {
         );
     }
     for (vendor, snapshot) in snapshots {
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_json_snapshot!(format!("error_bodies_{vendor}"), snapshot);
-        });
+        assert_json_snapshot(&format!("error_bodies_{vendor}"), &snapshot);
     }
 }
 
@@ -666,13 +662,13 @@ async fn hostile_bodies_get_4xx_never_5xx() {
 
 #[tokio::test]
 async fn with_credentials_configured_only_those_are_accepted() {
-    let engine = Arc::new(Engine::new(
-        bundled(),
+    let engine = engine(
+        &bundled(),
         EngineOptions {
             credentials: vec!["right".into(), "ada:lovelace".into()],
             ..EngineOptions::default()
         },
-    ));
+    );
     let router = app(engine, HttpOptions::default());
     let uri = "/kodexa/api/memberships";
     assert_eq!(

@@ -54,9 +54,7 @@ async fn bundled_default_answers_match_their_snapshots() {
                 json!({ "status": answer.status, "headers": headers, "body": answer.json() }),
             );
         }
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_json_snapshot!(format!("default_answers_{}", api.api.name), snapshot);
-        });
+        assert_json_snapshot(&format!("default_answers_{}", api.api.name), &snapshot);
     }
 }
 
@@ -98,7 +96,5 @@ fn resources_are_inferred_from_the_bundled_paths() {
             ));
         }
     }
-    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!("inferred_resources", lines.join("\n"));
-    });
+    assert_text_snapshot("inferred_resources", &lines.join("\n"));
 }

@@ -9,7 +9,7 @@ use common::*;
 use serde_json::{Value, json};
 use understudy::contract::Contract;
 use understudy::http::{HttpOptions, app};
-use understudy::mock::{Engine, EngineOptions};
+use understudy::mock::EngineOptions;
 use understudy::state::Clock;
 
 fn frozen_router() -> (Arc<Contract>, axum::Router) {
@@ -18,7 +18,7 @@ fn frozen_router() -> (Arc<Contract>, axum::Router) {
         clock: Clock::parse("2024-01-01T00:00:00Z").unwrap(),
         ..EngineOptions::default()
     };
-    let engine = Arc::new(Engine::new(contract.clone(), options));
+    let engine = engine(&contract, options);
     (contract, app(engine, HttpOptions::default()))
 }
 
@@ -104,9 +104,7 @@ async fn run(contract: &Contract, router: &axum::Router, steps: Vec<Step<'_>>) -
 }
 
 fn snapshot(name: &str, transcript: &[Value]) {
-    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-        insta::assert_json_snapshot!(name, transcript);
-    });
+    assert_json_snapshot(name, &transcript);
 }
 
 #[tokio::test]
@@ -688,13 +686,13 @@ async fn the_admin_api_dumps_loads_resets_and_journals() {
 
 #[tokio::test]
 async fn no_admin_leaves_the_prefix_to_the_contract() {
-    let engine = Arc::new(Engine::new(
-        bundled(),
+    let engine = engine(
+        &bundled(),
         EngineOptions {
             admin: false,
             ..EngineOptions::default()
         },
-    ));
+    );
     let router = app(engine, HttpOptions::default());
     let answer = send(&router, "GET", "/__understudy/health", &[], "").await;
     assert_eq!(answer.status, 404);
@@ -704,13 +702,13 @@ async fn no_admin_leaves_the_prefix_to_the_contract() {
 #[tokio::test]
 async fn nested_collections_merge_patches_and_explicit_resources_work_on_any_contract() {
     let contract = fixture_contract("stateful.yaml");
-    let engine = Arc::new(Engine::new(
-        contract.clone(),
+    let engine = engine(
+        &contract,
         EngineOptions {
             clock: Clock::parse("2024-01-01T00:00:00Z").unwrap(),
             ..EngineOptions::default()
         },
-    ));
+    );
     let router = app(engine, HttpOptions::default());
     let json_type = ("content-type", "application/json");
     let mut ids = Vec::new();
@@ -811,7 +809,7 @@ async fn nested_collections_merge_patches_and_explicit_resources_work_on_any_con
 #[tokio::test]
 async fn the_contracts_examples_can_seed_the_store() {
     let contract = fixture_contract("stateful.yaml");
-    let engine = Arc::new(Engine::new(contract, EngineOptions::default()));
+    let engine = engine(&contract, EngineOptions::default());
     assert_eq!(engine.seed_from_examples(), 1);
     let router = app(engine, HttpOptions::default());
     let eve = send(

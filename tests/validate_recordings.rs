@@ -1,6 +1,10 @@
 //! `understudy validate` on recorded traffic: hand-written recordings with one defect of each
 //! kind, reported in every format, and the exit codes CI relies on.
 
+mod common;
+
+use common::assert_text_snapshot;
+
 use std::process::Command;
 
 fn understudy() -> Command {
@@ -18,9 +22,7 @@ const DEFECTIVE: [&str; 2] = [
 ];
 
 fn snapshot(name: &str, text: &str) {
-    insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!(name, text);
-    });
+    assert_text_snapshot(name, text);
 }
 
 #[test]

@@ -37,17 +37,19 @@ pub fn fixture_contract(name: &str) -> Arc<Contract> {
     Arc::new(Contract::compile(&specs, &[]).expect("fixture compiles"))
 }
 
+/// The tests' one engine constructor.
+pub fn engine(contract: &Arc<Contract>, options: EngineOptions) -> Arc<Engine> {
+    Arc::new(Engine::new(contract.clone(), options))
+}
+
 /// The contract-only mock (no stored state): every operation answers from the contract.
 pub fn router(contract: &Arc<Contract>) -> Router {
-    let engine = Arc::new(Engine::new(
-        contract.clone(),
-        EngineOptions {
-            seed: 0,
-            stateful: false,
-            ..EngineOptions::default()
-        },
-    ));
-    app(engine, HttpOptions::default())
+    let options = EngineOptions {
+        seed: 0,
+        stateful: false,
+        ..EngineOptions::default()
+    };
+    app(engine(contract, options), HttpOptions::default())
 }
 
 #[derive(Debug, Clone)]
@@ -283,10 +285,17 @@ pub async fn answer_every_operation_through(
 }
 
 /// Compares `value` with `snapshots/NAME.snap` (the one place snapshot settings live).
-pub fn assert_json_snapshot(name: &str, value: &Value) {
+pub fn assert_json_snapshot(name: &str, value: &impl serde::Serialize) {
     // Relative to this file, tests/common/.
     insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
         insta::assert_json_snapshot!(name, value);
+    });
+}
+
+/// Compares `text` with `snapshots/NAME.snap`.
+pub fn assert_text_snapshot(name: &str, text: &str) {
+    insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, text);
     });
 }
 
