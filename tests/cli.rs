@@ -288,3 +288,36 @@ fn check_records_its_exchanges_for_validate_without_secrets() {
         "{checks:?}"
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_is_no_crash() {
+    // More routes than a pipe holds, so that `routes` is still writing when the reader leaves.
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = String::from("openapi: 3.0.3\ninfo: {title: Many, version: '1'}\npaths:\n");
+    for i in 0..3000 {
+        spec.push_str(&format!(
+            "  /resource{i}/{{id}}:\n    get:\n      responses: {{'200': {{description: ok}}}}\n"
+        ));
+    }
+    let path = dir.path().join("many.yaml");
+    std::fs::write(&path, spec).unwrap();
+    let mut child = understudy()
+        .args(["routes", path.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(first.starts_with("Many"), "first line: {first:?}");
+    assert!(!stderr.contains("panicked"), "stderr: {stderr}");
+    assert!(
+        output.status.success(),
+        "exit {:?}: {stderr}",
+        output.status
+    );
+}

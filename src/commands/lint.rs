@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{CommandError, load_contract};
+use super::{CommandError, load_contract, print_out};
 use crate::cli::LintArgs;
 use crate::contract::{Finding, Severity};
 use crate::load::SourceLocation;
@@ -35,15 +35,15 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
     for (finding, location) in findings.iter_mut().zip(locations) {
         finding.location = location;
     }
-    print!("{}", render_findings(&findings));
+    print_out(&render_findings(&findings));
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
-    println!(
-        "{documents} document(s), {operations} operation(s): {errors} error(s), {} warning(s)",
+    print_out(&format!(
+        "{documents} document(s), {operations} operation(s): {errors} error(s), {} warning(s)\n",
         findings.len() - errors
-    );
+    ));
     Ok(if errors > 0 {
         ExitCode::from(1)
     } else {

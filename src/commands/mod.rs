@@ -52,6 +52,14 @@ pub fn run(config: Config) -> Result<ExitCode, CommandError> {
     }
 }
 
+/// Writes `text` to standard output. A reader that stopped reading (`understudy routes |
+/// head`) is no error: the rest is not wanted. `println!` would panic there.
+pub fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 /// Loads and compiles the specs named (or the bundled ones), with line numbers filled into
 /// any error.
 pub fn load_contract(args: &SpecArgs) -> Result<(Vec<LoadedSpec>, Arc<Contract>), CommandError> {

@@ -2,21 +2,26 @@
 
 use std::process::ExitCode;
 
-use super::{CommandError, load_contract};
+use super::{CommandError, load_contract, print_out};
 use crate::cli::RoutesArgs;
 
 pub fn run(args: RoutesArgs) -> Result<ExitCode, CommandError> {
     let (_, contract) = load_contract(&args.specs)?;
     let base = format!("http://{}", std::net::SocketAddr::new(args.host, args.port));
+    let mut text = String::new();
     for compiled in &contract.apis {
         let api = &compiled.api;
-        println!("{} ({}, OpenAPI {})", api.title, api.file, api.openapi);
+        text.push_str(&format!(
+            "{} ({}, OpenAPI {})\n",
+            api.title, api.file, api.openapi
+        ));
         for operation in &api.operations {
-            println!(
-                "  {:<7} {base}{}{}  {}",
+            text.push_str(&format!(
+                "  {:<7} {base}{}{}  {}\n",
                 operation.method, api.mount, operation.path, operation.id
-            );
+            ));
         }
     }
+    print_out(&text);
     Ok(ExitCode::SUCCESS)
 }

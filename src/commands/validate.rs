@@ -47,7 +47,7 @@ pub fn write_report(
             path: path.display().to_string(),
             source,
         })?,
-        None => print!("{text}"),
+        None => super::print_out(&text),
     }
     Ok(())
 }
