@@ -5,6 +5,7 @@
 //! documents and only the operations actually exercised pay for their schemas. What a
 //! validator reaches through `$ref` is compiled once per API and shared (see `refs`), so no
 //! validator holds its own copy of a reference graph.
+
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
