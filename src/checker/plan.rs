@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::contract::{
     Action, CompiledApi, Contract, Operation, Parameter, ParameterLocation, SecurityScheme, View,
+    routed_path,
 };
 use crate::generate::generate_valid;
 use crate::validate::resolve;
@@ -40,9 +41,20 @@ pub struct Case {
 
 /// The positive and negative cases of every operation, in contract order.
 pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -> Vec<Case> {
+    // An operation shadowed by an earlier one on the same route and method is never served:
+    // there is nothing to send it.
+    let served: std::collections::HashSet<(usize, usize)> = contract
+        .routes
+        .entries()
+        .iter()
+        .flat_map(|e| e.operations.iter().map(|(_, index)| (e.api, *index)))
+        .collect();
     let mut out = Vec::new();
     for compiled in &contract.apis {
         for (index, operation) in compiled.api.operations.iter().enumerate() {
+            if !served.contains(&(compiled.index, index)) {
+                continue;
+            }
             let Some(positive) = positive(compiled, index, operation, credentials, seed) else {
                 continue;
             };
@@ -93,7 +105,7 @@ fn filled_path(
     seed: u64,
     bad: Option<(&str, &str)>,
 ) -> String {
-    let mut path = format!("{}{}", api.api.mount, operation.path);
+    let mut path = format!("{}{}", api.api.mount, routed_path(&operation.path));
     for parameter in operation
         .parameters
         .iter()
@@ -338,4 +350,34 @@ pub fn chains(contract: &Contract) -> Vec<Chain> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_no_route_serves_get_no_cases() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/corpus-shapes/odd-paths.yaml");
+        let specs = crate::load::load_paths(&[path]).unwrap();
+        let contract = Contract::compile(&specs, &[]).unwrap();
+        let cases = cases(&contract, &[], 0);
+        let shadowed = contract.apis[0]
+            .api
+            .operations
+            .iter()
+            .position(|o| o.id == "getObjectAgain")
+            .unwrap();
+        assert!(!cases.is_empty());
+        assert!(
+            cases.iter().all(|c| c.operation != shadowed),
+            "cases for the shadowed operation: {:?}",
+            cases
+                .iter()
+                .filter(|c| c.operation == shadowed)
+                .map(|c| &c.name)
+                .collect::<Vec<_>>()
+        );
+    }
 }

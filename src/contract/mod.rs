@@ -18,7 +18,7 @@ pub use convert::View;
 pub use model::*;
 pub use refs::{KEYWORD as SHARED_REF_KEYWORD, schema_ref};
 pub use resources::{Action, Binding, Resource};
-pub use routes::{RouteEntry, RouteMatch, RouteTable};
+pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path};
 pub use schemas::{SchemaId, Schemas};
 
 use crate::load::{LoadedSpec, SourceLocation};

@@ -95,8 +95,7 @@ impl RouteTable {
         method: &str,
         operation: usize,
     ) -> Result<Added, RouteConflict> {
-        let path = template.split_once('?').map_or(template, |(path, _)| path);
-        let route = format!("{mount}{path}");
+        let route = format!("{mount}{}", routed_path(template));
         let (shape, names) = shape_of(&route);
         if let Some(&index) = self.by_shape.get(&shape) {
             let entry = &mut self.entries[index];
@@ -160,6 +159,12 @@ impl RouteTable {
     pub fn entries(&self) -> &[RouteEntry] {
         &self.entries
     }
+}
+
+/// The part of a path key that is routed: a query string some documents write inside the key
+/// (`/alerts?lat={lat}`) is not part of the path.
+pub fn routed_path(template: &str) -> &str {
+    template.split_once('?').map_or(template, |(path, _)| path)
 }
 
 /// The route with every `{name}` as `{}`, and the names in order.

@@ -11,7 +11,7 @@ use axum::http::Request;
 use serde_json::Value;
 use tower::ServiceExt;
 use understudy::contract::{
-    CompiledApi, Contract, Operation, ParameterLocation, SecurityScheme, View,
+    CompiledApi, Contract, Operation, ParameterLocation, SecurityScheme, View, routed_path,
 };
 use understudy::generate::generate_valid;
 use understudy::http::{HttpOptions, app};
@@ -120,9 +120,7 @@ pub async fn send(
 /// A URI for `operation` with every path parameter filled by a value valid under its schema
 /// (and required query parameters too).
 pub fn sample_uri(api: &CompiledApi, operation: &Operation) -> String {
-    // A query string some documents write inside the path key is not part of the route.
-    let template = operation.path.split('?').next().unwrap_or_default();
-    let mut path = format!("{}{template}", api.api.mount);
+    let mut path = format!("{}{}", api.api.mount, routed_path(&operation.path));
     let mut query = Vec::new();
     for parameter in &operation.parameters {
         let value = parameter
