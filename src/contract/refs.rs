@@ -241,6 +241,23 @@ impl Targets {
             })
     }
 
+    /// Builds every target now; returns `(pointer, message)` of those that cannot be compiled,
+    /// once each even when both views reach them.
+    pub fn compile_all(&self) -> Vec<(String, String)> {
+        let mut failures: Vec<(String, String)> = Vec::new();
+        for (index, uri) in self.uris.iter().enumerate() {
+            if let Err(message) = self.slots[index].get_or_init(|| self.build(uri)) {
+                let pointer = uri.split_once('#').map_or("", |(_, f)| f);
+                let pointer = crate::pointer::decode_fragment(pointer);
+                let message = format!("invalid schema at #{pointer}: {message}");
+                if !failures.iter().any(|(p, _)| *p == pointer) {
+                    failures.push((pointer, message));
+                }
+            }
+        }
+        failures
+    }
+
     /// The validator of target `index`; `None` when it cannot be compiled (it then accepts
     /// everything, as a root schema that cannot be does: `lint` reports those).
     fn target(&self, index: usize) -> Option<&Validator> {
@@ -473,6 +490,37 @@ mod tests {
                     .all(|v| v.schema_path.ends_with("/A/unevaluatedProperties")
                         && !v.message.contains("'x'")),
             "only y is unevaluated: {violations:#?}"
+        );
+    }
+
+    #[test]
+    fn a_shared_target_that_cannot_be_compiled_is_reported_by_compile_all() {
+        use crate::contract::convert::{Dialect, View};
+        use crate::contract::schemas::SchemasBuilder;
+        let doc = json!({"openapi": "3.1.0", "components": {"schemas": {
+            "Root": {"properties": {
+                "bad": {"$ref": "#/components/schemas/Bad"},
+                "n": {"type": "integer"}
+            }},
+            "Bad": {"type": "string", "pattern": "[a-"}
+        }}});
+        let mut builder = SchemasBuilder::new(&doc, Dialect::OpenApi31).unwrap();
+        let root = builder
+            .add("/components/schemas/Root", View::Response)
+            .unwrap();
+        let schemas = builder.finish();
+        let failures = schemas.compile_all();
+        assert_eq!(
+            failures.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
+            ["/components/schemas/Bad"],
+            "{failures:#?}"
+        );
+        // The root still checks what it can; the broken target accepts everything.
+        assert!(!schemas.is_valid(root, &json!({"n": "x"})));
+        assert!(schemas.is_valid(root, &json!({"bad": 1, "n": 2})));
+        assert!(
+            schemas.take_unreported().is_empty(),
+            "lint reports them: nothing left to log"
         );
     }
 }

@@ -184,14 +184,22 @@ impl Schemas {
     /// Builds every validator now, returning the schemas that cannot be compiled
     /// (`(pointer, message)`): `lint` reports them.
     pub fn compile_all(&self) -> Vec<(String, String)> {
-        (0..self.entries.len())
+        let mut failures: Vec<(String, String)> = (0..self.entries.len())
             .filter_map(|i| {
                 let id = SchemaId(i as u32);
                 self.validator(id)
                     .err()
                     .map(|message| (self.entries[i].pointer.clone(), message.to_string()))
             })
-            .collect()
+            .collect();
+        // The shared targets too: a root compiles without them (they are built on first use).
+        for (pointer, message) in self.targets.compile_all() {
+            if !failures.iter().any(|(p, _)| *p == pointer) {
+                failures.push((pointer, message));
+            }
+        }
+        self.targets.take_unreported();
+        failures
     }
 
     /// Whether `instance` is valid; a schema that cannot be compiled accepts everything (its
