@@ -1,9 +1,9 @@
 //! OpenAPI schema dialects to JSON Schema 2020-12, so one validator serves 3.0 and 3.1.
 //!
 //! No crate does this conversion (see ARCHITECTURE.md), so it is written here. It produces a
-//! converted copy of the whole document per [`View`]: schema objects are found from their
-//! positions (`schema`, `components/schemas`) and from every `$ref` reachable from them, then
-//! each is rewritten on its own:
+//! converted copy of the document's schemas per [`View`] ([`convert_views`]): schema objects
+//! are found from their positions (`schema`, `components/schemas`) and from every `$ref`
+//! reachable from them, then each is rewritten on its own:
 //! - 3.0 only: `nullable` becomes a `"null"` type (or an `anyOf` wrapper around compositions and
 //!   `$ref`), boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric, and `$ref` siblings
 //!   are dropped as the 3.0 specification says;
@@ -51,15 +51,6 @@ const SUBSCHEMA_SINGLE: &[&str] = &[
     "unevaluatedProperties",
     "unevaluatedItems",
 ];
-
-/// Returns the converted copy of `doc` for `view`.
-pub fn convert_document(doc: &Value, dialect: Dialect, view: View) -> Value {
-    let (request, response) = convert_views(doc, dialect, |_, _| {});
-    match view {
-        View::Request => request,
-        View::Response => response,
-    }
-}
 
 /// The converted copies of `doc` for requests and for responses, handing each converted
 /// schema object to `visit` with its pointer (the sharing of `$ref` targets happens there, in
@@ -463,6 +454,15 @@ pub fn has_flag(doc: &Value, schema: &Value, flag: &str, depth: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The converted copy of `doc` for `view`.
+    fn convert_document(doc: &Value, dialect: Dialect, view: View) -> Value {
+        let (request, response) = convert_views(doc, dialect, |_, _| {});
+        match view {
+            View::Request => request,
+            View::Response => response,
+        }
+    }
 
     fn convert30(schema: Value) -> Value {
         let doc = json!({ "components": { "schemas": { "S": schema } } });
