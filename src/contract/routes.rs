@@ -171,17 +171,13 @@ pub fn routed_path(template: &str) -> &str {
 fn shape_of(route: &str) -> (String, Vec<String>) {
     let mut shape = String::with_capacity(route.len());
     let mut names = Vec::new();
-    let mut rest = route;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        shape.push_str(&rest[..open]);
-        shape.push_str("{}");
-        names.push(rest[open + 1..open + close].to_string());
-        rest = &rest[open + close + 1..];
+    for (literal, name) in parts(route) {
+        shape.push_str(literal);
+        if let Some(name) = name {
+            shape.push_str("{}");
+            names.push(name.to_string());
+        }
     }
-    shape.push_str(rest);
     (shape, names)
 }
 
@@ -191,18 +187,36 @@ fn shape_of(route: &str) -> (String, Vec<String>) {
 /// unmatched rather than fail the document).
 fn pattern_of(route: &str) -> Option<Regex> {
     let mut pattern = String::from("^");
-    let mut rest = route;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        pattern.push_str(&regex::escape(&rest[..open]));
-        pattern.push_str("([^/]+?)");
-        rest = &rest[open + close + 1..];
+    for (literal, name) in parts(route) {
+        pattern.push_str(&regex::escape(literal));
+        if name.is_some() {
+            pattern.push_str("([^/]+?)");
+        }
     }
-    pattern.push_str(&regex::escape(rest));
     pattern.push('$');
     Regex::new(&pattern).ok()
+}
+
+/// A template as (literal text, the parameter after it): `/a/{id}.json` is `("/a/", id)`,
+/// then `(".json", none)`.
+fn parts(route: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
+    let mut rest = Some(route);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let parameter = text
+            .find('{')
+            .and_then(|open| Some((open, open + text[open..].find('}')?)));
+        Some(match parameter {
+            Some((open, close)) => {
+                rest = Some(&text[close + 1..]);
+                (&text[..open], Some(&text[open + 1..close]))
+            }
+            None => {
+                rest = None;
+                (text, None)
+            }
+        })
+    })
 }
 
 #[cfg(test)]
