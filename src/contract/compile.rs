@@ -203,9 +203,14 @@ impl<'a> Compiler<'a> {
         Err(self.invalid(&pointer, "$ref chain too long (a cycle?)"))
     }
 
-    fn schema(&mut self, pointer: &str, view: View) -> Result<SchemaId, ContractError> {
+    fn schema(
+        &mut self,
+        pointer: &str,
+        schema: &Value,
+        view: View,
+    ) -> Result<SchemaId, ContractError> {
         self.schemas
-            .add(pointer, view)
+            .add(pointer, schema, view)
             .map_err(|e| schema_error(self.spec, e))
     }
 
@@ -367,16 +372,16 @@ impl<'a> Compiler<'a> {
                 ));
             }
         };
-        let schema = if value.get("schema").is_some() {
-            Some(self.schema(&format!("{pointer}/schema"), View::Request)?)
-        } else if let Some((media, _)) = value
+        let schema = if let Some(schema) = value.get("schema") {
+            Some(self.schema(&format!("{pointer}/schema"), schema, View::Request)?)
+        } else if let Some((media, content)) = value
             .get("content")
             .and_then(Value::as_object)
             .and_then(|c| c.iter().next())
         {
             let schema_pointer = format!("{pointer}/content/{}/schema", escape(media));
-            match self.doc.pointer(&schema_pointer) {
-                Some(_) => Some(self.schema(&schema_pointer, View::Request)?),
+            match content.get("schema") {
+                Some(schema) => Some(self.schema(&schema_pointer, schema, View::Request)?),
                 None => None,
             }
         } else {
@@ -443,9 +448,11 @@ impl<'a> Compiler<'a> {
                     let header_pointer = format!("{resolved_pointer}/headers/{}", escape(name));
                     let (header_pointer, header) = self.resolve(header_pointer, raw_header)?;
                     let schema = match header.get("schema") {
-                        Some(_) => {
-                            Some(self.schema(&format!("{header_pointer}/schema"), View::Response)?)
-                        }
+                        Some(schema) => Some(self.schema(
+                            &format!("{header_pointer}/schema"),
+                            schema,
+                            View::Response,
+                        )?),
                         None => None,
                     };
                     headers.push(Header {
@@ -511,7 +518,9 @@ impl<'a> Compiler<'a> {
         for (media_type, value) in content {
             let media_pointer = format!("{pointer}/content/{}", escape(media_type));
             let schema = match value.get("schema") {
-                Some(_) => Some(self.schema(&format!("{media_pointer}/schema"), view)?),
+                Some(schema) => {
+                    Some(self.schema(&format!("{media_pointer}/schema"), schema, view)?)
+                }
                 None => None,
             };
             let (examples, invalid_examples) = self.examples(&media_pointer, value, schema)?;

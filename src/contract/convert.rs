@@ -52,105 +52,198 @@ const SUBSCHEMA_SINGLE: &[&str] = &[
     "unevaluatedItems",
 ];
 
-/// The converted copies of `doc` for requests and for responses, handing each converted
-/// schema object to `visit` with its pointer (the sharing of `$ref` targets happens there, in
-/// the same walk).
+/// The converted schemas of a document: one copy when no schema differs between the views,
+/// else one per view.
+pub struct Converted {
+    pub response: Value,
+    /// `None` when the request view is the response view: no `required` list names a
+    /// readOnly or writeOnly property, which is most documents (cloning a 46 MB document's
+    /// schemas for nothing was a tenth of its compile time).
+    pub request: Option<Value>,
+}
+
+/// The converted copies of `doc`'s schemas, handing each converted schema object to `visit`
+/// with its pointer (the sharing of `$ref` targets happens there, in the same walk).
 ///
 /// The copies hold only the schemas, at the places the document has them (so that `$ref`s and
 /// pointers into them stay as they are), and the containers on the way to them: descriptions,
 /// examples and the rest of the operations are not copied, which on a 46 MB document was
 /// three quarters of it. The views differ only in the `required` lists that name readOnly or
-/// writeOnly properties, so the document is walked once and the second view is a copy of the
-/// first with those lists filtered.
+/// writeOnly properties, so the document is walked once and the request view is a copy of the
+/// response view with those lists filtered.
 pub fn convert_views(
     doc: &Value,
     dialect: Dialect,
     mut visit: impl FnMut(&str, &mut Value),
-) -> (Value, Value) {
-    let mut skeleton = Skeleton {
-        root: Value::Object(Map::new()),
-        containers: HashSet::new(),
+) -> Converted {
+    let mut walk = Walk {
+        doc,
+        dialect,
+        visit: &mut visit,
+        placed: HashSet::new(),
+        pending: Vec::new(),
+        flagged: Vec::new(),
+        around_placed: false,
     };
-    let mut pending = Vec::new();
-    find_schema_roots(doc, &mut String::new(), &mut pending);
-    let mut seen = HashSet::new();
-    let mut flagged = Vec::new();
-    while let Some(pointer) = pending.pop() {
-        if !seen.insert(pointer.clone()) {
+    let mut root = by_position(doc, &mut String::new(), &mut |schema, pointer| {
+        Some(walk.placed_schema(schema, pointer))
+    })
+    .unwrap_or_else(|| Value::Object(Map::new()));
+    // `$ref` targets outside the schemas placed so far: rare, as most point at
+    // `components/schemas`.
+    while let Some(pointer) = walk.pending.pop() {
+        if walk.is_placed(&pointer) {
             continue;
         }
-        let Some(node) = skeleton.place(doc, &pointer) else {
+        let Some((node, merged)) = place(&mut root, doc, &pointer, &walk.placed) else {
             continue;
         };
-        *node = convert_node(std::mem::take(node), dialect);
-        push_children(node, &pointer, &mut pending);
-        if names_flagged_properties(doc, node) {
-            flagged.push(pointer.clone());
-        }
-        visit(&pointer, node);
+        walk.around_placed |= merged;
+        let mut at = pointer.clone();
+        walk.convert(node, &mut at, true);
+        walk.placed.insert(pointer);
     }
-    let mut response = skeleton.root;
-    let mut request = response.clone();
-    for pointer in &flagged {
-        for (view, converted) in [
-            (View::Request, &mut request),
-            (View::Response, &mut response),
-        ] {
+    if walk.flagged.is_empty() {
+        return Converted {
+            response: root,
+            request: None,
+        };
+    }
+    let mut request = root.clone();
+    for pointer in &walk.flagged {
+        for (view, converted) in [(View::Request, &mut request), (View::Response, &mut root)] {
             if let Some(Value::Object(map)) = converted.pointer_mut(pointer) {
                 filter_required(doc, map, view);
             }
         }
     }
-    (request, response)
-}
-
-/// The schemas of a document at their places, copied in as the walk reaches them.
-struct Skeleton {
-    root: Value,
-    /// Pointers of containers made on the way to a schema (not copied whole): a schema found
-    /// at one of them later is merged in around what is already there.
-    containers: HashSet<String>,
-}
-
-impl Skeleton {
-    /// The copy of the node at `pointer`, copying it in (with its subtree) if it is not there
-    /// yet; `None` when `doc` has nothing there.
-    fn place(&mut self, doc: &Value, pointer: &str) -> Option<&mut Value> {
-        // Most schemas are inside one already copied whole (subschemas of a schema).
-        if self.root.pointer(pointer).is_some() && !self.containers.contains(pointer) {
-            return self.root.pointer_mut(pointer);
-        }
-        let original = doc.pointer(pointer)?;
-        let mut at = String::new();
-        let mut node = &mut self.root;
-        let mut source = doc;
-        let segments: Vec<String> = pointer
-            .split('/')
-            .skip(1)
-            .map(|s| s.replace("~1", "/").replace("~0", "~"))
-            .collect();
-        for (i, segment) in segments.iter().enumerate() {
-            let last = i + 1 == segments.len();
-            push_segment(&mut at, segment);
-            source = child(source, segment)?;
-            let (slot, made) = child_or_insert(node, segment, || {
-                if last {
-                    source.clone()
-                } else if source.is_array() {
-                    Value::Array(Vec::new())
-                } else {
-                    Value::Object(Map::new())
-                }
-            })?;
-            if made && !last {
-                self.containers.insert(at.clone());
-            } else if !made && last && self.containers.remove(&at) {
-                merge(slot, original, &at, &mut self.containers);
-            }
-            node = slot;
-        }
-        Some(node)
+    Converted {
+        response: root,
+        request: Some(request),
     }
+}
+
+/// What converting a document's schemas needs as it goes.
+struct Walk<'d, 'v, V: FnMut(&str, &mut Value)> {
+    doc: &'d Value,
+    dialect: Dialect,
+    visit: &'v mut V,
+    /// Pointers of the schemas copied in with their subtrees, each converted whole by one
+    /// recursive walk (looking every subschema up from the root was most of the time on a
+    /// 46 MB document).
+    placed: HashSet<String>,
+    /// `$ref` targets found on the way, placed after the schemas found by position.
+    pending: Vec<String>,
+    /// Schemas whose `required` names readOnly or writeOnly properties.
+    flagged: Vec<String>,
+    /// Whether a schema was placed around one placed before it (a `$ref` to a schema that
+    /// holds another one reached first), whose subtree must then not be converted twice.
+    around_placed: bool,
+}
+
+impl<V: FnMut(&str, &mut Value)> Walk<'_, '_, V> {
+    /// The converted copy of the schema at `pointer`.
+    fn placed_schema(&mut self, schema: &Value, pointer: &mut String) -> Value {
+        let mut copy = schema.clone();
+        self.convert(&mut copy, pointer, true);
+        self.placed.insert(pointer.clone());
+        copy
+    }
+
+    /// Whether the schema at `pointer` was converted already, on its own or inside another.
+    fn is_placed(&self, pointer: &str) -> bool {
+        self.placed.contains(pointer)
+            || pointer
+                .match_indices('/')
+                .any(|(i, _)| i > 0 && self.placed.contains(&pointer[..i]))
+    }
+
+    /// Converts `node` (at `at`) and its subschemas; `at` is as it was on return.
+    fn convert(&mut self, node: &mut Value, at: &mut String, top: bool) {
+        if !top && self.around_placed && self.placed.contains(at.as_str()) {
+            return;
+        }
+        *node = convert_node(std::mem::take(node), self.dialect);
+        if let Some(target) = super::refs::schema_ref(node).and_then(local_target) {
+            self.pending.push(target);
+        }
+        if names_flagged_properties(self.doc, node) {
+            self.flagged.push(at.clone());
+        }
+        (self.visit)(at, node);
+        let Value::Object(map) = node else { return };
+        let len = at.len();
+        for (key, child) in map.iter_mut() {
+            let key = key.as_str();
+            let map_of_schemas = SUBSCHEMA_MAPS.contains(&key) && child.is_object();
+            let list_of_schemas =
+                (SUBSCHEMA_LISTS.contains(&key) || key == "items") && child.is_array();
+            let one_schema = SUBSCHEMA_SINGLE.contains(&key) && child.is_object();
+            if !(map_of_schemas || list_of_schemas || one_schema) {
+                continue;
+            }
+            push_segment(at, key);
+            let below = at.len();
+            match child {
+                Value::Object(children) if map_of_schemas => {
+                    for (name, schema) in children.iter_mut() {
+                        push_segment(at, name);
+                        self.convert(schema, at, false);
+                        at.truncate(below);
+                    }
+                }
+                Value::Array(children) => {
+                    for (i, schema) in children.iter_mut().enumerate() {
+                        at.push('/');
+                        at.push_str(itoa::Buffer::new().format(i));
+                        self.convert(schema, at, false);
+                        at.truncate(below);
+                    }
+                }
+                _ => self.convert(child, at, false),
+            }
+            at.truncate(len);
+        }
+    }
+}
+
+/// The copy of the node at `pointer` in `root`, copied in with its subtree (`root` holds what
+/// the walk placed so far), and whether it was filled in around schemas placed inside it
+/// before; `None` when `doc` has nothing there. The caller skips pointers inside placed
+/// schemas, so a node already there is a container made on the way to others.
+fn place<'r>(
+    root: &'r mut Value,
+    doc: &Value,
+    pointer: &str,
+    placed: &HashSet<String>,
+) -> Option<(&'r mut Value, bool)> {
+    let original = doc.pointer(pointer)?;
+    let mut node = root;
+    let mut source = doc;
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        source = child(source, segment)?;
+        let (slot, made) = child_or_insert(node, segment, || {
+            if last {
+                source.clone()
+            } else if source.is_array() {
+                Value::Array(Vec::new())
+            } else {
+                Value::Object(Map::new())
+            }
+        })?;
+        node = slot;
+        if last && !made {
+            merge(node, original, pointer, placed);
+            return Some((node, true));
+        }
+    }
+    Some((node, false))
 }
 
 fn child<'v>(value: &'v Value, segment: &str) -> Option<&'v Value> {
@@ -190,31 +283,34 @@ fn child_or_insert<'v>(
 
 /// Fills a container made on the way with the rest of the original there, keeping the
 /// schemas already placed (and converted) inside it.
-fn merge(into: &mut Value, original: &Value, at: &str, containers: &mut HashSet<String>) {
+fn merge(into: &mut Value, original: &Value, at: &str, placed: &HashSet<String>) {
     match (into, original) {
         (Value::Object(into), Value::Object(original)) => {
             for (key, value) in original {
-                let mut below = at.to_string();
-                push_segment(&mut below, key);
                 match into.get_mut(key) {
                     None => {
                         into.insert(key.clone(), value.clone());
                     }
-                    Some(existing) if containers.remove(&below) => {
-                        merge(existing, value, &below, containers)
+                    Some(existing) => {
+                        let mut below = at.to_string();
+                        push_segment(&mut below, key);
+                        if !placed.contains(&below) {
+                            merge(existing, value, &below, placed);
+                        }
                     }
-                    Some(_) => {}
                 }
             }
         }
         (Value::Array(into), Value::Array(original)) => {
             into.resize(into.len().max(original.len()), Value::Null);
             for (i, value) in original.iter().enumerate() {
-                let below = format!("{at}/{i}");
                 if into[i].is_null() {
                     into[i] = value.clone();
-                } else if containers.remove(&below) {
-                    merge(&mut into[i], value, &below, containers);
+                } else {
+                    let below = format!("{at}/{i}");
+                    if !placed.contains(&below) {
+                        merge(&mut into[i], value, &below, placed);
+                    }
                 }
             }
         }
@@ -222,46 +318,74 @@ fn merge(into: &mut Value, original: &Value, at: &str, containers: &mut HashSet<
     }
 }
 
-/// Pointers of schema objects found by position in the document (not inside schemas);
-/// `pointer` is where `value` is, and is as it was on return.
-pub(super) fn find_schema_roots(value: &Value, pointer: &mut String, out: &mut Vec<String>) {
+/// Pointers of schema objects found by position in the document (not inside schemas).
+pub(super) fn find_schema_roots(doc: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    by_position(doc, &mut String::new(), &mut |_, pointer| {
+        out.push(pointer.clone());
+        None
+    });
+    out
+}
+
+/// Hands each schema object found by position in `value` (not inside schemas) to `schema`
+/// with its pointer, and returns the copy of `value` holding what it returned at their places,
+/// with the containers on the way to them (`None` when it holds nothing). `pointer` is where
+/// `value` is, and is as it was on return.
+fn by_position(
+    value: &Value,
+    pointer: &mut String,
+    schema: &mut impl FnMut(&Value, &mut String) -> Option<Value>,
+) -> Option<Value> {
     let at = pointer.len();
     match value {
         Value::Array(items) => {
+            let mut copy = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 pointer.push('/');
                 pointer.push_str(itoa::Buffer::new().format(i));
-                find_schema_roots(item, pointer, out);
+                if let Some(item) = by_position(item, pointer, schema) {
+                    copy.resize(i, Value::Null);
+                    copy.push(item);
+                }
                 pointer.truncate(at);
             }
+            (!copy.is_empty()).then_some(Value::Array(copy))
         }
         Value::Object(map) => {
             let in_components = pointer.ends_with("/components");
             let in_responses = pointer.ends_with("/responses");
+            let mut copy = Map::new();
             for (key, child) in map {
                 push_segment(pointer, key);
-                match key.as_str() {
-                    "schema" if child.is_object() || child.is_boolean() => {
-                        out.push(pointer.clone())
-                    }
-                    "schemas" if in_components => {
-                        if let Value::Object(schemas) = child {
-                            for name in schemas.keys() {
-                                let mut schema = pointer.clone();
-                                push_segment(&mut schema, name);
-                                out.push(schema);
+                let child = match (key.as_str(), child) {
+                    ("schema", Value::Object(_) | Value::Bool(_)) => schema(child, pointer),
+                    ("schemas", Value::Object(schemas)) if in_components => {
+                        let below = pointer.len();
+                        let mut copies = Map::new();
+                        for (name, node) in schemas {
+                            push_segment(pointer, name);
+                            if let Some(node) = schema(node, pointer) {
+                                copies.insert(name.clone(), node);
                             }
+                            pointer.truncate(below);
                         }
+                        (!copies.is_empty()).then_some(Value::Object(copies))
                     }
+                    ("schemas", _) if in_components => None,
                     // Values, not schemas; but `responses/default` is a response.
-                    "default" if !in_responses => {}
-                    "example" | "examples" => {}
-                    _ => find_schema_roots(child, pointer, out),
+                    ("default", _) if !in_responses => None,
+                    ("example" | "examples", _) => None,
+                    _ => by_position(child, pointer, schema),
+                };
+                if let Some(child) = child {
+                    copy.insert(key.clone(), child);
                 }
                 pointer.truncate(at);
             }
+            (!copy.is_empty()).then_some(Value::Object(copy))
         }
-        _ => {}
+        _ => None,
     }
 }
 
@@ -457,7 +581,9 @@ mod tests {
 
     /// The converted copy of `doc` for `view`.
     fn convert_document(doc: &Value, dialect: Dialect, view: View) -> Value {
-        let (request, response) = convert_views(doc, dialect, |_, _| {});
+        let converted = convert_views(doc, dialect, |_, _| {});
+        let response = converted.response;
+        let request = converted.request.unwrap_or_else(|| response.clone());
         match view {
             View::Request => request,
             View::Response => response,
@@ -540,6 +666,63 @@ mod tests {
         assert_eq!(
             response["components"]["schemas"]["S"]["required"],
             json!(["id", "name"])
+        );
+    }
+
+    #[test]
+    fn the_views_are_one_document_when_no_required_property_is_read_or_write_only() {
+        let doc = json!({"components": {"schemas": {"S": {
+            "type": "object", "required": ["name"],
+            "properties": {"id": {"type": "string", "readOnly": true}, "name": {"type": "string"}}
+        }}}});
+        let converted = convert_views(&doc, Dialect::OpenApi31, |_, _| {});
+        assert!(
+            converted.request.is_none(),
+            "expected one document for both views, got a request view: {:?}",
+            converted.request
+        );
+        assert_eq!(
+            converted.response["components"]["schemas"]["S"]["required"],
+            json!(["name"])
+        );
+    }
+
+    #[test]
+    fn only_schemas_are_copied_and_each_is_converted_once() {
+        let doc = json!({"openapi": "3.0.3",
+        "paths": {"/a": {"get": {"description": "not copied", "parameters": [
+            {"name": "n", "in": "query", "description": "not copied",
+             "schema": {"type": "string", "nullable": true}}
+        ]}}},
+        "components": {"schemas": {
+            "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/B"}}},
+            "B": {"type": "integer", "nullable": true}
+        }}});
+        let mut visited = Vec::new();
+        let converted = convert_views(&doc, Dialect::OpenApi30, |pointer, _| {
+            visited.push(pointer.to_string())
+        });
+        visited.sort();
+        assert_eq!(
+            visited,
+            [
+                "/components/schemas/A",
+                "/components/schemas/A/properties/b",
+                "/components/schemas/B",
+                "/paths/~1a/get/parameters/0/schema",
+            ]
+        );
+        assert_eq!(
+            converted.response,
+            json!({
+                "paths": {"/a": {"get": {"parameters": [
+                    {"schema": {"type": ["string", "null"]}}
+                ]}}},
+                "components": {"schemas": {
+                    "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/B"}}},
+                    "B": {"type": ["integer", "null"]}
+                }}
+            })
         );
     }
 }

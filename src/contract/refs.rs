@@ -118,11 +118,9 @@ fn native_schemas(doc: &Value) -> HashSet<String> {
     if !has_key(doc, NATIVE) {
         return HashSet::new();
     }
-    let mut roots = Vec::new();
-    find_schema_roots(doc, &mut String::new(), &mut roots);
     let mut native_roots = Vec::new();
     let mut seen = HashSet::new();
-    let mut pending = roots;
+    let mut pending = find_schema_roots(doc);
     while let Some(pointer) = pending.pop() {
         if !seen.insert(pointer.clone()) {
             continue;
@@ -383,9 +381,9 @@ pub fn leaves(validator: &Validator, instance: &Value) -> Vec<Leaf> {
     for entry in evaluation.iter_errors() {
         let here = entry.instance_location.as_str();
         if entry.error.keyword() == KEYWORD {
-            // A target's locations are absolute (`urn:…#/components/schemas/X/…`), as
-            // jsonschema reports those of a native `$ref`: only the instance path is relative
-            // to where the reference was met.
+            // A target's schema locations are from the document's root, as jsonschema
+            // reports those of a native `$ref`: only the instance path is relative to where
+            // the reference was met.
             out.extend(
                 Leaf::decode_all(entry.error.message())
                     .into_iter()
@@ -395,9 +393,15 @@ pub fn leaves(validator: &Validator, instance: &Value) -> Vec<Leaf> {
                     }),
             );
         } else {
+            // Locations are absolute (`urn:…#/components/schemas/X/…`); the fragment is a
+            // pointer into the user's document, whichever view's copy it was found in.
+            let location = entry.schema_location.to_string();
             out.push(Leaf {
                 instance_path: here.to_string(),
-                schema_path: entry.schema_location.to_string(),
+                schema_path: location
+                    .find('#')
+                    .map_or(location.as_str(), |i| &location[i..])
+                    .to_string(),
                 keyword: entry.error.keyword().to_string(),
                 message: entry.error.message().to_string(),
             });
@@ -421,7 +425,7 @@ mod tests {
     fn share_refs(doc: &Value) -> (Value, Vec<String>) {
         use crate::contract::convert::{Dialect, convert_views};
         let mut sharing = Sharing::new(doc);
-        let (_, response) = convert_views(doc, Dialect::OpenApi31, |p, n| sharing.visit(p, n));
+        let response = convert_views(doc, Dialect::OpenApi31, |p, n| sharing.visit(p, n)).response;
         (response, sharing.finish_for(&["urn:x"]))
     }
 
@@ -478,7 +482,11 @@ mod tests {
         }}});
         let mut builder = SchemasBuilder::new(&doc, Dialect::OpenApi31).unwrap();
         let a = builder
-            .add("/components/schemas/A", View::Response)
+            .add(
+                "/components/schemas/A",
+                &doc["components"]["schemas"]["A"],
+                View::Response,
+            )
             .unwrap();
         let schemas = builder.finish();
         assert!(schemas.is_valid(a, &json!({"x": "1"})));
@@ -506,7 +514,11 @@ mod tests {
         }}});
         let mut builder = SchemasBuilder::new(&doc, Dialect::OpenApi31).unwrap();
         let root = builder
-            .add("/components/schemas/Root", View::Response)
+            .add(
+                "/components/schemas/Root",
+                &doc["components"]["schemas"]["Root"],
+                View::Response,
+            )
             .unwrap();
         let schemas = builder.finish();
         let failures = schemas.compile_all();

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::convert::{Dialect, View, convert_views};
 use super::formats;
-use super::refs::{Sharing, Targets, leaves, schema_ref};
+use super::refs::{Sharing, Targets, leaves};
 use crate::pointer::{encode_fragment, local_target};
 use crate::violation::Violation;
 
@@ -43,6 +43,9 @@ pub struct Schemas {
     /// The converted documents (their references read with `schema_ref`).
     request: Arc<Value>,
     response: Arc<Value>,
+    /// Where the request view is registered: the response view's URI when they are one
+    /// document.
+    request_uri: &'static str,
     /// The `$ref` targets every validator shares, and the registry of the documents.
     targets: Arc<Targets>,
     entries: Vec<Entry>,
@@ -61,21 +64,32 @@ const RESPONSE_URI: &str = "urn:understudy:response";
 pub struct SchemasBuilder {
     schemas: Schemas,
     by_target: HashMap<(View, String), SchemaId>,
+    dialect: Dialect,
 }
 
 impl SchemasBuilder {
     pub fn new(document: &Value, dialect: Dialect) -> Result<Self, SchemaError> {
-        // Both views share their references: the same names, in two documents.
+        // Both views share their references: the same names, in two documents (or in one,
+        // when the views agree).
         let mut sharing = Sharing::new(document);
-        let (request, response) = convert_views(document, dialect, |pointer, node| {
+        let converted = convert_views(document, dialect, |pointer, node| {
             sharing.visit(pointer, node)
         });
-        let uris = sharing.finish_for(&[REQUEST_URI, RESPONSE_URI]);
-        let (request, response) = (Arc::new(request), Arc::new(response));
-        let registry = Registry::new()
+        let response = Arc::new(converted.response);
+        let (request, request_uri) = match converted.request {
+            Some(request) => (Arc::new(request), REQUEST_URI),
+            None => (response.clone(), RESPONSE_URI),
+        };
+        let mut bases = vec![RESPONSE_URI];
+        let mut registry = Registry::new()
             .draft(Draft::Draft202012)
-            .add(REQUEST_URI, request.clone())
-            .and_then(|b| b.add(RESPONSE_URI, response.clone()))
+            .add(RESPONSE_URI, response.clone());
+        if request_uri == REQUEST_URI {
+            bases.push(REQUEST_URI);
+            registry = registry.and_then(|b| b.add(REQUEST_URI, request.clone()));
+        }
+        let uris = sharing.finish_for(&bases);
+        let registry = registry
             .and_then(|b| b.prepare())
             .map_err(|e| SchemaError {
                 pointer: String::new(),
@@ -85,34 +99,48 @@ impl SchemasBuilder {
             schemas: Schemas {
                 request,
                 response,
+                request_uri,
                 targets: Targets::new(registry, uris),
                 entries: Vec::new(),
             },
             by_target: HashMap::new(),
+            dialect,
         })
     }
 
-    /// Registers the schema at `pointer` (in the original document) for `view`. A schema that
+    /// Registers `schema`, at `pointer` in the original document, for `view`. A schema that
     /// is only a local `$ref` shares the validator of its target.
-    pub fn add(&mut self, pointer: &str, view: View) -> Result<SchemaId, SchemaError> {
-        let document = self.schemas.document(view);
-        let target = document
-            .pointer(pointer)
-            .filter(|node| node.as_object().is_some_and(|m| m.len() == 1))
-            .and_then(schema_ref)
+    pub fn add(
+        &mut self,
+        pointer: &str,
+        schema: &Value,
+        view: View,
+    ) -> Result<SchemaId, SchemaError> {
+        // Read from the original (looking the converted copy up by pointer showed in
+        // profiles): a `$ref` alone stays alone, and so does one with siblings in 3.0, which
+        // ignores them, unless `nullable` wraps it.
+        let only_ref = schema.as_object().is_some_and(|map| {
+            map.len() == 1
+                || self.dialect == Dialect::OpenApi30
+                    && map.get("nullable") != Some(&Value::Bool(true))
+        });
+        let target = only_ref
+            .then(|| schema.get("$ref").and_then(Value::as_str))
+            .flatten()
             .and_then(local_target)
             .unwrap_or_else(|| pointer.to_string());
-        if let Some(id) = self.by_target.get(&(view, target.clone())) {
+        let key = (view, target);
+        if let Some(id) = self.by_target.get(&key) {
             return Ok(*id);
         }
         let id = SchemaId(self.schemas.entries.len() as u32);
         self.schemas.entries.push(Entry {
-            pointer: target.clone(),
+            pointer: key.1.clone(),
             view,
             validator: OnceLock::new(),
             node: OnceLock::new(),
         });
-        self.by_target.insert((view, target), id);
+        self.by_target.insert(key, id);
         Ok(id)
     }
 
@@ -164,7 +192,7 @@ impl Schemas {
             .validator
             .get_or_init(|| {
                 let base = match entry.view {
-                    View::Request => REQUEST_URI,
+                    View::Request => self.request_uri,
                     View::Response => RESPONSE_URI,
                 };
                 self.targets
