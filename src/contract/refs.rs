@@ -53,45 +53,41 @@ const NATIVE: &[&str] = &[
 ];
 
 /// Renames the local `$ref`s of a document's schemas to [`KEYWORD`] while `convert` walks
-/// them, and collects their targets: the references as written, which follow a base URI.
-pub struct Sharing<'a> {
-    original: &'a Value,
+/// them; the references it renamed, as written (they follow a base URI), are the targets.
+pub struct Sharing {
     /// Schemas that keep native `$ref`s, with everything below them.
     native: HashSet<String>,
-    targets: Vec<String>,
 }
 
-impl<'a> Sharing<'a> {
+impl Sharing {
     /// For the converted copies of `original`.
-    pub fn new(original: &'a Value) -> Sharing<'a> {
+    pub fn new(original: &Value) -> Sharing {
         Sharing {
-            original,
             native: native_schemas(original),
-            targets: Vec::new(),
         }
     }
 
-    /// Called on each converted schema object.
-    pub fn visit(&mut self, pointer: &str, node: &mut Value) {
-        let Value::Object(map) = node else { return };
-        let Some(reference) = map.get("$ref").and_then(Value::as_str) else {
-            return;
+    /// Called on each converted schema object; the reference it renamed, if any. Every local
+    /// `$ref` resolves: loading refuses a document with one that does not.
+    pub fn visit(&self, pointer: &str, node: &mut Value) -> Option<String> {
+        let Value::Object(map) = node else {
+            return None;
         };
-        let resolves = local_target(reference).is_some_and(|t| self.original.pointer(&t).is_some());
-        if !resolves || self.is_native(pointer) {
-            return;
+        let reference = map.get("$ref").and_then(Value::as_str)?;
+        if local_target(reference).is_none() || self.is_native(pointer) {
+            return None;
         }
         let reference = reference.to_string();
         map.remove("$ref");
-        self.targets.push(reference.clone());
-        map.insert(KEYWORD.to_string(), Value::String(reference));
+        map.insert(KEYWORD.to_string(), Value::String(reference.clone()));
+        Some(reference)
     }
 
-    /// The targets' absolute URIs in each document registered under one of `bases`, each once.
-    pub fn finish_for(self, bases: &[&str]) -> Vec<String> {
+    /// The absolute URIs of `references` in each document registered under one of `bases`,
+    /// each once.
+    pub fn uris(references: Vec<String>, bases: &[&str]) -> Vec<String> {
         let mut seen = HashSet::new();
-        let references: Vec<String> = self
-            .targets
+        let references: Vec<String> = references
             .into_iter()
             .filter(|r| seen.insert(r.clone()))
             .collect();
@@ -137,11 +133,18 @@ fn native_schemas(doc: &Value) -> HashSet<String> {
 }
 
 fn has_key(value: &Value, keys: &[&str]) -> bool {
+    // The first byte first: this walks every key of the document.
+    let first: Vec<u8> = keys.iter().filter_map(|k| k.bytes().next()).collect();
+    has_key_with(value, keys, &first)
+}
+
+fn has_key_with(value: &Value, keys: &[&str], first: &[u8]) -> bool {
     match value {
-        Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| keys.contains(&k.as_str()) || has_key(v, keys)),
-        Value::Array(items) => items.iter().any(|v| has_key(v, keys)),
+        Value::Object(map) => map.iter().any(|(k, v)| {
+            k.bytes().next().is_some_and(|b| first.contains(&b)) && keys.contains(&k.as_str())
+                || has_key_with(v, keys, first)
+        }),
+        Value::Array(items) => items.iter().any(|v| has_key_with(v, keys, first)),
         _ => false,
     }
 }
@@ -424,9 +427,12 @@ mod tests {
     /// `doc` converted for responses with its references shared, and the targets.
     fn share_refs(doc: &Value) -> (Value, Vec<String>) {
         use crate::contract::convert::{Dialect, convert_views};
-        let mut sharing = Sharing::new(doc);
-        let response = convert_views(doc, Dialect::OpenApi31, |p, n| sharing.visit(p, n)).response;
-        (response, sharing.finish_for(&["urn:x"]))
+        let sharing = Sharing::new(doc);
+        let converted = convert_views(doc, Dialect::OpenApi31, &|p, n| sharing.visit(p, n));
+        (
+            converted.response,
+            Sharing::uris(converted.references, &["urn:x"]),
+        )
     }
 
     #[test]

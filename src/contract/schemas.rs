@@ -71,8 +71,8 @@ impl SchemasBuilder {
     pub fn new(document: &Value, dialect: Dialect) -> Result<Self, SchemaError> {
         // Both views share their references: the same names, in two documents (or in one,
         // when the views agree).
-        let mut sharing = Sharing::new(document);
-        let converted = convert_views(document, dialect, |pointer, node| {
+        let sharing = Sharing::new(document);
+        let converted = convert_views(document, dialect, &|pointer, node| {
             sharing.visit(pointer, node)
         });
         let response = Arc::new(converted.response);
@@ -88,7 +88,7 @@ impl SchemasBuilder {
             bases.push(REQUEST_URI);
             registry = registry.and_then(|b| b.add(REQUEST_URI, request.clone()));
         }
-        let uris = sharing.finish_for(&bases);
+        let uris = Sharing::uris(converted.references, &bases);
         let registry = registry
             .and_then(|b| b.prepare())
             .map_err(|e| SchemaError {
