@@ -163,6 +163,8 @@ pub struct MediaType {
 pub struct Example {
     /// The key under `examples`, or empty for a lone `example`.
     pub name: String,
+    /// Where the value is in the document.
+    pub pointer: String,
     pub value: Arc<Value>,
 }
 

@@ -480,21 +480,20 @@ mod tests {
     #[test]
     fn unevaluated_properties_see_what_referenced_schemas_evaluate() {
         use crate::contract::convert::{Dialect, View};
-        use crate::contract::schemas::SchemasBuilder;
+        use crate::contract::schemas::{SchemaViews, SchemasBuilder};
         let doc = json!({"openapi": "3.1.0", "components": {"schemas": {
             "A": {"allOf": [{"$ref": "#/components/schemas/B"}], "unevaluatedProperties": false},
             "B": {"allOf": [{"$ref": "#/components/schemas/C"}]},
             "C": {"properties": {"x": {"type": "string"}}}
         }}});
-        let mut builder = SchemasBuilder::new(&doc, Dialect::OpenApi31).unwrap();
-        let a = builder
-            .add(
-                "/components/schemas/A",
-                &doc["components"]["schemas"]["A"],
-                View::Response,
-            )
-            .unwrap();
-        let schemas = builder.finish();
+        let views = SchemaViews::convert(&doc, Dialect::OpenApi31).unwrap();
+        let mut builder = SchemasBuilder::new(Dialect::OpenApi31);
+        let a = builder.add(
+            "/components/schemas/A",
+            &doc["components"]["schemas"]["A"],
+            View::Response,
+        );
+        let schemas = builder.finish(views);
         assert!(schemas.is_valid(a, &json!({"x": "1"})));
         let violations = schemas.violations(a, &json!({"x": "1", "y": 2}), &[]);
         assert!(
@@ -510,7 +509,7 @@ mod tests {
     #[test]
     fn a_shared_target_that_cannot_be_compiled_is_reported_by_compile_all() {
         use crate::contract::convert::{Dialect, View};
-        use crate::contract::schemas::SchemasBuilder;
+        use crate::contract::schemas::{SchemaViews, SchemasBuilder};
         let doc = json!({"openapi": "3.1.0", "components": {"schemas": {
             "Root": {"properties": {
                 "bad": {"$ref": "#/components/schemas/Bad"},
@@ -518,15 +517,14 @@ mod tests {
             }},
             "Bad": {"type": "string", "pattern": "[a-"}
         }}});
-        let mut builder = SchemasBuilder::new(&doc, Dialect::OpenApi31).unwrap();
-        let root = builder
-            .add(
-                "/components/schemas/Root",
-                &doc["components"]["schemas"]["Root"],
-                View::Response,
-            )
-            .unwrap();
-        let schemas = builder.finish();
+        let views = SchemaViews::convert(&doc, Dialect::OpenApi31).unwrap();
+        let mut builder = SchemasBuilder::new(Dialect::OpenApi31);
+        let root = builder.add(
+            "/components/schemas/Root",
+            &doc["components"]["schemas"]["Root"],
+            View::Response,
+        );
+        let schemas = builder.finish(views);
         let failures = schemas.compile_all();
         assert_eq!(
             failures.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),

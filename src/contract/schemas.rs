@@ -60,15 +60,18 @@ impl std::fmt::Debug for Schemas {
 const REQUEST_URI: &str = "urn:understudy:request";
 const RESPONSE_URI: &str = "urn:understudy:response";
 
-/// Builds [`Schemas`] while the contract is compiled.
-pub struct SchemasBuilder {
-    schemas: Schemas,
-    by_target: HashMap<(View, String), SchemaId>,
-    dialect: Dialect,
+/// The converted documents of one API and the `$ref` targets their validators share: what
+/// [`Schemas`] needs besides the registrations, built from the document alone, so that it
+/// can be built while the operations are compiled.
+pub struct SchemaViews {
+    request: Arc<Value>,
+    response: Arc<Value>,
+    request_uri: &'static str,
+    targets: Arc<Targets>,
 }
 
-impl SchemasBuilder {
-    pub fn new(document: &Value, dialect: Dialect) -> Result<Self, SchemaError> {
+impl SchemaViews {
+    pub fn convert(document: &Value, dialect: Dialect) -> Result<Self, SchemaError> {
         // Both views share their references: the same names, in two documents (or in one,
         // when the views agree).
         let sharing = Sharing::new(document);
@@ -95,27 +98,34 @@ impl SchemasBuilder {
                 pointer: String::new(),
                 message: format!("cannot index the document's schemas: {e}"),
             })?;
-        Ok(SchemasBuilder {
-            schemas: Schemas {
-                request,
-                response,
-                request_uri,
-                targets: Targets::new(registry, uris),
-                entries: Vec::new(),
-            },
+        Ok(SchemaViews {
+            request,
+            response,
+            request_uri,
+            targets: Targets::new(registry, uris),
+        })
+    }
+}
+
+/// Registers the schemas of [`Schemas`] while the contract is compiled.
+pub struct SchemasBuilder {
+    entries: Vec<Entry>,
+    by_target: HashMap<(View, String), SchemaId>,
+    dialect: Dialect,
+}
+
+impl SchemasBuilder {
+    pub fn new(dialect: Dialect) -> Self {
+        SchemasBuilder {
+            entries: Vec::new(),
             by_target: HashMap::new(),
             dialect,
-        })
+        }
     }
 
     /// Registers `schema`, at `pointer` in the original document, for `view`. A schema that
     /// is only a local `$ref` shares the validator of its target.
-    pub fn add(
-        &mut self,
-        pointer: &str,
-        schema: &Value,
-        view: View,
-    ) -> Result<SchemaId, SchemaError> {
+    pub fn add(&mut self, pointer: &str, schema: &Value, view: View) -> SchemaId {
         // Read from the original (looking the converted copy up by pointer showed in
         // profiles): a `$ref` alone stays alone, and so does one with siblings in 3.0, which
         // ignores them, unless `nullable` wraps it.
@@ -131,25 +141,27 @@ impl SchemasBuilder {
             .unwrap_or_else(|| pointer.to_string());
         let key = (view, target);
         if let Some(id) = self.by_target.get(&key) {
-            return Ok(*id);
+            return *id;
         }
-        let id = SchemaId(self.schemas.entries.len() as u32);
-        self.schemas.entries.push(Entry {
+        let id = SchemaId(self.entries.len() as u32);
+        self.entries.push(Entry {
             pointer: key.1.clone(),
             view,
             validator: OnceLock::new(),
             node: OnceLock::new(),
         });
         self.by_target.insert(key, id);
-        Ok(id)
+        id
     }
 
-    pub fn schemas(&self) -> &Schemas {
-        &self.schemas
-    }
-
-    pub fn finish(self) -> Schemas {
-        self.schemas
+    pub fn finish(self, views: SchemaViews) -> Schemas {
+        Schemas {
+            request: views.request,
+            response: views.response,
+            request_uri: views.request_uri,
+            targets: views.targets,
+            entries: self.entries,
+        }
     }
 }
 
