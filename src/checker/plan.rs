@@ -183,7 +183,7 @@ fn positive(
     let media = operation.request_body.as_ref().and_then(|b| {
         b.content
             .iter()
-            .find(|m| crate::mock::is_json_media(&m.media_type))
+            .find(|m| crate::mock::answered_as_json(&m.media_type))
     });
     let body = media.map(|m| {
         m.examples

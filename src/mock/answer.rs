@@ -11,7 +11,7 @@ use super::envelope::Envelope;
 use super::listing;
 use super::reject::error_response;
 use super::shape::{Page, Shape, SlotKind, empty_side_maps, shape_of};
-use super::stateful::Exchange;
+use super::stateful::StatefulCall;
 use super::{Engine, MockResponse, memo, negotiate, render, stable_hash};
 use crate::contract::SchemaId;
 use crate::generate::generate_valid;
@@ -20,32 +20,32 @@ use crate::validate::declared_response;
 use crate::violation::Violation;
 
 impl Engine {
-    /// How answers with the response schema `id` are written for this exchange's operation,
+    /// How answers with the response schema `id` are written for this call's operation,
     /// worked out once: where the resource sits, and the envelope around it (generated with
     /// the operation's fixed seed) as text with holes.
     pub(super) fn form(
         &self,
-        exchange: &Exchange<'_>,
+        call: &StatefulCall<'_>,
         id: SchemaId,
         object_schema: &Value,
     ) -> Arc<Form> {
-        let seed = self.options.seed ^ stable_hash(&[&exchange.operation.id, "envelope"]);
-        let key = (exchange.api.index, exchange.binding.resource, id, seed);
+        let seed = self.options.seed ^ stable_hash(&[&call.operation.id, "envelope"]);
+        let key = (call.api.index, call.binding.resource, id, seed);
         memo(&self.forms, key, || {
             let shape = shape_of(
-                exchange.api.schemas.node(id),
-                exchange.document(),
-                &exchange.resource().name,
+                call.api.schemas.node(id),
+                call.document(),
+                &call.resource().name,
                 object_schema,
             );
             let layout = match shape {
                 Shape::Bare => Layout::Bare,
                 Shape::Array => Layout::Array,
                 Shape::Envelope { slot, kind } => {
-                    let schemas = &exchange.api.schemas;
+                    let schemas = &call.api.schemas;
                     let generated = generate_valid(schemas, id, seed, true);
                     let mut template = generated.clone();
-                    empty_side_maps(&mut template, schemas.node(id), exchange.document(), &slot);
+                    empty_side_maps(&mut template, schemas.node(id), call.document(), &slot);
                     // Emptied only where the schema allows it (no `minProperties`, say).
                     let template = if schemas.is_valid(id, &template) {
                         template
@@ -68,9 +68,9 @@ impl Engine {
 
     /// The answer for `outcome`, shaped by the schema of the response declared for its status;
     /// `None` when the client accepts no JSON representation of it.
-    pub(super) fn render(
+    pub(super) fn stored_answer(
         &self,
-        exchange: &Exchange<'_>,
+        call: &StatefulCall<'_>,
         outcome: &Outcome,
         object_schema: &Value,
     ) -> Option<Rendered> {
@@ -78,24 +78,24 @@ impl Engine {
         let (status, key, items, mut page): (u16, Option<&Key>, Vec<(String, &str)>, Page) =
             match outcome {
                 Outcome::NotFound => {
-                    let key = exchange.key().unwrap_or_default().join("/");
+                    let key = call.key().unwrap_or_default().join("/");
                     let violation = Violation {
                         location: vec![
                             "request".into(),
                             "path".into(),
-                            exchange.resource().keys.last().cloned().unwrap_or_default(),
+                            call.resource().keys.last().cloned().unwrap_or_default(),
                         ],
                         instance_path: String::new(),
                         schema_path: String::new(),
                         keyword: "not_found".into(),
                         message: format!(
                             "No {} {key} exists",
-                            exchange.resource().name.trim_end_matches('s')
+                            call.resource().name.trim_end_matches('s')
                         ),
                     };
                     return Some(Rendered::unchecked(error_response(
-                        exchange.api,
-                        exchange.operation,
+                        call.api,
+                        call.operation,
                         &[404],
                         "NOT_FOUND",
                         &[&violation],
@@ -111,8 +111,8 @@ impl Engine {
                         message: message.clone(),
                     };
                     return Some(Rendered::unchecked(error_response(
-                        exchange.api,
-                        exchange.operation,
+                        call.api,
+                        call.operation,
                         &[409],
                         "CONFLICT",
                         &[&violation],
@@ -147,7 +147,7 @@ impl Engine {
                     page.clone(),
                 ),
             };
-        let declared = declared_response(exchange.operation, status)?;
+        let declared = declared_response(call.operation, status)?;
         let media_types: Vec<&str> = declared
             .content
             .iter()
@@ -156,16 +156,16 @@ impl Engine {
         let media = if media_types.is_empty() {
             None
         } else {
-            let index = negotiate::choose(&media_types, exchange.request.header("accept"))?;
-            Some(&declared.content[index]).filter(|m| render::is_json(&m.media_type))
+            let index = negotiate::choose(&media_types, call.request.header("accept"))?;
+            Some(&declared.content[index]).filter(|m| render::answered_as_json(&m.media_type))
         };
         let schema_id = media.and_then(|m| m.schema);
-        let form = schema_id.map(|id| self.form(exchange, id, object_schema));
+        let form = schema_id.map(|id| self.form(call, id, object_schema));
         let mut response = MockResponse {
             status,
             ..MockResponse::default()
         };
-        response.headers = self.response_headers(exchange.api, exchange.operation, declared);
+        response.headers = self.response_headers(call.api, call.operation, declared);
         listing::set_count_headers(&mut response.headers, &page);
         if status == 201
             && let Some(key) = &key
@@ -174,12 +174,8 @@ impl Engine {
                 .iter()
                 .any(|h| h.name.eq_ignore_ascii_case("location"))
         {
-            let mut path = format!(
-                "{}{}",
-                exchange.api.api.mount,
-                exchange.resource().item_path
-            );
-            for (name, value) in exchange.resource().keys.iter().zip(key.iter()) {
+            let mut path = format!("{}{}", call.api.api.mount, call.resource().item_path);
+            for (name, value) in call.resource().keys.iter().zip(key.iter()) {
                 path = path.replace(
                     &format!("{{{name}}}"),
                     &percent_encoding::utf8_percent_encode(
@@ -189,7 +185,7 @@ impl Engine {
                     .to_string(),
                 );
             }
-            let host = exchange.request.header("host").unwrap_or("localhost");
+            let host = call.request.header("host").unwrap_or("localhost");
             response.headers.retain(|(n, _)| n != "location");
             response
                 .headers
@@ -241,8 +237,7 @@ impl Engine {
             Vec::new()
         } else {
             let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            exchange
-                .api
+            call.api
                 .schemas
                 .violations(id, &value, &["response", "body"])
         };

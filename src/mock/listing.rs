@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::shape::Page;
-use super::stateful::Exchange;
+use super::stateful::StatefulCall;
 use crate::contract::{ParameterLocation, View};
 use crate::state::Key;
 use crate::validate::resolve;
@@ -17,14 +17,14 @@ pub type Listed<'a> = (&'a Key, &'a str);
 /// `*_after`/`*_before` timestamp bounds. An object is parsed only when a filter reads its
 /// fields: listing 100k stored objects parsed them all, 0.3 s with the session locked.
 pub fn matching<'a>(
-    exchange: &Exchange<'_>,
+    call: &StatefulCall<'_>,
     objects: impl Iterator<Item = Listed<'a>>,
 ) -> Vec<Listed<'a>> {
-    let resource = exchange.resource();
-    let query: Vec<(String, String)> = form_urlencoded::parse(exchange.request.query.as_bytes())
+    let resource = call.resource();
+    let query: Vec<(String, String)> = form_urlencoded::parse(call.request.query.as_bytes())
         .into_owned()
         .collect();
-    let filters: Vec<(&str, &str)> = exchange
+    let filters: Vec<(&str, &str)> = call
         .params
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
@@ -152,14 +152,13 @@ impl<'a> FieldFilter<'a> {
 }
 
 /// One page of `objects`, by the list operation's own pagination parameters.
-pub fn paginate<'a>(exchange: &Exchange<'_>, objects: &[Listed<'a>]) -> (Page, Vec<Listed<'a>>) {
+pub fn paginate<'a>(call: &StatefulCall<'_>, objects: &[Listed<'a>]) -> (Page, Vec<Listed<'a>>) {
     let total = objects.len();
-    let query: Vec<(String, String)> = form_urlencoded::parse(exchange.request.query.as_bytes())
+    let query: Vec<(String, String)> = form_urlencoded::parse(call.request.query.as_bytes())
         .into_owned()
         .collect();
     let number = |names: &[&str]| -> Option<u64> {
-        exchange
-            .operation
+        call.operation
             .parameters
             .iter()
             .filter(|p| p.location == ParameterLocation::Query && names.contains(&p.name.as_str()))
@@ -169,8 +168,8 @@ pub fn paginate<'a>(exchange: &Exchange<'_>, objects: &[Listed<'a>]) -> (Page, V
                     .find(|(n, _)| *n == p.name)
                     .and_then(|(_, v)| v.parse::<u64>().ok());
                 given.or_else(|| {
-                    let schema = p.schema.map(|id| exchange.api.schemas.node(id))?;
-                    resolve(schema, exchange.api.schemas.document(View::Request))
+                    let schema = p.schema.map(|id| call.api.schemas.node(id))?;
+                    resolve(schema, call.api.schemas.document(View::Request))
                         .get("default")?
                         .as_u64()
                 })
@@ -186,7 +185,7 @@ pub fn paginate<'a>(exchange: &Exchange<'_>, objects: &[Listed<'a>]) -> (Page, V
     ]);
     let page_number = number(&["page", "page_number", "pageNumber"]);
     let offset = number(&["offset", "skip"]);
-    let cursor_param = exchange.operation.parameters.iter().find(|p| {
+    let cursor_param = call.operation.parameters.iter().find(|p| {
         p.location == ParameterLocation::Query
             && matches!(p.name.as_str(), "cursor" | "after" | "starting_after")
     });

@@ -29,7 +29,7 @@ use crate::validate::{ObservedRequest, cookie_pairs, request_violations};
 pub use problem::PROBLEM_JSON;
 use problem::{ProblemKind, problem};
 pub use reject::{reject as reject_request, sl_violation};
-pub use render::{concrete_media_type, is_json as is_json_media};
+pub use render::{answered_as_json, concrete_media_type};
 
 /// A request as the engine sees it.
 #[derive(Debug, Clone, Default)]
@@ -308,7 +308,7 @@ impl Engine {
         if !self.options.stateful || asks_for_mock {
             return None;
         }
-        let exchange = stateful::Exchange {
+        let call = stateful::StatefulCall {
             api,
             operation: &api.api.operations[op_index],
             binding,
@@ -322,7 +322,7 @@ impl Engine {
                 .collect(),
         };
         let session = self.store.session(session);
-        self.stateful(&exchange, &session)
+        self.stateful(&call, &session)
     }
 
     fn respond(

@@ -90,7 +90,7 @@ pub fn error_response(
             let media = declared
                 .content
                 .iter()
-                .find(|m| render::is_json(&m.media_type))
+                .find(|m| render::answered_as_json(&m.media_type))
                 .or(declared.content.first());
             let body = media.map(|media| {
                 let value = media

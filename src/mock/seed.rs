@@ -31,7 +31,7 @@ impl Engine {
                 let Some(media) = operation.responses[index]
                     .content
                     .iter()
-                    .find(|m| render::is_json(&m.media_type))
+                    .find(|m| render::answered_as_json(&m.media_type))
                 else {
                     continue;
                 };

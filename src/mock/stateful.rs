@@ -16,8 +16,9 @@ use crate::generate::{generate, generate_valid};
 use crate::state::{Key, SessionData, SessionHandle};
 use crate::validate::resolve;
 
-/// Everything one stateful answer needs.
-pub struct Exchange<'a> {
+/// Everything one stateful answer needs: the request and what the contract says of it (not a
+/// `recording::Exchange`, which is a request and its response as recorded).
+pub struct StatefulCall<'a> {
     pub api: &'a CompiledApi,
     pub operation: &'a Operation,
     pub binding: &'a Binding,
@@ -26,7 +27,7 @@ pub struct Exchange<'a> {
     pub params: Vec<(String, String)>,
 }
 
-impl Exchange<'_> {
+impl StatefulCall<'_> {
     pub(super) fn resource(&self) -> &Resource {
         &self.api.api.resources[self.binding.resource]
     }
@@ -63,23 +64,23 @@ pub(super) fn storage_name(api_name: &str, resource: &Resource) -> String {
 }
 
 impl Engine {
-    /// The stateful answer, or `None` when this exchange is better answered statelessly (a
+    /// The stateful answer, or `None` when this call is better answered statelessly (a
     /// non-JSON representation was asked for, or the operation says nothing usable).
     pub(super) fn stateful(
         &self,
-        exchange: &Exchange<'_>,
+        call: &StatefulCall<'_>,
         handle: &SessionHandle,
     ) -> Option<MockResponse> {
-        let (_, status) = choose_response(exchange.operation, None)?;
-        let object_schema = self.cached_object_schema(exchange);
-        let storage = exchange.storage();
+        let (_, status) = choose_response(call.operation, None)?;
+        let object_schema = self.cached_object_schema(call);
+        let storage = call.storage();
         let now = self.options.clock.now();
         // The session is locked while its data is read and changed, not while the answer is
         // rendered, so concurrent requests of one session wait as little as possible.
         let mut guard = handle.lock();
         let session: &mut SessionData = &mut guard;
-        let outcome = match exchange.binding.action {
-            Action::Read => match exchange
+        let outcome = match call.binding.action {
+            Action::Read => match call
                 .key()
                 .and_then(|key| session.get(&storage, &key).map(|o| (key, o)))
             {
@@ -94,7 +95,7 @@ impl Engine {
                 ),
                 None => Outcome::NotFound,
             },
-            Action::Delete => match exchange
+            Action::Delete => match call
                 .key()
                 .and_then(|key| session.remove(&storage, &key).map(|o| (key, o)))
             {
@@ -102,15 +103,15 @@ impl Engine {
                 None => Outcome::NotFound,
             },
             Action::Replace | Action::Merge | Action::Upsert => {
-                let key = exchange.key()?;
+                let key = call.key()?;
                 match session.get_value(&storage, &key) {
                     Some(existing) => {
-                        match self.update(exchange, &object_schema, existing, &now) {
+                        match self.update(call, &object_schema, existing, &now) {
                             Ok(updated) => {
                                 let text = session.put(&storage, key.clone(), &updated);
                                 // An upsert that updates answers with its 200.
-                                let status = if exchange.binding.action == Action::Upsert {
-                                    self.status_for_update(exchange).unwrap_or(status)
+                                let status = if call.binding.action == Action::Upsert {
+                                    self.status_for_update(call).unwrap_or(status)
                                 } else {
                                     status
                                 };
@@ -119,25 +120,24 @@ impl Engine {
                             Err(conflict) => Outcome::Conflict(conflict),
                         }
                     }
-                    None if exchange.binding.action == Action::Upsert => {
-                        let object = self.create(exchange, &object_schema, &key, &now);
+                    None if call.binding.action == Action::Upsert => {
+                        let object = self.create(call, &object_schema, &key, &now);
                         let text = session.put(&storage, key.clone(), &object);
-                        let status = self.status_for_create(exchange).unwrap_or(status);
+                        let status = self.status_for_create(call).unwrap_or(status);
                         Outcome::Created(status, Answered::fresh(key, text))
                     }
                     None => Outcome::NotFound,
                 }
             }
             Action::Create => {
-                let key = self.new_key(exchange, session, &storage);
-                let object = self.create(exchange, &object_schema, &key, &now);
+                let key = self.new_key(call, session, &storage);
+                let object = self.create(call, &object_schema, &key, &now);
                 let text = session.put(&storage, key.clone(), &object);
                 Outcome::Created(status, Answered::fresh(key, text))
             }
             Action::List => {
-                let matching =
-                    listing::matching(exchange, session.list_texts(&storage).into_iter());
-                let (page, slice) = listing::paginate(exchange, &matching);
+                let matching = listing::matching(call, session.list_texts(&storage).into_iter());
+                let (page, slice) = listing::paginate(call, &matching);
                 let texts = slice
                     .into_iter()
                     .map(|(key, text)| (key.last().cloned().unwrap_or_default(), text.into()))
@@ -146,7 +146,7 @@ impl Engine {
             }
         };
         drop(guard);
-        let answer = self.render(exchange, &outcome, &object_schema);
+        let answer = self.stored_answer(call, &outcome, &object_schema);
         // An answer made from a stored object passed its check: remember it for that
         // version of the object (see `Stored::checked`).
         if let Some((tag, stored)) = answer
@@ -163,17 +163,17 @@ impl Engine {
     }
 
     /// [`Self::object_schema`], worked out once per resource.
-    fn cached_object_schema(&self, exchange: &Exchange<'_>) -> Arc<Value> {
-        let key = (exchange.api.index, exchange.binding.resource);
+    fn cached_object_schema(&self, call: &StatefulCall<'_>) -> Arc<Value> {
+        let key = (call.api.index, call.binding.resource);
         memo(&self.object_schemas, key, || {
-            Arc::new(self.object_schema(exchange).unwrap_or(Value::Bool(true)))
+            Arc::new(self.object_schema(call).unwrap_or(Value::Bool(true)))
         })
     }
 
     /// The resource object's schema, from the 2xx JSON schema of its operations: the read
     /// first, then create, replace, upsert, merge and list.
-    fn object_schema(&self, exchange: &Exchange<'_>) -> Option<Value> {
-        let api = &exchange.api.api;
+    fn object_schema(&self, call: &StatefulCall<'_>) -> Option<Value> {
+        let api = &call.api.api;
         let order = [
             Action::Read,
             Action::Create,
@@ -187,38 +187,36 @@ impl Engine {
                 .iter()
                 .zip(&api.bindings)
                 .find_map(|(operation, binding)| {
-                    binding.as_ref().filter(|b| {
-                        b.resource == exchange.binding.resource && b.action == *wanted
-                    })?;
+                    binding
+                        .as_ref()
+                        .filter(|b| b.resource == call.binding.resource && b.action == *wanted)?;
                     let (index, _) = choose_response(operation, None)?;
                     let id = operation.responses[index]
                         .content
                         .iter()
-                        .find(|m| render::is_json(&m.media_type))?
+                        .find(|m| render::answered_as_json(&m.media_type))?
                         .schema?;
-                    let schema = exchange.api.schemas.node(id);
+                    let schema = call.api.schemas.node(id);
                     Some(object_schema_in(
                         schema,
-                        exchange.document(),
-                        &exchange.resource().name,
+                        call.document(),
+                        &call.resource().name,
                         *wanted == Action::List,
                     ))
                 })
         })
     }
 
-    fn status_for_create(&self, exchange: &Exchange<'_>) -> Option<u16> {
-        exchange
-            .operation
+    fn status_for_create(&self, call: &StatefulCall<'_>) -> Option<u16> {
+        call.operation
             .responses
             .iter()
             .any(|r| r.status == crate::contract::StatusKey::Code(201))
             .then_some(201)
     }
 
-    fn status_for_update(&self, exchange: &Exchange<'_>) -> Option<u16> {
-        exchange
-            .operation
+    fn status_for_update(&self, call: &StatefulCall<'_>) -> Option<u16> {
+        call.operation
             .responses
             .iter()
             .any(|r| r.status == crate::contract::StatusKey::Code(200))
@@ -227,26 +225,29 @@ impl Engine {
 
     /// The request body as an object, unwrapped from a single-property envelope such as
     /// Kantata's `{organization_membership: {...}}`.
-    fn request_data(&self, exchange: &Exchange<'_>) -> Map<String, Value> {
-        let Ok(Value::Object(data)) = serde_json::from_slice::<Value>(&exchange.request.body)
-        else {
+    fn request_data(&self, call: &StatefulCall<'_>) -> Map<String, Value> {
+        let Ok(Value::Object(data)) = serde_json::from_slice::<Value>(&call.request.body) else {
             return Map::new();
         };
-        let request_schema = exchange
+        let request_schema = call
             .operation
             .request_body
             .as_ref()
-            .and_then(|b| b.content.iter().find(|m| render::is_json(&m.media_type)))
+            .and_then(|b| {
+                b.content
+                    .iter()
+                    .find(|m| render::answered_as_json(&m.media_type))
+            })
             .and_then(|m| m.schema)
-            .map(|id| exchange.api.schemas.node(id));
+            .map(|id| call.api.schemas.node(id));
         if let Some(schema) = request_schema {
-            let document = exchange.api.schemas.document(View::Request);
+            let document = call.api.schemas.document(View::Request);
             let props = properties(schema, document);
             if props.len() == 1
                 && data.len() == 1
                 && let Some((name, Value::Object(inner))) = data.iter().next()
                 && props.get(name).is_some()
-                && exchange.resource().name.trim_end_matches('s') == name.trim_end_matches('s')
+                && call.resource().name.trim_end_matches('s') == name.trim_end_matches('s')
             {
                 return inner.clone();
             }
@@ -254,27 +255,21 @@ impl Engine {
         data
     }
 
-    fn create(&self, exchange: &Exchange<'_>, schema: &Value, key: &Key, now: &str) -> Value {
-        let document = exchange.document();
-        let seed = self.options.seed ^ stable_hash(&[&exchange.storage(), &key.join("/")]);
+    fn create(&self, call: &StatefulCall<'_>, schema: &Value, key: &Key, now: &str) -> Value {
+        let document = call.document();
+        let seed = self.options.seed ^ stable_hash(&[&call.storage(), &key.join("/")]);
         let mut object = match generate(document, schema, View::Response, seed, true) {
             Value::Object(map) => map,
             _ => Map::new(),
         };
         apply_request(
             &mut object,
-            &self.request_data(exchange),
+            &self.request_data(call),
             schema,
             document,
             false,
         );
-        set_ids(
-            &mut object,
-            &exchange.resource().keys,
-            key,
-            schema,
-            document,
-        );
+        set_ids(&mut object, &call.resource().keys, key, schema, document);
         let version = version_field(schema, document);
         stamp(&mut object, schema, document, now, true, version.as_deref());
         Value::Object(object)
@@ -282,16 +277,16 @@ impl Engine {
 
     fn update(
         &self,
-        exchange: &Exchange<'_>,
+        call: &StatefulCall<'_>,
         schema: &Value,
         existing: Value,
         now: &str,
     ) -> Result<Value, String> {
-        let document = exchange.document();
+        let document = call.document();
         let Value::Object(mut object) = existing else {
             return Ok(existing);
         };
-        let data = self.request_data(exchange);
+        let data = self.request_data(call);
         let version = version_field(schema, document);
         if let Some(field) = &version
             && let Some(sent) = data.get(field)
@@ -299,7 +294,7 @@ impl Engine {
         {
             return Err(format!(
                 "{field} {sent} is stale: the stored {} is at {}",
-                exchange.resource().name.trim_end_matches('s'),
+                call.resource().name.trim_end_matches('s'),
                 object.get(field).cloned().unwrap_or(Value::Null)
             ));
         }
@@ -308,16 +303,10 @@ impl Engine {
             &data,
             schema,
             document,
-            exchange.binding.action == Action::Merge,
+            call.binding.action == Action::Merge,
         );
-        let key = exchange.key().unwrap_or_default();
-        set_ids(
-            &mut object,
-            &exchange.resource().keys,
-            &key,
-            schema,
-            document,
-        );
+        let key = call.key().unwrap_or_default();
+        set_ids(&mut object, &call.resource().keys, &key, schema, document);
         stamp(
             &mut object,
             schema,
@@ -331,17 +320,17 @@ impl Engine {
 
     /// A fresh key: path parameters of the collection, then a server-assigned id that fits
     /// the id parameter's schema (integer sequence, uuid, pattern such as a cuid).
-    fn new_key(&self, exchange: &Exchange<'_>, session: &mut SessionData, storage: &str) -> Key {
-        let keys = &exchange.resource().keys;
+    fn new_key(&self, call: &StatefulCall<'_>, session: &mut SessionData, storage: &str) -> Key {
+        let keys = &call.resource().keys;
         let mut key: Key = keys[..keys.len() - 1]
             .iter()
-            .map(|k| exchange.param(k).unwrap_or_default().to_string())
+            .map(|k| call.param(k).unwrap_or_default().to_string())
             .collect();
         let id_name = &keys[keys.len() - 1];
-        let id_schema = self.key_schema(exchange, id_name);
+        let id_schema = self.key_schema(call, id_name);
         for _ in 0..1000 {
             let n = session.next_id(storage);
-            let id = self.id_value(exchange, id_schema, n);
+            let id = self.id_value(call, id_schema, n);
             let mut candidate = key.clone();
             candidate.push(id);
             if !session.contains(storage, &candidate) {
@@ -352,14 +341,14 @@ impl Engine {
         key
     }
 
-    fn key_schema(&self, exchange: &Exchange<'_>, name: &str) -> Option<crate::contract::SchemaId> {
-        let api = &exchange.api.api;
+    fn key_schema(&self, call: &StatefulCall<'_>, name: &str) -> Option<crate::contract::SchemaId> {
+        let api = &call.api.api;
         api.operations
             .iter()
             .zip(&api.bindings)
             .filter(|(_, b)| {
                 b.as_ref()
-                    .is_some_and(|b| b.resource == exchange.binding.resource)
+                    .is_some_and(|b| b.resource == call.binding.resource)
             })
             .flat_map(|(op, _)| &op.parameters)
             .find(|p| p.location == ParameterLocation::Path && p.name == name)
@@ -368,14 +357,14 @@ impl Engine {
 
     fn id_value(
         &self,
-        exchange: &Exchange<'_>,
+        call: &StatefulCall<'_>,
         schema: Option<crate::contract::SchemaId>,
         n: u64,
     ) -> String {
         let Some(id) = schema else {
             return n.to_string();
         };
-        let schemas = &exchange.api.schemas;
+        let schemas = &call.api.schemas;
         let node = resolve(schemas.node(id), schemas.document(View::Request));
         let kind = node.get("type").and_then(Value::as_str).unwrap_or("string");
         if kind == "integer" || kind == "number" {
@@ -383,7 +372,7 @@ impl Engine {
             return (n + minimum.saturating_sub(1)).to_string();
         }
         if node.get("format").is_some() || node.get("pattern").is_some() {
-            let seed = self.options.seed ^ stable_hash(&[&exchange.storage(), &n.to_string()]);
+            let seed = self.options.seed ^ stable_hash(&[&call.storage(), &n.to_string()]);
             if let Value::String(s) = generate_valid(schemas, id, seed, false) {
                 return s;
             }

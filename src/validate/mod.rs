@@ -117,7 +117,7 @@ pub fn response_violations(
     let Some(schema) = media.schema else {
         return violations;
     };
-    let body = if is_json(&essence) {
+    let body = if is_json_essence(&essence) {
         match serde_json::from_slice::<Value>(observed.body) {
             Ok(value) => value,
             Err(e) => {
@@ -154,7 +154,7 @@ pub fn essence(media_type: &str) -> String {
 }
 
 /// Whether a media type essence is JSON (`application/json`, `*+json`).
-pub fn is_json(essence: &str) -> bool {
+pub fn is_json_essence(essence: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json")
 }
 

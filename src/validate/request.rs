@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::coerce::{coerce, resolve};
 use super::params::{RequestParts, extract};
-use super::{essence, is_json, media_matches, media_type_list, violation};
+use super::{essence, is_json_essence, media_matches, media_type_list, violation};
 use crate::contract::{CompiledApi, Operation, ParameterLocation, SecurityScheme, View};
 use crate::violation::Violation;
 
@@ -234,7 +234,7 @@ fn body_violations(
     let Some(schema) = media.schema else {
         return Vec::new();
     };
-    let value = if is_json(&essence) || media.media_type == "*/*" && essence.is_empty() {
+    let value = if is_json_essence(&essence) || media.media_type == "*/*" && essence.is_empty() {
         // serde_json stops at 128 levels of nesting with an error, so deep bodies cannot
         // overflow the stack.
         match serde_json::from_slice::<Value>(body) {
