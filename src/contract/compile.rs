@@ -75,17 +75,13 @@ pub fn compile_api(
         findings,
     };
     let servers = compiler.servers();
-    // The schemas are converted while the operations are compiled (on a 46 MB document each
-    // took a third of a second); the operations' examples are checked once both are done.
-    let (views, operations) = std::thread::scope(|scope| {
-        let views = scope.spawn(|| SchemaViews::convert(doc, dialect));
-        let operations = compiler.operations();
-        let views = match views.join() {
-            Ok(views) => views,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        (views, operations)
-    });
+    // On a large document the schemas are converted while the operations are compiled (on a
+    // 46 MB document each took a third of a second); examples are checked once both are done.
+    let (views, operations) = super::parallel::join(
+        super::parallel::worth_a_thread(doc),
+        || SchemaViews::convert(doc, dialect),
+        || compiler.operations(),
+    );
     let views = views.map_err(|e| schema_error(spec, e))?;
     let mut operations = operations?;
     let schemas =

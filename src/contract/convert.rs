@@ -95,8 +95,9 @@ pub struct Converted {
 /// writeOnly properties, so the document is walked once and the request view is a copy of the
 /// response view with those lists filtered.
 ///
-/// Two threads share the work: this one converts the first half of the path items, a second
-/// one the rest of the document (on a 46 MB document, each half took a quarter of a second).
+/// Two threads share the work on a large document: this one converts the first half of the
+/// path items, a second one the rest (on a 46 MB document, each half took a quarter of a
+/// second).
 pub fn convert_views<V>(doc: &Value, dialect: Dialect, visit: &V) -> Converted
 where
     V: Fn(&str, &mut Value) -> Option<String> + Sync,
@@ -105,21 +106,20 @@ where
         .get("paths")
         .and_then(Value::as_object)
         .map_or(0, Map::len);
-    let (mut walk, mut mine, mut theirs) = std::thread::scope(|scope| {
-        let theirs = scope.spawn(|| {
+    let ((other, mut theirs), (mut walk, mut mine)) = super::parallel::join(
+        super::parallel::worth_a_thread(doc),
+        || {
             let mut walk = Walk::new(doc, dialect, visit);
             let copies = walk.share(doc, true, items / 2..items);
             (walk, copies)
-        });
-        let mut walk = Walk::new(doc, dialect, visit);
-        let mine = walk.share(doc, false, 0..items / 2);
-        let (other, theirs) = match theirs.join() {
-            Ok(done) => done,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        walk.absorb(other);
-        (walk, mine, theirs)
-    });
+        },
+        || {
+            let mut walk = Walk::new(doc, dialect, visit);
+            let copies = walk.share(doc, false, 0..items / 2);
+            (walk, copies)
+        },
+    );
+    walk.absorb(other);
     // The document's members and path items in their order, from whichever share has them.
     let mut root = Map::new();
     if let Value::Object(map) = doc {
@@ -857,10 +857,15 @@ mod tests {
                 {"name": "n", "in": "query", "schema": {"type": "integer", "format": "int32", "default": n}}
             ]}})
         };
-        let names = ["/c", "/a", "/e", "/b", "/d"];
+        // Enough items for a second thread, in no sorted order.
+        let names: Vec<String> = (0..70).map(|i| format!("/p{}", i * 37 % 70)).collect();
+        assert!(
+            names.len() >= 64,
+            "fewer path items than a second thread needs"
+        );
         let mut paths = Map::new();
         for (i, name) in names.iter().enumerate() {
-            paths.insert(name.to_string(), item(i as u64));
+            paths.insert(name.clone(), item(i as u64));
         }
         let doc = json!({"openapi": "3.1.0", "paths": paths, "components": {"schemas": {}}});
         let converted = convert_views(&doc, Dialect::OpenApi31, &|_, _| None).response;
@@ -871,7 +876,7 @@ mod tests {
         assert_eq!(keys, names, "path items out of the document's order");
         for (i, name) in names.iter().enumerate() {
             assert_eq!(
-                converted["paths"][name]["get"]["parameters"][0]["schema"],
+                converted["paths"][name.as_str()]["get"]["parameters"][0]["schema"],
                 json!({"type": "integer", "format": "int32", "default": i,
                        "minimum": i32::MIN, "maximum": i32::MAX}),
                 "the schema of {name}"

@@ -6,6 +6,7 @@ mod compile;
 pub mod convert;
 mod formats;
 mod model;
+mod parallel;
 mod refs;
 pub mod resources;
 mod routes;
