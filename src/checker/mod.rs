@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::contract::Contract;
 use crate::report::{Report, ReportBuilder};
 use crate::validate::{CheckedExchange, Failure, ObservedResponse, response_failures};
-use crate::violation::Violation;
+use crate::violation::{Violation, ViolationKind};
 pub use plan::{Case, Expect};
 
 pub struct CheckOptions {
@@ -44,7 +44,7 @@ fn failure(check: &str, message: String) -> Failure {
             location: vec!["response".into(), "status".into()],
             instance_path: String::new(),
             schema_path: String::new(),
-            keyword: check.to_string(),
+            kind: ViolationKind::Check(check.to_string()),
             message,
         },
     }

@@ -16,7 +16,7 @@ use super::convert::{Dialect, View, convert_views};
 use super::formats;
 use super::refs::{Sharing, Targets, leaves};
 use crate::pointer::{encode_fragment, local_target};
-use crate::violation::Violation;
+use crate::violation::{Violation, ViolationKind};
 
 /// Index of a compiled schema in [`Schemas`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -267,7 +267,7 @@ impl Schemas {
                     location,
                     instance_path: leaf.instance_path,
                     schema_path: leaf.schema_path,
-                    keyword: leaf.keyword,
+                    kind: ViolationKind::Schema(leaf.keyword),
                     message: leaf.message,
                 }
             })

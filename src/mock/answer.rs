@@ -17,7 +17,7 @@ use crate::contract::SchemaId;
 use crate::generate::generate_valid;
 use crate::state::Key;
 use crate::validate::declared_response;
-use crate::violation::Violation;
+use crate::violation::{Violation, ViolationKind};
 
 impl Engine {
     /// How answers with the response schema `id` are written for this call's operation,
@@ -87,7 +87,7 @@ impl Engine {
                         ],
                         instance_path: String::new(),
                         schema_path: String::new(),
-                        keyword: "not_found".into(),
+                        kind: ViolationKind::NotFound,
                         message: format!(
                             "No {} {key} exists",
                             call.resource().name.trim_end_matches('s')
@@ -107,7 +107,7 @@ impl Engine {
                         location: vec!["request".into(), "body".into()],
                         instance_path: String::new(),
                         schema_path: String::new(),
-                        keyword: "conflict".into(),
+                        kind: ViolationKind::Conflict,
                         message: message.clone(),
                     };
                     return Some(Rendered::unchecked(error_response(
@@ -246,9 +246,9 @@ impl Engine {
         response
             .warnings
             .extend(mismatches.into_iter().map(|v| super::SlViolation {
+                code: v.keyword().to_string(),
                 location: v.location,
                 severity: "Warning",
-                code: v.keyword,
                 message: format!(
                     "stored data does not fit the response schema: {}",
                     v.message

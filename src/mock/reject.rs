@@ -14,8 +14,8 @@ use super::problem::PROBLEM_JSON;
 use super::{MockResponse, SlViolation, render};
 use crate::contract::{CompiledApi, Operation, StatusKey};
 use crate::generate::generate_valid;
-use crate::validate::{CONTENT_TYPE, MALFORMED, SECURITY, challenges};
-use crate::violation::Violation;
+use crate::validate::challenges;
+use crate::violation::{Violation, ViolationKind};
 
 pub fn reject(
     api: &CompiledApi,
@@ -23,15 +23,15 @@ pub fn reject(
     violations: &[Violation],
     seed: u64,
 ) -> MockResponse {
-    let has = |keyword: &str| violations.iter().any(|v| v.keyword == keyword);
+    let has = |kind: ViolationKind| violations.iter().any(|v| v.kind == kind);
     let only_path = violations
         .iter()
         .all(|v| v.location.get(1).is_some_and(|l| l == "path"));
-    let (candidates, problem_type): (&[u16], &str) = if has(SECURITY) {
+    let (candidates, problem_type): (&[u16], &str) = if has(ViolationKind::Security) {
         (&[401], "UNAUTHORIZED")
-    } else if has(CONTENT_TYPE) {
+    } else if has(ViolationKind::ContentType) {
         (&[415, 422, 400], "INVALID_CONTENT_TYPE")
-    } else if has(MALFORMED) {
+    } else if has(ViolationKind::Malformed) {
         (&[400, 422], "INVALID_BODY")
     } else if only_path {
         (&[422, 400, 404], "UNPROCESSABLE_ENTITY")
@@ -42,11 +42,11 @@ pub fn reject(
     let relevant: Vec<&Violation> = match problem_type {
         "UNAUTHORIZED" => violations
             .iter()
-            .filter(|v| v.keyword == SECURITY)
+            .filter(|v| v.kind == ViolationKind::Security)
             .collect(),
         "INVALID_CONTENT_TYPE" => violations
             .iter()
-            .filter(|v| v.keyword == CONTENT_TYPE)
+            .filter(|v| v.kind == ViolationKind::ContentType)
             .collect(),
         _ => violations.iter().collect(),
     };
@@ -137,7 +137,7 @@ pub fn sl_violation(violation: &Violation) -> SlViolation {
     SlViolation {
         location: violation.location.clone(),
         severity: "Error",
-        code: violation.keyword.clone(),
+        code: violation.keyword().to_string(),
         message: violation.message.clone(),
     }
 }
@@ -164,7 +164,7 @@ fn problem(status: u16, problem_type: &str, violations: &[&Violation]) -> MockRe
         "validation": violations.iter().filter(|v| v.location.first().is_some_and(|l| l == "request")).map(|v| json!({
             "location": v.location,
             "severity": "Error",
-            "code": v.keyword,
+            "code": v.keyword(),
             "message": v.message,
         })).collect::<Vec<_>>(),
     });
@@ -204,7 +204,7 @@ fn fill(value: &mut Value, violations: &[&Violation], status: u16) {
             Value::String(text) if key == "code" => {
                 *text = violations
                     .first()
-                    .map(|v| v.keyword.clone())
+                    .map(|v| v.keyword().to_string())
                     .unwrap_or_default()
             }
             Value::Array(items) if items.first().is_some_and(has_message_field) => {
@@ -241,7 +241,7 @@ fn entry_for(template: &Value, violation: &Violation) -> Value {
         }
         let replacement = match key.as_str() {
             k if MESSAGE_FIELDS.contains(&k) => violation.message.clone(),
-            "type" | "code" | "keyword" => violation.keyword.clone(),
+            "type" | "code" | "keyword" => violation.keyword().to_string(),
             "field" | "path" | "property" | "pointer" | "parameter" => field_path.clone(),
             _ => continue,
         };

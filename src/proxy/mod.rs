@@ -260,7 +260,7 @@ fn upstream_failure(url: &str, error: &reqwest::Error) -> MockResponse {
 fn invalid_upstream(violations: &[crate::violation::Violation]) -> MockResponse {
     let list = violations
         .iter()
-        .map(|v| json!({ "location": v.location, "severity": "Error", "code": v.keyword, "message": v.message }))
+        .map(|v| json!({ "location": v.location, "severity": "Error", "code": v.keyword(), "message": v.message }))
         .collect();
     problem(
         502,

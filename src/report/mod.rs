@@ -177,7 +177,7 @@ impl Report {
                     out.push_str(&format!(
                         "    {} [{}{}] {}\n",
                         paint("33", &failure.check),
-                        failure.violation.keyword,
+                        failure.violation.keyword(),
                         at(&failure.violation.instance_path),
                         failure.violation.message
                     ));

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{ObservedRequest, ObservedResponse, request_violations, response_violations};
 use crate::contract::{CompiledApi, Contract, Operation, RouteMatch};
 use crate::recording::Exchange;
-use crate::violation::Violation;
+use crate::violation::{Violation, ViolationKind};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Failure {
@@ -108,7 +108,7 @@ pub fn response_failures(
         .map(|violation| {
             let check = match (
                 violation.location.get(1).map(String::as_str),
-                violation.keyword.as_str(),
+                violation.keyword(),
             ) {
                 (
                     _,
@@ -141,7 +141,7 @@ pub fn check_exchange(contract: &Contract, exchange: &Exchange) -> CheckedExchan
             location: vec!["request".into(), "path".into()],
             instance_path: String::new(),
             schema_path: String::new(),
-            keyword: "undocumented_operation".into(),
+            kind: ViolationKind::Undocumented,
             message,
         },
     };

@@ -12,12 +12,10 @@ use serde_json::Value;
 pub use coerce::{coerce, resolve};
 pub use exchange::{CheckedExchange, Failure, check_exchange, find_route, response_failures};
 pub use params::cookie_pairs;
-pub use request::{
-    CONTENT_TYPE, MALFORMED, ObservedRequest, SECURITY, challenges, request_violations,
-};
+pub use request::{ObservedRequest, challenges, request_violations};
 
 use crate::contract::{CompiledApi, MediaType, Operation, Response, StatusKey};
-use crate::violation::Violation;
+use crate::violation::{Violation, ViolationKind};
 
 /// A response as received.
 pub struct ObservedResponse<'a> {
@@ -36,16 +34,6 @@ impl ObservedResponse<'_> {
     }
 }
 
-fn violation(location: &[&str], keyword: &str, message: String) -> Violation {
-    Violation {
-        location: location.iter().map(|s| s.to_string()).collect(),
-        instance_path: String::new(),
-        schema_path: String::new(),
-        keyword: keyword.to_string(),
-        message,
-    }
-}
-
 /// The declared response a status falls under: exact code, then range, then `default`.
 pub fn declared_response(operation: &Operation, status: u16) -> Option<&Response> {
     let find = |key: StatusKey| operation.responses.iter().find(|r| r.status == key);
@@ -61,9 +49,9 @@ pub fn response_violations(
     observed: &ObservedResponse<'_>,
 ) -> Vec<Violation> {
     let Some(declared) = declared_response(operation, observed.status) else {
-        return vec![violation(
+        return vec![Violation::of(
+            ViolationKind::Check("status_code_conformance".into()),
             &["response", "status"],
-            "status_code_conformance",
             format!(
                 "status {} is not declared by {}",
                 observed.status, operation.id
@@ -74,9 +62,9 @@ pub fn response_violations(
     for header in &declared.headers {
         let location = ["response", "header", header.name.as_str()];
         match observed.header(&header.name) {
-            None if header.required => violations.push(violation(
+            None if header.required => violations.push(Violation::of(
+                ViolationKind::Check("response_headers_conformance".into()),
                 &location,
-                "response_headers_conformance",
                 format!("required header {} is missing", header.name),
             )),
             None => {}
@@ -103,9 +91,9 @@ pub fn response_violations(
         .find(|m| media_matches(&m.media_type, &essence));
     let Some(media) = media else {
         if !observed.body.is_empty() {
-            violations.push(violation(
+            violations.push(Violation::of(
+                ViolationKind::Check("content_type_conformance".into()),
                 &["response", "header", "content-type"],
-                "content_type_conformance",
                 format!(
                     "content type {content_type:?} is not declared (declared: {})",
                     media_type_list(&declared.content)
@@ -121,9 +109,9 @@ pub fn response_violations(
         match serde_json::from_slice::<Value>(observed.body) {
             Ok(value) => value,
             Err(e) => {
-                violations.push(violation(
+                violations.push(Violation::of(
+                    ViolationKind::Check("response_schema_conformance".into()),
                     &["response", "body"],
-                    "response_schema_conformance",
                     format!("the body is not valid JSON: {e}"),
                 ));
                 return violations;

@@ -5,16 +5,9 @@ use serde_json::{Map, Value};
 
 use super::coerce::{coerce, resolve};
 use super::params::{RequestParts, extract};
-use super::{essence, is_json_essence, media_matches, media_type_list, violation};
+use super::{essence, is_json_essence, media_matches, media_type_list};
 use crate::contract::{CompiledApi, Operation, ParameterLocation, SecurityScheme, View};
-use crate::violation::Violation;
-
-/// Keyword of a violation answered 401.
-pub const SECURITY: &str = "security";
-/// Keyword of a violation answered 415.
-pub const CONTENT_TYPE: &str = "content_type";
-/// Keyword of a body that does not parse (answered 400).
-pub const MALFORMED: &str = "malformed";
+use crate::violation::{Violation, ViolationKind};
 
 /// A request as received.
 pub struct ObservedRequest<'a> {
@@ -51,9 +44,9 @@ pub fn request_violations(
             .map(|id| api.schemas.node(id))
             .unwrap_or(&Value::Bool(true));
         match extract(parameter, schema, document, &parts) {
-            None if parameter.required => violations.push(violation(
+            None if parameter.required => violations.push(Violation::of(
+                ViolationKind::Missing,
                 &location,
-                "required",
                 format!(
                     "Request {location_name} parameter {} is required",
                     parameter.name
@@ -121,9 +114,9 @@ fn security_violations(
         ),
         _ => ("header", "Authorization"),
     };
-    vec![violation(
+    vec![Violation::of(
+        ViolationKind::Security,
         &["request", place, name],
-        SECURITY,
         format!(
             "Invalid security scheme used: expected {}",
             wanted.join(", or ")
@@ -203,9 +196,9 @@ fn body_violations(
     };
     if body.is_empty() {
         return if declared.required {
-            vec![violation(
+            vec![Violation::of(
+                ViolationKind::Missing,
                 &["request", "body"],
-                "required",
                 "Request body is required".into(),
             )]
         } else {
@@ -222,9 +215,9 @@ fn body_violations(
         .iter()
         .find(|m| media_matches(&m.media_type, &essence))
     else {
-        return vec![violation(
+        return vec![Violation::of(
+            ViolationKind::ContentType,
             &["request", "header", "content-type"],
-            CONTENT_TYPE,
             format!(
                 "Content type {content_type:?} is not supported: send one of {}",
                 media_type_list(&declared.content)
@@ -240,9 +233,9 @@ fn body_violations(
         match serde_json::from_slice::<Value>(body) {
             Ok(value) => value,
             Err(e) => {
-                return vec![violation(
+                return vec![Violation::of(
+                    ViolationKind::Malformed,
                     &["request", "body"],
-                    MALFORMED,
                     format!("Malformed JSON body: {e}"),
                 )];
             }
@@ -261,7 +254,13 @@ fn body_violations(
                 api.schemas.document(View::Request),
                 pairs,
             ),
-            Err(message) => return vec![violation(&["request", "body"], MALFORMED, message)],
+            Err(message) => {
+                return vec![Violation::of(
+                    ViolationKind::Malformed,
+                    &["request", "body"],
+                    message,
+                )];
+            }
         }
     } else if essence.starts_with("text/") {
         Value::String(String::from_utf8_lossy(body).into_owned())

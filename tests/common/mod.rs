@@ -242,7 +242,10 @@ pub fn contract_problems(api: &CompiledApi, operation: &Operation, answer: &Answ
         .map(|v| {
             format!(
                 "{} {:?}: {} ({})",
-                operation.id, v.location, v.message, v.keyword
+                operation.id,
+                v.location,
+                v.message,
+                v.keyword()
             )
         })
         .collect()
