@@ -11,7 +11,7 @@ use std::sync::Arc;
 use divan::{Bencher, black_box};
 use serde_json::{Value, json};
 use understudy::contract::{CompiledApi, Contract, Operation};
-use understudy::generate::generate_valid;
+use understudy::generate::generate_valid_dynamic;
 use understudy::load;
 use understudy::mock::{Engine, EngineOptions, MockRequest};
 use understudy::state::{DEFAULT_SESSION, SessionData};
@@ -157,7 +157,7 @@ fn generate_a_membership(bencher: Bencher) {
     let mut seed = 0;
     bencher.bench_local(|| {
         seed += 1;
-        generate_valid(&api.schemas, id, seed, false)
+        generate_valid_dynamic(&api.schemas, id, seed).unwrap()
     });
 }
 
@@ -166,7 +166,7 @@ fn response_validation(bencher: Bencher) {
     let contract = bundled();
     let (api, op) = operation(&contract, "GET", "/kodexa/api/memberships/x");
     let id = op.responses[0].content[0].schema.unwrap();
-    let body = serde_json::to_vec(&generate_valid(&api.schemas, id, 1, false)).unwrap();
+    let body = serde_json::to_vec(&generate_valid_dynamic(&api.schemas, id, 1).unwrap()).unwrap();
     let headers = vec![("content-type".to_string(), "application/json".to_string())];
     bencher.bench(|| {
         let observed = ObservedResponse {

@@ -136,9 +136,28 @@ proptest! {
         let contract = compile(&schema);
         let api = &contract.apis[0];
         let id = api.api.operations[0].responses[0].content[0].schema.expect("has a schema");
-        let value = generate_valid(&api.schemas, id, seed, true);
+        let generated = generate_valid(&api.schemas, id, seed);
+        prop_assert!(generated.is_ok(), "schema {schema}\nno valid value; the best attempt: {:?}", generated.err().map(|e| e.best));
+        let value = generated.unwrap();
         let violations = api.schemas.violations(id, &value, &[]);
         prop_assert!(violations.is_empty(), "schema {schema}\nvalue {value}\n{violations:#?}");
-        prop_assert_eq!(value, generate_valid(&api.schemas, id, seed, true));
+        prop_assert_eq!(Some(value), generate_valid(&api.schemas, id, seed).ok());
+    }
+}
+
+#[test]
+fn a_schema_no_value_satisfies_is_reported_with_the_best_attempt() {
+    let contract = compile(&json!({ "type": "string", "minLength": 5, "maxLength": 2 }));
+    let api = &contract.apis[0];
+    let id = api.api.operations[0].responses[0].content[0]
+        .schema
+        .expect("has a schema");
+    match generate_valid(&api.schemas, id, 7) {
+        Ok(value) => panic!("expected no valid value for an unsatisfiable schema, got {value}"),
+        Err(failed) => assert!(
+            failed.best.is_string(),
+            "expected the best attempt to be a string, got {}",
+            failed.best
+        ),
     }
 }

@@ -93,7 +93,7 @@ pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -
 fn valid_value(api: &CompiledApi, parameter: &Parameter, seed: u64) -> Value {
     parameter
         .schema
-        .map(|id| generate_valid(&api.schemas, id, seed, true))
+        .map(|id| generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best))
         .unwrap_or(json!("x"))
 }
 
@@ -191,7 +191,9 @@ fn positive(
             .map(|e| (*e.value).clone())
             .unwrap_or_else(|| {
                 m.schema
-                    .map(|id| generate_valid(&api.schemas, id, seed, true))
+                    .map(|id| {
+                        generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
+                    })
                     .unwrap_or(json!({}))
             })
     });

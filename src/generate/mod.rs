@@ -23,23 +23,53 @@ const OPTIONAL_DEPTH: usize = 6;
 /// Hard stop for recursive schemas whose recursion is required.
 const MAX_DEPTH: usize = 24;
 
-/// A value valid under schema `id`, deterministic for `seed`. Examples found inside the
-/// schema are preferred when `use_examples`; when the first attempt is not valid (an
-/// ambiguous `oneOf`, a contradicting example), other choices are tried.
-pub fn generate_valid(schemas: &Schemas, id: SchemaId, seed: u64, use_examples: bool) -> Value {
+/// Values tried before [`generate_valid`] gives up.
+const ATTEMPTS: u64 = 8;
+
+/// No value valid under a schema was generated (an unsatisfiable or very ambiguous schema):
+/// the best attempt, which a caller may still use knowing that it is not valid.
+#[derive(Debug, thiserror::Error)]
+#[error("no value valid under the schema was generated in {ATTEMPTS} attempts")]
+pub struct NoValidValue {
+    pub best: Value,
+}
+
+/// A value valid under schema `id`, deterministic for `seed`, preferring the examples found
+/// inside the schema; when an attempt is not valid (an ambiguous `oneOf`, a contradicting
+/// example), other choices are tried.
+pub fn generate_valid(schemas: &Schemas, id: SchemaId, seed: u64) -> Result<Value, NoValidValue> {
+    valid(schemas, id, seed, true)
+}
+
+/// [`generate_valid`] without the schema's own examples: always generated (Prism's dynamic
+/// mode).
+pub fn generate_valid_dynamic(
+    schemas: &Schemas,
+    id: SchemaId,
+    seed: u64,
+) -> Result<Value, NoValidValue> {
+    valid(schemas, id, seed, false)
+}
+
+fn valid(
+    schemas: &Schemas,
+    id: SchemaId,
+    seed: u64,
+    use_examples: bool,
+) -> Result<Value, NoValidValue> {
     let view = schemas.view(id);
     let document = schemas.document(view);
     let schema = schemas.node(id);
-    let mut last = Value::Null;
-    for attempt in 0..8u64 {
+    let mut best = Value::Null;
+    for attempt in 0..ATTEMPTS {
         let examples = use_examples && attempt == 0;
         let value = generate(document, schema, view, seed.wrapping_add(attempt), examples);
         if schemas.is_valid(id, &value) {
-            return value;
+            return Ok(value);
         }
-        last = value;
+        best = value;
     }
-    last
+    Err(NoValidValue { best })
 }
 
 /// A value for `schema` (no validity check), resolving `$ref`s against `document`.

@@ -43,7 +43,8 @@ impl Engine {
                 Shape::Array => Layout::Array,
                 Shape::Envelope { slot, kind } => {
                     let schemas = &call.api.schemas;
-                    let generated = generate_valid(schemas, id, seed, true);
+                    let generated =
+                        generate_valid(schemas, id, seed).unwrap_or_else(|failed| failed.best);
                     let mut template = generated.clone();
                     empty_side_maps(&mut template, schemas.node(id), call.document(), &slot);
                     // Emptied only where the schema allows it (no `minProperties`, say).

@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::contract::{CompiledApi, Contract, MediaType, Operation, Response, SchemaId, StatusKey};
-use crate::generate::generate_valid;
+use crate::generate::{generate_valid, generate_valid_dynamic};
 use crate::state::{Clock, DEFAULT_SESSION, MemoryStore, Store};
 use crate::validate::{ObservedRequest, cookie_pairs, request_violations};
 pub use problem::PROBLEM_JSON;
@@ -174,7 +174,7 @@ impl Engine {
     /// (one per operation and header), never per-request seeds.
     fn generated(&self, api: &CompiledApi, id: SchemaId, seed: u64) -> Value {
         memo(&self.generated, (api.index, id, seed), || {
-            generate_valid(&api.schemas, id, seed, true)
+            generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
         })
     }
 
@@ -402,7 +402,10 @@ impl Engine {
             let seed = self.request_seed(request, preferences.seed);
             let value = media
                 .schema
-                .map(|id| generate_valid(&api.schemas, id, seed, false))
+                .map(|id| {
+                    generate_valid_dynamic(&api.schemas, id, seed)
+                        .unwrap_or_else(|failed| failed.best)
+                })
                 .unwrap_or(Value::Null);
             render::body_bytes(&content_type, &value)
         } else {
@@ -434,7 +437,7 @@ impl Engine {
                 (None, Some(id)) => {
                     let seed = self.options.seed
                         ^ stable_hash(&[&operation.id, &key.2.to_string(), &media.media_type]);
-                    generate_valid(&api.schemas, id, seed, true)
+                    generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
                 }
                 (None, None) => Value::Null,
             };

@@ -96,7 +96,8 @@ pub fn error_response(
                 let value = media
                     .schema
                     .map(|id| {
-                        let generated = generate_valid(&api.schemas, id, seed, true);
+                        let generated = generate_valid(&api.schemas, id, seed)
+                            .unwrap_or_else(|failed| failed.best);
                         let mut filled = generated.clone();
                         fill(&mut filled, relevant, status);
                         if api.schemas.is_valid(id, &filled) {

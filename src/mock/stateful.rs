@@ -12,7 +12,7 @@ use super::objects::{apply_request, properties, set_ids, stamp, version_field};
 use super::shape::object_schema_in;
 use super::{Engine, MockRequest, MockResponse, choose_response, memo, render, stable_hash};
 use crate::contract::{Action, Binding, CompiledApi, Operation, ParameterLocation, Resource, View};
-use crate::generate::{generate, generate_valid};
+use crate::generate::{generate, generate_valid_dynamic};
 use crate::state::{Key, SessionData, SessionHandle};
 use crate::validate::resolve;
 
@@ -373,7 +373,8 @@ impl Engine {
         }
         if node.get("format").is_some() || node.get("pattern").is_some() {
             let seed = self.options.seed ^ stable_hash(&[&call.storage(), &n.to_string()]);
-            if let Value::String(s) = generate_valid(schemas, id, seed, false) {
+            let generated = generate_valid_dynamic(schemas, id, seed);
+            if let Value::String(s) = generated.unwrap_or_else(|failed| failed.best) {
                 return s;
             }
         }

@@ -125,7 +125,7 @@ pub fn sample_uri(api: &CompiledApi, operation: &Operation) -> String {
     for parameter in &operation.parameters {
         let value = parameter
             .schema
-            .map(|id| generate_valid(&api.schemas, id, 1, true))
+            .map(|id| generate_valid(&api.schemas, id, 1).unwrap_or_else(|failed| failed.best))
             .unwrap_or(Value::String("x".into()));
         let text = match value {
             Value::String(s) => s,
@@ -204,7 +204,7 @@ pub fn valid_request(
     {
         let value = media
             .schema
-            .map(|id| generate_valid(&api.schemas, id, 1, true))
+            .map(|id| generate_valid(&api.schemas, id, 1).unwrap_or_else(|failed| failed.best))
             .unwrap_or(Value::Null);
         body = serde_json::to_string(&value).unwrap();
         headers.push(("content-type".into(), media.media_type.clone()));
@@ -216,7 +216,7 @@ pub fn valid_request(
         if parameter.location == ParameterLocation::Header && parameter.required && !already {
             let value = parameter
                 .schema
-                .map(|id| generate_valid(&api.schemas, id, 1, true))
+                .map(|id| generate_valid(&api.schemas, id, 1).unwrap_or_else(|failed| failed.best))
                 .unwrap_or(Value::Null);
             headers.push((
                 parameter.name.clone(),
