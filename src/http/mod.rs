@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::serve::ListenerExt;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
-use crate::mock::{Engine, MockRequest, MockResponse, PROBLEM_JSON};
+use crate::mock::{Engine, MockRequest, MockResponse, problem_document};
 use crate::proxy::Proxy;
 
 /// Settings of the HTTP layer.
@@ -141,18 +141,13 @@ fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
 }
 
 fn too_large(limit: usize) -> MockResponse {
-    let body = serde_json::json!({
-        "type": "https://stoplight.io/prism/errors#PAYLOAD_TOO_LARGE",
-        "title": "Request body too large",
-        "status": 413,
-        "detail": format!("The request body exceeds the limit of {limit} bytes"),
-    });
-    MockResponse {
-        status: 413,
-        headers: vec![("content-type".into(), PROBLEM_JSON.into())],
-        body: serde_json::to_vec(&body).unwrap_or_default().into(),
-        ..MockResponse::default()
-    }
+    problem_document(
+        413,
+        Some("PAYLOAD_TOO_LARGE"),
+        "Request body too large",
+        format!("The request body exceeds the limit of {limit} bytes"),
+        None,
+    )
 }
 
 fn into_response(answer: MockResponse, is_head: bool) -> Response {

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::problem::PROBLEM_JSON;
+use super::problem::problem_document;
 use super::{Engine, MockRequest, MockResponse, SlViolation};
 
 pub const PREFIX: &str = "/__understudy/";
@@ -65,12 +65,10 @@ fn json_response(status: u16, body: &Value) -> MockResponse {
 }
 
 fn problem(status: u16, detail: String) -> MockResponse {
-    let mut response = json_response(
-        status,
-        &json!({ "title": "Admin request refused", "status": status, "detail": detail }),
-    );
-    response.headers = vec![("content-type".into(), PROBLEM_JSON.into())];
-    response
+    MockResponse {
+        operation: Some("understudy-admin".into()),
+        ..problem_document(status, None, "Admin request refused", detail, None)
+    }
 }
 
 impl Engine {

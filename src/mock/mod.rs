@@ -26,7 +26,7 @@ use crate::contract::{CompiledApi, Contract, MediaType, Operation, Response, Sch
 use crate::generate::{generate_valid, generate_valid_dynamic};
 use crate::state::{Clock, DEFAULT_SESSION, MemoryStore, Store};
 use crate::validate::{ObservedRequest, cookie_pairs, request_violations};
-pub use problem::PROBLEM_JSON;
+pub use problem::{PROBLEM_JSON, problem_document};
 use problem::{ProblemKind, problem};
 pub use reject::{reject as reject_request, sl_violation};
 pub use render::{answered_as_json, concrete_media_type};

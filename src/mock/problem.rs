@@ -1,9 +1,10 @@
 //! `application/problem+json` (RFC 9457) answers for what the contract does not cover, with
 //! Prism's `type` URIs so that a Prism user's tooling keeps recognising them.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::MockResponse;
+use crate::violation::Violation;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -53,16 +54,49 @@ impl ProblemKind {
 
 pub fn problem(kind: ProblemKind, detail: impl Into<String>) -> MockResponse {
     let (status, code, title) = kind.parts();
-    let body: Value = json!({
-        "type": format!("https://stoplight.io/prism/errors#{code}"),
-        "title": title,
-        "status": status,
-        "detail": detail.into(),
-    });
+    problem_document(status, Some(code), title, detail.into(), None)
+}
+
+/// The one writer of `application/problem+json` answers: `type` (Prism's URI for `code`, when
+/// there is one), `title`, `status`, `detail` and, when given, the request's violations as a
+/// `validation` list (Prism's shape).
+pub fn problem_document(
+    status: u16,
+    code: Option<&str>,
+    title: &str,
+    detail: String,
+    validation: Option<&[&Violation]>,
+) -> MockResponse {
+    let mut body = Map::new();
+    if let Some(code) = code {
+        body.insert(
+            "type".into(),
+            format!("https://stoplight.io/prism/errors#{code}").into(),
+        );
+    }
+    body.insert("title".into(), title.into());
+    body.insert("status".into(), status.into());
+    body.insert("detail".into(), detail.into());
+    if let Some(violations) = validation {
+        let list = violations
+            .iter()
+            .map(|v| {
+                json!({
+                    "location": v.location,
+                    "severity": "Error",
+                    "code": v.keyword(),
+                    "message": v.message,
+                })
+            })
+            .collect();
+        body.insert("validation".into(), Value::Array(list));
+    }
     MockResponse {
         status,
         headers: vec![("content-type".into(), PROBLEM_JSON.into())],
-        body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        body: serde_json::to_vec(&Value::Object(body))
+            .unwrap_or_default()
+            .into(),
         ..MockResponse::default()
     }
 }

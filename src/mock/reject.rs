@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::problem::PROBLEM_JSON;
+use super::problem::problem_document;
 use super::{MockResponse, SlViolation, render};
 use crate::contract::{CompiledApi, Operation, StatusKey};
 use crate::generate::generate_valid;
@@ -157,24 +157,12 @@ fn problem(status: u16, problem_type: &str, violations: &[&Violation]) -> MockRe
         401 => "Your request does not fullfil the security requirements and no HTTP unauthorized response was found in the spec, so Prism is generating this error for you.".replace("Prism", "understudy"),
         _ => "Your request is not valid and no HTTP validation response was found in the spec, so understudy is generating this error for you.".to_string(),
     };
-    let body = json!({
-        "type": format!("https://stoplight.io/prism/errors#{problem_type}"),
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "validation": violations.iter().filter(|v| v.location.first().is_some_and(|l| l == "request")).map(|v| json!({
-            "location": v.location,
-            "severity": "Error",
-            "code": v.keyword(),
-            "message": v.message,
-        })).collect::<Vec<_>>(),
-    });
-    MockResponse {
-        status,
-        headers: vec![("content-type".into(), PROBLEM_JSON.into())],
-        body: serde_json::to_vec(&body).unwrap_or_default().into(),
-        ..MockResponse::default()
-    }
+    let requested: Vec<&Violation> = violations
+        .iter()
+        .copied()
+        .filter(|v| v.location.first().is_some_and(|l| l == "request"))
+        .collect();
+    problem_document(status, Some(problem_type), title, detail, Some(&requested))
 }
 
 const MESSAGE_FIELDS: &[&str] = &[

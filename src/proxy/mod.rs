@@ -9,12 +9,11 @@ mod record;
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde_json::json;
 
 pub use record::Recorder;
 
 use crate::contract::{Contract, SecurityScheme};
-use crate::mock::{MockResponse, PROBLEM_JSON, SlViolation, reject_request, sl_violation};
+use crate::mock::{MockResponse, SlViolation, problem_document, reject_request, sl_violation};
 use crate::recording::Exchange;
 use crate::validate::{
     ObservedRequest, ObservedResponse, find_route, request_violations, response_violations,
@@ -206,30 +205,6 @@ impl Proxy {
     }
 }
 
-fn problem(
-    status: u16,
-    code: &str,
-    title: &str,
-    detail: String,
-    extra: Option<serde_json::Value>,
-) -> MockResponse {
-    let mut body = json!({
-        "type": format!("https://stoplight.io/prism/errors#{code}"),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    });
-    if let Some(extra) = extra {
-        body["validation"] = extra;
-    }
-    MockResponse {
-        status,
-        headers: vec![("content-type".into(), PROBLEM_JSON.into())],
-        body: serde_json::to_vec(&body).unwrap_or_default().into(),
-        ..MockResponse::default()
-    }
-}
-
 /// A refused connection, a TLS failure or a timeout: 502 or 504, never a hang.
 fn upstream_failure(url: &str, error: &reqwest::Error) -> MockResponse {
     let mut message = error.to_string();
@@ -239,17 +214,17 @@ fn upstream_failure(url: &str, error: &reqwest::Error) -> MockResponse {
         source = cause.source();
     }
     if error.is_timeout() {
-        problem(
+        problem_document(
             504,
-            "UPSTREAM_TIMEOUT",
+            Some("UPSTREAM_TIMEOUT"),
             "The upstream did not answer in time",
             format!("{url}: {message}"),
             None,
         )
     } else {
-        problem(
+        problem_document(
             502,
-            "UPSTREAM_UNREACHABLE",
+            Some("UPSTREAM_UNREACHABLE"),
             "The upstream could not be reached",
             format!("{url}: {message}"),
             None,
@@ -258,15 +233,12 @@ fn upstream_failure(url: &str, error: &reqwest::Error) -> MockResponse {
 }
 
 fn invalid_upstream(violations: &[crate::violation::Violation]) -> MockResponse {
-    let list = violations
-        .iter()
-        .map(|v| json!({ "location": v.location, "severity": "Error", "code": v.keyword(), "message": v.message }))
-        .collect();
-    problem(
+    let violations: Vec<&crate::violation::Violation> = violations.iter().collect();
+    problem_document(
         502,
-        "VIOLATIONS",
+        Some("VIOLATIONS"),
         "The upstream answer breaks the contract",
         format!("{} violation(s) in the upstream answer", violations.len()),
-        Some(serde_json::Value::Array(list)),
+        Some(&violations),
     )
 }
