@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::contract::{CompiledApi, Contract, MediaType, Operation, Response, SchemaId, StatusKey};
 use crate::generate::{generate_valid, generate_valid_dynamic};
 use crate::state::{Clock, DEFAULT_SESSION, MemoryStore, Store};
-use crate::validate::{ObservedRequest, cookie_pairs, request_violations};
+use crate::validate::{CheckedRequest, ObservedRequest, check_request, cookie_pairs};
 pub use problem::{PROBLEM_JSON, problem_document};
 use problem::{ProblemKind, problem};
 pub use reject::{reject as reject_request, sl_violation};
@@ -256,9 +256,9 @@ impl Engine {
         };
         let (api, operation) = self.contract.operation(entry.api, op_index);
         let path_params = route.params(op_index);
-        let violations = match self.options.validate_requests {
-            RequestValidation::Off => Vec::new(),
-            _ => request_violations(
+        let checked = match self.options.validate_requests {
+            RequestValidation::Off => CheckedRequest::default(),
+            _ => check_request(
                 api,
                 operation,
                 &ObservedRequest {
@@ -270,11 +270,13 @@ impl Engine {
                 },
             ),
         };
+        let violations = checked.violations;
         let accepted =
             violations.is_empty() || self.options.validate_requests == RequestValidation::Warn;
         let mut response = if accepted {
+            let body = checked.json_body.as_ref();
             let mut response = self
-                .stateful_answer(request, session, &path_params, api, op_index)
+                .stateful_answer(request, body, session, &path_params, api, op_index)
                 .unwrap_or_else(|| self.respond(request, entry.api, op_index, api, operation));
             response
                 .warnings
@@ -297,6 +299,7 @@ impl Engine {
     fn stateful_answer(
         &self,
         request: &MockRequest,
+        json_body: Option<&Value>,
         session: &str,
         params: &[(String, String)],
         api: &CompiledApi,
@@ -313,6 +316,7 @@ impl Engine {
             operation: &api.api.operations[op_index],
             binding,
             request,
+            json_body,
             params: params
                 .iter()
                 .map(|(n, v)| {

@@ -23,6 +23,8 @@ pub struct StatefulCall<'a> {
     pub operation: &'a Operation,
     pub binding: &'a Binding,
     pub request: &'a MockRequest,
+    /// The request body as JSON, when validating the request parsed it already.
+    pub json_body: Option<&'a Value>,
     /// Path parameters, percent-decoded.
     pub params: Vec<(String, String)>,
 }
@@ -226,8 +228,14 @@ impl Engine {
     /// The request body as an object, unwrapped from a single-property envelope such as
     /// Kantata's `{organization_membership: {...}}`.
     fn request_data(&self, call: &StatefulCall<'_>) -> Map<String, Value> {
-        let Ok(Value::Object(data)) = serde_json::from_slice::<Value>(&call.request.body) else {
-            return Map::new();
+        // Parsed once: by the request's validation when it ran, else here.
+        let data = match call.json_body {
+            Some(Value::Object(data)) => data.clone(),
+            Some(_) => return Map::new(),
+            None => match serde_json::from_slice::<Value>(&call.request.body) {
+                Ok(Value::Object(data)) => data,
+                _ => return Map::new(),
+            },
         };
         let request_schema = call
             .operation

@@ -12,7 +12,7 @@ use serde_json::Value;
 pub use coerce::{coerce, resolve};
 pub use exchange::{CheckedExchange, Failure, check_exchange, find_route, response_failures};
 pub use params::cookie_pairs;
-pub use request::{ObservedRequest, challenges, request_violations};
+pub use request::{CheckedRequest, ObservedRequest, challenges, check_request, request_violations};
 
 use crate::contract::{CompiledApi, MediaType, Operation, Response, StatusKey};
 use crate::violation::{Violation, ViolationKind};

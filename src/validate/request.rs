@@ -23,11 +23,27 @@ pub struct ObservedRequest<'a> {
     pub credentials: &'a [String],
 }
 
+/// What checking a request found, and its body as JSON when the check parsed it (so that the
+/// engine does not parse it again).
+#[derive(Debug, Default)]
+pub struct CheckedRequest {
+    pub violations: Vec<Violation>,
+    pub json_body: Option<Value>,
+}
+
 pub fn request_violations(
     api: &CompiledApi,
     operation: &Operation,
     request: &ObservedRequest<'_>,
 ) -> Vec<Violation> {
+    check_request(api, operation, request).violations
+}
+
+pub fn check_request(
+    api: &CompiledApi,
+    operation: &Operation,
+    request: &ObservedRequest<'_>,
+) -> CheckedRequest {
     let parts = RequestParts::new(request.path_params, request.query, request.headers);
     let mut violations = security_violations(operation, &parts, request.credentials);
     for parameter in &operation.parameters {
@@ -71,8 +87,18 @@ pub fn request_violations(
             }
         }
     }
-    violations.extend(body_violations(api, operation, &parts, request.body));
-    violations
+    let mut json_body = None;
+    violations.extend(body_violations(
+        api,
+        operation,
+        &parts,
+        request.body,
+        &mut json_body,
+    ));
+    CheckedRequest {
+        violations,
+        json_body,
+    }
 }
 
 /// The security requirements are alternatives; each is a set of schemes that must all be
@@ -190,6 +216,7 @@ fn body_violations(
     operation: &Operation,
     parts: &RequestParts<'_>,
     body: &[u8],
+    json_body: &mut Option<Value>,
 ) -> Vec<Violation> {
     let Some(declared) = &operation.request_body else {
         return Vec::new();
@@ -227,7 +254,8 @@ fn body_violations(
     let Some(schema) = media.schema else {
         return Vec::new();
     };
-    let value = if is_json_essence(&essence) || media.media_type == "*/*" && essence.is_empty() {
+    let as_json = is_json_essence(&essence) || media.media_type == "*/*" && essence.is_empty();
+    let value = if as_json {
         // serde_json stops at 128 levels of nesting with an error, so deep bodies cannot
         // overflow the stack.
         match serde_json::from_slice::<Value>(body) {
@@ -267,7 +295,11 @@ fn body_violations(
     } else {
         return Vec::new();
     };
-    api.schemas.violations(schema, &value, &["request", "body"])
+    let violations = api.schemas.violations(schema, &value, &["request", "body"]);
+    if as_json {
+        *json_body = Some(value);
+    }
+    violations
 }
 
 /// The `(name, text)` fields of a multipart body (file parts as their text, lossily).
