@@ -18,6 +18,14 @@ pub fn push_segment(pointer: &mut String, key: &str) {
     }
 }
 
+/// The segments of `pointer`, unescaped (`/a~1b/c` → `a/b`, `c`).
+pub fn segments(pointer: &str) -> impl Iterator<Item = String> + '_ {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+}
+
 /// The pointer in a `$ref` fragment (`#/a/b%7Bc%7D` → `/a/b{c}`), percent-decoded.
 pub fn decode_fragment(fragment: &str) -> String {
     percent_encoding::percent_decode_str(fragment)

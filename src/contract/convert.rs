@@ -237,14 +237,14 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
                     for (name, item) in paths.iter().skip(items.start).take(items.len()) {
                         let at = pointer.len();
                         push_segment(&mut pointer, name);
-                        if let Some(copy) = self.by_position(item, &mut pointer) {
+                        if let Some(copy) = self.placed_by_position(item, &mut pointer) {
                             copies.paths.insert(name.clone(), copy);
                         }
                         pointer.truncate(at);
                     }
                 }
                 _ if members => {
-                    if let Some(copy) = self.by_position(child, &mut pointer) {
+                    if let Some(copy) = self.placed_by_position(child, &mut pointer) {
                         copies.top.insert(key.clone(), copy);
                     }
                 }
@@ -255,7 +255,8 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
         copies
     }
 
-    fn by_position(&mut self, value: &Value, pointer: &mut String) -> Option<Value> {
+    /// [`by_position`], each schema placed and converted.
+    fn placed_by_position(&mut self, value: &Value, pointer: &mut String) -> Option<Value> {
         by_position(value, pointer, &mut |schema, at| {
             Some(self.placed_schema(schema, at))
         })
@@ -349,11 +350,7 @@ fn place<'r>(
     let original = doc.pointer(pointer)?;
     let mut node = root;
     let mut source = doc;
-    let segments: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let segments: Vec<String> = crate::pointer::segments(pointer).collect();
     for (i, segment) in segments.iter().enumerate() {
         let last = i + 1 == segments.len();
         source = child(source, segment)?;

@@ -257,12 +257,7 @@ impl Schemas {
             .into_iter()
             .map(|leaf| {
                 let mut location: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
-                location.extend(
-                    leaf.instance_path
-                        .split('/')
-                        .skip(1)
-                        .map(|s| s.replace("~1", "/").replace("~0", "~")),
-                );
+                location.extend(crate::pointer::segments(&leaf.instance_path));
                 Violation {
                     location,
                     instance_path: leaf.instance_path,
