@@ -23,10 +23,19 @@ for spec in kantata kodexa pxyz rebilly; do
     rebilly) auth="REB-APIKEY: $secret" ;;
     *) auth="Authorization: Bearer $secret" ;;
   esac
-  port=$((30000 + RANDOM % 20000))
-  RUST_LOG=warn "$bin" serve "specs/$spec.yaml" --port "$port" --credential "$secret" >/dev/null 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  # A random port can be taken (a CI run failed so): a server that exits at once is started
+  # again on another one.
+  for _ in 1 2 3 4 5; do
+    port=$((30000 + RANDOM % 20000))
+    RUST_LOG=warn "$bin" serve "specs/$spec.yaml" --port "$port" --credential "$secret" >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do
+      curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && break
+  done
   # A server that did not come up is a failure, not 500 connection errors to read through.
   curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "understudy serve specs/$spec.yaml did not start" >&2; exit 1; }
   echo "== schemathesis on $spec"
