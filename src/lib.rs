@@ -10,6 +10,7 @@ pub mod contract;
 pub mod generate;
 pub mod http;
 pub mod load;
+pub mod media;
 pub mod mock;
 pub mod pointer;
 pub mod proxy;

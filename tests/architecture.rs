@@ -122,3 +122,189 @@ fn the_engine_and_the_checks_do_no_io() {
         ),
     );
 }
+
+/// The module a source file is (`src/mock/mod.rs` is `mock`, `src/mock/answer.rs` is
+/// `mock::answer`), as path segments; `None` for the binary's `main.rs`.
+fn module_of(file: &str) -> Option<Vec<String>> {
+    let inner = file.strip_prefix("src/")?.strip_suffix(".rs")?;
+    if inner == "main" {
+        return None;
+    }
+    let mut segments: Vec<String> = inner.split('/').map(str::to_string).collect();
+    if matches!(segments.last().map(String::as_str), Some("mod" | "lib")) {
+        segments.pop();
+    }
+    Some(segments)
+}
+
+/// A file's code without comments and without its inline `#[cfg(test)]` module (its
+/// `use super::*` is the file's own module, not an import).
+fn code_of(text: &str) -> String {
+    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+    text.lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `a::{b, c::{d, e}}` expanded to `a::b`, `a::c::d`, `a::c::e`.
+fn expand_use(tree: &str) -> Vec<String> {
+    let tree: String = tree.split_whitespace().collect();
+    let Some(open) = tree.find('{') else {
+        return vec![tree.split(" as ").next().unwrap_or_default().to_string()];
+    };
+    let prefix = &tree[..open];
+    let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&inner[start..]);
+    parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .flat_map(|p| expand_use(&format!("{prefix}{p}")))
+        .collect()
+}
+
+/// The paths a file's code names: every `use` (expanded), and every `crate::…`, `super::…`
+/// or `child::…` path written inline.
+fn paths_named(code: &str, children: &[String]) -> Vec<String> {
+    let mut paths = Vec::new();
+    let mut rest = String::new();
+    let mut remaining = code;
+    while let Some(at) = remaining.find("use ") {
+        let boundary = at == 0
+            || !remaining[..at]
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        rest.push_str(&remaining[..at]);
+        if !boundary {
+            rest.push_str("use ");
+            remaining = &remaining[at + 4..];
+            continue;
+        }
+        let end = remaining[at..]
+            .find(';')
+            .map_or(remaining.len(), |e| at + e);
+        paths.extend(expand_use(&remaining[at + 4..end]));
+        remaining = &remaining[end..];
+    }
+    rest.push_str(remaining);
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == ':';
+    for word in rest.split(|c: char| !is_ident(c)) {
+        let first = word.split("::").next().unwrap_or_default();
+        if word.contains("::")
+            && (first == "crate" || first == "super" || children.iter().any(|c| c == first))
+        {
+            paths.push(word.trim_end_matches(':').to_string());
+        }
+    }
+    paths
+}
+
+/// Which modules each module imports (through `use` or an inline path), by module path.
+fn module_graph() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let files: Vec<(Vec<String>, String)> = sources()
+        .into_iter()
+        .filter_map(|(file, text)| Some((module_of(&file)?, code_of(&text))))
+        .collect();
+    let known: std::collections::BTreeSet<Vec<String>> =
+        files.iter().map(|(m, _)| m.clone()).collect();
+    let mut graph = std::collections::BTreeMap::new();
+    for (module, code) in &files {
+        let children: Vec<String> = known
+            .iter()
+            .filter(|k| k.len() == module.len() + 1 && k.starts_with(module))
+            .map(|k| k.last().cloned().unwrap_or_default())
+            .collect();
+        let mut imports = std::collections::BTreeSet::new();
+        for path in paths_named(code, &children) {
+            let mut absolute = module.clone();
+            let mut segments = path.split("::").peekable();
+            match segments.peek().copied() {
+                Some("crate") => {
+                    absolute.clear();
+                    segments.next();
+                }
+                Some("self") => {
+                    segments.next();
+                }
+                Some(first) if children.iter().any(|c| c == first) => {}
+                Some("super") => {
+                    while segments.peek() == Some(&"super") {
+                        absolute.pop();
+                        segments.next();
+                    }
+                }
+                _ => continue,
+            }
+            absolute.extend(segments.map(str::to_string));
+            // The module the path lands in: its longest prefix that is a module.
+            while !absolute.is_empty() && !known.contains(&absolute) {
+                absolute.pop();
+            }
+            if !absolute.is_empty() && &absolute != module {
+                imports.insert(absolute.join("::"));
+            }
+        }
+        graph.insert(module.join("::"), imports);
+    }
+    graph
+}
+
+/// The shortest chain of imports from `from` to `to`, if `to` is reachable.
+fn import_chain(
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    from: &str,
+    to: &str,
+) -> Option<Vec<String>> {
+    let mut came_from = std::collections::BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([from.to_string()]);
+    while let Some(here) = queue.pop_front() {
+        if here == to {
+            let mut chain = vec![here];
+            while let Some(previous) = came_from.get(chain.last().unwrap()) {
+                chain.push(String::clone(previous));
+            }
+            chain.reverse();
+            return Some(chain);
+        }
+        for next in graph.get(&here).into_iter().flatten() {
+            if next != from && !came_from.contains_key(next) {
+                came_from.insert(next.clone(), here.clone());
+                queue.push_back(next.clone());
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn no_module_imports_a_module_that_imports_it() {
+    let graph = module_graph();
+    // An import `a → b` closes a cycle when `b` reaches `a` back.
+    let cycles: Vec<String> = graph
+        .iter()
+        .flat_map(|(module, imports)| imports.iter().map(move |i| (module, i)))
+        .filter_map(|(module, import)| {
+            let back = import_chain(&graph, import, module)?;
+            Some(format!("{module} → {}", back.join(" → ")))
+        })
+        .collect();
+    assert!(
+        cycles.is_empty(),
+        "no module may import a module that imports it (directly or through others), but:\n{}",
+        cycles.join("\n")
+    );
+}

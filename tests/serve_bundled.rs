@@ -79,8 +79,8 @@ fn resources_are_inferred_from_the_bundled_paths() {
     let contract = bundled();
     let mut lines = Vec::new();
     for api in &contract.apis {
-        for (operation, binding) in api.api.operations.iter().zip(&api.api.bindings) {
-            let bound = binding.as_ref().map(|b| {
+        for operation in &api.api.operations {
+            let bound = operation.binding.as_ref().map(|b| {
                 let resource = &api.api.resources[b.resource];
                 format!(
                     "{:?} {} keys {:?}",

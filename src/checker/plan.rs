@@ -183,7 +183,7 @@ fn positive(
     let media = operation.request_body.as_ref().and_then(|b| {
         b.content
             .iter()
-            .find(|m| crate::mock::answered_as_json(&m.media_type))
+            .find(|m| crate::media::answered_as_json(&m.media_type))
     });
     let body = media.map(|m| {
         m.examples
@@ -209,7 +209,7 @@ fn positive(
         query,
         headers,
         body,
-        content_type: media.map(|m| crate::mock::concrete_media_type(&m.media_type)),
+        content_type: media.map(|m| crate::media::concrete(&m.media_type)),
         expect: Expect::Accepted,
     })
 }
@@ -330,8 +330,9 @@ pub fn chains(contract: &Contract) -> Vec<Chain> {
         let api = &compiled.api;
         for resource in 0..api.resources.len() {
             let find = |actions: &[Action]| {
-                api.bindings.iter().position(|b| {
-                    b.as_ref()
+                api.operations.iter().position(|o| {
+                    o.binding
+                        .as_ref()
                         .is_some_and(|b| b.resource == resource && actions.contains(&b.action))
                 })
             };

@@ -6,7 +6,9 @@ use std::time::Duration;
 use super::validate::write_report;
 use std::sync::Arc;
 
-use super::{CommandError, Progress, load_contract};
+use super::error::CommandError;
+use super::loading::load_contract;
+use super::output::Progress;
 use crate::checker::{CheckOptions, check};
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::proxy::{Proxy, Recorder};

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{CommandError, load_contract};
+use super::error::CommandError;
+use super::loading::load_contract;
 use crate::cli::ProxyArgs;
 use crate::http::{self, HttpOptions};
 use crate::proxy::{Proxy, ProxyOptions, Recorder};

@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-use super::{CommandError, load_contract, print_out};
+use super::error::CommandError;
+use super::loading::load_contract;
+use super::output::print_out;
 use crate::cli::RoutesArgs;
 
 pub fn run(args: RoutesArgs) -> Result<ExitCode, CommandError> {

@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::{CommandError, load_contract};
+use super::error::CommandError;
+use super::loading::load_contract;
 use crate::cli::ServeArgs;
 use crate::http::{self, HttpOptions};
 use crate::mock::{Engine, EngineOptions};

@@ -3,7 +3,9 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use super::{CommandError, Progress, load_contract};
+use super::error::CommandError;
+use super::loading::load_contract;
+use super::output::{Progress, print_out};
 use crate::cli::{ReportFormat, ValidateArgs};
 use crate::recording;
 use crate::report::ReportBuilder;
@@ -47,7 +49,7 @@ pub fn write_report(
             path: path.display().to_string(),
             source,
         })?,
-        None => super::print_out(&text),
+        None => print_out(&text),
     }
     Ok(())
 }

@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::convert::{Dialect, View};
+use super::error::{ContractError, Finding, Severity};
 use super::model::*;
+use super::rewrite::{Dialect, View};
 use super::routes::{Added, RouteTable};
 use super::schemas::{SchemaError, SchemaId, SchemaViews, Schemas, SchemasBuilder};
 use super::security::requirements;
-use super::{CompiledApi, ContractError, Finding, Severity};
 use crate::load::{LoadedSpec, SourceLocation};
 use crate::pointer::{escape, local_target};
 
@@ -109,7 +109,7 @@ pub fn compile_api(
             );
         }
     }
-    let (resources, bindings) = super::resources::infer(&operations);
+    let resources = super::resources::infer(&mut operations);
     let api = Api {
         name: spec.name.clone(),
         file: spec.file.clone(),
@@ -123,7 +123,6 @@ pub fn compile_api(
         servers,
         operations,
         resources,
-        bindings,
     };
     Ok(CompiledApi {
         index,
@@ -355,6 +354,7 @@ impl<'a> Compiler<'a> {
             responses,
             security,
             resource_extension: op.get("x-understudy-resource").cloned(),
+            binding: None,
         })
     }
 

@@ -2,8 +2,8 @@
 //!
 //! No crate does this conversion (see ARCHITECTURE.md), so it is written here. It produces a
 //! converted copy of the document's schemas per [`View`] ([`convert_views`]): schema objects
-//! are found from their positions (`schema`, `components/schemas`) and from every `$ref`
-//! reachable from them, then each is rewritten on its own:
+//! are found from their positions (`schema`, `components/schemas`, see `tree`) and from every
+//! `$ref` reachable from them, then each is rewritten on its own (`rewrite`):
 //! - 3.0 only: `nullable` becomes a `"null"` type (or an `anyOf` wrapper around compositions and
 //!   `$ref`), boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric, and `$ref` siblings
 //!   are dropped as the 3.0 specification says;
@@ -14,66 +14,12 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use crate::pointer::{escape as escape_pointer, local_target, push_segment};
+use super::rewrite::{Dialect, View, convert_node, filter_required, names_flagged_properties};
+use super::tree::{Holds, by_position, holds, schema_ref};
+use crate::pointer::{local_target, push_segment};
 
-/// Which side of an exchange a converted document describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum View {
-    Request,
-    Response,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    OpenApi30,
-    OpenApi31,
-}
-
-/// How a schema keyword holds subschemas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Holds {
-    /// An object of schemas by name (`properties`).
-    Named,
-    /// A list of schemas (`allOf`; `items` as a list, as drafts before 2020-12 wrote it).
-    Listed,
-    /// One schema (`items`, `not`).
-    One,
-}
-
-/// The subschemas `child`, under `key` in a schema, is made of, or `None` when it is not made
-/// of schemas. A `match` on the name: comparing each key with a list of keywords showed in
-/// profiles of large documents.
-fn holds(key: &str, child: &Value) -> Option<Holds> {
-    let holds = match key {
-        "properties" | "patternProperties" | "dependentSchemas" | "$defs" | "definitions" => {
-            Holds::Named
-        }
-        "allOf" | "anyOf" | "oneOf" | "prefixItems" => Holds::Listed,
-        "items" if child.is_array() => Holds::Listed,
-        "items"
-        | "additionalProperties"
-        | "additionalItems"
-        | "not"
-        | "if"
-        | "then"
-        | "else"
-        | "contains"
-        | "propertyNames"
-        | "unevaluatedProperties"
-        | "unevaluatedItems" => Holds::One,
-        _ => return None,
-    };
-    let fits = match holds {
-        Holds::Named | Holds::One => child.is_object(),
-        Holds::Listed => child.is_array(),
-    };
-    fits.then_some(holds)
-}
-
-/// The converted schemas of a document: one copy when no schema differs between the views,
-/// else one per view.
 pub struct Converted {
     pub response: Value,
     /// `None` when the request view is the response view: no `required` list names a
@@ -297,7 +243,7 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
             return;
         }
         *node = convert_node(std::mem::take(node), self.dialect);
-        if let Some(target) = super::refs::schema_ref(node).and_then(local_target) {
+        if let Some(target) = schema_ref(node).and_then(local_target) {
             self.pending.push(target);
         }
         if names_flagged_properties(self.doc, node) {
@@ -445,259 +391,11 @@ fn merge(into: &mut Value, original: &Value, at: &str, placed: &HashSet<String>)
 }
 
 /// Pointers of schema objects found by position in the document (not inside schemas).
-pub(super) fn find_schema_roots(doc: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    by_position(doc, &mut String::new(), &mut |_, pointer| {
-        out.push(pointer.clone());
-        None
-    });
-    out
-}
-
-/// Hands each schema object found by position in `value` (not inside schemas) to `schema`
-/// with its pointer, and returns the copy of `value` holding what it returned at their places,
-/// with the containers on the way to them (`None` when it holds nothing). `pointer` is where
-/// `value` is, and is as it was on return.
-fn by_position(
-    value: &Value,
-    pointer: &mut String,
-    schema: &mut impl FnMut(&Value, &mut String) -> Option<Value>,
-) -> Option<Value> {
-    let at = pointer.len();
-    match value {
-        Value::Array(items) => {
-            let mut copy = Vec::new();
-            for (i, item) in items.iter().enumerate() {
-                pointer.push('/');
-                pointer.push_str(itoa::Buffer::new().format(i));
-                if let Some(item) = by_position(item, pointer, schema) {
-                    copy.resize(i, Value::Null);
-                    copy.push(item);
-                }
-                pointer.truncate(at);
-            }
-            (!copy.is_empty()).then_some(Value::Array(copy))
-        }
-        Value::Object(map) => {
-            let in_components = pointer.ends_with("/components");
-            let in_responses = pointer.ends_with("/responses");
-            let mut copy = Map::new();
-            for (key, child) in map {
-                push_segment(pointer, key);
-                let child = match (key.as_str(), child) {
-                    ("schema", Value::Object(_) | Value::Bool(_)) => schema(child, pointer),
-                    ("schemas", Value::Object(schemas)) if in_components => {
-                        let below = pointer.len();
-                        let mut copies = Map::new();
-                        for (name, node) in schemas {
-                            push_segment(pointer, name);
-                            if let Some(node) = schema(node, pointer) {
-                                copies.insert(name.clone(), node);
-                            }
-                            pointer.truncate(below);
-                        }
-                        (!copies.is_empty()).then_some(Value::Object(copies))
-                    }
-                    ("schemas", _) if in_components => None,
-                    // Values, not schemas; but `responses/default` is a response.
-                    ("default", _) if !in_responses => None,
-                    ("example" | "examples", _) => None,
-                    _ => by_position(child, pointer, schema),
-                };
-                if let Some(child) = child {
-                    copy.insert(key.clone(), child);
-                }
-                pointer.truncate(at);
-            }
-            (!copy.is_empty()).then_some(Value::Object(copy))
-        }
-        _ => None,
-    }
-}
-
-pub(super) fn push_children(node: &Value, pointer: &str, out: &mut Vec<String>) {
-    let Value::Object(map) = node else { return };
-    if let Some(target) = super::refs::schema_ref(node).and_then(local_target) {
-        out.push(target);
-    }
-    for (key, child) in map {
-        match (holds(key, child), child) {
-            (Some(Holds::Named), Value::Object(children)) => {
-                let key = escape_pointer(key);
-                for name in children.keys() {
-                    out.push(format!("{pointer}/{key}/{}", escape_pointer(name)));
-                }
-            }
-            (Some(Holds::Listed), Value::Array(children)) => {
-                let key = escape_pointer(key);
-                out.extend((0..children.len()).map(|i| format!("{pointer}/{key}/{i}")));
-            }
-            (Some(_), _) => out.push(format!("{pointer}/{}", escape_pointer(key))),
-            (None, _) => {}
-        }
-    }
-}
-
-/// Rewrites one schema object (not its subschemas, which are visited on their own). It takes
-/// the node by value: copying each node with its subtree made converting quadratic in depth.
-fn convert_node(node: Value, dialect: Dialect) -> Value {
-    let Value::Object(mut map) = node else {
-        return node;
-    };
-    if dialect == Dialect::OpenApi30 {
-        if let Some(reference) = map.get("$ref").cloned() {
-            let nullable = map.get("nullable") == Some(&Value::Bool(true));
-            let only_ref = json!({ "$ref": reference });
-            return if nullable {
-                json!({ "anyOf": [only_ref, { "type": "null" }] })
-            } else {
-                only_ref
-            };
-        }
-        convert_exclusive_bound(&mut map, "exclusiveMinimum", "minimum");
-        convert_exclusive_bound(&mut map, "exclusiveMaximum", "maximum");
-        if map.remove("nullable") == Some(Value::Bool(true)) {
-            if let Some(wrapped) = make_nullable(&mut map) {
-                return wrapped;
-            }
-        }
-    }
-    add_integer_format_bounds(&mut map);
-    Value::Object(map)
-}
-
-fn convert_exclusive_bound(map: &mut Map<String, Value>, exclusive: &str, inclusive: &str) {
-    match map.get(exclusive) {
-        Some(Value::Bool(true)) => {
-            if let Some(bound) = map.remove(inclusive) {
-                map.insert(exclusive.to_string(), bound);
-            } else {
-                map.remove(exclusive);
-            }
-        }
-        Some(Value::Bool(false)) => {
-            map.remove(exclusive);
-        }
-        _ => {}
-    }
-}
-
-/// Makes `map` accept null in place, or returns a wrapper when it cannot be done in place.
-fn make_nullable(map: &mut Map<String, Value>) -> Option<Value> {
-    if let Some(Value::Array(values)) = map.get_mut("enum")
-        && !values.contains(&Value::Null)
-    {
-        values.push(Value::Null);
-    }
-    let composed = ["allOf", "anyOf", "oneOf"]
-        .iter()
-        .any(|k| map.contains_key(*k));
-    match map.get_mut("type") {
-        Some(Value::String(t)) => {
-            let t = std::mem::take(t);
-            map.insert("type".into(), json!([t, "null"]));
-            None
-        }
-        Some(Value::Array(types)) => {
-            if !types.contains(&json!("null")) {
-                types.push(json!("null"));
-            }
-            None
-        }
-        _ if composed => {
-            let inner = Value::Object(std::mem::take(map));
-            Some(json!({ "anyOf": [{ "type": "null" }, inner] }))
-        }
-        // No type at all: 3.0.3 says `nullable` only matters with an explicit type, and an
-        // untyped schema already accepts null.
-        _ => None,
-    }
-}
-
-fn add_integer_format_bounds(map: &mut Map<String, Value>) {
-    let is_integer = match map.get("type") {
-        Some(Value::String(t)) => t == "integer",
-        Some(Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
-        _ => false,
-    };
-    if !is_integer {
-        return;
-    }
-    let (low, high) = match map.get("format").and_then(Value::as_str) {
-        Some("int32") => (json!(i32::MIN), json!(i32::MAX)),
-        Some("int64") => (json!(i64::MIN), json!(i64::MAX)),
-        _ => return,
-    };
-    if !map.contains_key("minimum") && !map.contains_key("exclusiveMinimum") {
-        map.insert("minimum".into(), low);
-    }
-    if !map.contains_key("maximum") && !map.contains_key("exclusiveMaximum") {
-        map.insert("maximum".into(), high);
-    }
-}
-
-/// Whether a schema's `required` names a readOnly or writeOnly property (a view drops it).
-fn names_flagged_properties(doc: &Value, node: &Value) -> bool {
-    let (Some(Value::Object(properties)), Some(Value::Array(required))) =
-        (node.get("properties"), node.get("required"))
-    else {
-        return false;
-    };
-    required.iter().filter_map(Value::as_str).any(|name| {
-        properties.get(name).is_some_and(|schema| {
-            has_flag(doc, schema, "readOnly", 0) || has_flag(doc, schema, "writeOnly", 0)
-        })
-    })
-}
-
-/// Drops from `required` the properties this view must not demand.
-fn filter_required(doc: &Value, map: &mut Map<String, Value>, view: View) {
-    let flag = match view {
-        View::Request => "readOnly",
-        View::Response => "writeOnly",
-    };
-    let Some(Value::Object(properties)) = map.get("properties") else {
-        return;
-    };
-    let hidden: Vec<String> = properties
-        .iter()
-        .filter(|(_, schema)| has_flag(doc, schema, flag, 0))
-        .map(|(name, _)| name.clone())
-        .collect();
-    if hidden.is_empty() {
-        return;
-    }
-    if let Some(Value::Array(required)) = map.get_mut("required") {
-        required.retain(|name| !name.as_str().is_some_and(|n| hidden.iter().any(|h| h == n)));
-        if required.is_empty() {
-            map.remove("required");
-        }
-    }
-}
-
-/// Whether a property schema carries `flag`, directly, through `$ref` or through `allOf`.
-pub fn has_flag(doc: &Value, schema: &Value, flag: &str, depth: usize) -> bool {
-    if depth > 16 {
-        return false;
-    }
-    if schema.get(flag) == Some(&Value::Bool(true)) {
-        return true;
-    }
-    if let Some(target) = super::refs::schema_ref(schema)
-        .and_then(local_target)
-        .and_then(|target| doc.pointer(&target))
-        && has_flag(doc, target, flag, depth + 1)
-    {
-        return true;
-    }
-    schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .is_some_and(|parts| parts.iter().any(|p| has_flag(doc, p, flag, depth + 1)))
-}
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     /// The converted copy of `doc` for `view`.

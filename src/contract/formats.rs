@@ -77,6 +77,16 @@ fn overlaps_private_v6(address: Ipv6Addr, prefix: u32) -> bool {
     })
 }
 
+/// The jsonschema options every validator of a contract is built with: 2020-12, formats
+/// asserted, and the formats OpenAPI names that jsonschema does not know.
+pub(super) fn validator_options() -> jsonschema::ValidationOptions<'static> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .with_format("byte", is_byte)
+        .with_format("ip", is_public_ip_or_cidr)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,79 +3,27 @@
 //! re-reads the document.
 
 mod compile;
-pub mod convert;
+mod convert;
+mod error;
 mod formats;
 mod model;
 mod parallel;
 mod refs;
-pub mod resources;
+mod resources;
+mod rewrite;
 mod routes;
 mod schemas;
 mod security;
+mod tree;
 
-use serde::Serialize;
-
-pub use convert::View;
+pub use error::{ContractError, Finding, Severity};
 pub use model::*;
-pub use refs::{KEYWORD as SHARED_REF_KEYWORD, schema_ref};
-pub use resources::{Action, Binding, Resource};
+pub use rewrite::{View, has_flag};
 pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path};
 pub use schemas::{SchemaId, Schemas};
+pub use tree::{KEYWORD as SHARED_REF_KEYWORD, schema_ref};
 
 use crate::load::{LoadedSpec, SourceLocation};
-
-#[derive(Debug, thiserror::Error)]
-pub enum ContractError {
-    #[error("{location}: {message}")]
-    Unsupported {
-        location: SourceLocation,
-        message: String,
-    },
-    #[error("{location}: {message}")]
-    Invalid {
-        location: SourceLocation,
-        message: String,
-    },
-    #[error("{location}: {message}")]
-    RouteConflict {
-        location: SourceLocation,
-        message: String,
-    },
-}
-
-impl ContractError {
-    pub fn location_mut(&mut self) -> &mut SourceLocation {
-        match self {
-            ContractError::Unsupported { location, .. }
-            | ContractError::Invalid { location, .. }
-            | ContractError::RouteConflict { location, .. } => location,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-/// A problem in a document that does not stop it from being served (`lint` reports them).
-#[derive(Debug, Clone)]
-pub struct Finding {
-    pub severity: Severity,
-    pub location: SourceLocation,
-    pub message: String,
-}
-
-/// An API together with its compiled schemas.
-#[derive(Debug)]
-pub struct CompiledApi {
-    /// Position in [`Contract::apis`].
-    pub index: usize,
-    pub api: Api,
-    pub schemas: Schemas,
-}
 
 #[derive(Debug)]
 pub struct Contract {

@@ -5,7 +5,16 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::schemas::SchemaId;
+use super::schemas::{SchemaId, Schemas};
+
+/// An API together with its compiled schemas.
+#[derive(Debug)]
+pub struct CompiledApi {
+    /// Position in `Contract::apis`.
+    pub index: usize,
+    pub api: Api,
+    pub schemas: Schemas,
+}
 
 /// An API served from one document.
 #[derive(Debug)]
@@ -21,9 +30,36 @@ pub struct Api {
     pub servers: Vec<openapiv3::Server>,
     pub operations: Vec<Operation>,
     /// Stateful resources inferred from the paths (see `resources`).
-    pub resources: Vec<super::resources::Resource>,
-    /// For each operation (same index), how it acts on a resource, if it does.
-    pub bindings: Vec<Option<super::resources::Binding>>,
+    pub resources: Vec<Resource>,
+}
+
+/// What a stateful operation does to its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Read,
+    Replace,
+    Upsert,
+    Merge,
+    Delete,
+    List,
+}
+
+/// A stateful resource: objects stored under its item path's parameters.
+#[derive(Debug)]
+pub struct Resource {
+    /// The collection's last segment, e.g. `organization_memberships`.
+    pub name: String,
+    pub item_path: String,
+    /// Every path parameter of the item path, in order: together they identify an object.
+    pub keys: Vec<String>,
+}
+
+/// How an operation acts on a resource.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub resource: usize,
+    pub action: Action,
 }
 
 #[derive(Debug)]
@@ -45,6 +81,8 @@ pub struct Operation {
     pub security: Vec<SecurityRequirement>,
     /// The `x-understudy-resource` extension, when the document gives one.
     pub resource_extension: Option<Value>,
+    /// How the operation acts on an inferred resource, if it does (see `resources`).
+    pub binding: Option<Binding>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,19 +27,8 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use jsonschema::{Keyword, Registry, ValidationError, Validator};
 use serde_json::{Value, json};
 
-use super::convert::{find_schema_roots, push_children};
+use super::tree::{KEYWORD, find_schema_roots, push_children};
 use crate::pointer::local_target;
-
-/// The keyword a shared `$ref` is renamed to; its value is the `$ref`'s.
-pub const KEYWORD: &str = "x-understudy-ref";
-
-/// The reference a converted schema makes, as `$ref` or as a shared reference.
-pub fn schema_ref(schema: &Value) -> Option<&str> {
-    schema
-        .get("$ref")
-        .or_else(|| schema.get(KEYWORD))
-        .and_then(Value::as_str)
-}
 
 /// Keywords whose schemas keep native `$ref`s, with everything they reach.
 const NATIVE: &[&str] = &[
@@ -212,7 +201,7 @@ impl Targets {
             .split_once('#')
             .map_or(uri, |(base, _)| base)
             .to_string();
-        super::schemas::validator_options()
+        super::formats::validator_options()
             .with_registry(&self.registry)
             .with_keyword(KEYWORD, move |_, value, _| {
                 let index = value.as_str().and_then(|reference| {
@@ -426,7 +415,8 @@ mod tests {
 
     /// `doc` converted for responses with its references shared, and the targets.
     fn share_refs(doc: &Value) -> (Value, Vec<String>) {
-        use crate::contract::convert::{Dialect, convert_views};
+        use crate::contract::convert::convert_views;
+        use crate::contract::rewrite::Dialect;
         let sharing = Sharing::new(doc);
         let converted = convert_views(doc, Dialect::OpenApi31, &|p, n| sharing.visit(p, n));
         (
@@ -479,7 +469,7 @@ mod tests {
 
     #[test]
     fn unevaluated_properties_see_what_referenced_schemas_evaluate() {
-        use crate::contract::convert::{Dialect, View};
+        use crate::contract::rewrite::{Dialect, View};
         use crate::contract::schemas::{SchemaViews, SchemasBuilder};
         let doc = json!({"openapi": "3.1.0", "components": {"schemas": {
             "A": {"allOf": [{"$ref": "#/components/schemas/B"}], "unevaluatedProperties": false},
@@ -508,7 +498,7 @@ mod tests {
 
     #[test]
     fn a_shared_target_that_cannot_be_compiled_is_reported_by_compile_all() {
-        use crate::contract::convert::{Dialect, View};
+        use crate::contract::rewrite::{Dialect, View};
         use crate::contract::schemas::{SchemaViews, SchemasBuilder};
         let doc = json!({"openapi": "3.1.0", "components": {"schemas": {
             "Root": {"properties": {

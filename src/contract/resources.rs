@@ -14,40 +14,14 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::model::{Operation, ParameterLocation, StatusKey};
+use super::model::{Action, Binding, Operation, ParameterLocation, Resource, StatusKey};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Create,
-    Read,
-    Replace,
-    Upsert,
-    Merge,
-    Delete,
-    List,
-}
-
-#[derive(Debug)]
-pub struct Resource {
-    /// The collection's last segment, e.g. `organization_memberships`.
-    pub name: String,
-    pub item_path: String,
-    /// Every path parameter of the item path, in order: together they identify an object.
-    pub keys: Vec<String>,
-}
-
-/// How an operation acts on a resource.
-#[derive(Debug, Clone)]
-pub struct Binding {
-    pub resource: usize,
-    pub action: Action,
-}
-
-/// Infers the resources of one API; returns them and a binding per operation.
-pub fn infer(operations: &[Operation]) -> (Vec<Resource>, Vec<Option<Binding>>) {
+/// Infers the resources of one API, and binds each operation that acts on one
+/// (`Operation::binding`).
+pub fn infer(operations: &mut [Operation]) -> Vec<Resource> {
     let mut resources: Vec<Resource> = Vec::new();
     let mut item_paths = HashSet::new();
-    for operation in operations {
+    for operation in operations.iter() {
         let segments: Vec<&str> = operation
             .path
             .split('/')
@@ -70,7 +44,7 @@ pub fn infer(operations: &[Operation]) -> (Vec<Resource>, Vec<Option<Binding>>) 
         });
     }
     let index = Index::new(&resources);
-    let bindings = operations
+    let bindings: Vec<Option<Binding>> = operations
         .iter()
         .map(|operation| {
             if let Some(binding) = operation
@@ -83,7 +57,10 @@ pub fn infer(operations: &[Operation]) -> (Vec<Resource>, Vec<Option<Binding>>) 
             bind(operation, &index)
         })
         .collect();
-    (resources, bindings)
+    for (operation, binding) in operations.iter_mut().zip(bindings) {
+        operation.binding = binding;
+    }
+    resources
 }
 
 fn is_param(segment: &str) -> bool {

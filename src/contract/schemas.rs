@@ -12,9 +12,9 @@ use std::sync::{Arc, OnceLock};
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
 
-use super::convert::{Dialect, View, convert_views};
-use super::formats;
+use super::convert::convert_views;
 use super::refs::{Sharing, Targets, leaves};
+use super::rewrite::{Dialect, View};
 use crate::pointer::{encode_fragment, local_target};
 use crate::violation::{Violation, ViolationKind};
 
@@ -163,14 +163,6 @@ impl SchemasBuilder {
             entries: self.entries,
         }
     }
-}
-
-pub(super) fn validator_options() -> jsonschema::ValidationOptions<'static> {
-    jsonschema::options()
-        .with_draft(Draft::Draft202012)
-        .should_validate_formats(true)
-        .with_format("byte", formats::is_byte)
-        .with_format("ip", formats::is_public_ip_or_cidr)
 }
 
 impl Schemas {

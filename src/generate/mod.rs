@@ -14,7 +14,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Number, Value, json};
 
-use crate::contract::convert::has_flag;
+use crate::contract::has_flag;
 use crate::contract::{SHARED_REF_KEYWORD, SchemaId, Schemas, View, schema_ref};
 use crate::pointer::local_target;
 

@@ -15,7 +15,9 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{FileSource, LoadError, SourceLocation, parse::parse_document};
+use super::error::{LoadError, SourceLocation};
+use super::parse::parse_document;
+use super::source::FileSource;
 use crate::pointer::{decode_fragment, push_segment};
 
 pub const BUNDLED_KEY: &str = "x-understudy-bundled";

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::FileSource;
+use super::source::FileSource;
 
 /// `(file name, contents)` of every contract in `specs/`.
 pub const BUNDLED_SPECS: &[(&str, &str)] = &[

@@ -6,58 +6,19 @@
 
 mod bundle;
 mod embedded;
+mod error;
 mod parse;
 mod position;
+mod source;
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 pub use embedded::BUNDLED_SPECS;
+pub use error::{LoadError, SourceLocation};
 pub use position::{line_of_pointer, lines_of_pointers};
-
-/// Where a problem in a document is: file, JSON pointer and (when known) 1-based line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceLocation {
-    pub file: String,
-    pub pointer: String,
-    pub line: Option<usize>,
-}
-
-impl std::fmt::Display for SourceLocation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if !self.pointer.is_empty() {
-            write!(f, " at #{}", self.pointer)?;
-        }
-        Ok(())
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{location}: {message}")]
-    Syntax {
-        location: SourceLocation,
-        message: String,
-    },
-    #[error("{location}: {message}")]
-    Reference {
-        location: SourceLocation,
-        message: String,
-    },
-    #[error("{0}: no OpenAPI documents (*.yaml, *.yml, *.json) in this directory")]
-    EmptyDirectory(String),
-}
+pub use source::{Disk, FileSource};
 
 /// One API document, bundled (no external `$ref` left) and ready to compile.
 #[derive(Debug, Clone)]
@@ -69,21 +30,6 @@ pub struct LoadedSpec {
     /// The root document's text, kept to find the line of a JSON pointer on error paths.
     pub text: String,
     pub document: Value,
-}
-
-/// Reads file contents; lets the same loader serve files on disk and the specs compiled into
-/// the binary.
-pub trait FileSource {
-    fn read(&self, path: &Path) -> std::io::Result<String>;
-}
-
-/// The real file system.
-pub struct Disk;
-
-impl FileSource for Disk {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
-    }
 }
 
 /// Loads every path: a file is one spec, a directory contributes each OpenAPI document directly

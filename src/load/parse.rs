@@ -8,7 +8,7 @@
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use super::{LoadError, SourceLocation};
+use super::error::{LoadError, SourceLocation};
 
 pub fn parse_document(file: &str, text: &str) -> Result<Value, LoadError> {
     let looks_like_json = file.ends_with(".json") || text.trim_start().starts_with('{');

@@ -12,9 +12,10 @@ use super::listing;
 use super::reject::error_response;
 use super::shape::{Page, Shape, SlotKind, empty_side_maps, shape_of};
 use super::stateful::StatefulCall;
-use super::{Engine, MockResponse, memo, negotiate, render, stable_hash};
+use super::{Engine, MockResponse, memo, stable_hash};
 use crate::contract::SchemaId;
 use crate::generate::generate_valid;
+use crate::media;
 use crate::state::Key;
 use crate::validate::declared_response;
 use crate::violation::{Violation, ViolationKind};
@@ -157,8 +158,8 @@ impl Engine {
         let media = if media_types.is_empty() {
             None
         } else {
-            let index = negotiate::choose(&media_types, call.request.header("accept"))?;
-            Some(&declared.content[index]).filter(|m| render::answered_as_json(&m.media_type))
+            let index = media::negotiate(&media_types, call.request.header("accept"))?;
+            Some(&declared.content[index]).filter(|m| media::answered_as_json(&m.media_type))
         };
         let schema_id = media.and_then(|m| m.schema);
         let form = schema_id.map(|id| self.form(call, id, object_schema));

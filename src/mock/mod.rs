@@ -5,7 +5,6 @@ mod admin;
 mod answer;
 mod envelope;
 mod listing;
-mod negotiate;
 mod objects;
 mod prefer;
 mod problem;
@@ -24,12 +23,12 @@ use serde_json::Value;
 
 use crate::contract::{CompiledApi, Contract, MediaType, Operation, Response, SchemaId, StatusKey};
 use crate::generate::{generate_valid, generate_valid_dynamic};
+use crate::media;
 use crate::state::{Clock, DEFAULT_SESSION, MemoryStore, Store};
 use crate::validate::{CheckedRequest, ObservedRequest, check_request, cookie_pairs};
 pub use problem::{PROBLEM_JSON, problem_document};
 use problem::{ProblemKind, problem};
 pub use reject::{reject as reject_request, sl_violation};
-pub use render::{answered_as_json, concrete_media_type};
 
 /// A request as the engine sees it.
 #[derive(Debug, Clone, Default)]
@@ -305,7 +304,7 @@ impl Engine {
         api: &CompiledApi,
         op_index: usize,
     ) -> Option<MockResponse> {
-        let binding = api.api.bindings[op_index].as_ref()?;
+        let binding = api.api.operations[op_index].binding.as_ref()?;
         let asks_for_mock = request.header("prefer").is_some()
             || form_urlencoded::parse(request.query.as_bytes()).any(|(k, _)| k.starts_with("__"));
         if !self.options.stateful || asks_for_mock {
@@ -367,7 +366,7 @@ impl Engine {
             .iter()
             .map(|m| m.media_type.as_str())
             .collect();
-        let Some(media_index) = negotiate::choose(&media_types, request.header("accept")) else {
+        let Some(media_index) = media::negotiate(&media_types, request.header("accept")) else {
             return problem(
                 ProblemKind::NotAcceptable,
                 format!(
@@ -378,7 +377,7 @@ impl Engine {
             );
         };
         let media = &declared.content[media_index];
-        let content_type = render::concrete_media_type(&media.media_type);
+        let content_type = media::concrete(&media.media_type);
         let body = if let Some(name) = &preferences.example {
             match find_example(media, name) {
                 Some((value, valid)) => {

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::contract::convert::has_flag;
+use crate::contract::has_flag;
 use crate::validate::{coerce, resolve};
 
 /// Property names that hold an optimistic-locking version.

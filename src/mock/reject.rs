@@ -14,6 +14,7 @@ use super::problem::problem_document;
 use super::{MockResponse, SlViolation, render};
 use crate::contract::{CompiledApi, Operation, StatusKey};
 use crate::generate::generate_valid;
+use crate::media;
 use crate::validate::challenges;
 use crate::violation::{Violation, ViolationKind};
 
@@ -90,7 +91,7 @@ pub fn error_response(
             let media = declared
                 .content
                 .iter()
-                .find(|m| render::answered_as_json(&m.media_type))
+                .find(|m| media::answered_as_json(&m.media_type))
                 .or(declared.content.first());
             let body = media.map(|media| {
                 let value = media
@@ -108,7 +109,7 @@ pub fn error_response(
                     })
                     .or_else(|| media.examples.first().map(|e| (*e.value).clone()))
                     .unwrap_or(Value::Null);
-                let content_type = render::concrete_media_type(&media.media_type);
+                let content_type = media::concrete(&media.media_type);
                 (render::body_bytes(&content_type, &value), content_type)
             });
             let mut response = MockResponse {

@@ -3,27 +3,13 @@
 use bytes::Bytes;
 use serde_json::Value;
 
-/// The `Content-Type` to send for a declared media type: wildcards made concrete.
-pub fn concrete_media_type(declared: &str) -> String {
-    match declared {
-        "*/*" | "application/*" => "application/json".to_string(),
-        "text/*" => "text/plain".to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// Whether a declared media type is answered with JSON (wildcards are, see
-/// [`concrete_media_type`]).
-pub fn answered_as_json(media_type: &str) -> bool {
-    let essence = crate::validate::essence(media_type);
-    crate::validate::is_json_essence(&essence) || essence == "*/*" || essence == "application/*"
-}
-
 /// JSON media types get JSON; others get a string value as it is (text, XML, CSV…), or JSON
 /// when the schema made a structured value.
 pub fn body_bytes(media_type: &str, value: &Value) -> Bytes {
     match value {
-        Value::String(text) if !answered_as_json(media_type) => Bytes::from(text.clone()),
+        Value::String(text) if !crate::media::answered_as_json(media_type) => {
+            Bytes::from(text.clone())
+        }
         _ => Bytes::from(serde_json::to_vec(value).unwrap_or_default()),
     }
 }

@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use super::shape::{Shape, SlotKind, object_schema_in, shape_of};
 use super::stateful::storage_name;
-use super::{Engine, choose_response, render};
+use super::{Engine, choose_response};
 use crate::contract::{Action, View};
+use crate::media;
 use crate::state::{DEFAULT_SESSION, Key};
 
 impl Engine {
@@ -17,7 +18,8 @@ impl Engine {
         let mut data = session.lock();
         let mut stored = 0;
         for compiled in &self.contract.apis {
-            for (operation, binding) in compiled.api.operations.iter().zip(&compiled.api.bindings) {
+            for operation in &compiled.api.operations {
+                let binding = &operation.binding;
                 let Some(binding) = binding
                     .as_ref()
                     .filter(|b| matches!(b.action, Action::Read | Action::List))
@@ -31,7 +33,7 @@ impl Engine {
                 let Some(media) = operation.responses[index]
                     .content
                     .iter()
-                    .find(|m| render::answered_as_json(&m.media_type))
+                    .find(|m| media::answered_as_json(&m.media_type))
                 else {
                     continue;
                 };

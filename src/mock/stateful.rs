@@ -10,9 +10,10 @@ use super::answer::{Answered, Outcome};
 use super::listing;
 use super::objects::{apply_request, properties, set_ids, stamp, version_field};
 use super::shape::object_schema_in;
-use super::{Engine, MockRequest, MockResponse, choose_response, memo, render, stable_hash};
+use super::{Engine, MockRequest, MockResponse, choose_response, memo, stable_hash};
 use crate::contract::{Action, Binding, CompiledApi, Operation, ParameterLocation, Resource, View};
 use crate::generate::{generate, generate_valid_dynamic};
+use crate::media;
 use crate::state::{Key, SessionData, SessionHandle};
 use crate::validate::resolve;
 
@@ -185,27 +186,25 @@ impl Engine {
             Action::List,
         ];
         order.iter().find_map(|wanted| {
-            api.operations
-                .iter()
-                .zip(&api.bindings)
-                .find_map(|(operation, binding)| {
-                    binding
-                        .as_ref()
-                        .filter(|b| b.resource == call.binding.resource && b.action == *wanted)?;
-                    let (index, _) = choose_response(operation, None)?;
-                    let id = operation.responses[index]
-                        .content
-                        .iter()
-                        .find(|m| render::answered_as_json(&m.media_type))?
-                        .schema?;
-                    let schema = call.api.schemas.node(id);
-                    Some(object_schema_in(
-                        schema,
-                        call.document(),
-                        &call.resource().name,
-                        *wanted == Action::List,
-                    ))
-                })
+            api.operations.iter().find_map(|operation| {
+                operation
+                    .binding
+                    .as_ref()
+                    .filter(|b| b.resource == call.binding.resource && b.action == *wanted)?;
+                let (index, _) = choose_response(operation, None)?;
+                let id = operation.responses[index]
+                    .content
+                    .iter()
+                    .find(|m| media::answered_as_json(&m.media_type))?
+                    .schema?;
+                let schema = call.api.schemas.node(id);
+                Some(object_schema_in(
+                    schema,
+                    call.document(),
+                    &call.resource().name,
+                    *wanted == Action::List,
+                ))
+            })
         })
     }
 
@@ -244,7 +243,7 @@ impl Engine {
             .and_then(|b| {
                 b.content
                     .iter()
-                    .find(|m| render::answered_as_json(&m.media_type))
+                    .find(|m| media::answered_as_json(&m.media_type))
             })
             .and_then(|m| m.schema)
             .map(|id| call.api.schemas.node(id));
@@ -353,12 +352,12 @@ impl Engine {
         let api = &call.api.api;
         api.operations
             .iter()
-            .zip(&api.bindings)
-            .filter(|(_, b)| {
-                b.as_ref()
+            .filter(|op| {
+                op.binding
+                    .as_ref()
                     .is_some_and(|b| b.resource == call.binding.resource)
             })
-            .flat_map(|(op, _)| &op.parameters)
+            .flat_map(|op| &op.parameters)
             .find(|p| p.location == ParameterLocation::Path && p.name == name)
             .and_then(|p| p.schema)
     }

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::{ObservedRequest, ObservedResponse, request_violations, response_violations};
+use super::request::{ObservedRequest, request_violations};
+use super::response::{ObservedResponse, response_violations};
 use crate::contract::{CompiledApi, Contract, Operation, RouteMatch};
 use crate::recording::Exchange;
 use crate::violation::{Violation, ViolationKind};

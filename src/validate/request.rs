@@ -5,8 +5,9 @@ use serde_json::{Map, Value};
 
 use super::coerce::{coerce, resolve};
 use super::params::{RequestParts, extract};
-use super::{essence, is_json_essence, media_matches, media_type_list};
+use super::response::media_type_list;
 use crate::contract::{CompiledApi, Operation, ParameterLocation, SecurityScheme, View};
+use crate::media;
 use crate::violation::{Violation, ViolationKind};
 
 /// A request as received.
@@ -236,11 +237,11 @@ fn body_violations(
         return Vec::new();
     }
     let content_type = parts.header("content-type").unwrap_or_default();
-    let essence = essence(content_type);
+    let essence = media::essence(content_type);
     let Some(media) = declared
         .content
         .iter()
-        .find(|m| media_matches(&m.media_type, &essence))
+        .find(|m| media::falls_under(&m.media_type, &essence))
     else {
         return vec![Violation::of(
             ViolationKind::ContentType,
@@ -254,7 +255,8 @@ fn body_violations(
     let Some(schema) = media.schema else {
         return Vec::new();
     };
-    let as_json = is_json_essence(&essence) || media.media_type == "*/*" && essence.is_empty();
+    let as_json =
+        media::is_json_essence(&essence) || media.media_type == "*/*" && essence.is_empty();
     let value = if as_json {
         // serde_json stops at 128 levels of nesting with an error, so deep bodies cannot
         // overflow the stack.

@@ -1,0 +1,178 @@
+//! One schema object rewritten from an OpenAPI dialect into JSON Schema 2020-12, for one view
+//! (see `convert`, which finds the schema objects and places the rewritten copies).
+
+use serde_json::{Map, Value, json};
+
+use super::tree::schema_ref;
+use crate::pointer::local_target;
+
+/// Which side of an exchange a converted document describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    Request,
+    Response,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    OpenApi30,
+    OpenApi31,
+}
+
+/// Rewrites one schema object (not its subschemas, which are visited on their own). It takes
+/// the node by value: copying each node with its subtree made converting quadratic in depth.
+pub(super) fn convert_node(node: Value, dialect: Dialect) -> Value {
+    let Value::Object(mut map) = node else {
+        return node;
+    };
+    if dialect == Dialect::OpenApi30 {
+        if let Some(reference) = map.get("$ref").cloned() {
+            let nullable = map.get("nullable") == Some(&Value::Bool(true));
+            let only_ref = json!({ "$ref": reference });
+            return if nullable {
+                json!({ "anyOf": [only_ref, { "type": "null" }] })
+            } else {
+                only_ref
+            };
+        }
+        convert_exclusive_bound(&mut map, "exclusiveMinimum", "minimum");
+        convert_exclusive_bound(&mut map, "exclusiveMaximum", "maximum");
+        if map.remove("nullable") == Some(Value::Bool(true)) {
+            if let Some(wrapped) = make_nullable(&mut map) {
+                return wrapped;
+            }
+        }
+    }
+    add_integer_format_bounds(&mut map);
+    Value::Object(map)
+}
+
+fn convert_exclusive_bound(map: &mut Map<String, Value>, exclusive: &str, inclusive: &str) {
+    match map.get(exclusive) {
+        Some(Value::Bool(true)) => {
+            if let Some(bound) = map.remove(inclusive) {
+                map.insert(exclusive.to_string(), bound);
+            } else {
+                map.remove(exclusive);
+            }
+        }
+        Some(Value::Bool(false)) => {
+            map.remove(exclusive);
+        }
+        _ => {}
+    }
+}
+
+/// Makes `map` accept null in place, or returns a wrapper when it cannot be done in place.
+fn make_nullable(map: &mut Map<String, Value>) -> Option<Value> {
+    if let Some(Value::Array(values)) = map.get_mut("enum")
+        && !values.contains(&Value::Null)
+    {
+        values.push(Value::Null);
+    }
+    let composed = ["allOf", "anyOf", "oneOf"]
+        .iter()
+        .any(|k| map.contains_key(*k));
+    match map.get_mut("type") {
+        Some(Value::String(t)) => {
+            let t = std::mem::take(t);
+            map.insert("type".into(), json!([t, "null"]));
+            None
+        }
+        Some(Value::Array(types)) => {
+            if !types.contains(&json!("null")) {
+                types.push(json!("null"));
+            }
+            None
+        }
+        _ if composed => {
+            let inner = Value::Object(std::mem::take(map));
+            Some(json!({ "anyOf": [{ "type": "null" }, inner] }))
+        }
+        // No type at all: 3.0.3 says `nullable` only matters with an explicit type, and an
+        // untyped schema already accepts null.
+        _ => None,
+    }
+}
+
+fn add_integer_format_bounds(map: &mut Map<String, Value>) {
+    let is_integer = match map.get("type") {
+        Some(Value::String(t)) => t == "integer",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
+        _ => false,
+    };
+    if !is_integer {
+        return;
+    }
+    let (low, high) = match map.get("format").and_then(Value::as_str) {
+        Some("int32") => (json!(i32::MIN), json!(i32::MAX)),
+        Some("int64") => (json!(i64::MIN), json!(i64::MAX)),
+        _ => return,
+    };
+    if !map.contains_key("minimum") && !map.contains_key("exclusiveMinimum") {
+        map.insert("minimum".into(), low);
+    }
+    if !map.contains_key("maximum") && !map.contains_key("exclusiveMaximum") {
+        map.insert("maximum".into(), high);
+    }
+}
+
+/// Whether a schema's `required` names a readOnly or writeOnly property (a view drops it).
+pub(super) fn names_flagged_properties(doc: &Value, node: &Value) -> bool {
+    let (Some(Value::Object(properties)), Some(Value::Array(required))) =
+        (node.get("properties"), node.get("required"))
+    else {
+        return false;
+    };
+    required.iter().filter_map(Value::as_str).any(|name| {
+        properties.get(name).is_some_and(|schema| {
+            has_flag(doc, schema, "readOnly", 0) || has_flag(doc, schema, "writeOnly", 0)
+        })
+    })
+}
+
+/// Drops from `required` the properties this view must not demand.
+pub(super) fn filter_required(doc: &Value, map: &mut Map<String, Value>, view: View) {
+    let flag = match view {
+        View::Request => "readOnly",
+        View::Response => "writeOnly",
+    };
+    let Some(Value::Object(properties)) = map.get("properties") else {
+        return;
+    };
+    let hidden: Vec<String> = properties
+        .iter()
+        .filter(|(_, schema)| has_flag(doc, schema, flag, 0))
+        .map(|(name, _)| name.clone())
+        .collect();
+    if hidden.is_empty() {
+        return;
+    }
+    if let Some(Value::Array(required)) = map.get_mut("required") {
+        required.retain(|name| !name.as_str().is_some_and(|n| hidden.iter().any(|h| h == n)));
+        if required.is_empty() {
+            map.remove("required");
+        }
+    }
+}
+
+/// Whether a property schema carries `flag`, directly, through `$ref` or through `allOf`.
+pub fn has_flag(doc: &Value, schema: &Value, flag: &str, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    if schema.get(flag) == Some(&Value::Bool(true)) {
+        return true;
+    }
+    if let Some(target) = schema_ref(schema)
+        .and_then(local_target)
+        .and_then(|target| doc.pointer(&target))
+        && has_flag(doc, target, flag, depth + 1)
+    {
+        return true;
+    }
+    schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .is_some_and(|parts| parts.iter().any(|p| has_flag(doc, p, flag, depth + 1)))
+}

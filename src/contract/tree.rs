@@ -1,0 +1,155 @@
+//! Where schemas are in a document and what a schema is made of: the schema objects found by
+//! position (`schema`, `components/schemas`), a schema's subschemas, and the `$ref` it makes.
+//! Shared by the conversion's walk and by the sharing of `$ref` targets.
+
+use serde_json::{Map, Value};
+
+use crate::pointer::{escape as escape_pointer, local_target, push_segment};
+
+/// The keyword a shared `$ref` is renamed to; its value is the `$ref`'s.
+pub const KEYWORD: &str = "x-understudy-ref";
+
+/// The reference a converted schema makes, as `$ref` or as a shared reference.
+pub fn schema_ref(schema: &Value) -> Option<&str> {
+    schema
+        .get("$ref")
+        .or_else(|| schema.get(KEYWORD))
+        .and_then(Value::as_str)
+}
+
+/// How a schema keyword holds subschemas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Holds {
+    /// An object of schemas by name (`properties`).
+    Named,
+    /// A list of schemas (`allOf`; `items` as a list, as drafts before 2020-12 wrote it).
+    Listed,
+    /// One schema (`items`, `not`).
+    One,
+}
+
+/// The subschemas `child`, under `key` in a schema, is made of, or `None` when it is not made
+/// of schemas. A `match` on the name: comparing each key with a list of keywords showed in
+/// profiles of large documents.
+pub(super) fn holds(key: &str, child: &Value) -> Option<Holds> {
+    let holds = match key {
+        "properties" | "patternProperties" | "dependentSchemas" | "$defs" | "definitions" => {
+            Holds::Named
+        }
+        "allOf" | "anyOf" | "oneOf" | "prefixItems" => Holds::Listed,
+        "items" if child.is_array() => Holds::Listed,
+        "items"
+        | "additionalProperties"
+        | "additionalItems"
+        | "not"
+        | "if"
+        | "then"
+        | "else"
+        | "contains"
+        | "propertyNames"
+        | "unevaluatedProperties"
+        | "unevaluatedItems" => Holds::One,
+        _ => return None,
+    };
+    let fits = match holds {
+        Holds::Named | Holds::One => child.is_object(),
+        Holds::Listed => child.is_array(),
+    };
+    fits.then_some(holds)
+}
+
+/// The converted schemas of a document: one copy when no schema differs between the views,
+/// else one per view.
+
+pub(super) fn find_schema_roots(doc: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    by_position(doc, &mut String::new(), &mut |_, pointer| {
+        out.push(pointer.clone());
+        None
+    });
+    out
+}
+
+/// Hands each schema object found by position in `value` (not inside schemas) to `schema`
+/// with its pointer, and returns the copy of `value` holding what it returned at their places,
+/// with the containers on the way to them (`None` when it holds nothing). `pointer` is where
+/// `value` is, and is as it was on return.
+pub(super) fn by_position(
+    value: &Value,
+    pointer: &mut String,
+    schema: &mut impl FnMut(&Value, &mut String) -> Option<Value>,
+) -> Option<Value> {
+    let at = pointer.len();
+    match value {
+        Value::Array(items) => {
+            let mut copy = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                pointer.push('/');
+                pointer.push_str(itoa::Buffer::new().format(i));
+                if let Some(item) = by_position(item, pointer, schema) {
+                    copy.resize(i, Value::Null);
+                    copy.push(item);
+                }
+                pointer.truncate(at);
+            }
+            (!copy.is_empty()).then_some(Value::Array(copy))
+        }
+        Value::Object(map) => {
+            let in_components = pointer.ends_with("/components");
+            let in_responses = pointer.ends_with("/responses");
+            let mut copy = Map::new();
+            for (key, child) in map {
+                push_segment(pointer, key);
+                let child = match (key.as_str(), child) {
+                    ("schema", Value::Object(_) | Value::Bool(_)) => schema(child, pointer),
+                    ("schemas", Value::Object(schemas)) if in_components => {
+                        let below = pointer.len();
+                        let mut copies = Map::new();
+                        for (name, node) in schemas {
+                            push_segment(pointer, name);
+                            if let Some(node) = schema(node, pointer) {
+                                copies.insert(name.clone(), node);
+                            }
+                            pointer.truncate(below);
+                        }
+                        (!copies.is_empty()).then_some(Value::Object(copies))
+                    }
+                    ("schemas", _) if in_components => None,
+                    // Values, not schemas; but `responses/default` is a response.
+                    ("default", _) if !in_responses => None,
+                    ("example" | "examples", _) => None,
+                    _ => by_position(child, pointer, schema),
+                };
+                if let Some(child) = child {
+                    copy.insert(key.clone(), child);
+                }
+                pointer.truncate(at);
+            }
+            (!copy.is_empty()).then_some(Value::Object(copy))
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn push_children(node: &Value, pointer: &str, out: &mut Vec<String>) {
+    let Value::Object(map) = node else { return };
+    if let Some(target) = schema_ref(node).and_then(local_target) {
+        out.push(target);
+    }
+    for (key, child) in map {
+        match (holds(key, child), child) {
+            (Some(Holds::Named), Value::Object(children)) => {
+                let key = escape_pointer(key);
+                for name in children.keys() {
+                    out.push(format!("{pointer}/{key}/{}", escape_pointer(name)));
+                }
+            }
+            (Some(Holds::Listed), Value::Array(children)) => {
+                let key = escape_pointer(key);
+                out.extend((0..children.len()).map(|i| format!("{pointer}/{key}/{i}")));
+            }
+            (Some(_), _) => out.push(format!("{pointer}/{}", escape_pointer(key))),
+            (None, _) => {}
+        }
+    }
+}

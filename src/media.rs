@@ -1,0 +1,175 @@
+//! Media types, all in one place and parsed by the `mediatype` crate: a type's essence,
+//! whether it is JSON, whether a received type falls under a declared range, the type to send
+//! for a declared range, and `Accept` negotiation.
+
+use mediatype::{MediaType, MediaTypeList};
+
+/// A media type without its parameters, lower-cased (`Application/JSON; charset=utf-8` →
+/// `application/json`); text that is no media type is lower-cased up to its first `;`.
+pub fn essence(media_type: &str) -> String {
+    match MediaType::parse(media_type.trim()) {
+        Ok(parsed) => parsed.essence().to_string().to_ascii_lowercase(),
+        Err(_) => media_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase(),
+    }
+}
+
+/// Whether an essence is JSON: `application/json` or any `+json` suffix.
+pub fn is_json_essence(essence: &str) -> bool {
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// Whether a declared media type is answered with JSON: JSON ones, and the wildcards, which
+/// [`concrete`] makes `application/json`.
+pub fn answered_as_json(declared: &str) -> bool {
+    let essence = essence(declared);
+    is_json_essence(&essence) || essence == "*/*" || essence == "application/*"
+}
+
+/// The `Content-Type` to send for a declared media type: wildcards made concrete.
+pub fn concrete(declared: &str) -> String {
+    match declared {
+        "*/*" | "application/*" => "application/json".to_string(),
+        "text/*" => "text/plain".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether a received essence falls under a declared media type or range (`*/*`, `text/*`).
+pub fn falls_under(declared: &str, received: &str) -> bool {
+    let declared = essence(declared);
+    if declared == received || declared == "*/*" {
+        return true;
+    }
+    match declared.strip_suffix("/*") {
+        Some(kind) => received.split('/').next() == Some(kind),
+        None => false,
+    }
+}
+
+/// Index of the best declared media type for `accept`, or `None` when nothing is acceptable.
+/// No header, or one that cannot be parsed, accepts the first declared type.
+pub fn negotiate(declared: &[&str], accept: Option<&str>) -> Option<usize> {
+    if declared.is_empty() {
+        return None;
+    }
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Some(0);
+    };
+    let mut ranges: Vec<(f32, usize, MediaType<'_>)> = MediaTypeList::new(accept)
+        .filter_map(Result::ok)
+        .enumerate()
+        .map(|(order, range)| (quality(&range), order, range))
+        .filter(|(q, _, _)| *q > 0.0)
+        .collect();
+    if ranges.is_empty() {
+        return if MediaTypeList::new(accept).all(|r| r.is_err()) {
+            Some(0)
+        } else {
+            None
+        };
+    }
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, _, range) in &ranges {
+        for (index, candidate) in declared.iter().enumerate() {
+            let Ok(candidate) = MediaType::parse(candidate) else {
+                continue;
+            };
+            if matches(range, &candidate) {
+                return Some(index);
+            }
+        }
+    }
+    None
+}
+
+fn quality(range: &MediaType<'_>) -> f32 {
+    range
+        .params
+        .iter()
+        .find(|(name, _)| name.as_str().eq_ignore_ascii_case("q"))
+        .and_then(|(_, value)| value.as_str().parse::<f32>().ok())
+        .unwrap_or(1.0)
+}
+
+/// Wildcards may be on either side (`Accept: application/*`, or a spec's `application/*`).
+fn matches(range: &MediaType<'_>, candidate: &MediaType<'_>) -> bool {
+    let part = |a: &str, b: &str| a == "*" || b == "*" || a.eq_ignore_ascii_case(b);
+    let suffixed = |m: &MediaType<'_>| match &m.suffix {
+        Some(suffix) => format!("{}+{}", m.subty.as_str(), suffix.as_str()),
+        None => m.subty.as_str().to_string(),
+    };
+    part(range.ty.as_str(), candidate.ty.as_str()) && part(&suffixed(range), &suffixed(candidate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_accept_header_takes_the_first_declared_type() {
+        assert_eq!(
+            negotiate(&["application/json", "text/plain"], None),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn quality_values_order_the_choice() {
+        let declared = ["application/json", "application/xml"];
+        assert_eq!(
+            negotiate(&declared, Some("application/json;q=0.5, application/xml")),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn wildcards_match_on_either_side() {
+        assert_eq!(
+            negotiate(&["application/problem+json"], Some("application/*")),
+            Some(0)
+        );
+        assert_eq!(negotiate(&["*/*"], Some("text/csv")), Some(0));
+    }
+
+    #[test]
+    fn nothing_acceptable_is_none() {
+        assert_eq!(negotiate(&["application/json"], Some("text/html")), None);
+    }
+
+    #[test]
+    fn an_essence_drops_parameters_and_case() {
+        assert_eq!(
+            essence("Application/JSON; charset=utf-8"),
+            "application/json"
+        );
+        assert_eq!(
+            essence("application/vnd.api+json"),
+            "application/vnd.api+json"
+        );
+        assert_eq!(essence("not a type; x"), "not a type");
+    }
+
+    #[test]
+    fn json_is_application_json_and_every_json_suffix() {
+        assert!(is_json_essence("application/scim+json"));
+        assert!(!is_json_essence("application/xml"));
+        assert!(answered_as_json("*/*"));
+        assert!(!is_json_essence("*/*"));
+    }
+
+    #[test]
+    fn a_received_type_falls_under_its_declared_range() {
+        assert!(falls_under("text/*", "text/csv"));
+        assert!(falls_under("*/*", "image/png"));
+        assert!(falls_under(
+            "application/json; charset=utf-8",
+            "application/json"
+        ));
+        assert!(!falls_under("application/json", "application/xml"));
+    }
+}

@@ -1,0 +1,121 @@
+//! Checks of a response against its operation: status, content type, headers, body schema.
+
+use serde_json::Value;
+
+use super::coerce::coerce;
+use crate::contract::{CompiledApi, MediaType, Operation, Response, StatusKey};
+use crate::media;
+use crate::violation::{Violation, ViolationKind};
+
+/// A response as received.
+pub struct ObservedResponse<'a> {
+    pub status: u16,
+    /// Header names in any case.
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+impl ObservedResponse<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The declared response a status falls under: exact code, then range, then `default`.
+pub fn declared_response(operation: &Operation, status: u16) -> Option<&Response> {
+    let find = |key: StatusKey| operation.responses.iter().find(|r| r.status == key);
+    find(StatusKey::Code(status))
+        .or_else(|| find(StatusKey::Range(status / 100)))
+        .or_else(|| find(StatusKey::Default))
+}
+
+/// Every way `observed` breaks the contract of `operation`.
+pub fn response_violations(
+    api: &CompiledApi,
+    operation: &Operation,
+    observed: &ObservedResponse<'_>,
+) -> Vec<Violation> {
+    let Some(declared) = declared_response(operation, observed.status) else {
+        return vec![Violation::of(
+            ViolationKind::Check("status_code_conformance".into()),
+            &["response", "status"],
+            format!(
+                "status {} is not declared by {}",
+                observed.status, operation.id
+            ),
+        )];
+    };
+    let mut violations = Vec::new();
+    for header in &declared.headers {
+        let location = ["response", "header", header.name.as_str()];
+        match observed.header(&header.name) {
+            None if header.required => violations.push(Violation::of(
+                ViolationKind::Check("response_headers_conformance".into()),
+                &location,
+                format!("required header {} is missing", header.name),
+            )),
+            None => {}
+            Some(raw) => {
+                if let Some(id) = header.schema {
+                    let value = coerce(
+                        api.schemas.node(id),
+                        api.schemas.document(api.schemas.view(id)),
+                        raw,
+                    );
+                    violations.extend(api.schemas.violations(id, &value, &location));
+                }
+            }
+        }
+    }
+    if declared.content.is_empty() {
+        return violations;
+    }
+    let content_type = observed.header("content-type").unwrap_or_default();
+    let essence = media::essence(content_type);
+    let media = declared
+        .content
+        .iter()
+        .find(|m| media::falls_under(&m.media_type, &essence));
+    let Some(media) = media else {
+        if !observed.body.is_empty() {
+            violations.push(Violation::of(
+                ViolationKind::Check("content_type_conformance".into()),
+                &["response", "header", "content-type"],
+                format!(
+                    "content type {content_type:?} is not declared (declared: {})",
+                    media_type_list(&declared.content)
+                ),
+            ));
+        }
+        return violations;
+    };
+    let Some(schema) = media.schema else {
+        return violations;
+    };
+    let body = if media::is_json_essence(&essence) {
+        match serde_json::from_slice::<Value>(observed.body) {
+            Ok(value) => value,
+            Err(e) => {
+                violations.push(Violation::of(
+                    ViolationKind::Check("response_schema_conformance".into()),
+                    &["response", "body"],
+                    format!("the body is not valid JSON: {e}"),
+                ));
+                return violations;
+            }
+        }
+    } else {
+        Value::String(String::from_utf8_lossy(observed.body).into_owned())
+    };
+    violations.extend(api.schemas.violations(schema, &body, &["response", "body"]));
+    violations
+}
+
+/// The media types of a `content` map, for messages: `application/json, text/csv`.
+pub(super) fn media_type_list(content: &[MediaType]) -> String {
+    let names: Vec<&str> = content.iter().map(|m| m.media_type.as_str()).collect();
+    names.join(", ")
+}
