@@ -20,6 +20,8 @@ use super::rewrite::{Dialect, View, convert_node, filter_required, names_flagged
 use super::tree::{Holds, by_position, holds, schema_ref};
 use crate::pointer::{local_target, push_segment};
 
+/// The converted schemas of a document: one copy when no schema differs between the views,
+/// else one per view.
 pub struct Converted {
     pub response: Value,
     /// `None` when the request view is the response view: no `required` list names a
@@ -389,8 +391,6 @@ fn merge(into: &mut Value, original: &Value, at: &str, placed: &HashSet<String>)
         _ => {}
     }
 }
-
-/// Pointers of schema objects found by position in the document (not inside schemas).
 
 #[cfg(test)]
 mod tests {

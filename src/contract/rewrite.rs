@@ -13,6 +13,7 @@ pub enum View {
     Response,
 }
 
+/// The schema dialect a document is written in: 3.0's, or 3.1's (JSON Schema 2020-12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     OpenApi30,

@@ -58,9 +58,7 @@ pub(super) fn holds(key: &str, child: &Value) -> Option<Holds> {
     fits.then_some(holds)
 }
 
-/// The converted schemas of a document: one copy when no schema differs between the views,
-/// else one per view.
-
+/// Pointers of schema objects found by position in the document (not inside schemas).
 pub(super) fn find_schema_roots(doc: &Value) -> Vec<String> {
     let mut out = Vec::new();
     by_position(doc, &mut String::new(), &mut |_, pointer| {
