@@ -189,7 +189,7 @@ fn store_get_among_100k(bencher: Bencher) {
         data.put("r", vec![i.to_string()], &membership(i));
     }
     let key = vec!["50000".to_string()];
-    bencher.bench_local(|| data.get("r", black_box(&key)).map(|s| s.text.len()));
+    bencher.bench_local(|| data.get("r", black_box(&key)).map(|s| s.text().len()));
 }
 
 #[divan::bench]

@@ -148,10 +148,20 @@ fn code_of(text: &str) -> String {
 }
 
 /// `a::{b, c::{d, e}}` expanded to `a::b`, `a::c::d`, `a::c::e`.
-fn expand_use(tree: &str) -> Vec<String> {
-    let tree: String = tree.split_whitespace().collect();
+fn expand_use(tree_source: &str) -> Vec<String> {
+    // Renames (`E as F`) dropped, keeping the punctuation after the new name.
+    let mut tree = String::new();
+    let mut words = tree_source.split_whitespace();
+    while let Some(word) = words.next() {
+        if word == "as" {
+            let renamed = words.next().unwrap_or_default();
+            tree.extend(renamed.chars().filter(|c| matches!(c, ',' | '{' | '}')));
+        } else {
+            tree.push_str(word);
+        }
+    }
     let Some(open) = tree.find('{') else {
-        return vec![tree.split(" as ").next().unwrap_or_default().to_string()];
+        return vec![tree];
     };
     let prefix = &tree[..open];
     let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
@@ -306,5 +316,24 @@ fn no_module_imports_a_module_that_imports_it() {
         cycles.is_empty(),
         "no module may import a module that imports it (directly or through others), but:\n{}",
         cycles.join("\n")
+    );
+}
+
+#[test]
+fn the_import_reader_expands_groups_and_finds_inline_paths() {
+    let code =
+        "use super::{a::B, c::{d, E as F}};\nfn f() { crate::x::y(); child::g(); other::h(); }";
+    let mut paths = paths_named(code, &["child".to_string()]);
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "child::g",
+            "crate::x::y",
+            "super::a::B",
+            "super::c::E",
+            "super::c::d"
+        ],
+        "expected every path the code names, and no other"
     );
 }

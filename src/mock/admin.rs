@@ -9,8 +9,10 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::message::{MockRequest, MockResponse, SlViolation};
 use super::problem::problem_document;
-use super::{Engine, MockRequest, MockResponse, SlViolation};
+use crate::contract::Contract;
+use crate::state::{DEFAULT_SESSION, Store};
 
 pub const PREFIX: &str = "/__understudy/";
 /// Journal entries kept, oldest dropped first.
@@ -71,81 +73,84 @@ fn problem(status: u16, detail: String) -> MockResponse {
     }
 }
 
-impl Engine {
-    pub(super) fn admin(&self, request: &MockRequest) -> MockResponse {
-        let endpoint = request
-            .path
-            .trim_start_matches(PREFIX)
-            .trim_end_matches('/');
-        let session = form_urlencoded::parse(request.query.as_bytes())
-            .find(|(k, _)| k == "session")
-            .map(|(_, v)| v.into_owned());
-        let store = &self.store;
-        match (request.method.as_str(), endpoint) {
-            ("GET", "health") => json_response(
-                200,
-                &json!({
-                    "status": "ok",
-                    "apis": self.contract.apis.len(),
-                    "operations": self.contract.apis.iter().map(|a| a.api.operations.len()).sum::<usize>(),
-                    "sessions": store.sessions().len(),
-                }),
-            ),
-            ("GET", "state") => {
-                let names = match &session {
-                    Some(name) => vec![name.clone()],
-                    None => store.sessions(),
-                };
-                let dump: serde_json::Map<String, Value> = names
-                    .into_iter()
-                    .map(|name| {
-                        let data = store.session(&name).lock().dump();
-                        (name, data)
-                    })
-                    .collect();
-                json_response(200, &Value::Object(dump))
-            }
-            ("DELETE", "state") => {
-                store.reset(session.as_deref());
-                MockResponse {
-                    status: 204,
-                    operation: Some("understudy-admin".into()),
-                    ..MockResponse::default()
-                }
-            }
-            ("PUT", "state") => {
-                let name = session.unwrap_or_else(|| super::DEFAULT_SESSION.to_string());
-                let loaded = std::str::from_utf8(&request.body)
-                    .map_err(|e| format!("the body is not UTF-8: {e}"))
-                    .and_then(|text| store.session(&name).lock().load(text));
-                match loaded {
-                    Ok(()) => MockResponse {
-                        status: 204,
-                        operation: Some("understudy-admin".into()),
-                        ..MockResponse::default()
-                    },
-                    Err(message) => problem(400, message),
-                }
-            }
-            ("GET", "requests") => json_response(
-                200,
-                &serde_json::to_value(self.journal.entries()).unwrap_or_default(),
-            ),
-            ("DELETE", "requests") => {
-                self.journal.clear();
-                MockResponse {
-                    status: 204,
-                    operation: Some("understudy-admin".into()),
-                    ..MockResponse::default()
-                }
-            }
-            _ => problem(
-                404,
-                format!(
-                    "no admin endpoint {} {}; see README (health, state, requests)",
-                    request.method, request.path
-                ),
-            ),
+/// The answer of the admin API to `request` (whose path starts with [`PREFIX`]).
+pub fn answer(
+    request: &MockRequest,
+    contract: &Contract,
+    store: &dyn Store,
+    journal: &Journal,
+) -> MockResponse {
+    let endpoint = request
+        .path
+        .trim_start_matches(PREFIX)
+        .trim_end_matches('/');
+    let session = form_urlencoded::parse(request.query.as_bytes())
+        .find(|(k, _)| k == "session")
+        .map(|(_, v)| v.into_owned());
+    match (request.method.as_str(), endpoint) {
+        ("GET", "health") => json_response(
+            200,
+            &json!({
+                "status": "ok",
+                "apis": contract.apis.len(),
+                "operations": contract.apis.iter().map(|a| a.api.operations.len()).sum::<usize>(),
+                "sessions": store.sessions().len(),
+            }),
+        ),
+        ("GET", "state") => {
+            let names = match &session {
+                Some(name) => vec![name.clone()],
+                None => store.sessions(),
+            };
+            let dump: serde_json::Map<String, Value> = names
+                .into_iter()
+                .map(|name| {
+                    let data = store.session(&name).lock().dump();
+                    (name, data)
+                })
+                .collect();
+            json_response(200, &Value::Object(dump))
         }
+        ("DELETE", "state") => {
+            store.reset(session.as_deref());
+            MockResponse {
+                status: 204,
+                operation: Some("understudy-admin".into()),
+                ..MockResponse::default()
+            }
+        }
+        ("PUT", "state") => {
+            let name = session.unwrap_or_else(|| DEFAULT_SESSION.to_string());
+            let loaded = std::str::from_utf8(&request.body)
+                .map_err(|e| format!("the body is not UTF-8: {e}"))
+                .and_then(|text| store.session(&name).lock().load(text));
+            match loaded {
+                Ok(()) => MockResponse {
+                    status: 204,
+                    operation: Some("understudy-admin".into()),
+                    ..MockResponse::default()
+                },
+                Err(message) => problem(400, message),
+            }
+        }
+        ("GET", "requests") => json_response(
+            200,
+            &serde_json::to_value(journal.entries()).unwrap_or_default(),
+        ),
+        ("DELETE", "requests") => {
+            journal.clear();
+            MockResponse {
+                status: 204,
+                operation: Some("understudy-admin".into()),
+                ..MockResponse::default()
+            }
+        }
+        _ => problem(
+            404,
+            format!(
+                "no admin endpoint {} {}; see README (health, state, requests)",
+                request.method, request.path
+            ),
+        ),
     }
 }

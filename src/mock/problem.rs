@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::MockResponse;
+use super::message::MockResponse;
 use crate::violation::Violation;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";

@@ -10,8 +10,9 @@
 
 use serde_json::{Map, Value, json};
 
+use super::message::{MockResponse, SlViolation};
 use super::problem::problem_document;
-use super::{MockResponse, SlViolation, render};
+use super::render;
 use crate::contract::{CompiledApi, Operation, StatusKey};
 use crate::generate::generate_valid;
 use crate::media;

@@ -15,6 +15,7 @@ mod clock;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use indexmap::IndexMap;
@@ -47,10 +48,43 @@ struct Collection {
 struct Entry {
     /// Place in the creation order.
     order: u64,
-    /// The object as compact JSON text.
+    object: Arc<StoredObject>,
+}
+
+/// A stored object: its compact JSON text and its check mark. Shared (an answer holds it
+/// after the session's lock is released) and never changed but for the mark: a change
+/// stores a new one, so a mark made for one version never vouches for another.
+#[derive(Debug)]
+pub struct StoredObject {
     text: Box<str>,
-    /// See [`Stored::checked`].
-    checked: u32,
+    checked: AtomicU32,
+}
+
+impl StoredObject {
+    fn new(text: Box<str>) -> Arc<StoredObject> {
+        Arc::new(StoredObject {
+            text,
+            checked: AtomicU32::new(0),
+        })
+    }
+
+    /// The object as compact JSON text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// A tag the engine set with [`Self::mark_checked`] when an answer made from this object
+    /// passed the answer's schema check (0: none yet), so that the engine checks each stored
+    /// version once per form of answer instead of on every read.
+    pub fn checked(&self) -> u32 {
+        self.checked.load(Ordering::Relaxed)
+    }
+
+    /// Records that answers of form `tag` made from this object pass their schema check. No
+    /// lock is needed: the mark belongs to this version only.
+    pub fn mark_checked(&self, tag: u32) {
+        self.checked.store(tag, Ordering::Relaxed);
+    }
 }
 
 /// Key → object. A map that grows copies all it holds while every request waits: one
@@ -98,12 +132,10 @@ impl Objects {
 
 impl Collection {
     /// Stores `text` under `key`, keeping its place in the order when it replaces one.
-    fn store(&mut self, key: Key, text: Box<str>) {
+    fn store(&mut self, key: Key, text: Box<str>) -> Arc<StoredObject> {
+        let object = StoredObject::new(text);
         match self.objects.get_mut(&key) {
-            Some(entry) => {
-                entry.text = text;
-                entry.checked = 0;
-            }
+            Some(entry) => entry.object = object.clone(),
             None => {
                 let order = self.next_order;
                 self.next_order += 1;
@@ -111,24 +143,13 @@ impl Collection {
                     key,
                     Entry {
                         order,
-                        text,
-                        checked: 0,
+                        object: object.clone(),
                     },
                 );
             }
         }
+        object
     }
-}
-
-/// A stored object, as [`SessionData::get`] lends it.
-#[derive(Debug, Clone, Copy)]
-pub struct Stored<'a> {
-    /// The object as compact JSON text.
-    pub text: &'a str,
-    /// A tag the engine set with [`SessionData::mark_checked`] when an answer made from this
-    /// very text passed the answer's schema check (0: none yet). Any change resets it, so the
-    /// engine checks each stored version once per kind of answer instead of on every read.
-    pub checked: u32,
 }
 
 fn compact(value: &Value) -> String {
@@ -154,30 +175,14 @@ fn expand(text: &str) -> Value {
 }
 
 impl SessionData {
-    pub fn get(&self, resource: &str, key: &Key) -> Option<Stored<'_>> {
+    pub fn get(&self, resource: &str, key: &Key) -> Option<Arc<StoredObject>> {
         let entry = self.resources.get(resource)?.objects.get(key)?;
-        Some(Stored {
-            text: &entry.text,
-            checked: entry.checked,
-        })
+        Some(entry.object.clone())
     }
 
     /// The stored object, parsed.
     pub fn get_value(&self, resource: &str, key: &Key) -> Option<Value> {
-        self.get(resource, key).map(|stored| expand(stored.text))
-    }
-
-    /// Records that answers of kind `tag` made from `text` pass their schema check, unless
-    /// the object changed since `text` was read.
-    pub fn mark_checked(&mut self, resource: &str, key: &Key, text: &str, tag: u32) {
-        if let Some(entry) = self
-            .resources
-            .get_mut(resource)
-            .and_then(|c| c.objects.get_mut(key))
-            .filter(|entry| &*entry.text == text)
-        {
-            entry.checked = tag;
-        }
+        self.get(resource, key).map(|stored| expand(stored.text()))
     }
 
     pub fn contains(&self, resource: &str, key: &Key) -> bool {
@@ -187,21 +192,19 @@ impl SessionData {
     }
 
     /// Stores `value` under `key`, keeping its place in the order when it replaces one;
-    /// returns the text stored.
-    pub fn put(&mut self, resource: &str, key: Key, value: &Value) -> String {
-        let text = compact(value);
+    /// returns what is stored.
+    pub fn put(&mut self, resource: &str, key: Key, value: &Value) -> Arc<StoredObject> {
         self.resources
             .entry(resource.to_string())
             .or_default()
-            .store(key, text.as_str().into());
-        text
+            .store(key, compact(value).into_boxed_str())
     }
 
-    /// Removes the object under `key`, returning its text.
-    pub fn remove(&mut self, resource: &str, key: &Key) -> Option<Box<str>> {
+    /// Removes the object under `key`, returning it.
+    pub fn remove(&mut self, resource: &str, key: &Key) -> Option<Arc<StoredObject>> {
         let collection = self.resources.get_mut(resource)?;
         let entry = collection.objects.remove(key)?;
-        Some(entry.text)
+        Some(entry.object)
     }
 
     /// Every object of `resource`, in creation order, with its key.
@@ -225,7 +228,7 @@ impl SessionData {
             .objects
             .shards
             .iter()
-            .flat_map(|shard| shard.iter().map(|(key, e)| (e.order, key, &*e.text)))
+            .flat_map(|shard| shard.iter().map(|(key, e)| (e.order, key, e.object.text())))
             .collect();
         entries.sort_unstable_by_key(|(order, _, _)| *order);
         entries
@@ -378,7 +381,11 @@ mod tests {
         data.put("r", vec!["b".into()], &json!(3));
         let listed: Vec<Value> = data.list("r").into_iter().map(|(_, v)| v).collect();
         assert_eq!(listed, [json!(3), json!(2)]);
-        assert_eq!(data.remove("r", &vec!["b".into()]).as_deref(), Some("3"));
+        assert_eq!(
+            data.remove("r", &vec!["b".into()])
+                .map(|o| o.text().to_string()),
+            Some("3".to_string())
+        );
         assert_eq!(data.list("r").len(), 1);
     }
 
@@ -419,8 +426,9 @@ mod tests {
         data.load(r#"{"r": [{"key": ["1"], "object": { "x" : 1e2, "y": [ "a b" ] }}]}"#)
             .unwrap();
         assert_eq!(
-            data.get("r", &vec!["1".into()]).map(|s| s.text),
-            Some(r#"{"x":100.0,"y":["a b"]}"#)
+            data.get("r", &vec!["1".into()])
+                .map(|s| s.text().to_string()),
+            Some(r#"{"x":100.0,"y":["a b"]}"#.to_string())
         );
     }
 
@@ -429,11 +437,11 @@ mod tests {
         let mut data = SessionData::default();
         let key = vec!["1".to_string()];
         let first = data.put("r", key.clone(), &json!({"v": 1}));
-        data.mark_checked("r", &key, &first, 7);
-        assert_eq!(data.get("r", &key).map(|s| s.checked), Some(7));
+        first.mark_checked(7);
+        assert_eq!(data.get("r", &key).map(|s| s.checked()), Some(7));
         data.put("r", key.clone(), &json!({"v": 2}));
-        assert_eq!(data.get("r", &key).map(|s| s.checked), Some(0));
-        data.mark_checked("r", &key, &first, 7);
-        assert_eq!(data.get("r", &key).map(|s| s.checked), Some(0));
+        assert_eq!(data.get("r", &key).map(|s| s.checked()), Some(0));
+        first.mark_checked(7);
+        assert_eq!(data.get("r", &key).map(|s| s.checked()), Some(0));
     }
 }

@@ -4,63 +4,59 @@
 
 use serde_json::Value;
 
+use super::call::storage_name;
 use super::shape::{Shape, SlotKind, object_schema_in, shape_of};
-use super::stateful::storage_name;
-use super::{Engine, choose_response};
-use crate::contract::{Action, View};
+use crate::contract::{Action, Contract, View};
 use crate::media;
-use crate::state::{DEFAULT_SESSION, Key};
+use crate::mock::choice::choose_response;
+use crate::state::{Key, SessionData};
 
-impl Engine {
-    /// Stores every example object it can key; returns how many.
-    pub fn seed_from_examples(&self) -> usize {
-        let session = self.store.session(DEFAULT_SESSION);
-        let mut data = session.lock();
-        let mut stored = 0;
-        for compiled in &self.contract.apis {
-            for operation in &compiled.api.operations {
-                let binding = &operation.binding;
-                let Some(binding) = binding
-                    .as_ref()
-                    .filter(|b| matches!(b.action, Action::Read | Action::List))
-                else {
-                    continue;
-                };
-                let resource = &compiled.api.resources[binding.resource];
-                let Some((index, _)) = choose_response(operation, None) else {
-                    continue;
-                };
-                let Some(media) = operation.responses[index]
-                    .content
-                    .iter()
-                    .find(|m| media::answered_as_json(&m.media_type))
-                else {
-                    continue;
-                };
-                let Some(schema_id) = media.schema else {
-                    continue;
-                };
-                let document = compiled.schemas.document(View::Response);
-                let schema = compiled.schemas.node(schema_id);
-                let object = object_schema_in(
-                    schema,
-                    document,
-                    &resource.name,
-                    binding.action == Action::List,
-                );
-                let shape = shape_of(schema, document, &resource.name, &object);
-                for example in &media.examples {
-                    for object in objects_in(&example.value, &shape) {
-                        if let Some(key) = key_of(&object, &resource.keys) {
-                            data.put(&storage_name(&compiled.api.name, resource), key, &object);
-                            stored += 1;
-                        }
+/// Stores every example object of `contract` it can key in `data`; returns how many.
+pub fn from_examples(contract: &Contract, data: &mut SessionData) -> usize {
+    let mut stored = 0;
+    for compiled in &contract.apis {
+        for operation in &compiled.api.operations {
+            let binding = &operation.binding;
+            let Some(binding) = binding
+                .as_ref()
+                .filter(|b| matches!(b.action, Action::Read | Action::List))
+            else {
+                continue;
+            };
+            let resource = &compiled.api.resources[binding.resource];
+            let Some((index, _)) = choose_response(operation, None) else {
+                continue;
+            };
+            let Some(media) = operation.responses[index]
+                .content
+                .iter()
+                .find(|m| media::answered_as_json(&m.media_type))
+            else {
+                continue;
+            };
+            let Some(schema_id) = media.schema else {
+                continue;
+            };
+            let document = compiled.schemas.document(View::Response);
+            let schema = compiled.schemas.node(schema_id);
+            let object = object_schema_in(
+                schema,
+                document,
+                &resource.name,
+                binding.action == Action::List,
+            );
+            let shape = shape_of(schema, document, &resource.name, &object);
+            for example in &media.examples {
+                for object in objects_in(&example.value, &shape) {
+                    if let Some(key) = key_of(&object, &resource.keys) {
+                        data.put(&storage_name(&compiled.api.name, resource), key, &object);
+                        stored += 1;
                     }
                 }
             }
         }
-        stored
     }
+    stored
 }
 
 /// The resource objects an example answer holds.

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
+use super::call::StatefulCall;
 use super::shape::Page;
-use super::stateful::StatefulCall;
 use crate::contract::{ParameterLocation, View};
 use crate::state::Key;
 use crate::validate::resolve;

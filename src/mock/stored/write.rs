@@ -3,36 +3,53 @@
 //! check of stored data against the response schema, once per stored version and form.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::Value;
 
+use super::call::StatefulCall;
 use super::envelope::Envelope;
 use super::listing;
-use super::reject::error_response;
+use super::outcome::Outcome;
 use super::shape::{Page, Shape, SlotKind, empty_side_maps, shape_of};
-use super::stateful::StatefulCall;
-use super::{Engine, MockResponse, memo, stable_hash};
 use crate::contract::SchemaId;
 use crate::generate::generate_valid;
 use crate::media;
+use crate::mock::cache::{Memo, stable_hash};
+use crate::mock::headers::GeneratedValues;
+use crate::mock::message::{MockResponse, SlViolation};
+use crate::mock::reject::error_response;
 use crate::state::Key;
 use crate::validate::declared_response;
 use crate::violation::{Violation, ViolationKind};
 
-impl Engine {
+/// Key of a form: api, resource, response schema, envelope seed.
+type FormKey = (usize, usize, SchemaId, u64);
+
+/// How stateful answers are written, per (API, resource, response schema, seed), each
+/// worked out once.
+#[derive(Default)]
+pub struct Forms {
+    forms: Memo<FormKey, Arc<Form>>,
+    /// The last tag given to a form (see `StoredObject::checked`); tags are never reused.
+    tags: AtomicU32,
+}
+
+/// Writes outcomes as answers.
+pub struct Writer<'a> {
+    pub forms: &'a Forms,
+    pub generated: &'a GeneratedValues,
+    pub seed: u64,
+}
+
+impl Writer<'_> {
     /// How answers with the response schema `id` are written for this call's operation,
     /// worked out once: where the resource sits, and the envelope around it (generated with
     /// the operation's fixed seed) as text with holes.
-    pub(super) fn form(
-        &self,
-        call: &StatefulCall<'_>,
-        id: SchemaId,
-        object_schema: &Value,
-    ) -> Arc<Form> {
-        let seed = self.options.seed ^ stable_hash(&[&call.operation.id, "envelope"]);
+    fn form(&self, call: &StatefulCall<'_>, id: SchemaId, object_schema: &Value) -> Arc<Form> {
+        let seed = self.seed ^ stable_hash(&[&call.operation.id, "envelope"]);
         let key = (call.api.index, call.binding.resource, id, seed);
-        memo(&self.forms, key, || {
+        self.forms.forms.get_or_make(key, || {
             let shape = shape_of(
                 call.api.schemas.node(id),
                 call.document(),
@@ -63,19 +80,19 @@ impl Engine {
                 }
             };
             // Tags are never reused: a check mark made for one form never vouches for another.
-            let tag = self.form_tags.fetch_add(1, Ordering::Relaxed) + 1;
+            let tag = self.forms.tags.fetch_add(1, Ordering::Relaxed) + 1;
             Arc::new(Form { layout, tag })
         })
     }
 
     /// The answer for `outcome`, shaped by the schema of the response declared for its status;
     /// `None` when the client accepts no JSON representation of it.
-    pub(super) fn stored_answer(
+    pub fn write(
         &self,
         call: &StatefulCall<'_>,
         outcome: &Outcome,
         object_schema: &Value,
-    ) -> Option<Rendered> {
+    ) -> Option<Written> {
         // The objects answered, as (id, compact JSON text).
         let (status, key, items, mut page): (u16, Option<&Key>, Vec<(String, &str)>, Page) =
             match outcome {
@@ -95,13 +112,13 @@ impl Engine {
                             call.resource().name.trim_end_matches('s')
                         ),
                     };
-                    return Some(Rendered::unchecked(error_response(
+                    return Some(Written::unchecked(error_response(
                         call.api,
                         call.operation,
                         &[404],
                         "NOT_FOUND",
                         &[&violation],
-                        self.options.seed,
+                        self.seed,
                     )));
                 }
                 Outcome::Conflict(message) => {
@@ -112,13 +129,13 @@ impl Engine {
                         kind: ViolationKind::Conflict,
                         message: message.clone(),
                     };
-                    return Some(Rendered::unchecked(error_response(
+                    return Some(Written::unchecked(error_response(
                         call.api,
                         call.operation,
                         &[409],
                         "CONFLICT",
                         &[&violation],
-                        self.options.seed,
+                        self.seed,
                     )));
                 }
                 Outcome::One(status, answered) | Outcome::Created(status, answered) => {
@@ -135,7 +152,7 @@ impl Engine {
                     (
                         *status,
                         Some(&answered.key),
-                        vec![(id, answered.text.as_str())],
+                        vec![(id, answered.text())],
                         page,
                     )
                 }
@@ -167,7 +184,9 @@ impl Engine {
             status,
             ..MockResponse::default()
         };
-        response.headers = self.response_headers(call.api, call.operation, declared);
+        response.headers =
+            self.generated
+                .response_headers(self.seed, call.api, call.operation, declared);
         listing::set_count_headers(&mut response.headers, &page);
         if status == 201
             && let Some(key) = &key
@@ -194,7 +213,7 @@ impl Engine {
                 .push(("location".into(), format!("http://{host}{path}")));
         }
         let (Some(form), Some(id)) = (form, schema_id) else {
-            return Some(Rendered::unchecked(response));
+            return Some(Written::unchecked(response));
         };
         let first = || items.first().map_or("{}", |(_, text)| text);
         let body = match &form.layout {
@@ -234,7 +253,9 @@ impl Engine {
         // Stored data is checked against the answer's schema before it is sent, so that a
         // mismatch (fixtures loaded by hand, say) is reported rather than served silently;
         // once per stored version and form of answer, as the answer is the same every time.
-        let known_good = outcome.stored().is_some_and(|s| s.checked == form.tag);
+        let known_good = outcome
+            .stored()
+            .is_some_and(|s| s.object.checked() == form.tag);
         let mismatches = if known_good {
             Vec::new()
         } else {
@@ -247,7 +268,7 @@ impl Engine {
         response.body = body.into();
         response
             .warnings
-            .extend(mismatches.into_iter().map(|v| super::SlViolation {
+            .extend(mismatches.into_iter().map(|v| SlViolation {
                 code: v.keyword().to_string(),
                 location: v.location,
                 severity: "Warning",
@@ -256,78 +277,27 @@ impl Engine {
                     v.message
                 ),
             }));
-        Some(Rendered { response, checked })
-    }
-}
-
-/// What a stateful request did.
-pub(super) enum Outcome {
-    One(u16, Answered),
-    Created(u16, Answered),
-    /// A page of a list: the page's numbers and its objects as (id, compact JSON text).
-    Many(u16, Page, Vec<(String, String)>),
-    NotFound,
-    Conflict(String),
-}
-
-impl Outcome {
-    /// The one stored object answered with, if any.
-    pub(super) fn stored(&self) -> Option<&Answered> {
-        match self {
-            Outcome::One(_, answered) | Outcome::Created(_, answered) => Some(answered),
-            _ => None,
-        }
-    }
-}
-
-/// A stored object an answer is made from.
-pub(super) struct Answered {
-    pub(super) key: Key,
-    /// Compact JSON text.
-    pub(super) text: String,
-    /// See `state::Stored::checked`.
-    pub(super) checked: u32,
-    /// Whether it is still stored (not deleted).
-    pub(super) kept: bool,
-}
-
-impl Answered {
-    pub(super) fn fresh(key: Key, text: String) -> Answered {
-        Answered {
-            key,
-            text,
-            checked: 0,
-            kept: true,
-        }
-    }
-
-    pub(super) fn gone(key: Key, text: String) -> Answered {
-        Answered {
-            key,
-            text,
-            checked: 0,
-            kept: false,
-        }
+        Some(Written { response, checked })
     }
 }
 
 /// An answer, and the form tag it passed its schema check for (if it did).
-pub(super) struct Rendered {
-    pub(super) response: MockResponse,
-    pub(super) checked: Option<u32>,
+pub struct Written {
+    pub response: MockResponse,
+    pub checked: Option<u32>,
 }
 
-impl Rendered {
-    fn unchecked(response: MockResponse) -> Rendered {
-        Rendered {
+impl Written {
+    fn unchecked(response: MockResponse) -> Written {
+        Written {
             response,
             checked: None,
         }
     }
 }
 
-/// How answers with one response schema are written (see [`Engine::form`]).
-pub(super) struct Form {
+/// How answers with one response schema are written (see [`Writer::form`]).
+struct Form {
     layout: Layout,
     /// Identifies this form in check marks; unique within an engine.
     tag: u32,

@@ -1,0 +1,62 @@
+//! Which declared response answers: the status chosen for a request, and named examples.
+
+use serde_json::Value;
+
+use crate::contract::{MediaType, Operation, StatusKey};
+
+/// The response to serve and its status: with a preferred code, exact, then its range, then
+/// `default`; without, the lowest 2xx, a `2XX` range, `default`, then the first declared.
+pub fn choose_response(operation: &Operation, code: Option<u16>) -> Option<(usize, u16)> {
+    let responses = &operation.responses;
+    let position = |key: StatusKey| responses.iter().position(|r| r.status == key);
+    match code {
+        Some(code) => position(StatusKey::Code(code))
+            .or_else(|| position(StatusKey::Range(code / 100)))
+            .or_else(|| position(StatusKey::Default))
+            .map(|i| (i, code)),
+        None => {
+            let lowest_2xx = responses
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| match r.status {
+                    StatusKey::Code(c) if (200..300).contains(&c) => Some((i, c)),
+                    _ => None,
+                })
+                .min_by_key(|(_, c)| *c);
+            lowest_2xx
+                .or_else(|| position(StatusKey::Range(2)).map(|i| (i, 200)))
+                .or_else(|| position(StatusKey::Default).map(|i| (i, 200)))
+                .or_else(|| {
+                    responses.first().map(|r| match r.status {
+                        StatusKey::Code(c) => (0, c),
+                        StatusKey::Range(d) => (0, d * 100),
+                        StatusKey::Default => (0, 200),
+                    })
+                })
+        }
+    }
+}
+
+/// A named example: `(value, is valid under the schema)`.
+pub fn find_example(media: &MediaType, name: &str) -> Option<(Value, bool)> {
+    media
+        .examples
+        .iter()
+        .find(|e| e.name == name)
+        .map(|e| ((*e.value).clone(), true))
+        .or_else(|| {
+            media
+                .invalid_examples
+                .iter()
+                .find(|e| e.name == name)
+                .map(|e| ((*e.value).clone(), false))
+        })
+}
+
+/// Whether the operation declares exactly `code`.
+pub fn declares(operation: &Operation, code: u16) -> bool {
+    operation
+        .responses
+        .iter()
+        .any(|r| r.status == StatusKey::Code(code))
+}

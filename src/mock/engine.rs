@@ -1,0 +1,360 @@
+//! The engine: a request in, a response out. It routes, checks the request, and answers
+//! from stored state (`stored`) where the operation is bound to a resource, else from the
+//! contract (examples, or values generated from the schemas).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use super::admin::{self, Journal, JournalEntry};
+use super::cache::{Memo, stable_hash};
+use super::choice::{choose_response, find_example};
+use super::headers::GeneratedValues;
+use super::message::{MockRequest, MockResponse, SESSION_HEADER, SlViolation};
+use super::options::{EngineOptions, RequestValidation};
+use super::prefer;
+use super::problem::{ProblemKind, problem};
+use super::reject::{reject, sl_violation};
+use super::render;
+use super::stored::{StatefulCall, StoredAnswers, seed};
+use crate::contract::{CompiledApi, Contract, MediaType, Operation};
+use crate::generate::{generate_valid, generate_valid_dynamic};
+use crate::media;
+use crate::state::{DEFAULT_SESSION, MemoryStore, Store};
+use crate::validate::{CheckedRequest, ObservedRequest, check_request, cookie_pairs};
+
+/// Key of a cached default body: api, operation, response, media type.
+type BodyKey = (usize, usize, usize, usize);
+
+/// The mock: answers requests from the contract, and from the stored state of operations
+/// bound to resources.
+pub struct Engine {
+    contract: Arc<Contract>,
+    options: EngineOptions,
+    /// Default (non-dynamic) bodies are deterministic, so each is generated once.
+    bodies: Memo<BodyKey, Bytes>,
+    /// Generated values for fixed seeds (header values).
+    generated: GeneratedValues,
+    stored: StoredAnswers,
+    store: Arc<dyn Store>,
+    journal: Journal,
+}
+
+impl Engine {
+    /// An engine with its sessions in memory (`options.max_sessions` of them).
+    pub fn new(contract: Arc<Contract>, options: EngineOptions) -> Engine {
+        let store = Arc::new(MemoryStore::new(options.max_sessions));
+        Engine::with_store(contract, options, store)
+    }
+
+    /// An engine keeping its sessions in `store`.
+    pub fn with_store(
+        contract: Arc<Contract>,
+        options: EngineOptions,
+        store: Arc<dyn Store>,
+    ) -> Engine {
+        Engine {
+            contract,
+            options,
+            bodies: Memo::default(),
+            generated: GeneratedValues::default(),
+            stored: StoredAnswers::default(),
+            store,
+            journal: Journal::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// `serve --seed-from-examples`: stores the contract's example objects in the default
+    /// session; returns how many.
+    pub fn seed_from_examples(&self) -> usize {
+        let session = self.store.session(DEFAULT_SESSION);
+        seed::from_examples(&self.contract, &mut session.lock())
+    }
+
+    /// The session a request names (header, then cookie), or the default one.
+    fn session_name(request: &MockRequest) -> String {
+        if let Some(name) = request
+            .header(SESSION_HEADER)
+            .filter(|n| !n.trim().is_empty())
+        {
+            return name.trim().to_string();
+        }
+        cookie_pairs(&request.headers)
+            .find(|(name, _)| name.eq_ignore_ascii_case(SESSION_HEADER))
+            .map(|(_, value)| value.to_string())
+            .unwrap_or_else(|| DEFAULT_SESSION.to_string())
+    }
+
+    pub fn contract(&self) -> &Contract {
+        &self.contract
+    }
+
+    pub fn handle(&self, request: &MockRequest) -> MockResponse {
+        if self.options.admin && request.path.starts_with(admin::PREFIX) {
+            return admin::answer(request, &self.contract, self.store.as_ref(), &self.journal);
+        }
+        let session = Self::session_name(request);
+        let response = self.answer(request, &session);
+        self.journal.record(JournalEntry {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            query: request.query.clone(),
+            session,
+            operation: response.operation.clone(),
+            status: response.status,
+            violations: response.warnings.clone(),
+        });
+        response
+    }
+
+    fn answer(&self, request: &MockRequest, session: &str) -> MockResponse {
+        let Some(route) = self.contract.routes.find(&request.path) else {
+            return problem(
+                ProblemKind::NoPathMatched,
+                format!(
+                    "The route {} hasn't been found in the specification file",
+                    request.path
+                ),
+            );
+        };
+        let entry = route.entry;
+        let is_head = request.method == "HEAD";
+        let chosen = entry
+            .operations
+            .iter()
+            .find(|(method, _)| *method == request.method)
+            .or_else(|| {
+                is_head
+                    .then(|| entry.operations.iter().find(|(m, _)| m == "GET"))
+                    .flatten()
+            });
+        let Some(&(_, op_index)) = chosen else {
+            let mut allowed: Vec<&str> = entry.operations.iter().map(|(m, _)| m.as_str()).collect();
+            if allowed.contains(&"GET") && !allowed.contains(&"HEAD") {
+                allowed.push("HEAD");
+            }
+            let mut response = problem(
+                ProblemKind::NoMethodMatched,
+                format!(
+                    "The route {} exists, but no {} operation is defined on it",
+                    request.path, request.method
+                ),
+            );
+            response.headers.push(("allow".into(), allowed.join(", ")));
+            return response;
+        };
+        let (api, operation) = self.contract.operation(entry.api, op_index);
+        let path_params = route.params(op_index);
+        let checked = match self.options.validate_requests {
+            RequestValidation::Off => CheckedRequest::default(),
+            _ => check_request(
+                api,
+                operation,
+                &ObservedRequest {
+                    path_params: &path_params,
+                    query: &request.query,
+                    headers: &request.headers,
+                    body: &request.body,
+                    credentials: &self.options.credentials,
+                },
+            ),
+        };
+        let violations = checked.violations;
+        let accepted =
+            violations.is_empty() || self.options.validate_requests == RequestValidation::Warn;
+        let mut response = if accepted {
+            let body = checked.json_body.as_ref();
+            let mut response = self
+                .stateful_answer(request, body, session, &path_params, api, op_index)
+                .unwrap_or_else(|| self.respond(request, entry.api, op_index, api, operation));
+            response
+                .warnings
+                .extend(violations.iter().map(sl_violation));
+            response
+        } else {
+            let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
+            reject(api, operation, &violations, seed)
+        };
+        response.operation = Some(operation.id.clone());
+        if is_head {
+            response.body = Bytes::new();
+        }
+        response
+    }
+
+    /// The answer from stored state, for an operation bound to a resource; `None` when state
+    /// is off, the client asked for a specific mock answer (`Prefer`, `__code`…), or the
+    /// operation is better answered statelessly.
+    fn stateful_answer(
+        &self,
+        request: &MockRequest,
+        json_body: Option<&Value>,
+        session: &str,
+        params: &[(String, String)],
+        api: &CompiledApi,
+        op_index: usize,
+    ) -> Option<MockResponse> {
+        let binding = api.api.operations[op_index].binding.as_ref()?;
+        let asks_for_mock = request.header("prefer").is_some()
+            || form_urlencoded::parse(request.query.as_bytes()).any(|(k, _)| k.starts_with("__"));
+        if !self.options.stateful || asks_for_mock {
+            return None;
+        }
+        let call = StatefulCall {
+            api,
+            operation: &api.api.operations[op_index],
+            binding,
+            request,
+            json_body,
+            params: params
+                .iter()
+                .map(|(n, v)| {
+                    let decoded = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
+                    (n.clone(), decoded.into_owned())
+                })
+                .collect(),
+        };
+        let session = self.store.session(session);
+        self.stored.answer(
+            &call,
+            &session,
+            self.options.seed,
+            &self.options.clock,
+            &self.generated,
+        )
+    }
+
+    fn respond(
+        &self,
+        request: &MockRequest,
+        api_index: usize,
+        op_index: usize,
+        api: &CompiledApi,
+        operation: &Operation,
+    ) -> MockResponse {
+        let preferences = match prefer::preferences(request.header("prefer"), &request.query) {
+            Ok(p) => p,
+            Err(e) => return problem(ProblemKind::InvalidPreference, e.0),
+        };
+        let Some((response_index, status)) = choose_response(operation, preferences.code) else {
+            return match preferences.code {
+                Some(code) => problem(
+                    ProblemKind::NotFound,
+                    format!("Requested status code {code} is not defined in the document."),
+                ),
+                None => problem(
+                    ProblemKind::NoResponseDefined,
+                    format!("{} declares no response", operation.id),
+                ),
+            };
+        };
+        let declared = &operation.responses[response_index];
+        let mut response = MockResponse {
+            status,
+            ..MockResponse::default()
+        };
+        response.headers =
+            self.generated
+                .response_headers(self.options.seed, api, operation, declared);
+        if declared.content.is_empty() || status == 204 || status == 304 {
+            return response;
+        }
+        let media_types: Vec<&str> = declared
+            .content
+            .iter()
+            .map(|m| m.media_type.as_str())
+            .collect();
+        let Some(media_index) = media::negotiate(&media_types, request.header("accept")) else {
+            return problem(
+                ProblemKind::NotAcceptable,
+                format!(
+                    "Unable to find content for {:?}; the operation offers {}",
+                    request.header("accept").unwrap_or_default(),
+                    media_types.join(", ")
+                ),
+            );
+        };
+        let media = &declared.content[media_index];
+        let content_type = media::concrete(&media.media_type);
+        let body = if let Some(name) = &preferences.example {
+            match find_example(media, name) {
+                Some((value, valid)) => {
+                    if !valid {
+                        response.warnings.push(SlViolation {
+                            location: vec!["response".into(), "body".into()],
+                            severity: "Warning",
+                            code: "example".into(),
+                            message: format!("The example {name:?} is not valid under the response schema (served because it was asked for)"),
+                        });
+                    }
+                    render::body_bytes(&content_type, &value)
+                }
+                None => {
+                    return problem(
+                        ProblemKind::NotFound,
+                        format!(
+                            "Response for contentType: {} and exampleKey: {name} does not exist.",
+                            media.media_type
+                        ),
+                    );
+                }
+            }
+        } else if preferences.dynamic || preferences.seed.is_some() {
+            let seed = self.request_seed(request, preferences.seed);
+            let value = media
+                .schema
+                .map(|id| {
+                    generate_valid_dynamic(&api.schemas, id, seed)
+                        .unwrap_or_else(|failed| failed.best)
+                })
+                .unwrap_or(Value::Null);
+            render::body_bytes(&content_type, &value)
+        } else {
+            self.default_body(
+                (api_index, op_index, response_index, media_index),
+                api,
+                operation,
+                media,
+                &content_type,
+            )
+        };
+        response.headers.push(("content-type".into(), content_type));
+        response.body = body;
+        response
+    }
+
+    /// The first valid example, else a value generated from the schema; cached.
+    fn default_body(
+        &self,
+        key: BodyKey,
+        api: &CompiledApi,
+        operation: &Operation,
+        media: &MediaType,
+        content_type: &str,
+    ) -> Bytes {
+        self.bodies.get_or_make(key, || {
+            let value = match (media.examples.first(), media.schema) {
+                (Some(example), _) => (*example.value).clone(),
+                (None, Some(id)) => {
+                    let seed = self.options.seed
+                        ^ stable_hash(&[&operation.id, &key.2.to_string(), &media.media_type]);
+                    generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
+                }
+                (None, None) => Value::Null,
+            };
+            render::body_bytes(content_type, &value)
+        })
+    }
+
+    /// Dynamic answers are deterministic per request: the same request and seed give the
+    /// same bytes.
+    fn request_seed(&self, request: &MockRequest, seed: Option<u64>) -> u64 {
+        seed.unwrap_or(self.options.seed)
+            ^ stable_hash(&[&request.method, &request.path, &request.query])
+    }
+}

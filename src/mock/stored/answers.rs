@@ -1,0 +1,106 @@
+//! The stored-state answer of one call, start to end: the resource object's schema (worked
+//! out once per resource), the change under the session's lock (taken once), and the answer
+//! written after the lock is released.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::call::StatefulCall;
+use super::change::{Change, apply};
+use super::shape::object_schema_in;
+use super::write::{Forms, Writer};
+use crate::contract::Action;
+use crate::media;
+use crate::mock::cache::Memo;
+use crate::mock::choice::choose_response;
+use crate::mock::headers::GeneratedValues;
+use crate::mock::message::MockResponse;
+use crate::state::{Clock, SessionHandle};
+
+/// What answering from stored state keeps between requests.
+#[derive(Default)]
+pub struct StoredAnswers {
+    forms: Forms,
+    /// Per (api, resource): the resource object's schema.
+    object_schemas: Memo<(usize, usize), Arc<Value>>,
+}
+
+impl StoredAnswers {
+    /// The stored-state answer, or `None` when this call is better answered from the
+    /// contract (a non-JSON representation was asked for, or the operation says nothing
+    /// usable).
+    pub fn answer(
+        &self,
+        call: &StatefulCall<'_>,
+        handle: &SessionHandle,
+        seed: u64,
+        clock: &Clock,
+        generated: &GeneratedValues,
+    ) -> Option<MockResponse> {
+        let (_, status) = choose_response(call.operation, None)?;
+        let object_schema = self.object_schema(call);
+        let now = clock.now();
+        let change = Change {
+            seed,
+            now: &now,
+            object_schema: &object_schema,
+        };
+        // The session is locked while its data is read and changed, not while the answer is
+        // written, so concurrent requests of one session wait as little as possible.
+        let outcome = apply(&change, call, &mut handle.lock(), status)?;
+        let writer = Writer {
+            forms: &self.forms,
+            generated,
+            seed,
+        };
+        let written = writer.write(call, &outcome, &object_schema)?;
+        // An answer made from a stored object passed its check: remember it for that version
+        // of the object (see `StoredObject::checked`).
+        if let (Some(tag), Some(stored)) = (written.checked, outcome.stored()) {
+            stored.object.mark_checked(tag);
+        }
+        Some(written.response)
+    }
+
+    /// [`object_schema`], worked out once per resource.
+    fn object_schema(&self, call: &StatefulCall<'_>) -> Arc<Value> {
+        let key = (call.api.index, call.binding.resource);
+        self.object_schemas.get_or_make(key, || {
+            Arc::new(object_schema(call).unwrap_or(Value::Bool(true)))
+        })
+    }
+}
+
+/// The resource object's schema, from the 2xx JSON schema of its operations: the read first,
+/// then create, replace, upsert, merge and list.
+fn object_schema(call: &StatefulCall<'_>) -> Option<Value> {
+    let order = [
+        Action::Read,
+        Action::Create,
+        Action::Replace,
+        Action::Upsert,
+        Action::Merge,
+        Action::List,
+    ];
+    order.iter().find_map(|wanted| {
+        call.api.api.operations.iter().find_map(|operation| {
+            operation
+                .binding
+                .as_ref()
+                .filter(|b| b.resource == call.binding.resource && b.action == *wanted)?;
+            let (index, _) = choose_response(operation, None)?;
+            let id = operation.responses[index]
+                .content
+                .iter()
+                .find(|m| media::answered_as_json(&m.media_type))?
+                .schema?;
+            Some(object_schema_in(
+                call.api.schemas.node(id),
+                call.document(),
+                &call.resource().name,
+                *wanted == Action::List,
+            ))
+        })
+    })
+}

@@ -1,0 +1,256 @@
+//! What a stateful request does to the session's objects: reads, creates, updates, deletes
+//! and lists them, under the session's lock, and says what it did as an [`Outcome`].
+
+use serde_json::{Map, Value};
+
+use super::call::StatefulCall;
+use super::listing;
+use super::objects::{apply_request, properties, set_ids, stamp, version_field};
+use super::outcome::{Answered, Outcome};
+use crate::contract::{Action, ParameterLocation, SchemaId, View};
+use crate::generate::{generate, generate_valid_dynamic};
+use crate::media;
+use crate::mock::cache::stable_hash;
+use crate::mock::choice::declares;
+use crate::state::{Key, SessionData};
+use crate::validate::resolve;
+
+/// What changes a session: the engine's seed and the time stamped on objects.
+pub struct Change<'a> {
+    pub seed: u64,
+    pub now: &'a str,
+    /// The resource object's schema (see `answers`).
+    pub object_schema: &'a Value,
+}
+
+/// Applies `call` to `session`; `status` is the operation's chosen success status.
+pub fn apply(
+    change: &Change<'_>,
+    call: &StatefulCall<'_>,
+    session: &mut SessionData,
+    status: u16,
+) -> Option<Outcome> {
+    let storage = call.storage();
+    let outcome = match call.binding.action {
+        Action::Read => match call
+            .key()
+            .and_then(|key| session.get(&storage, &key).map(|object| (key, object)))
+        {
+            Some((key, object)) => Outcome::One(status, Answered { key, object }),
+            None => Outcome::NotFound,
+        },
+        Action::Delete => match call
+            .key()
+            .and_then(|key| session.remove(&storage, &key).map(|object| (key, object)))
+        {
+            Some((key, object)) => Outcome::One(status, Answered { key, object }),
+            None => Outcome::NotFound,
+        },
+        Action::Replace | Action::Merge | Action::Upsert => {
+            let key = call.key()?;
+            match session.get_value(&storage, &key) {
+                Some(existing) => match update(change, call, existing) {
+                    Ok(updated) => {
+                        let object = session.put(&storage, key.clone(), &updated);
+                        // An upsert that updates answers with its 200.
+                        let status = if call.binding.action == Action::Upsert
+                            && declares(call.operation, 200)
+                        {
+                            200
+                        } else {
+                            status
+                        };
+                        Outcome::One(status, Answered { key, object })
+                    }
+                    Err(conflict) => Outcome::Conflict(conflict),
+                },
+                None if call.binding.action == Action::Upsert => {
+                    let created = create(change, call, &key);
+                    let object = session.put(&storage, key.clone(), &created);
+                    let status = if declares(call.operation, 201) {
+                        201
+                    } else {
+                        status
+                    };
+                    Outcome::Created(status, Answered { key, object })
+                }
+                None => Outcome::NotFound,
+            }
+        }
+        Action::Create => {
+            let key = new_key(change, call, session, &storage);
+            let created = create(change, call, &key);
+            let object = session.put(&storage, key.clone(), &created);
+            Outcome::Created(status, Answered { key, object })
+        }
+        Action::List => {
+            let matching = listing::matching(call, session.list_texts(&storage).into_iter());
+            let (page, slice) = listing::paginate(call, &matching);
+            let texts = slice
+                .into_iter()
+                .map(|(key, text)| (key.last().cloned().unwrap_or_default(), text.into()))
+                .collect();
+            Outcome::Many(status, page, texts)
+        }
+    };
+    Some(outcome)
+}
+
+/// The request body as an object, unwrapped from a single-property envelope such as
+/// Kantata's `{organization_membership: {...}}`.
+fn request_data(call: &StatefulCall<'_>) -> Map<String, Value> {
+    // Parsed once: by the request's validation when it ran, else here.
+    let data = match call.json_body {
+        Some(Value::Object(data)) => data.clone(),
+        Some(_) => return Map::new(),
+        None => match serde_json::from_slice::<Value>(&call.request.body) {
+            Ok(Value::Object(data)) => data,
+            _ => return Map::new(),
+        },
+    };
+    let request_schema = call
+        .operation
+        .request_body
+        .as_ref()
+        .and_then(|b| {
+            b.content
+                .iter()
+                .find(|m| media::answered_as_json(&m.media_type))
+        })
+        .and_then(|m| m.schema)
+        .map(|id| call.api.schemas.node(id));
+    if let Some(schema) = request_schema {
+        let document = call.api.schemas.document(View::Request);
+        let props = properties(schema, document);
+        if props.len() == 1
+            && data.len() == 1
+            && let Some((name, Value::Object(inner))) = data.iter().next()
+            && props.get(name).is_some()
+            && call.resource().name.trim_end_matches('s') == name.trim_end_matches('s')
+        {
+            return inner.clone();
+        }
+    }
+    data
+}
+
+fn create(change: &Change<'_>, call: &StatefulCall<'_>, key: &Key) -> Value {
+    let document = call.document();
+    let schema = change.object_schema;
+    let seed = change.seed ^ stable_hash(&[&call.storage(), &key.join("/")]);
+    let mut object = match generate(document, schema, View::Response, seed, true) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    apply_request(&mut object, &request_data(call), schema, document, false);
+    set_ids(&mut object, &call.resource().keys, key, schema, document);
+    let version = version_field(schema, document);
+    stamp(
+        &mut object,
+        schema,
+        document,
+        change.now,
+        true,
+        version.as_deref(),
+    );
+    Value::Object(object)
+}
+
+fn update(change: &Change<'_>, call: &StatefulCall<'_>, existing: Value) -> Result<Value, String> {
+    let document = call.document();
+    let schema = change.object_schema;
+    let Value::Object(mut object) = existing else {
+        return Ok(existing);
+    };
+    let data = request_data(call);
+    let version = version_field(schema, document);
+    if let Some(field) = &version
+        && let Some(sent) = data.get(field)
+        && object.get(field) != Some(sent)
+    {
+        return Err(format!(
+            "{field} {sent} is stale: the stored {} is at {}",
+            call.resource().name.trim_end_matches('s'),
+            object.get(field).cloned().unwrap_or(Value::Null)
+        ));
+    }
+    let merge = call.binding.action == Action::Merge;
+    apply_request(&mut object, &data, schema, document, merge);
+    let key = call.key().unwrap_or_default();
+    set_ids(&mut object, &call.resource().keys, &key, schema, document);
+    stamp(
+        &mut object,
+        schema,
+        document,
+        change.now,
+        false,
+        version.as_deref(),
+    );
+    Ok(Value::Object(object))
+}
+
+/// A fresh key: path parameters of the collection, then a server-assigned id that fits the
+/// id parameter's schema (integer sequence, uuid, pattern such as a cuid).
+fn new_key(
+    change: &Change<'_>,
+    call: &StatefulCall<'_>,
+    session: &mut SessionData,
+    storage: &str,
+) -> Key {
+    let keys = &call.resource().keys;
+    let mut key: Key = keys[..keys.len() - 1]
+        .iter()
+        .map(|k| call.param(k).unwrap_or_default().to_string())
+        .collect();
+    let id_name = &keys[keys.len() - 1];
+    let id_schema = key_schema(call, id_name);
+    for _ in 0..1000 {
+        let n = session.next_id(storage);
+        let id = id_value(change.seed, call, id_schema, n);
+        let mut candidate = key.clone();
+        candidate.push(id);
+        if !session.contains(storage, &candidate) {
+            return candidate;
+        }
+    }
+    key.push(format!("{}", session.next_id(storage)));
+    key
+}
+
+/// The schema of the path parameter `name` in any operation on the call's resource.
+fn key_schema(call: &StatefulCall<'_>, name: &str) -> Option<SchemaId> {
+    call.api
+        .api
+        .operations
+        .iter()
+        .filter(|op| {
+            op.binding
+                .as_ref()
+                .is_some_and(|b| b.resource == call.binding.resource)
+        })
+        .flat_map(|op| &op.parameters)
+        .find(|p| p.location == ParameterLocation::Path && p.name == name)
+        .and_then(|p| p.schema)
+}
+
+/// The `n`th server-assigned id, shaped by the id parameter's schema.
+fn id_value(seed: u64, call: &StatefulCall<'_>, schema: Option<SchemaId>, n: u64) -> String {
+    let Some(id) = schema else {
+        return n.to_string();
+    };
+    let schemas = &call.api.schemas;
+    let node = resolve(schemas.node(id), schemas.document(View::Request));
+    let kind = node.get("type").and_then(Value::as_str).unwrap_or("string");
+    if kind == "integer" || kind == "number" {
+        let minimum = node.get("minimum").and_then(Value::as_u64).unwrap_or(0);
+        return (n + minimum.saturating_sub(1)).to_string();
+    }
+    if node.get("format").is_some() || node.get("pattern").is_some() {
+        let seed = seed ^ stable_hash(&[&call.storage(), &n.to_string()]);
+        let generated = generate_valid_dynamic(schemas, id, seed);
+        if let Value::String(s) = generated.unwrap_or_else(|failed| failed.best) {
+            return s;
+        }
+    }
+    n.to_string()
+}

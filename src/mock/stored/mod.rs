@@ -1,0 +1,18 @@
+//! Answering from stored state: operations bound to an inferred resource (see
+//! `contract::resources`) read and change the session's objects, and the answer is written in
+//! the shape each operation's own response schema gives it. The engine calls [`StoredAnswers`];
+//! this module calls only the mock's leaves, never the engine.
+
+mod answers;
+mod call;
+mod change;
+mod envelope;
+mod listing;
+mod objects;
+mod outcome;
+pub mod seed;
+mod shape;
+mod write;
+
+pub use answers::StoredAnswers;
+pub use call::StatefulCall;

@@ -1,0 +1,37 @@
+//! What a stateful request did to the session's objects, as `write` turns it into an answer.
+
+use std::sync::Arc;
+
+use super::shape::Page;
+use crate::state::{Key, StoredObject};
+
+pub enum Outcome {
+    One(u16, Answered),
+    Created(u16, Answered),
+    /// A page of a list: the page's numbers and its objects as (id, compact JSON text).
+    Many(u16, Page, Vec<(String, String)>),
+    NotFound,
+    Conflict(String),
+}
+
+impl Outcome {
+    /// The one stored object answered with, if any.
+    pub fn stored(&self) -> Option<&Answered> {
+        match self {
+            Outcome::One(_, answered) | Outcome::Created(_, answered) => Some(answered),
+            _ => None,
+        }
+    }
+}
+
+/// A stored object an answer is made from.
+pub struct Answered {
+    pub key: Key,
+    pub object: Arc<StoredObject>,
+}
+
+impl Answered {
+    pub fn text(&self) -> &str {
+        self.object.text()
+    }
+}
