@@ -83,7 +83,7 @@ fn get(path_and_query: &str) -> MockRequest {
         method: "GET".into(),
         path: path.into(),
         query: query.into(),
-        headers: vec![("authorization".into(), "Bearer t".into())],
+        headers: understudy::headers::from_pairs([("authorization", "Bearer t")]),
         ..MockRequest::default()
     }
 }
@@ -132,10 +132,10 @@ fn post_body(valid: bool) -> Vec<u8> {
 fn request_validation(bencher: Bencher, valid: bool) {
     let contract = bundled();
     let (api, op) = operation(&contract, "POST", "/kantata/organization_memberships");
-    let headers = vec![
-        ("authorization".to_string(), "Bearer t".to_string()),
-        ("content-type".to_string(), "application/json".to_string()),
-    ];
+    let headers = understudy::headers::from_pairs([
+        ("authorization", "Bearer t"),
+        ("content-type", "application/json"),
+    ]);
     let body = post_body(valid);
     bencher.bench(|| {
         let request = ObservedRequest {
@@ -167,7 +167,7 @@ fn response_validation(bencher: Bencher) {
     let (api, op) = operation(&contract, "GET", "/kodexa/api/memberships/x");
     let id = op.responses[0].content[0].schema.unwrap();
     let body = serde_json::to_vec(&generate_valid_dynamic(&api.schemas, id, 1).unwrap()).unwrap();
-    let headers = vec![("content-type".to_string(), "application/json".to_string())];
+    let headers = understudy::headers::from_pairs([("content-type", "application/json")]);
     bencher.bench(|| {
         let observed = ObservedResponse {
             status: 200,

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod contract;
 pub mod generate;
+pub mod headers;
 pub mod http;
 pub mod load;
 pub mod media;

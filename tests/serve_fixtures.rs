@@ -325,7 +325,7 @@ async fn routing_and_response_choice_follow_the_table() {
         let header_lines: Vec<String> = answer
             .headers
             .iter()
-            .map(|(n, v)| format!("{n}: {v}"))
+            .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or_default()))
             .collect();
         let text = answer.text();
         if answer.status != case.status {

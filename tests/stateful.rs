@@ -90,8 +90,8 @@ async fn run(contract: &Contract, router: &axum::Router, steps: Vec<Step<'_>>) -
         let headers: serde_json::Map<String, Value> = answer
             .headers
             .iter()
-            .filter(|(n, _)| n == "location" || n.starts_with("pagination-"))
-            .map(|(n, v)| (n.clone(), json!(v)))
+            .filter(|(n, _)| *n == "location" || n.as_str().starts_with("pagination-"))
+            .map(|(n, v)| (n.to_string(), json!(v.to_str().unwrap_or_default())))
             .collect();
         transcript.push(json!({
             "request": format!("{} {}", step.method, step.uri),

@@ -4,12 +4,17 @@
 
 mod plan;
 
+use std::borrow::Cow;
+
+use ::http::HeaderMap;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::contract::Contract;
+use crate::headers;
 use crate::report::{Report, ReportBuilder};
 use crate::validate::{CheckedExchange, Failure, ObservedResponse, response_failures};
 use crate::violation::{Violation, ViolationKind};
@@ -33,7 +38,7 @@ pub struct CheckOptions {
 /// What came back for a case.
 struct Answer {
     status: u16,
-    headers: Vec<(String, String)>,
+    headers: HeaderMap,
     body: Vec<u8>,
 }
 
@@ -128,8 +133,8 @@ async fn send_recorded(
             if query.is_empty() { "" } else { "?" }
         );
         let mut request_headers = case.headers.clone();
-        if let Some(content_type) = case.body.as_ref().and(case.content_type.clone()) {
-            request_headers.push(("content-type".into(), content_type));
+        if let Some(content_type) = case.body.as_ref().and(case.content_type.as_ref()) {
+            headers::set(&mut request_headers, "content-type", content_type);
         }
         recorder.record(
             &crate::recording::Exchange {
@@ -187,16 +192,7 @@ async fn send(client: &reqwest::Client, target: &str, case: &Case) -> Result<Ans
     }
     let response = request.send().await.map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| {
-            (
-                n.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = response.headers().clone();
     let body = response.bytes().await.map_err(|e| e.to_string())?.to_vec();
     Ok(Answer {
         status,
@@ -265,13 +261,7 @@ fn judge(contract: &Contract, case: &Case, answer: Result<Answer, String>) -> Ch
                 ),
             ));
         }
-        Expect::MethodNotAllowed
-            if status == 405
-                && !answer
-                    .headers
-                    .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case("allow")) =>
-        {
+        Expect::MethodNotAllowed if status == 405 && !answer.headers.contains_key("allow") => {
             checked.failures.push(failure(
                 "unsupported_method",
                 "405 without an Allow header".into(),
@@ -477,10 +467,7 @@ fn follow_links(
                     linked.query.push((name.to_string(), value));
                 }
                 _ => {
-                    linked
-                        .headers
-                        .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-                    linked.headers.push((name.to_string(), value));
+                    headers::set(&mut linked.headers, name, &value);
                 }
             }
         }
@@ -513,11 +500,7 @@ fn evaluate(
         return body.map(text);
     }
     if let Some(name) = expression.strip_prefix("$response.header.") {
-        return answer
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone());
+        return headers::text(&answer.headers, name).map(Cow::into_owned);
     }
     if let Some(name) = expression.strip_prefix("$request.query.") {
         return case
@@ -527,11 +510,7 @@ fn evaluate(
             .map(|(_, v)| v.clone());
     }
     if let Some(name) = expression.strip_prefix("$request.header.") {
-        return case
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone());
+        return headers::text(&case.headers, name).map(Cow::into_owned);
     }
     if expression == "$statusCode" {
         return Some(answer.status.to_string());
@@ -545,11 +524,7 @@ fn evaluate(
 /// The id of what a create answered with: `Location`'s last segment, the body's `id`, or the
 /// first `results[].id` of an envelope.
 fn created_id(answer: &Answer) -> Option<String> {
-    if let Some((_, location)) = answer
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("location"))
-    {
+    if let Some(location) = headers::text(&answer.headers, "location") {
         return location.rsplit('/').next().map(str::to_string);
     }
     let body: Value = serde_json::from_slice(&answer.body).ok()?;

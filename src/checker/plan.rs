@@ -2,6 +2,8 @@
 //! first, else generated valid data) and negative ones, one per kind of violation the
 //! validator knows; and, for each inferred resource, create → read and delete → read chains.
 
+use ::http::HeaderMap;
+
 use serde_json::{Map, Value, json};
 
 use crate::contract::{
@@ -9,6 +11,7 @@ use crate::contract::{
     routed_path,
 };
 use crate::generate::generate_valid;
+use crate::headers;
 use crate::validate::resolve;
 
 /// What a case expects of the provider, named as Schemathesis names the check.
@@ -33,7 +36,7 @@ pub struct Case {
     /// Path (with parameters filled) and query, without the target's base URL.
     pub path: String,
     pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
+    pub headers: HeaderMap,
     pub body: Option<Value>,
     pub content_type: Option<String>,
     pub expect: Expect,
@@ -167,7 +170,7 @@ fn positive(
     // prefix); one spec is at the target's root.
     let path = filled_path(api, operation, seed, None);
     let mut query = Vec::new();
-    let mut headers: Vec<(String, String)> = credentials.to_vec();
+    let mut headers = headers::from_pairs(credentials.iter().map(|(n, v)| (n, v)));
     for parameter in &operation.parameters {
         let value = valid_value(api, parameter, seed);
         match parameter.location {
@@ -175,7 +178,7 @@ fn positive(
                 query.push((parameter.name.clone(), value_text(&value)))
             }
             ParameterLocation::Header if parameter.required => {
-                headers.push((parameter.name.clone(), value_text(&value)))
+                headers::append(&mut headers, &parameter.name, &value_text(&value))
             }
             _ => {}
         }
@@ -242,8 +245,9 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
                 _ => "authorization".to_string(),
             })
             .collect();
-        case.headers
-            .retain(|(n, _)| !secret.contains(&n.to_ascii_lowercase()));
+        for name in &secret {
+            case.headers.remove(name.as_str());
+        }
         case.expect = Expect::Unauthorized;
         out.push(case);
     }
@@ -252,7 +256,7 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
         let name = &parameter.name;
         if parameter.location == ParameterLocation::Header && parameter.required {
             let mut case = negative(&format!("missing required header {name}"));
-            case.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            case.headers.remove(name.as_str());
             out.push(case);
         }
         let Some(id) = parameter.schema else { continue };
@@ -273,8 +277,7 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
             }
             ParameterLocation::Header => {
                 let mut case = negative(&format!("bad header {name}"));
-                case.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-                case.headers.push((name.clone(), bad));
+                headers::set(&mut case.headers, name, &bad);
                 out.push(case);
             }
             ParameterLocation::Cookie => {}

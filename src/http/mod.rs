@@ -101,7 +101,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
                 method: parts.method.as_str().to_ascii_uppercase(),
                 path: path.clone(),
                 query: parts.uri.query().unwrap_or_default().to_string(),
-                headers: header_pairs(&parts.headers),
+                headers: parts.headers,
                 body,
             };
             state.engine.handle(&request)
@@ -127,19 +127,6 @@ fn log_schema_errors(contract: &crate::contract::Contract) {
     }
 }
 
-/// Headers as the engine and the proxy take them: lower-case names, values read lossily.
-fn header_pairs(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_string(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect()
-}
-
 fn too_large(limit: usize) -> MockResponse {
     problem_document(
         413,
@@ -157,14 +144,8 @@ fn into_response(answer: MockResponse, is_head: bool) -> Response {
         Body::from(answer.body)
     });
     *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    *response.headers_mut() = answer.headers;
     let headers = response.headers_mut();
-    for (name, value) in answer.headers {
-        // A generated value that is not a legal header value is left out rather than failing
-        // the whole response.
-        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            headers.append(name, value);
-        }
-    }
     if !answer.warnings.is_empty()
         && let Ok(json) = serde_json::to_string(&answer.warnings)
         && let Ok(value) = HeaderValue::try_from(truncate_violations(json))
@@ -206,11 +187,10 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     let path = parts.uri.path().to_string();
     let answer = match axum::body::to_bytes(body, state.options.body_limit).await {
         Ok(body) => {
-            let headers = header_pairs(&parts.headers);
             let query = parts.uri.query().unwrap_or_default();
             state
                 .proxy
-                .exchange(parts.method.as_str(), &path, query, headers, body)
+                .exchange(parts.method.as_str(), &path, query, parts.headers, body)
                 .await
         }
         Err(_) => too_large(state.options.body_limit),

@@ -5,6 +5,8 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
+use ::http::HeaderMap;
+use ::http::header::{CONTENT_TYPE, HeaderValue};
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -59,7 +61,10 @@ impl Journal {
 fn json_response(status: u16, body: &Value) -> MockResponse {
     MockResponse {
         status,
-        headers: vec![("content-type".into(), "application/json".into())],
+        headers: HeaderMap::from_iter([(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )]),
         body: Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
         operation: Some("understudy-admin".into()),
         ..MockResponse::default()

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::admin::{self, Journal, JournalEntry};
 use super::cache::{Memo, stable_hash};
 use super::choice::{choose_response, find_example};
-use super::headers::GeneratedValues;
+use super::generated::GeneratedValues;
 use super::message::{MockRequest, MockResponse, SESSION_HEADER, SlViolation};
 use super::options::{EngineOptions, RequestValidation};
 use super::prefer;
@@ -20,6 +20,7 @@ use super::render;
 use super::stored::{StatefulCall, StoredAnswers, seed};
 use crate::contract::{CompiledApi, Contract, MediaType, Operation};
 use crate::generate::{generate_valid, generate_valid_dynamic};
+use crate::headers;
 use crate::media;
 use crate::state::{DEFAULT_SESSION, MemoryStore, Store};
 use crate::validate::{CheckedRequest, ObservedRequest, check_request, cookie_pairs};
@@ -145,7 +146,7 @@ impl Engine {
                     request.path, request.method
                 ),
             );
-            response.headers.push(("allow".into(), allowed.join(", ")));
+            headers::set(&mut response.headers, "allow", &allowed.join(", "));
             return response;
         };
         let (api, operation) = self.contract.operation(entry.api, op_index);
@@ -237,10 +238,11 @@ impl Engine {
         api: &CompiledApi,
         operation: &Operation,
     ) -> MockResponse {
-        let preferences = match prefer::preferences(request.header("prefer"), &request.query) {
-            Ok(p) => p,
-            Err(e) => return problem(ProblemKind::InvalidPreference, e.0),
-        };
+        let preferences =
+            match prefer::preferences(request.header("prefer").as_deref(), &request.query) {
+                Ok(p) => p,
+                Err(e) => return problem(ProblemKind::InvalidPreference, e.0),
+            };
         let Some((response_index, status)) = choose_response(operation, preferences.code) else {
             return match preferences.code {
                 Some(code) => problem(
@@ -269,12 +271,13 @@ impl Engine {
             .iter()
             .map(|m| m.media_type.as_str())
             .collect();
-        let Some(media_index) = media::negotiate(&media_types, request.header("accept")) else {
+        let accept = request.header("accept");
+        let Some(media_index) = media::negotiate(&media_types, accept.as_deref()) else {
             return problem(
                 ProblemKind::NotAcceptable,
                 format!(
                     "Unable to find content for {:?}; the operation offers {}",
-                    request.header("accept").unwrap_or_default(),
+                    accept.unwrap_or_default(),
                     media_types.join(", ")
                 ),
             );
@@ -323,7 +326,7 @@ impl Engine {
                 &content_type,
             )
         };
-        response.headers.push(("content-type".into(), content_type));
+        headers::set(&mut response.headers, "content-type", &content_type);
         response.body = body;
         response
     }

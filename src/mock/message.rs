@@ -1,5 +1,8 @@
 //! What the engine takes and gives: a request, a response, and Prism's `sl-violations` notes.
 
+use std::borrow::Cow;
+
+use ::http::HeaderMap;
 use bytes::Bytes;
 use serde::Serialize;
 
@@ -15,25 +18,21 @@ pub struct MockRequest {
     pub path: String,
     /// The raw query string (without `?`).
     pub query: String,
-    /// Header names in lower case.
-    pub headers: Vec<(String, String)>,
+    pub headers: HeaderMap,
     pub body: Bytes,
 }
 
 impl MockRequest {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+    /// The first value of a header, as text.
+    pub fn header(&self, name: &str) -> Option<Cow<'_, str>> {
+        crate::headers::text(&self.headers, name)
     }
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct MockResponse {
     pub status: u16,
-    /// Header names in lower case.
-    pub headers: Vec<(String, String)>,
+    pub headers: HeaderMap,
     pub body: Bytes,
     /// The operation that answered (`operationId`), for logs.
     pub operation: Option<String>,
@@ -42,11 +41,9 @@ pub struct MockResponse {
 }
 
 impl MockResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+    /// The first value of a header, as text.
+    pub fn header(&self, name: &str) -> Option<Cow<'_, str>> {
+        crate::headers::text(&self.headers, name)
     }
 }
 

@@ -8,7 +8,7 @@ mod admin;
 mod cache;
 mod choice;
 mod engine;
-mod headers;
+mod generated;
 mod message;
 mod options;
 mod prefer;

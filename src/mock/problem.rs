@@ -3,6 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
+use ::http::HeaderMap;
+use ::http::header::{CONTENT_TYPE, HeaderValue};
+
 use super::message::MockResponse;
 use crate::violation::Violation;
 
@@ -93,7 +96,7 @@ pub fn problem_document(
     }
     MockResponse {
         status,
-        headers: vec![("content-type".into(), PROBLEM_JSON.into())],
+        headers: HeaderMap::from_iter([(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))]),
         body: serde_json::to_vec(&Value::Object(body))
             .unwrap_or_default()
             .into(),

@@ -15,6 +15,7 @@ use super::problem::problem_document;
 use super::render;
 use crate::contract::{CompiledApi, Operation, StatusKey};
 use crate::generate::generate_valid;
+use crate::headers;
 use crate::media;
 use crate::validate::challenges;
 use crate::violation::{Violation, ViolationKind};
@@ -118,7 +119,7 @@ pub fn error_response(
                 ..MockResponse::default()
             };
             if let Some((body, content_type)) = body {
-                response.headers.push(("content-type".into(), content_type));
+                headers::set(&mut response.headers, "content-type", &content_type);
                 response.body = body;
             }
             response
@@ -128,9 +129,7 @@ pub fn error_response(
     if response.status == 401 {
         let challenge = challenges(operation);
         if !challenge.is_empty() {
-            response
-                .headers
-                .push(("www-authenticate".into(), challenge));
+            headers::set(&mut response.headers, "www-authenticate", &challenge);
         }
     }
     response

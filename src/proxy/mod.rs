@@ -6,6 +6,7 @@
 
 mod record;
 
+use ::http::HeaderMap;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -99,7 +100,7 @@ impl Proxy {
         method: &str,
         path: &str,
         query: &str,
-        headers: Vec<(String, String)>,
+        headers: HeaderMap,
         body: Bytes,
     ) -> MockResponse {
         let route = find_route(&self.contract, path);
@@ -140,7 +141,7 @@ impl Proxy {
             .body(body.clone());
         for (name, value) in headers
             .iter()
-            .filter(|(n, _)| !HOP_BY_HOP.contains(&n.to_ascii_lowercase().as_str()))
+            .filter(|(n, _)| !HOP_BY_HOP.contains(&n.as_str()))
         {
             forwarded = forwarded.header(name, value);
         }
@@ -150,17 +151,10 @@ impl Proxy {
             Err(error) => return upstream_failure(&url, &error),
         };
         let status = upstream.status().as_u16();
-        let response_headers: Vec<(String, String)> = upstream
-            .headers()
-            .iter()
-            .filter(|(n, _)| !HOP_BY_HOP.contains(&n.as_str()))
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let mut response_headers = upstream.headers().clone();
+        for name in HOP_BY_HOP {
+            response_headers.remove(*name);
+        }
         let response_body = match upstream.bytes().await {
             Ok(bytes) => bytes,
             Err(error) => return upstream_failure(&url, &error),

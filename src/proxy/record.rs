@@ -3,6 +3,8 @@
 //! security schemes). JSON lines are appended; a HAR file is rewritten whole after each
 //! exchange (HAR is one JSON document), so it is complete whenever the proxy stops.
 
+use ::http::HeaderMap;
+
 use std::io::Write;
 use std::sync::Mutex;
 
@@ -48,19 +50,13 @@ impl Recorder {
         })
     }
 
-    fn redacted(&self, headers: &[(String, String)]) -> Vec<(String, String)> {
-        headers
-            .iter()
+    fn redacted(&self, headers: &HeaderMap) -> Vec<(String, String)> {
+        crate::headers::to_pairs(headers)
+            .into_iter()
             .map(|(name, value)| {
                 let secret = self.secret_headers.contains(&name.to_ascii_lowercase());
-                (
-                    name.clone(),
-                    if secret {
-                        redact(name, value)
-                    } else {
-                        value.clone()
-                    },
-                )
+                let value = if secret { redact(&name, &value) } else { value };
+                (name, value)
             })
             .collect()
     }
@@ -127,13 +123,10 @@ fn har_entry(
             })
             .collect::<Vec<_>>()
     };
-    let content_type = |list: &[(String, String)]| {
-        list.iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-            .map(|(_, v)| v.clone())
-    };
-    let request_type = content_type(&request_headers);
-    let response_type = content_type(&response_headers);
+    let content_type =
+        |map: &HeaderMap| crate::headers::text(map, "content-type").map(|v| v.into_owned());
+    let request_type = content_type(&exchange.request_headers);
+    let response_type = content_type(&exchange.response_headers);
     let body = String::from_utf8_lossy(&exchange.response_body).into_owned();
     Entries {
         started_date_time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),

@@ -9,8 +9,13 @@
 use std::io::BufRead;
 use std::path::Path;
 
+use ::http::HeaderMap;
+use ::http::header::CONTENT_TYPE;
+
 use base64::Engine;
 use serde_json::Value;
+
+use crate::headers;
 
 /// One request and its response, as recorded.
 #[derive(Debug, Clone, Default)]
@@ -19,10 +24,10 @@ pub struct Exchange {
     pub source: String,
     pub method: String,
     pub url: String,
-    pub request_headers: Vec<(String, String)>,
+    pub request_headers: HeaderMap,
     pub request_body: Vec<u8>,
     pub status: u16,
-    pub response_headers: Vec<(String, String)>,
+    pub response_headers: HeaderMap,
     pub response_body: Vec<u8>,
 }
 
@@ -148,27 +153,21 @@ fn har_exchanges(name: &str, har: har::Har) -> Vec<Exchange> {
                             (Some(text), _) => text.into_bytes(),
                             (None, _) => Vec::new(),
                         };
-                    let mut response_headers: Vec<(String, String)> = response
-                        .headers
-                        .into_iter()
-                        .map(|h| (h.name, h.value))
-                        .collect();
+                    let mut response_headers = headers::from_pairs(
+                        response.headers.into_iter().map(|h| (h.name, h.value)),
+                    );
                     if let Some(mime) = response.content.mime_type.filter(|m| !m.is_empty())
-                        && !response_headers
-                            .iter()
-                            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                        && !response_headers.contains_key(CONTENT_TYPE)
                     {
-                        response_headers.push(("content-type".into(), mime));
+                        headers::set(&mut response_headers, "content-type", &mime);
                     }
                     Exchange {
                         source: format!("{name}#entry{}", index + 1),
                         method: request.method.to_ascii_uppercase(),
                         url: request.url,
-                        request_headers: request
-                            .headers
-                            .into_iter()
-                            .map(|h| (h.name, h.value))
-                            .collect(),
+                        request_headers: headers::from_pairs(
+                            request.headers.into_iter().map(|h| (h.name, h.value)),
+                        ),
                         request_body: request
                             .post_data
                             .and_then(|p| p.text)
@@ -226,22 +225,20 @@ fn lenient_har(name: &str, text: &str) -> Option<Vec<Exchange>> {
             } else {
                 text.as_bytes().to_vec()
             };
-            let mut response_headers = pairs(response.get("headers"));
+            let mut response_headers = headers::from_pairs(pairs(response.get("headers")));
             if let Some(mime) = content
                 .and_then(|c| c.get("mimeType"))
                 .and_then(Value::as_str)
                 .filter(|m| !m.is_empty())
-                && !response_headers
-                    .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                && !response_headers.contains_key(CONTENT_TYPE)
             {
-                response_headers.push(("content-type".into(), mime.to_string()));
+                headers::set(&mut response_headers, "content-type", mime);
             }
             Some(Exchange {
                 source: format!("{name}#entry{}", index + 1),
                 method: request.get("method")?.as_str()?.to_ascii_uppercase(),
                 url: request.get("url")?.as_str()?.to_string(),
-                request_headers: pairs(request.get("headers")),
+                request_headers: headers::from_pairs(pairs(request.get("headers"))),
                 request_body: request
                     .pointer("/postData/text")
                     .and_then(Value::as_str)
@@ -278,24 +275,26 @@ fn jsonl_exchange(name: &str, line: usize, text: &str) -> Result<Exchange, Recor
         source: format!("{name}:{line}"),
         method: method.to_ascii_uppercase(),
         url: url.to_string(),
-        request_headers: headers(field("request_headers")),
+        request_headers: header_map(field("request_headers")),
         request_body: body(field("request_body")),
         status,
-        response_headers: headers(field("response_headers")),
+        response_headers: header_map(field("response_headers")),
         response_body: body(field("response_body")),
     })
 }
 
-fn headers(value: Option<&Value>) -> Vec<(String, String)> {
+/// Headers of a JSON lines record: `{name: value}` or `[[name, value]…]`.
+fn header_map(value: Option<&Value>) -> HeaderMap {
     let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
-    match value {
+    let pairs: Vec<(String, String)> = match value {
         Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
         Some(Value::Array(pairs)) => pairs
             .iter()
             .filter_map(|pair| Some((pair.get(0)?.as_str()?.to_string(), text(pair.get(1)?))))
             .collect(),
         _ => Vec::new(),
-    }
+    };
+    headers::from_pairs(pairs)
 }
 
 fn body(value: Option<&Value>) -> Vec<u8> {

@@ -2,6 +2,9 @@
 //! cookie) and decoded by its `style` and `explode` into the JSON value its schema describes,
 //! ready to validate.
 
+use std::borrow::Cow;
+
+use ::http::HeaderMap;
 use serde_json::{Map, Value};
 
 use super::coerce::{coerce, resolve};
@@ -13,12 +16,12 @@ pub struct RequestParts<'a> {
     pub path: &'a [(String, String)],
     /// Query pairs, form-decoded, in order.
     pub query: Vec<(String, String)>,
-    pub headers: &'a [(String, String)],
+    pub headers: &'a HeaderMap,
     pub cookies: Vec<(String, String)>,
 }
 
 impl<'a> RequestParts<'a> {
-    pub fn new(path: &'a [(String, String)], query: &str, headers: &'a [(String, String)]) -> Self {
+    pub fn new(path: &'a [(String, String)], query: &str, headers: &'a HeaderMap) -> Self {
         let cookies = cookie_pairs(headers)
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
@@ -32,11 +35,8 @@ impl<'a> RequestParts<'a> {
         }
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+    pub fn header(&self, name: &str) -> Option<Cow<'a, str>> {
+        crate::headers::text(self.headers, name)
     }
 
     pub fn cookie(&self, name: &str) -> Option<&str> {
@@ -48,11 +48,12 @@ impl<'a> RequestParts<'a> {
 }
 
 /// Every `name=value` pair of the request's `Cookie` headers, trimmed.
-pub fn cookie_pairs(headers: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+pub fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
     headers
-        .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case("cookie"))
-        .flat_map(|(_, value)| value.split(';'))
+        .get_all(::http::header::COOKIE)
+        .into_iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.split_once('='))
         .map(|(name, value)| (name.trim(), value.trim()))
 }
@@ -103,7 +104,7 @@ pub fn extract(
         ParameterLocation::Query => query_value(parameter, kind, explode, schema, document, parts),
         ParameterLocation::Header => {
             let raw = parts.header(&parameter.name)?;
-            Some(from_delimited(raw, ',', kind, schema, document))
+            Some(from_delimited(&raw, ',', kind, schema, document))
         }
         ParameterLocation::Cookie => {
             let raw = parts.cookie(&parameter.name)?;

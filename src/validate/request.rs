@@ -1,6 +1,7 @@
 //! Requests against their operation: security, parameters, content type and body. Every
 //! violation is reported (leaf errors, not the first one), as data.
 
+use ::http::HeaderMap;
 use serde_json::{Map, Value};
 
 use super::coerce::{coerce, resolve};
@@ -16,8 +17,7 @@ pub struct ObservedRequest<'a> {
     pub path_params: &'a [(String, String)],
     /// The raw query string.
     pub query: &'a str,
-    /// Header names in any case.
-    pub headers: &'a [(String, String)],
+    pub headers: &'a HeaderMap,
     pub body: &'a [u8],
     /// Credentials that are accepted (API key values, bearer tokens, `user:password` for
     /// Basic). Empty: any well-formed credential is, as Prism does.
@@ -153,7 +153,8 @@ fn security_violations(
 
 fn satisfied(scheme: &SecurityScheme, parts: &RequestParts<'_>, credentials: &[String]) -> bool {
     let accepted = |value: &str| credentials.is_empty() || credentials.iter().any(|c| c == value);
-    let authorization = parts.header("authorization").unwrap_or_default().trim();
+    let authorization = parts.header("authorization").unwrap_or_default();
+    let authorization = authorization.trim();
     let presented = |prefix: &str| {
         authorization
             .get(..prefix.len())
@@ -237,6 +238,7 @@ fn body_violations(
         return Vec::new();
     }
     let content_type = parts.header("content-type").unwrap_or_default();
+    let content_type: &str = &content_type;
     let essence = media::essence(content_type);
     let Some(media) = declared
         .content

@@ -2,6 +2,10 @@
 
 use serde_json::Value;
 
+use std::borrow::Cow;
+
+use ::http::HeaderMap;
+
 use super::coerce::coerce;
 use crate::contract::{CompiledApi, MediaType, Operation, Response, StatusKey};
 use crate::media;
@@ -10,17 +14,13 @@ use crate::violation::{Violation, ViolationKind};
 /// A response as received.
 pub struct ObservedResponse<'a> {
     pub status: u16,
-    /// Header names in any case.
-    pub headers: &'a [(String, String)],
+    pub headers: &'a HeaderMap,
     pub body: &'a [u8],
 }
 
 impl ObservedResponse<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+    fn header(&self, name: &str) -> Option<Cow<'_, str>> {
+        crate::headers::text(self.headers, name)
     }
 }
 
@@ -63,7 +63,7 @@ pub fn response_violations(
                     let value = coerce(
                         api.schemas.node(id),
                         api.schemas.document(api.schemas.view(id)),
-                        raw,
+                        &raw,
                     );
                     violations.extend(api.schemas.violations(id, &value, &location));
                 }
@@ -74,7 +74,7 @@ pub fn response_violations(
         return violations;
     }
     let content_type = observed.header("content-type").unwrap_or_default();
-    let essence = media::essence(content_type);
+    let essence = media::essence(&content_type);
     let media = declared
         .content
         .iter()

@@ -14,7 +14,7 @@ use crate::contract::Action;
 use crate::media;
 use crate::mock::cache::Memo;
 use crate::mock::choice::choose_response;
-use crate::mock::headers::GeneratedValues;
+use crate::mock::generated::GeneratedValues;
 use crate::mock::message::MockResponse;
 use crate::state::{Clock, SessionHandle};
 

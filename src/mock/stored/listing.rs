@@ -1,6 +1,7 @@
 //! Lists of stored objects: which objects a list operation answers with (scope, filters) and
 //! which page of them (the operation's own page/size, limit/offset or cursor parameters).
 
+use ::http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use super::call::StatefulCall;
@@ -229,8 +230,9 @@ pub fn paginate<'a>(call: &StatefulCall<'_>, objects: &[Listed<'a>]) -> (Page, V
 }
 
 /// Headers such as Rebilly's `Pagination-Total`, `-Limit` and `-Offset` tell the truth.
-pub fn set_count_headers(headers: &mut [(String, String)], page: &Page) {
+pub fn set_count_headers(headers: &mut HeaderMap, page: &Page) {
     for (name, value) in headers.iter_mut() {
+        let name = name.as_str();
         let replacement = if name.ends_with("total") || name.ends_with("total-count") {
             Some(page.total as u64)
         } else if name.ends_with("-limit") && name.contains("pagination") {
@@ -241,7 +243,7 @@ pub fn set_count_headers(headers: &mut [(String, String)], page: &Page) {
             None
         };
         if let Some(n) = replacement {
-            *value = n.to_string();
+            *value = HeaderValue::from(n);
         }
     }
 }

@@ -14,9 +14,10 @@ use super::outcome::Outcome;
 use super::shape::{Page, Shape, SlotKind, empty_side_maps, shape_of};
 use crate::contract::SchemaId;
 use crate::generate::generate_valid;
+use crate::headers;
 use crate::media;
 use crate::mock::cache::{Memo, stable_hash};
-use crate::mock::headers::GeneratedValues;
+use crate::mock::generated::GeneratedValues;
 use crate::mock::message::{MockResponse, SlViolation};
 use crate::mock::reject::error_response;
 use crate::state::Key;
@@ -175,7 +176,8 @@ impl Writer<'_> {
         let media = if media_types.is_empty() {
             None
         } else {
-            let index = media::negotiate(&media_types, call.request.header("accept"))?;
+            let accept = call.request.header("accept");
+            let index = media::negotiate(&media_types, accept.as_deref())?;
             Some(&declared.content[index]).filter(|m| media::answered_as_json(&m.media_type))
         };
         let schema_id = media.and_then(|m| m.schema);
@@ -206,11 +208,13 @@ impl Writer<'_> {
                     .to_string(),
                 );
             }
-            let host = call.request.header("host").unwrap_or("localhost");
-            response.headers.retain(|(n, _)| n != "location");
-            response
-                .headers
-                .push(("location".into(), format!("http://{host}{path}")));
+            let host = call.request.header("host");
+            let host = host.as_deref().unwrap_or("localhost");
+            headers::set(
+                &mut response.headers,
+                "location",
+                &format!("http://{host}{path}"),
+            );
         }
         let (Some(form), Some(id)) = (form, schema_id) else {
             return Some(Written::unchecked(response));
@@ -247,9 +251,7 @@ impl Writer<'_> {
                 envelope.render(&page, write_slot)
             }
         };
-        response
-            .headers
-            .push(("content-type".into(), "application/json".into()));
+        headers::set(&mut response.headers, "content-type", "application/json");
         // Stored data is checked against the answer's schema before it is sent, so that a
         // mismatch (fixtures loaded by hand, say) is reported rather than served silently;
         // once per stored version and form of answer, as the answer is the same every time.

@@ -1,5 +1,6 @@
-//! The headers a declared response carries, generated from their schemas once per seed.
+//! Values generated once per fixed seed, and the declared headers of a response made of them.
 
+use ::http::HeaderMap;
 use serde_json::Value;
 
 use super::cache::{Memo, stable_hash};
@@ -20,22 +21,21 @@ impl GeneratedValues {
         })
     }
 
-    /// The declared headers of `declared` with generated values, names in lower case.
+    /// The declared headers of `declared` with generated values.
     pub fn response_headers(
         &self,
         seed: u64,
         api: &CompiledApi,
         operation: &Operation,
         declared: &Response,
-    ) -> Vec<(String, String)> {
-        declared
-            .headers
-            .iter()
-            .filter_map(|header| {
-                let id = header.schema?;
+    ) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for header in &declared.headers {
+            if let Some(id) = header.schema {
                 let value = self.value(api, id, seed ^ stable_hash(&[&operation.id, &header.name]));
-                Some((header.name.to_ascii_lowercase(), header_value(&value)))
-            })
-            .collect()
+                crate::headers::set(&mut headers, &header.name, &header_value(&value));
+            }
+        }
+        headers
     }
 }
