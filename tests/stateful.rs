@@ -882,3 +882,50 @@ async fn stored_data_that_breaks_the_schema_is_flagged_on_every_read_until_it_is
         }
     }
 }
+
+#[test]
+fn answers_that_may_take_milliseconds_are_flagged_for_the_blocking_pool() {
+    use understudy::mock::MockRequest;
+    use understudy::state::DEFAULT_SESSION;
+    let engine = engine(&bundled(), EngineOptions::default());
+    let request = |path: &str| MockRequest {
+        method: "GET".into(),
+        path: path.into(),
+        headers: understudy::headers::from_pairs([("authorization", "Bearer t")]),
+        ..MockRequest::default()
+    };
+    let read = request("/kantata/organization_memberships/1");
+    assert!(
+        engine.may_block(&read),
+        "expected an operation's first request (validators compiled on first use) to be flagged"
+    );
+    engine.handle(&read);
+    assert!(
+        !engine.may_block(&read),
+        "expected the second request of an operation not to be flagged"
+    );
+    let list = request("/kantata/organization_memberships");
+    engine.handle(&list);
+    assert!(
+        !engine.may_block(&list),
+        "expected a list of an empty collection not to be flagged"
+    );
+    let objects: Vec<Value> = (1..=5000)
+        .map(|i| json!({"key": [i.to_string()], "object": {"id": i}}))
+        .collect();
+    let dump = json!({ "kantata:/organization_memberships/{id}": objects });
+    engine
+        .store()
+        .session(DEFAULT_SESSION)
+        .lock()
+        .load(&dump.to_string())
+        .expect("the dump loads");
+    assert!(
+        engine.may_block(&list),
+        "expected a list over 5,000 stored objects to be flagged"
+    );
+    assert!(
+        engine.may_block(&request("/__understudy/state")),
+        "expected the admin API's state dump to be flagged"
+    );
+}

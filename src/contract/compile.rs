@@ -27,7 +27,27 @@ struct Compiler<'a> {
     doc: &'a Value,
     schemas: SchemasBuilder,
     security_schemes: Map<String, Value>,
-    findings: &'a mut Vec<Finding>,
+    findings: Findings<'a>,
+}
+
+/// Where the findings of one document go.
+struct Findings<'a> {
+    file: &'a str,
+    list: &'a mut Vec<Finding>,
+}
+
+impl Findings<'_> {
+    fn push(&mut self, severity: Severity, pointer: &str, message: String) {
+        self.list.push(Finding {
+            severity,
+            location: SourceLocation {
+                file: self.file.to_string(),
+                pointer: pointer.to_string(),
+                line: None,
+            },
+            message,
+        });
+    }
 }
 
 pub fn compile_api(
@@ -72,7 +92,10 @@ pub fn compile_api(
         doc,
         schemas: SchemasBuilder::new(dialect),
         security_schemes,
-        findings,
+        findings: Findings {
+            file: &spec.file,
+            list: findings,
+        },
     };
     let servers = compiler.servers();
     // On a large document the schemas are converted while the operations are compiled (on a
@@ -84,10 +107,14 @@ pub fn compile_api(
     );
     let views = views.map_err(|e| schema_error(spec, e))?;
     let mut operations = operations?;
-    let schemas =
-        std::mem::replace(&mut compiler.schemas, SchemasBuilder::new(dialect)).finish(views);
+    let Compiler {
+        schemas: builder,
+        mut findings,
+        ..
+    } = compiler;
+    let schemas = builder.finish(views);
     for operation in &mut operations {
-        compiler.check_examples(&schemas, operation);
+        check_examples(&schemas, operation, &mut findings);
     }
     for (op_index, operation) in operations.iter().enumerate() {
         let added = routes
@@ -98,7 +125,7 @@ pub fn compile_api(
             })?;
         if let Added::Shadowed { by } = added {
             let first = &operations[by];
-            compiler.finding(
+            findings.push(
                 Severity::Warning,
                 &operation.pointer,
                 format!(
@@ -179,12 +206,7 @@ impl<'a> Compiler<'a> {
     }
 
     fn finding(&mut self, severity: Severity, pointer: &str, message: String) {
-        let location = self.location(pointer);
-        self.findings.push(Finding {
-            severity,
-            location,
-            message,
-        });
+        self.findings.push(severity, pointer, message);
     }
 
     fn invalid(&self, pointer: &str, message: impl Into<String>) -> ContractError {
@@ -531,7 +553,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// The media type's examples, in document order (`example` first, named `examples`
-    /// after); [`Compiler::check_examples`] sets the invalid ones apart.
+    /// after); [`check_examples`] sets the invalid ones apart.
     fn examples(&mut self, pointer: &str, media: &'a Value) -> Result<Vec<Example>, ContractError> {
         let mut examples = Vec::new();
         if let Some(value) = media.get("example") {
@@ -564,39 +586,6 @@ impl<'a> Compiler<'a> {
         Ok(examples)
     }
 
-    /// Sets apart the examples of `operation` that contradict their schemas, each reported.
-    fn check_examples(&mut self, schemas: &Schemas, operation: &mut Operation) {
-        let bodies = operation
-            .request_body
-            .iter_mut()
-            .flat_map(|b| b.content.iter_mut());
-        let responses = operation
-            .responses
-            .iter_mut()
-            .flat_map(|r| r.content.iter_mut());
-        for media in bodies.chain(responses) {
-            let Some(id) = media.schema else { continue };
-            for example in std::mem::take(&mut media.examples) {
-                let violations = schemas.violations(id, &example.value, &[]);
-                let Some(first) = violations.first() else {
-                    media.examples.push(example);
-                    continue;
-                };
-                let label = if example.name.is_empty() {
-                    "the example".to_string()
-                } else {
-                    format!("example {:?}", example.name)
-                };
-                self.finding(
-                    Severity::Warning,
-                    &example.pointer,
-                    format!("{label} contradicts its schema ({} violation(s); first at {:?}: {}); it is never served unless asked for by name", violations.len(), first.instance_path, first.message),
-                );
-                media.invalid_examples.push(example);
-            }
-        }
-    }
-
     fn security(&mut self, pointer: &str, source: Option<&Value>) -> Vec<SecurityRequirement> {
         let (requirements, undeclared) = requirements(source, &self.security_schemes);
         for name in undeclared {
@@ -605,5 +594,38 @@ impl<'a> Compiler<'a> {
             self.finding(Severity::Error, pointer, message);
         }
         requirements
+    }
+}
+
+/// Sets apart the examples of `operation` that contradict their schemas, each reported.
+fn check_examples(schemas: &Schemas, operation: &mut Operation, findings: &mut Findings<'_>) {
+    let bodies = operation
+        .request_body
+        .iter_mut()
+        .flat_map(|b| b.content.iter_mut());
+    let responses = operation
+        .responses
+        .iter_mut()
+        .flat_map(|r| r.content.iter_mut());
+    for media in bodies.chain(responses) {
+        let Some(id) = media.schema else { continue };
+        for example in std::mem::take(&mut media.examples) {
+            let violations = schemas.violations(id, &example.value, &[]);
+            let Some(first) = violations.first() else {
+                media.examples.push(example);
+                continue;
+            };
+            let label = if example.name.is_empty() {
+                "the example".to_string()
+            } else {
+                format!("example {:?}", example.name)
+            };
+            findings.push(
+                Severity::Warning,
+                &example.pointer,
+                format!("{label} contradicts its schema ({} violation(s); first at {:?}: {}); it is never served unless asked for by name", violations.len(), first.instance_path, first.message),
+            );
+            media.invalid_examples.push(example);
+        }
     }
 }

@@ -104,7 +104,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
                 headers: parts.headers,
                 body,
             };
-            state.engine.handle(&request)
+            answer_off_the_runtime_if_slow(&state.engine, request).await
         }
         Err(_) => too_large(state.options.body_limit),
     };
@@ -118,6 +118,31 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         latency_us = started.elapsed().as_micros() as u64,
     );
     into_response(answer, method == Method::HEAD)
+}
+
+/// The engine's answer. Most answers take microseconds and are made right here; one that may
+/// take milliseconds (see [`Engine::may_block`]) is made on tokio's blocking pool, so that the
+/// other connections this worker serves do not wait for it.
+async fn answer_off_the_runtime_if_slow(
+    engine: &Arc<Engine>,
+    request: MockRequest,
+) -> MockResponse {
+    if !engine.may_block(&request) {
+        return engine.handle(&request);
+    }
+    let engine = engine.clone();
+    match tokio::task::spawn_blocking(move || engine.handle(&request)).await {
+        Ok(answer) => answer,
+        // The engine does not panic; if it ever did, the panic goes on as it would have here.
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(_) => problem_document(
+            503,
+            Some("SHUTTING_DOWN"),
+            "The server is shutting down",
+            "The request was cancelled before it was answered".into(),
+            None,
+        ),
+    }
 }
 
 /// Logs, once each, the schemas the last requests found not to compile.

@@ -3,6 +3,7 @@
 //! contract (examples, or values generated from the schemas).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -17,8 +18,8 @@ use super::prefer;
 use super::problem::{ProblemKind, problem};
 use super::reject::{reject, sl_violation};
 use super::render;
-use super::stored::{StatefulCall, StoredAnswers, seed};
-use crate::contract::{CompiledApi, Contract, MediaType, Operation};
+use super::stored::{StatefulCall, StoredAnswers, seed, storage_name};
+use crate::contract::{Action, CompiledApi, Contract, MediaType, Operation, RouteEntry};
 use crate::generate::{generate_valid, generate_valid_dynamic};
 use crate::headers;
 use crate::media;
@@ -28,10 +29,28 @@ use crate::validate::{CheckedRequest, ObservedRequest, check_request, cookie_pai
 /// Key of a cached default body: api, operation, response, media type.
 type BodyKey = (usize, usize, usize, usize);
 
+/// Stored objects above which listing a collection counts as slow: sorting and filtering
+/// this many takes about a tenth of a millisecond.
+const LARGE_LIST: usize = 2_000;
+
+/// The operation `method` names on a route; a HEAD is answered by the GET.
+fn operation_for(entry: &RouteEntry, method: &str) -> Option<usize> {
+    let find = |wanted: &str| {
+        entry
+            .operations
+            .iter()
+            .find(|(m, _)| m == wanted)
+            .map(|&(_, index)| index)
+    };
+    find(method).or_else(|| (method == "HEAD").then(|| find("GET")).flatten())
+}
+
 /// The mock: answers requests from the contract, and from the stored state of operations
 /// bound to resources.
 pub struct Engine {
     contract: Arc<Contract>,
+    /// Per API and operation: whether it has been answered once (see [`Engine::may_block`]).
+    warmed: Vec<Vec<AtomicBool>>,
     options: EngineOptions,
     /// Default (non-dynamic) bodies are deterministic, so each is generated once.
     bodies: Memo<BodyKey, Bytes>,
@@ -55,8 +74,17 @@ impl Engine {
         options: EngineOptions,
         store: Arc<dyn Store>,
     ) -> Engine {
+        let warmed = contract
+            .apis
+            .iter()
+            .map(|compiled| {
+                let operations = compiled.api.operations.len();
+                (0..operations).map(|_| AtomicBool::new(false)).collect()
+            })
+            .collect();
         Engine {
             contract,
+            warmed,
             options,
             bodies: Memo::default(),
             generated: GeneratedValues::default(),
@@ -95,6 +123,37 @@ impl Engine {
         &self.contract
     }
 
+    /// Whether answering `request` may take long enough to stall the other connections of an
+    /// async worker, so that the HTTP layer runs it where blocking is allowed: an operation's
+    /// first request (its validators are compiled and its default bodies generated on first
+    /// use, 0.1 s on large cyclic documents), lists of large stored collections (7–78 ms over
+    /// 100k objects) and the admin API's state dumps and loads.
+    pub fn may_block(&self, request: &MockRequest) -> bool {
+        if self.options.admin && request.path.starts_with(admin::PREFIX) {
+            return request.path.contains("state");
+        }
+        let Some(route) = self.contract.routes.find(&request.path) else {
+            return false;
+        };
+        let Some(op_index) = operation_for(route.entry, &request.method) else {
+            return false;
+        };
+        if !self.warmed[route.entry.api][op_index].load(Ordering::Relaxed) {
+            return true;
+        }
+        let (api, operation) = self.contract.operation(route.entry.api, op_index);
+        match &operation.binding {
+            Some(binding) if binding.action == Action::List && self.options.stateful => {
+                let resource = &api.api.resources[binding.resource];
+                let storage = storage_name(&api.api.name, resource);
+                let session = self.store.session(&Self::session_name(request));
+                let stored = session.lock().count(&storage);
+                stored > LARGE_LIST
+            }
+            _ => false,
+        }
+    }
+
     pub fn handle(&self, request: &MockRequest) -> MockResponse {
         if self.options.admin && request.path.starts_with(admin::PREFIX) {
             return admin::answer(request, &self.contract, self.store.as_ref(), &self.journal);
@@ -125,16 +184,7 @@ impl Engine {
         };
         let entry = route.entry;
         let is_head = request.method == "HEAD";
-        let chosen = entry
-            .operations
-            .iter()
-            .find(|(method, _)| *method == request.method)
-            .or_else(|| {
-                is_head
-                    .then(|| entry.operations.iter().find(|(m, _)| m == "GET"))
-                    .flatten()
-            });
-        let Some(&(_, op_index)) = chosen else {
+        let Some(op_index) = operation_for(entry, &request.method) else {
             let mut allowed: Vec<&str> = entry.operations.iter().map(|(m, _)| m.as_str()).collect();
             if allowed.contains(&"GET") && !allowed.contains(&"HEAD") {
                 allowed.push("HEAD");
@@ -150,6 +200,7 @@ impl Engine {
             return response;
         };
         let (api, operation) = self.contract.operation(entry.api, op_index);
+        self.warmed[entry.api][op_index].store(true, Ordering::Relaxed);
         let path_params = route.params(op_index);
         let checked = match self.options.validate_requests {
             RequestValidation::Off => CheckedRequest::default(),

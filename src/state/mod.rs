@@ -237,6 +237,11 @@ impl SessionData {
             .collect()
     }
 
+    /// How many objects `resource` holds.
+    pub fn count(&self, resource: &str) -> usize {
+        self.resources.get(resource).map_or(0, |c| c.objects.len())
+    }
+
     /// The next id number of `resource` (1, 2, 3…).
     pub fn next_id(&mut self, resource: &str) -> u64 {
         let next = self.sequences.entry(resource.to_string()).or_insert(0);

@@ -15,4 +15,4 @@ mod shape;
 mod write;
 
 pub use answers::StoredAnswers;
-pub use call::StatefulCall;
+pub use call::{StatefulCall, storage_name};
