@@ -110,7 +110,7 @@ pub fn answer(
             let dump: serde_json::Map<String, Value> = names
                 .into_iter()
                 .map(|name| {
-                    let data = store.session(&name).lock().dump();
+                    let data = store.session(&name).read().dump();
                     (name, data)
                 })
                 .collect();

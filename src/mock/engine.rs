@@ -147,7 +147,7 @@ impl Engine {
                 let resource = &api.api.resources[binding.resource];
                 let storage = storage_name(&api.api.name, resource);
                 let session = self.store.session(&Self::session_name(request));
-                let stored = session.lock().count(&storage);
+                let stored = session.read().count(&storage);
                 stored > LARGE_LIST
             }
             _ => false,

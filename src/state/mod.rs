@@ -12,11 +12,12 @@
 
 mod clock;
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use indexmap::IndexMap;
 use lru::LruCache;
@@ -121,8 +122,9 @@ impl Objects {
 
     fn remove(&mut self, key: &Key) -> Option<Entry> {
         let shard = self.shard(key);
-        // Creation order lives in each entry, so a shard's own order may change.
-        self.shards[shard].swap_remove(key)
+        // Each shard stays in creation order (lists merge the shards by it instead of sorting
+        // every object): shifting a sixteenth of the objects costs microseconds.
+        self.shards[shard].shift_remove(key)
     }
 
     fn len(&self) -> usize {
@@ -209,32 +211,37 @@ impl SessionData {
 
     /// Every object of `resource`, in creation order, with its key.
     pub fn list(&self, resource: &str) -> Vec<(Key, Value)> {
-        self.list_texts(resource)
-            .into_iter()
+        self.ordered(resource)
             .map(|(key, text)| (key.clone(), expand(text)))
             .collect()
     }
 
     /// Every object of `resource`, in creation order, with its key, as stored (compact JSON
-    /// text): lists filter and page without parsing what they do not answer with. Sorting
-    /// the entries by their order stamps is 3.3× faster than walking a separate creation-order
-    /// index and looking each key up was (23 → 6.9 ms a page over 100k), and that index cost
-    /// a copy of every key.
-    pub fn list_texts(&self, resource: &str) -> Vec<(&Key, &str)> {
-        let Some(collection) = self.resources.get(resource) else {
-            return Vec::new();
-        };
-        let mut entries: Vec<(u64, &Key, &str)> = collection
-            .objects
-            .shards
-            .iter()
-            .flat_map(|shard| shard.iter().map(|(key, e)| (e.order, key, e.object.text())))
-            .collect();
-        entries.sort_unstable_by_key(|(order, _, _)| *order);
-        entries
+    /// text), lazily: lists filter and page without parsing what they do not answer with, and
+    /// a page near the start reads only the objects before its end. Each shard is in creation
+    /// order, so this merges the 16 shards by their order stamps; sorting every entry by its
+    /// stamp made a page of 200 over 100k objects take 7 ms with the session locked.
+    pub fn ordered<'s>(&'s self, resource: &str) -> impl Iterator<Item = (&'s Key, &'s str)> + 's {
+        let mut shards: Vec<_> = self
+            .resources
+            .get(resource)
             .into_iter()
-            .map(|(_, key, text)| (key, text))
-            .collect()
+            .flat_map(|c| c.objects.shards.iter())
+            .map(|shard| shard.iter().peekable())
+            .collect();
+        let mut heads: BinaryHeap<Reverse<(u64, usize)>> = shards
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, shard)| shard.peek().map(|(_, e)| Reverse((e.order, i))))
+            .collect();
+        std::iter::from_fn(move || {
+            let Reverse((_, i)) = heads.pop()?;
+            let (key, entry) = shards[i].next()?;
+            if let Some((_, next)) = shards[i].peek() {
+                heads.push(Reverse((next.order, i)));
+            }
+            Some((key, entry.object.text()))
+        })
     }
 
     /// How many objects `resource` holds.
@@ -302,16 +309,24 @@ pub trait Store: Send + Sync {
     fn reset(&self, session: Option<&str>);
 }
 
-/// A session's data, shared; lock it with [`SessionHandle::lock`].
+/// A session's data, shared: [`SessionHandle::lock`] it to change it, [`SessionHandle::read`]
+/// it to read (reads go on side by side: a GET does not wait for a list filtering 100k
+/// objects).
 #[derive(Clone, Default)]
-pub struct SessionHandle(Arc<Mutex<SessionData>>);
+pub struct SessionHandle(Arc<RwLock<SessionData>>);
 
 impl SessionHandle {
-    pub fn lock(&self) -> MutexGuard<'_, SessionData> {
+    pub fn lock(&self) -> RwLockWriteGuard<'_, SessionData> {
         // A panic while holding the lock cannot leave the data half-written (every change is
         // a single insert or remove), so a poisoned lock is still safe to use.
         self.0
-            .lock()
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn read(&self) -> RwLockReadGuard<'_, SessionData> {
+        self.0
+            .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::call::StatefulCall;
-use super::change::{Change, apply};
+use super::change::{Change, apply, read};
 use super::shape::object_schema_in;
 use super::write::{Forms, Writer};
 use crate::contract::Action;
@@ -47,8 +47,13 @@ impl StoredAnswers {
             object_schema: &object_schema,
         };
         // The session is locked while its data is read and changed, not while the answer is
-        // written, so concurrent requests of one session wait as little as possible.
-        let outcome = apply(&change, call, &mut handle.lock(), status)?;
+        // written, so concurrent requests of one session wait as little as possible; reads
+        // and lists share the lock.
+        let outcome = if matches!(call.binding.action, Action::Read | Action::List) {
+            read(call, &handle.read(), status)
+        } else {
+            apply(&change, call, &mut handle.lock(), status)?
+        };
         let writer = Writer {
             forms: &self.forms,
             generated,

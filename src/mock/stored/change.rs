@@ -23,7 +23,29 @@ pub struct Change<'a> {
     pub object_schema: &'a Value,
 }
 
-/// Applies `call` to `session`; `status` is the operation's chosen success status.
+/// What a read or a list answers with, from `session` as it is; `status` is the operation's
+/// chosen success status.
+pub fn read(call: &StatefulCall<'_>, session: &SessionData, status: u16) -> Outcome {
+    let storage = call.storage();
+    if call.binding.action == Action::List {
+        let (page, slice) = listing::page(call, session.count(&storage), session.ordered(&storage));
+        let texts = slice
+            .into_iter()
+            .map(|(key, text)| (key.last().cloned().unwrap_or_default(), text.into()))
+            .collect();
+        return Outcome::Many(status, page, texts);
+    }
+    match call
+        .key()
+        .and_then(|key| session.get(&storage, &key).map(|object| (key, object)))
+    {
+        Some((key, object)) => Outcome::One(status, Answered { key, object }),
+        None => Outcome::NotFound,
+    }
+}
+
+/// Applies a change (create, replace, merge, upsert, delete) of `call` to `session`; `status`
+/// is the operation's chosen success status.
 pub fn apply(
     change: &Change<'_>,
     call: &StatefulCall<'_>,
@@ -32,13 +54,7 @@ pub fn apply(
 ) -> Option<Outcome> {
     let storage = call.storage();
     let outcome = match call.binding.action {
-        Action::Read => match call
-            .key()
-            .and_then(|key| session.get(&storage, &key).map(|object| (key, object)))
-        {
-            Some((key, object)) => Outcome::One(status, Answered { key, object }),
-            None => Outcome::NotFound,
-        },
+        Action::Read | Action::List => read(call, session, status),
         Action::Delete => match call
             .key()
             .and_then(|key| session.remove(&storage, &key).map(|object| (key, object)))
@@ -82,15 +98,6 @@ pub fn apply(
             let created = create(change, call, &key);
             let object = session.put(&storage, key.clone(), &created);
             Outcome::Created(status, Answered { key, object })
-        }
-        Action::List => {
-            let matching = listing::matching(call, session.list_texts(&storage).into_iter());
-            let (page, slice) = listing::paginate(call, &matching);
-            let texts = slice
-                .into_iter()
-                .map(|(key, text)| (key.last().cloned().unwrap_or_default(), text.into()))
-                .collect();
-            Outcome::Many(status, page, texts)
         }
     };
     Some(outcome)

@@ -13,18 +13,36 @@ use crate::validate::resolve;
 /// A stored object: its key and compact JSON text.
 pub type Listed<'a> = (&'a Key, &'a str);
 
-/// The stored objects a list answers with: scoped by the list's path parameters and
-/// filtered by query parameters named like fields (`member_type=user`), `only=1,2`, and
-/// `*_after`/`*_before` timestamp bounds. An object is parsed only when a filter reads its
-/// fields: listing 100k stored objects parsed them all, 0.3 s with the session locked.
-pub fn matching<'a>(
+/// Query parameters that page a list rather than filter it.
+const PAGE_SIZE: &[&str] = &[
+    "per_page",
+    "perPage",
+    "pageSize",
+    "page_size",
+    "size",
+    "limit",
+];
+const PAGE_NUMBER: &[&str] = &["page", "page_number", "pageNumber"];
+const OFFSET: &[&str] = &["offset", "skip"];
+const CURSOR: &[&str] = &["cursor", "after", "starting_after"];
+
+/// One page of the stored objects a list answers with (`objects` in creation order, `stored`
+/// of them), and the page's numbers. The objects are scoped by the list's path parameters
+/// and filtered by query parameters named like fields (`member_type=user`), `only=1,2`, and
+/// `*_after`/`*_before` timestamp bounds; then paged by the operation's own page/size,
+/// limit/offset or cursor parameters. An object is parsed only when a filter reads its
+/// fields (listing 100k stored objects parsed them all, 0.3 s with the session locked), and
+/// an unfiltered list reads only the objects up to its page's end.
+pub fn page<'a>(
     call: &StatefulCall<'_>,
+    stored: usize,
     objects: impl Iterator<Item = Listed<'a>>,
-) -> Vec<Listed<'a>> {
+) -> (Page, Vec<Listed<'a>>) {
     let resource = call.resource();
     let query: Vec<(String, String)> = form_urlencoded::parse(call.request.query.as_bytes())
         .into_owned()
         .collect();
+    let paging = [PAGE_SIZE, PAGE_NUMBER, OFFSET, CURSOR].concat();
     let filters: Vec<(&str, &str)> = call
         .params
         .iter()
@@ -32,7 +50,7 @@ pub fn matching<'a>(
         .chain(
             query
                 .iter()
-                .filter(|(n, _)| !n.starts_with("__"))
+                .filter(|(n, _)| !n.starts_with("__") && !paging.contains(&n.as_str()))
                 .map(|(n, v)| (n.as_str(), v.as_str())),
         )
         .collect();
@@ -43,7 +61,8 @@ pub fn matching<'a>(
         .into_iter()
         .map(|(name, wanted)| FieldFilter::new(name, wanted))
         .collect();
-    objects
+    let filtered = !key_filters.is_empty() || !field_filters.is_empty();
+    let matching = objects
         .filter(|(key, _)| {
             key_filters.iter().all(|(name, wanted)| {
                 match resource.keys.iter().position(|k| k == name) {
@@ -56,7 +75,7 @@ pub fn matching<'a>(
         })
         .filter(|(_, text)| {
             // Every field filter passes an object without the fields it reads, so an object
-            // whose text names none of them needs no parsing (`page=2` is such a filter).
+            // whose text names none of them needs no parsing.
             if !field_filters.iter().any(|f| f.may_apply(text)) {
                 return true;
             }
@@ -90,8 +109,97 @@ pub fn matching<'a>(
                     }
                 },
             )
-        })
-        .collect()
+        });
+    let number = |names: &[&str]| -> Option<u64> {
+        call.operation
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParameterLocation::Query && names.contains(&p.name.as_str()))
+            .find_map(|p| {
+                let given = query
+                    .iter()
+                    .find(|(n, _)| *n == p.name)
+                    .and_then(|(_, v)| v.parse::<u64>().ok());
+                given.or_else(|| {
+                    let schema = p.schema.map(|id| call.api.schemas.node(id))?;
+                    resolve(schema, call.api.schemas.document(View::Request))
+                        .get("default")?
+                        .as_u64()
+                })
+            })
+    };
+    let size = number(PAGE_SIZE);
+    let page_number = number(PAGE_NUMBER);
+    let offset = number(OFFSET);
+    let cursor_param = call
+        .operation
+        .parameters
+        .iter()
+        .find(|p| p.location == ParameterLocation::Query && CURSOR.contains(&p.name.as_str()));
+    let cursor = cursor_param.and_then(|p| {
+        query
+            .iter()
+            .find(|(n, _)| *n == p.name)
+            .map(|(_, v)| v.clone())
+    });
+    // Where the page starts: after the cursor's object (unknown until it is met), at the
+    // offset, or at the page number's first object.
+    let mut start = match &cursor {
+        Some(_) => None,
+        None => Some(if let Some(offset) = offset {
+            offset as usize
+        } else if let (Some(page), Some(size)) = (page_number, size) {
+            (page.saturating_sub(1) as usize).saturating_mul(size as usize)
+        } else {
+            0
+        }),
+    };
+    let mut slice = Vec::new();
+    let mut seen = 0;
+    let mut stopped_early = false;
+    for object in matching {
+        match start {
+            None => {
+                if cursor
+                    .as_deref()
+                    .is_some_and(|c| object.0.last().map(String::as_str) == Some(c))
+                {
+                    start = Some(seen + 1);
+                }
+            }
+            Some(first) if seen >= first => {
+                if size.is_some_and(|n| slice.len() as u64 >= n) {
+                    // Past the page: unfiltered, the total is known without reading on.
+                    if !filtered {
+                        stopped_early = true;
+                        break;
+                    }
+                } else {
+                    slice.push(object);
+                }
+            }
+            Some(_) => {}
+        }
+        seen += 1;
+    }
+    let total = if stopped_early { stored } else { seen };
+    let start = start.unwrap_or(total).min(total);
+    let end = start + slice.len();
+    let page = Page {
+        total,
+        count: slice.len(),
+        page_number: page_number.or(Some(1)),
+        page_size: size,
+        offset: offset.or(Some(start as u64)),
+        next: (cursor_param.is_some() && end < total)
+            .then(|| slice.last().and_then(|(k, _)| k.last().cloned()))
+            .flatten(),
+        prev: (cursor_param.is_some() && start > 0)
+            .then(|| cursor.clone())
+            .flatten(),
+        results: Vec::new(),
+    };
+    (page, slice)
 }
 
 /// A query parameter compared with objects' fields: `member_type=user`, or a timestamp
@@ -150,83 +258,6 @@ impl<'a> FieldFilter<'a> {
             .as_ref()
             .is_none_or(|needles| needles.iter().any(|n| text.contains(n.as_str())))
     }
-}
-
-/// One page of `objects`, by the list operation's own pagination parameters.
-pub fn paginate<'a>(call: &StatefulCall<'_>, objects: &[Listed<'a>]) -> (Page, Vec<Listed<'a>>) {
-    let total = objects.len();
-    let query: Vec<(String, String)> = form_urlencoded::parse(call.request.query.as_bytes())
-        .into_owned()
-        .collect();
-    let number = |names: &[&str]| -> Option<u64> {
-        call.operation
-            .parameters
-            .iter()
-            .filter(|p| p.location == ParameterLocation::Query && names.contains(&p.name.as_str()))
-            .find_map(|p| {
-                let given = query
-                    .iter()
-                    .find(|(n, _)| *n == p.name)
-                    .and_then(|(_, v)| v.parse::<u64>().ok());
-                given.or_else(|| {
-                    let schema = p.schema.map(|id| call.api.schemas.node(id))?;
-                    resolve(schema, call.api.schemas.document(View::Request))
-                        .get("default")?
-                        .as_u64()
-                })
-            })
-    };
-    let size = number(&[
-        "per_page",
-        "perPage",
-        "pageSize",
-        "page_size",
-        "size",
-        "limit",
-    ]);
-    let page_number = number(&["page", "page_number", "pageNumber"]);
-    let offset = number(&["offset", "skip"]);
-    let cursor_param = call.operation.parameters.iter().find(|p| {
-        p.location == ParameterLocation::Query
-            && matches!(p.name.as_str(), "cursor" | "after" | "starting_after")
-    });
-    let cursor = cursor_param.and_then(|p| {
-        query
-            .iter()
-            .find(|(n, _)| *n == p.name)
-            .map(|(_, v)| v.clone())
-    });
-    let start = if let Some(cursor) = &cursor {
-        objects
-            .iter()
-            .position(|(k, _)| k.last() == Some(cursor))
-            .map_or(total, |i| i + 1)
-    } else if let Some(offset) = offset {
-        offset as usize
-    } else if let (Some(page), Some(size)) = (page_number, size) {
-        (page.saturating_sub(1) as usize).saturating_mul(size as usize)
-    } else {
-        0
-    }
-    .min(total);
-    let end = size.map_or(total, |s| start.saturating_add(s as usize).min(total));
-    let slice = objects[start..end].to_vec();
-    let id_at = |i: usize| objects.get(i).and_then(|(k, _)| k.last().cloned());
-    let page = Page {
-        total,
-        count: slice.len(),
-        page_number: page_number.or(Some(1)),
-        page_size: size,
-        offset: offset.or(Some(start as u64)),
-        next: (cursor_param.is_some() && end < total)
-            .then(|| id_at(end - 1))
-            .flatten(),
-        prev: (cursor_param.is_some() && start > 0)
-            .then(|| cursor.clone())
-            .flatten(),
-        results: Vec::new(),
-    };
-    (page, slice)
 }
 
 /// Headers such as Rebilly's `Pagination-Total`, `-Limit` and `-Offset` tell the truth.
