@@ -914,12 +914,10 @@ fn answers_that_may_take_milliseconds_are_flagged_for_the_blocking_pool() {
         .map(|i| json!({"key": [i.to_string()], "object": {"id": i}}))
         .collect();
     let dump = json!({ "kantata:/organization_memberships/{id}": objects });
-    engine
-        .store()
-        .session(DEFAULT_SESSION)
-        .lock()
-        .load(&dump.to_string())
-        .expect("the dump loads");
+    understudy::state::write(engine.store().as_ref(), DEFAULT_SESSION, |data| {
+        data.load(&dump.to_string())
+    })
+    .expect("the dump loads");
     assert!(
         engine.may_block(&list),
         "expected a list over 5,000 stored objects to be flagged"
@@ -927,5 +925,65 @@ fn answers_that_may_take_milliseconds_are_flagged_for_the_blocking_pool() {
     assert!(
         engine.may_block(&request("/__understudy/state")),
         "expected the admin API's state dump to be flagged"
+    );
+}
+
+/// A second backend over the memory store, noting every read and write the engine asks of it.
+struct NotingStore {
+    inner: understudy::state::MemoryStore,
+    noted: std::sync::Mutex<Vec<String>>,
+}
+
+impl understudy::state::Store for NotingStore {
+    fn read(&self, session: &str, read: &mut dyn FnMut(&dyn understudy::state::Session)) {
+        self.noted.lock().unwrap().push(format!("read {session}"));
+        self.inner.read(session, read);
+    }
+
+    fn write(&self, session: &str, change: &mut dyn FnMut(&mut dyn understudy::state::Session)) {
+        self.noted.lock().unwrap().push(format!("write {session}"));
+        self.inner.write(session, change);
+    }
+
+    fn sessions(&self) -> Vec<String> {
+        self.inner.sessions()
+    }
+
+    fn reset(&self, session: Option<&str>) {
+        self.inner.reset(session);
+    }
+}
+
+#[test]
+fn the_engine_keeps_its_objects_in_the_store_it_is_given() {
+    use understudy::mock::{Engine, MockRequest};
+    let store = Arc::new(NotingStore {
+        inner: understudy::state::MemoryStore::new(10),
+        noted: Default::default(),
+    });
+    let engine = Engine::with_store(bundled(), EngineOptions::default(), store.clone());
+    let request = |method: &str, path: &str, body: &str| MockRequest {
+        method: method.into(),
+        path: path.into(),
+        headers: understudy::headers::from_pairs([
+            ("authorization", "Bearer t"),
+            ("content-type", "application/json"),
+            ("x-understudy-session", "s1"),
+        ]),
+        body: body.to_string().into(),
+        ..MockRequest::default()
+    };
+    let created = engine.handle(&request(
+        "POST",
+        "/kantata/organization_memberships",
+        r#"{"organization_membership": {"member_id": 7, "member_type": "user"}}"#,
+    ));
+    assert_eq!(created.status, 201, "expected the create to succeed");
+    let read = engine.handle(&request("GET", "/kantata/organization_memberships/1", ""));
+    assert_eq!(read.status, 200, "expected the created object to be read back");
+    assert_eq!(
+        *store.noted.lock().unwrap(),
+        ["write s1", "read s1"],
+        "expected one write for the create and one read for the GET, through the given store"
     );
 }

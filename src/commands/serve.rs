@@ -67,13 +67,13 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
 /// Loads a fixtures file (JSON, or YAML) into the default session.
 fn load_fixtures(engine: &Engine, path: &std::path::Path) -> Result<(), CommandError> {
     let json = crate::load::read_fixtures(path)?;
-    engine
-        .store()
-        .session(crate::state::DEFAULT_SESSION)
-        .lock()
-        .load(&json)
-        .map_err(|message| CommandError::Fixtures {
-            path: path.display().to_string(),
-            message,
-        })
+    crate::state::write(
+        engine.store().as_ref(),
+        crate::state::DEFAULT_SESSION,
+        |data| data.load(&json),
+    )
+    .map_err(|message| CommandError::Fixtures {
+        path: path.display().to_string(),
+        message,
+    })
 }

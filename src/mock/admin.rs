@@ -110,7 +110,7 @@ pub fn answer(
             let dump: serde_json::Map<String, Value> = names
                 .into_iter()
                 .map(|name| {
-                    let data = store.session(&name).read().dump();
+                    let data = crate::state::read(store, &name, |data| data.dump());
                     (name, data)
                 })
                 .collect();
@@ -128,7 +128,7 @@ pub fn answer(
             let name = session.unwrap_or_else(|| DEFAULT_SESSION.to_string());
             let loaded = std::str::from_utf8(&request.body)
                 .map_err(|e| format!("the body is not UTF-8: {e}"))
-                .and_then(|text| store.session(&name).lock().load(text));
+                .and_then(|text| crate::state::write(store, &name, |data| data.load(text)));
             match loaded {
                 Ok(()) => MockResponse {
                     status: 204,

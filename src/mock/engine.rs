@@ -23,7 +23,7 @@ use crate::contract::{Action, CompiledApi, Contract, MediaType, Operation, Route
 use crate::generate::{generate_valid, generate_valid_dynamic};
 use crate::headers;
 use crate::media;
-use crate::state::{DEFAULT_SESSION, MemoryStore, Store};
+use crate::state::{self, DEFAULT_SESSION, MemoryStore, Store};
 use crate::validate::{CheckedRequest, ObservedRequest, check_request, cookie_pairs};
 
 /// Key of a cached default body: api, operation, response, media type.
@@ -101,8 +101,9 @@ impl Engine {
     /// `serve --seed-from-examples`: stores the contract's example objects in the default
     /// session; returns how many.
     pub fn seed_from_examples(&self) -> usize {
-        let session = self.store.session(DEFAULT_SESSION);
-        seed::from_examples(&self.contract, &mut session.lock())
+        state::write(self.store.as_ref(), DEFAULT_SESSION, |data| {
+            seed::from_examples(&self.contract, data)
+        })
     }
 
     /// The session a request names (header, then cookie), or the default one.
@@ -146,8 +147,9 @@ impl Engine {
             Some(binding) if binding.action == Action::List && self.options.stateful => {
                 let resource = &api.api.resources[binding.resource];
                 let storage = storage_name(&api.api.name, resource);
-                let session = self.store.session(&Self::session_name(request));
-                let stored = session.read().count(&storage);
+                let session = Self::session_name(request);
+                let stored =
+                    state::read(self.store.as_ref(), &session, |data| data.count(&storage));
                 stored > LARGE_LIST
             }
             _ => false,
@@ -271,10 +273,10 @@ impl Engine {
                 })
                 .collect(),
         };
-        let session = self.store.session(session);
         self.stored.answer(
             &call,
-            &session,
+            self.store.as_ref(),
+            session,
             self.options.seed,
             &self.options.clock,
             &self.generated,

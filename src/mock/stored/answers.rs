@@ -16,7 +16,7 @@ use crate::mock::cache::Memo;
 use crate::mock::choice::choose_response;
 use crate::mock::generated::GeneratedValues;
 use crate::mock::message::MockResponse;
-use crate::state::{Clock, SessionHandle};
+use crate::state::{self, Clock, Store};
 
 /// What answering from stored state keeps between requests.
 #[derive(Default)]
@@ -33,7 +33,8 @@ impl StoredAnswers {
     pub fn answer(
         &self,
         call: &StatefulCall<'_>,
-        handle: &SessionHandle,
+        store: &dyn Store,
+        session: &str,
         seed: u64,
         clock: &Clock,
         generated: &GeneratedValues,
@@ -50,9 +51,9 @@ impl StoredAnswers {
         // written, so concurrent requests of one session wait as little as possible; reads
         // and lists share the lock.
         let outcome = if matches!(call.binding.action, Action::Read | Action::List) {
-            read(call, &handle.read(), status)
+            state::read(store, session, |data| read(call, data, status))
         } else {
-            apply(&change, call, &mut handle.lock(), status)?
+            state::write(store, session, |data| apply(&change, call, data, status))?
         };
         let writer = Writer {
             forms: &self.forms,

@@ -12,7 +12,7 @@ use crate::generate::{generate, generate_valid_dynamic};
 use crate::media;
 use crate::mock::cache::stable_hash;
 use crate::mock::choice::declares;
-use crate::state::{Key, SessionData};
+use crate::state::{Key, Session};
 use crate::validate::resolve;
 
 /// What changes a session: the engine's seed and the time stamped on objects.
@@ -25,7 +25,7 @@ pub struct Change<'a> {
 
 /// What a read or a list answers with, from `session` as it is; `status` is the operation's
 /// chosen success status.
-pub fn read(call: &StatefulCall<'_>, session: &SessionData, status: u16) -> Outcome {
+pub fn read(call: &StatefulCall<'_>, session: &dyn Session, status: u16) -> Outcome {
     let storage = call.storage();
     if call.binding.action == Action::List {
         let (page, slice) = listing::page(call, session.count(&storage), session.ordered(&storage));
@@ -49,12 +49,12 @@ pub fn read(call: &StatefulCall<'_>, session: &SessionData, status: u16) -> Outc
 pub fn apply(
     change: &Change<'_>,
     call: &StatefulCall<'_>,
-    session: &mut SessionData,
+    session: &mut dyn Session,
     status: u16,
 ) -> Option<Outcome> {
     let storage = call.storage();
     let outcome = match call.binding.action {
-        Action::Read | Action::List => read(call, session, status),
+        Action::Read | Action::List => read(call, &*session, status),
         Action::Delete => match call
             .key()
             .and_then(|key| session.remove(&storage, &key).map(|object| (key, object)))
@@ -201,7 +201,7 @@ fn update(change: &Change<'_>, call: &StatefulCall<'_>, existing: Value) -> Resu
 fn new_key(
     change: &Change<'_>,
     call: &StatefulCall<'_>,
-    session: &mut SessionData,
+    session: &mut dyn Session,
     storage: &str,
 ) -> Key {
     let keys = &call.resource().keys;

@@ -9,10 +9,10 @@ use super::shape::{Shape, SlotKind, object_schema_in, shape_of};
 use crate::contract::{Action, Contract, View};
 use crate::media;
 use crate::mock::choice::choose_response;
-use crate::state::{Key, SessionData};
+use crate::state::{Key, Session};
 
 /// Stores every example object of `contract` it can key in `data`; returns how many.
-pub fn from_examples(contract: &Contract, data: &mut SessionData) -> usize {
+pub fn from_examples(contract: &Contract, data: &mut dyn Session) -> usize {
     let mut stored = 0;
     for compiled in &contract.apis {
         for operation in &compiled.api.operations {
