@@ -980,7 +980,10 @@ fn the_engine_keeps_its_objects_in_the_store_it_is_given() {
     ));
     assert_eq!(created.status, 201, "expected the create to succeed");
     let read = engine.handle(&request("GET", "/kantata/organization_memberships/1", ""));
-    assert_eq!(read.status, 200, "expected the created object to be read back");
+    assert_eq!(
+        read.status, 200,
+        "expected the created object to be read back"
+    );
     assert_eq!(
         *store.noted.lock().unwrap(),
         ["write s1", "read s1"],

@@ -8,10 +8,9 @@ use std::sync::Arc;
 
 use super::error::CommandError;
 use super::loading::load_contract;
-use super::output::Progress;
+use super::output::{Progress, recorder};
 use crate::checker::{CheckOptions, check};
 use crate::cli::{CheckArgs, ReportFormat};
-use crate::proxy::{Proxy, Recorder};
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
     let (_, contract) = load_contract(&args.specs.clone().into())?;
@@ -19,17 +18,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
     if let Some(token) = &args.bearer {
         headers.push(("authorization".into(), format!("Bearer {token}")));
     }
-    let recorder = match &args.record {
-        Some(path) => Some(Arc::new(
-            Recorder::create(path, Proxy::secret_headers(&contract)).map_err(|source| {
-                CommandError::Write {
-                    path: path.display().to_string(),
-                    source,
-                }
-            })?,
-        )),
-        None => None,
-    };
+    let recorder = recorder(args.record.as_deref(), &contract)?.map(Arc::new);
     let progress = Progress::new("requests answered");
     let options = CheckOptions {
         target: args.target.trim_end_matches('/').to_string(),

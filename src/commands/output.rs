@@ -1,7 +1,12 @@
-//! What the commands write for a person: standard output that tolerates a closed pipe, and a
-//! progress spinner on a terminal.
+//! What the commands write: standard output that tolerates a closed pipe, a progress spinner
+//! on a terminal, and recordings of traffic (`--record`).
 
 use std::io::IsTerminal;
+use std::path::Path;
+
+use super::error::CommandError;
+use crate::contract::Contract;
+use crate::proxy::{Proxy, Recorder};
 
 /// Writes `text` to standard output. A reader that stopped reading (`understudy routes |
 /// head`) is no error: the rest is not wanted. `println!` would panic there.
@@ -45,4 +50,20 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// The recorder `--record PATH` asks for (secrets of `contract`'s schemes redacted), if any.
+pub fn recorder(
+    path: Option<&Path>,
+    contract: &Contract,
+) -> Result<Option<Recorder>, CommandError> {
+    path.map(|path| {
+        Recorder::create(path, Proxy::secret_headers(contract)).map_err(|source| {
+            CommandError::Write {
+                path: path.display().to_string(),
+                source,
+            }
+        })
+    })
+    .transpose()
 }

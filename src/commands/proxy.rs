@@ -7,23 +7,14 @@ use std::time::Duration;
 
 use super::error::CommandError;
 use super::loading::load_contract;
+use super::output::recorder;
 use crate::cli::ProxyArgs;
 use crate::http::{self, HttpOptions};
-use crate::proxy::{Proxy, ProxyOptions, Recorder};
+use crate::proxy::{Proxy, ProxyOptions};
 
 pub fn run(args: ProxyArgs) -> Result<ExitCode, CommandError> {
     let (_, contract) = load_contract(&args.specs.clone().into())?;
-    let recorder = match &args.record {
-        Some(path) => Some(
-            Recorder::create(path, Proxy::secret_headers(&contract)).map_err(|source| {
-                CommandError::Write {
-                    path: path.display().to_string(),
-                    source,
-                }
-            })?,
-        ),
-        None => None,
-    };
+    let recorder = recorder(args.record.as_deref(), &contract)?;
     let options = ProxyOptions {
         upstream: args.upstream.clone(),
         errors: args.errors,

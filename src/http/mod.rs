@@ -10,6 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use axum::serve::ListenerExt;
+use bytes::Bytes;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
 use crate::mock::{Engine, MockRequest, MockResponse, problem_document};
@@ -95,7 +96,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
     let (parts, body) = request.into_parts();
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
-    let answer = match axum::body::to_bytes(body, state.options.body_limit).await {
+    let answer = match body_within(body, state.options.body_limit).await {
         Ok(body) => {
             let request = MockRequest {
                 method: parts.method.as_str().to_ascii_uppercase(),
@@ -106,7 +107,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
             };
             answer_off_the_runtime_if_slow(&state.engine, request).await
         }
-        Err(_) => too_large(state.options.body_limit),
+        Err(too_large) => too_large,
     };
     log_schema_errors(state.engine.contract());
     tracing::info!(
@@ -152,14 +153,17 @@ fn log_schema_errors(contract: &crate::contract::Contract) {
     }
 }
 
-fn too_large(limit: usize) -> MockResponse {
-    problem_document(
-        413,
-        Some("PAYLOAD_TOO_LARGE"),
-        "Request body too large",
-        format!("The request body exceeds the limit of {limit} bytes"),
-        None,
-    )
+/// The request body, or the 413 for one over `limit` bytes.
+async fn body_within(body: Body, limit: usize) -> Result<Bytes, MockResponse> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        problem_document(
+            413,
+            Some("PAYLOAD_TOO_LARGE"),
+            "Request body too large",
+            format!("The request body exceeds the limit of {limit} bytes"),
+            None,
+        )
+    })
 }
 
 fn into_response(answer: MockResponse, is_head: bool) -> Response {
@@ -210,7 +214,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
     let (parts, body) = request.into_parts();
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
-    let answer = match axum::body::to_bytes(body, state.options.body_limit).await {
+    let answer = match body_within(body, state.options.body_limit).await {
         Ok(body) => {
             let query = parts.uri.query().unwrap_or_default();
             state
@@ -218,7 +222,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
                 .exchange(parts.method.as_str(), &path, query, parts.headers, body)
                 .await
         }
-        Err(_) => too_large(state.options.body_limit),
+        Err(too_large) => too_large,
     };
     log_schema_errors(state.proxy.contract());
     tracing::info!(
