@@ -11,17 +11,22 @@ use crate::generate::generate_valid;
 /// Values generated for fixed seeds, per (API, schema, seed). Only for seeds from a bounded
 /// set (one per operation and header), never per-request seeds.
 #[derive(Default)]
-pub struct GeneratedValues(Memo<(usize, SchemaId, u64), Value>);
+pub struct GeneratedValues {
+    values: Memo<(usize, SchemaId, u64), Value>,
+    /// Declared headers, per declared response (by its address: the contract is immutable
+    /// and outlives the engine's caches) and seed.
+    headers: Memo<(usize, u64), HeaderMap>,
+}
 
 impl GeneratedValues {
     /// `generate_valid` for a fixed seed, generated once.
     pub fn value(&self, api: &CompiledApi, id: SchemaId, seed: u64) -> Value {
-        self.0.get_or_make((api.index, id, seed), || {
+        self.values.get_or_make((api.index, id, seed), || {
             generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
         })
     }
 
-    /// The declared headers of `declared` with generated values.
+    /// The declared headers of `declared` with generated values, made once.
     pub fn response_headers(
         &self,
         seed: u64,
@@ -29,13 +34,20 @@ impl GeneratedValues {
         operation: &Operation,
         declared: &Response,
     ) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        for header in &declared.headers {
-            if let Some(id) = header.schema {
-                let value = self.value(api, id, seed ^ stable_hash(&[&operation.id, &header.name]));
-                crate::headers::set(&mut headers, &header.name, &header_value(&value));
-            }
+        if declared.headers.is_empty() {
+            return HeaderMap::new();
         }
-        headers
+        let key = (std::ptr::from_ref(declared) as usize, seed);
+        self.headers.get_or_make(key, || {
+            let mut headers = HeaderMap::new();
+            for header in &declared.headers {
+                if let Some(id) = header.schema {
+                    let seed = seed ^ stable_hash(&[&operation.id, &header.name]);
+                    let value = self.value(api, id, seed);
+                    crate::headers::set(&mut headers, &header.name, &header_value(&value));
+                }
+            }
+            headers
+        })
     }
 }

@@ -14,6 +14,9 @@ use super::outcome::Outcome;
 use super::shape::{Page, Shape, SlotKind, empty_side_maps, shape_of};
 use crate::contract::SchemaId;
 use crate::generate::generate_valid;
+use ::http::HeaderValue;
+use ::http::header::CONTENT_TYPE;
+
 use crate::headers;
 use crate::media;
 use crate::mock::cache::{Memo, stable_hash};
@@ -251,7 +254,9 @@ impl Writer<'_> {
                 envelope.render(&page, write_slot)
             }
         };
-        headers::set(&mut response.headers, "content-type", "application/json");
+        response
+            .headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         // Stored data is checked against the answer's schema before it is sent, so that a
         // mismatch (fixtures loaded by hand, say) is reported rather than served silently;
         // once per stored version and form of answer, as the answer is the same every time.
