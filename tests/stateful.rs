@@ -990,3 +990,108 @@ fn the_engine_keeps_its_objects_in_the_store_it_is_given() {
         "expected one write for the create and one read for the GET, through the given store"
     );
 }
+
+/// One request to the undeclared-404 fixture, its answer checked against the contract.
+async fn thing_step(
+    contract: &Contract,
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    body: &str,
+) -> Answer {
+    let headers: &[(&str, &str)] = if body.is_empty() {
+        &[]
+    } else {
+        &[("content-type", "application/json")]
+    };
+    let answer = send(router, method, uri, headers, body).await;
+    let (api, operation) = contract
+        .find_operation(method, uri)
+        .expect("a declared operation");
+    let problems = contract_problems(api, operation, &answer);
+    if answer.status != 404 {
+        assert!(
+            problems.is_empty(),
+            "{method} {uri}: expected an answer valid under the contract, got {problems:#?}: {}",
+            answer.text()
+        );
+    }
+    answer
+}
+
+#[tokio::test]
+async fn an_id_never_seen_answers_as_an_existing_object_when_no_404_is_declared() {
+    let contract = fixture_contract("undeclared-404.yaml");
+    let router = || {
+        app(
+            engine(&contract, EngineOptions::default()),
+            HttpOptions::default(),
+        )
+    };
+    let (first, second) = (router(), router());
+    let read = thing_step(&contract, &first, "GET", "/things/42", "").await;
+    assert_eq!(
+        read.status,
+        200,
+        "expected the declared 200, got: {}",
+        read.text()
+    );
+    assert_eq!(
+        read.json()["id"],
+        42,
+        "expected the object to carry its id: {}",
+        read.text()
+    );
+    let again = thing_step(&contract, &second, "GET", "/things/42", "").await;
+    assert_eq!(
+        again.body, read.body,
+        "expected the same id to stand for the same object in another engine"
+    );
+    let replaced = thing_step(
+        &contract,
+        &first,
+        "PUT",
+        "/things/42",
+        r#"{"name": "bolt"}"#,
+    )
+    .await;
+    assert_eq!(
+        replaced.status,
+        200,
+        "expected the PUT to update the stand-in: {}",
+        replaced.text()
+    );
+    let reread = thing_step(&contract, &first, "GET", "/things/42", "").await;
+    assert_eq!(
+        reread.json()["name"],
+        "bolt",
+        "expected the update to be kept: {}",
+        reread.text()
+    );
+    let deleted = thing_step(&contract, &first, "DELETE", "/things/42", "").await;
+    assert_eq!(
+        deleted.status,
+        204,
+        "expected the declared 204: {}",
+        deleted.text()
+    );
+    let gone = thing_step(&contract, &first, "GET", "/things/42", "").await;
+    assert_eq!(
+        gone.status,
+        404,
+        "expected a deleted object to stay gone, got: {}",
+        gone.text()
+    );
+    let note = gone.header("sl-violations").unwrap_or_default();
+    assert!(
+        note.contains("deleted in this session"),
+        "expected the undeclared 404 to be noted in sl-violations, got {note:?}"
+    );
+    let never_deleted = thing_step(&contract, &first, "DELETE", "/things/7", "").await;
+    assert_eq!(
+        never_deleted.status,
+        204,
+        "expected a DELETE of an id never seen to succeed as declared: {}",
+        never_deleted.text()
+    );
+}

@@ -53,6 +53,17 @@ pub fn find_example(media: &MediaType, name: &str) -> Option<(Value, bool)> {
         })
 }
 
+/// Whether the operation declares an answer for an object that does not exist: a 404, a
+/// `4XX` range or `default`.
+pub fn declares_not_found(operation: &Operation) -> bool {
+    operation.responses.iter().any(|r| {
+        matches!(
+            r.status,
+            StatusKey::Code(404) | StatusKey::Range(4) | StatusKey::Default
+        )
+    })
+}
+
 /// Whether the operation declares exactly `code`.
 pub fn declares(operation: &Operation, code: u16) -> bool {
     operation

@@ -18,7 +18,6 @@ pub enum ProblemKind {
     NotAcceptable,
     NotFound,
     InvalidPreference,
-    NoResponseDefined,
 }
 
 impl ProblemKind {
@@ -44,12 +43,6 @@ impl ProblemKind {
                 422,
                 "UNPROCESSABLE_ENTITY",
                 "Invalid Prefer header or __ query parameter",
-            ),
-            // 501 rather than Prism's 500: nothing is broken, the contract is silent.
-            ProblemKind::NoResponseDefined => (
-                501,
-                "NO_RESPONSE_DEFINED",
-                "The operation declares no response",
             ),
         }
     }

@@ -10,7 +10,7 @@
 //! parse it.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -33,6 +33,8 @@ pub struct SessionData {
 struct Collection {
     objects: Objects,
     next_order: u64,
+    /// Keys deleted in this session and not stored again: they stay gone.
+    deleted: HashSet<Key>,
 }
 
 #[derive(Debug)]
@@ -159,17 +161,23 @@ impl Session for SessionData {
     /// Stores `value` under `key`, keeping its place in the order when it replaces one;
     /// returns what is stored.
     fn put(&mut self, resource: &str, key: Key, value: &Value) -> Arc<StoredObject> {
-        self.resources
-            .entry(resource.to_string())
-            .or_default()
-            .store(key, compact(value).into_boxed_str())
+        let collection = self.resources.entry(resource.to_string()).or_default();
+        collection.deleted.remove(&key);
+        collection.store(key, compact(value).into_boxed_str())
     }
 
     /// Removes the object under `key`, returning it.
     fn remove(&mut self, resource: &str, key: &Key) -> Option<Arc<StoredObject>> {
         let collection = self.resources.get_mut(resource)?;
         let entry = collection.objects.remove(key)?;
+        collection.deleted.insert(key.clone());
         Some(entry.object)
+    }
+
+    fn was_deleted(&self, resource: &str, key: &Key) -> bool {
+        self.resources
+            .get(resource)
+            .is_some_and(|c| c.deleted.contains(key))
     }
 
     /// Every object of `resource`, in creation order, with its key, as stored (compact JSON

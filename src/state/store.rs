@@ -66,8 +66,11 @@ pub trait Session {
     /// Stores `value` under `key`, keeping its place in the order when it replaces one;
     /// returns what is stored.
     fn put(&mut self, resource: &str, key: Key, value: &Value) -> Arc<StoredObject>;
-    /// Removes the object under `key`, returning it.
+    /// Removes the object under `key`, returning it; the key is remembered as deleted until
+    /// something is stored under it again.
     fn remove(&mut self, resource: &str, key: &Key) -> Option<Arc<StoredObject>>;
+    /// Whether the object under `key` was deleted in this session (and not stored again).
+    fn was_deleted(&self, resource: &str, key: &Key) -> bool;
     /// The next id number of `resource` (1, 2, 3…).
     fn next_id(&mut self, resource: &str) -> u64;
     /// Everything, as `{resource: [{key, object}]}`.

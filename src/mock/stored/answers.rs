@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::call::StatefulCall;
-use super::change::{Change, apply, read};
+use super::change::{Change, apply, needs_stand_in, read};
 use super::shape::object_schema_in;
 use super::write::{Forms, Writer};
 use crate::contract::Action;
@@ -50,10 +50,19 @@ impl StoredAnswers {
         // The session is locked while its data is read and changed, not while the answer is
         // written, so concurrent requests of one session wait as little as possible; reads
         // and lists share the lock.
-        let outcome = if matches!(call.binding.action, Action::Read | Action::List) {
-            state::read(store, session, |data| read(call, data, status))
-        } else {
-            state::write(store, session, |data| apply(&change, call, data, status))?
+        let reading = matches!(call.binding.action, Action::Read | Action::List);
+        let outcome = match reading.then(|| {
+            state::read(store, session, |data| {
+                // An id never seen stands for an object when the contract declares no 404:
+                // making it is a change, so it is made under the write lock.
+                let stand_in = call
+                    .key()
+                    .is_some_and(|key| needs_stand_in(call, data, &call.storage(), &key));
+                (!stand_in).then(|| read(call, data, status))
+            })
+        }) {
+            Some(Some(outcome)) => outcome,
+            _ => state::write(store, session, |data| apply(&change, call, data, status))?,
         };
         let writer = Writer {
             forms: &self.forms,

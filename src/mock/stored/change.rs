@@ -11,7 +11,7 @@ use crate::contract::{Action, ParameterLocation, SchemaId, View};
 use crate::generate::{generate, generate_valid_dynamic};
 use crate::media;
 use crate::mock::cache::stable_hash;
-use crate::mock::choice::declares;
+use crate::mock::choice::{declares, declares_not_found};
 use crate::state::{Key, Session};
 use crate::validate::resolve;
 
@@ -53,6 +53,12 @@ pub fn apply(
     status: u16,
 ) -> Option<Outcome> {
     let storage = call.storage();
+    if let Some(key) = call.key()
+        && needs_stand_in(call, &*session, &storage, &key)
+    {
+        let made = stand_in(change, call, &key);
+        session.put(&storage, key, &made);
+    }
     let outcome = match call.binding.action {
         Action::Read | Action::List => read(call, &*session, status),
         Action::Delete => match call
@@ -101,6 +107,47 @@ pub fn apply(
         }
     };
     Some(outcome)
+}
+
+/// Whether a read, update or delete of `key`, which is not stored, is answered as the
+/// contract would answer it for an existing object: the operation declares no answer for a
+/// missing one (no 404, `4XX` or `default`), so a 404 would break the contract, and the key
+/// was not deleted in this session (a deleted object stays gone).
+pub fn needs_stand_in(
+    call: &StatefulCall<'_>,
+    session: &dyn Session,
+    storage: &str,
+    key: &Key,
+) -> bool {
+    matches!(
+        call.binding.action,
+        Action::Read | Action::Replace | Action::Merge | Action::Delete
+    ) && !declares_not_found(call.operation)
+        && !session.contains(storage, key)
+        && !session.was_deleted(storage, key)
+}
+
+/// The object an id never seen stands for: generated from the resource's schema with a seed
+/// from the id (the same id gives the same object), its ids set from the key.
+fn stand_in(change: &Change<'_>, call: &StatefulCall<'_>, key: &Key) -> Value {
+    let document = call.document();
+    let schema = change.object_schema;
+    let seed = change.seed ^ stable_hash(&[&call.storage(), &key.join("/")]);
+    let mut object = match generate(document, schema, View::Response, seed, true) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    set_ids(&mut object, &call.resource().keys, key, schema, document);
+    let version = version_field(schema, document);
+    stamp(
+        &mut object,
+        schema,
+        document,
+        change.now,
+        true,
+        version.as_deref(),
+    );
+    Value::Object(object)
 }
 
 /// The request body as an object, unwrapped from a single-property envelope such as

@@ -20,6 +20,7 @@ use ::http::header::CONTENT_TYPE;
 use crate::headers;
 use crate::media;
 use crate::mock::cache::{Memo, stable_hash};
+use crate::mock::choice::declares_not_found;
 use crate::mock::generated::GeneratedValues;
 use crate::mock::message::{MockResponse, SlViolation};
 use crate::mock::reject::error_response;
@@ -116,14 +117,28 @@ impl Writer<'_> {
                             call.resource().name.trim_end_matches('s')
                         ),
                     };
-                    return Some(Written::unchecked(error_response(
+                    let mut response = error_response(
                         call.api,
                         call.operation,
                         &[404],
                         "NOT_FOUND",
                         &[&violation],
                         self.seed,
-                    )));
+                    );
+                    // Only an object deleted in this session gets here without a declared
+                    // answer (an id never seen stands for one): serving it would be a lie.
+                    if !declares_not_found(call.operation) {
+                        response.warnings.push(SlViolation {
+                            location: vec!["response".into(), "status".into()],
+                            severity: "Warning",
+                            code: "status_code_conformance".into(),
+                            message: format!(
+                                "{} declares no 404, 4XX or default answer; 404 because {key} was deleted in this session",
+                                call.operation.id
+                            ),
+                        });
+                    }
+                    return Some(Written::unchecked(response));
                 }
                 Outcome::Conflict(message) => {
                     let violation = Violation {
