@@ -10,6 +10,7 @@ mod envelope;
 mod listing;
 mod objects;
 mod outcome;
+mod repair;
 pub mod seed;
 mod shape;
 mod write;

@@ -11,6 +11,7 @@ use super::call::StatefulCall;
 use super::envelope::Envelope;
 use super::listing;
 use super::outcome::Outcome;
+use super::repair::repair;
 use super::shape::{Page, Shape, SlotKind, empty_side_maps, shape_of};
 use crate::contract::SchemaId;
 use crate::generate::generate_valid;
@@ -278,14 +279,28 @@ impl Writer<'_> {
         let known_good = outcome
             .stored()
             .is_some_and(|s| s.object.checked() == form.tag);
-        let mismatches = if known_good {
-            Vec::new()
-        } else {
+        let mut body = body;
+        let mut mismatches = Vec::new();
+        if !known_good {
             let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            call.api
+            mismatches = call
+                .api
                 .schemas
-                .violations(id, &value, &["response", "body"])
-        };
+                .violations(id, &value, &["response", "body"]);
+            if !mismatches.is_empty() {
+                // Nothing sent breaks the contract: the answer is repaired (the stored fields
+                // that fit kept, the rest made from the schema), or made from the contract.
+                // Not cached: a stored version that does not fit is checked on every read,
+                // and flagged on every answer, until it is replaced.
+                let seed = self.seed ^ stable_hash(&[&call.operation.id, &key_text(key)]);
+                let schemas = &call.api.schemas;
+                let valid = repair(schemas, id, value, seed)
+                    .or_else(|| generate_valid(schemas, id, seed).ok());
+                if let Some(valid) = valid {
+                    body = serde_json::to_vec(&valid).unwrap_or(body);
+                }
+            }
+        }
         let checked = mismatches.is_empty().then_some(form.tag);
         response.body = body.into();
         response
@@ -295,12 +310,18 @@ impl Writer<'_> {
                 location: v.location,
                 severity: "Warning",
                 message: format!(
-                    "stored data does not fit the response schema: {}",
+                    "stored data does not fit the response schema, so the answer was made to \
+                     fit it: {}",
                     v.message
                 ),
             }));
         Some(Written { response, checked })
     }
+}
+
+/// A key as one string, for seeds.
+fn key_text(key: Option<&Key>) -> String {
+    key.map(|k| k.join("/")).unwrap_or_default()
 }
 
 /// An answer, and the form tag it passed its schema check for (if it did).

@@ -1,0 +1,73 @@
+//! A value made valid under its schema with as few changes as its violations ask for: what an
+//! answer from stored state becomes when the stored data does not fit the answer's schema
+//! (fixtures loaded by hand, a deletion marker answered for a deleted object), so that what
+//! understudy sends keeps to the contract and still carries the stored fields that fit.
+
+use serde_json::Value;
+
+use crate::contract::{SchemaId, Schemas};
+use crate::generate::generate;
+use crate::pointer::local_target;
+
+/// Rounds of repair before giving up: each round fixes every violation found, and a fix may
+/// uncover a deeper one (a required object added whose own fields are checked next).
+const ROUNDS: u64 = 8;
+
+/// `value` made valid under schema `id`: each failing value regenerated from the schema it
+/// fails, properties the schema does not allow removed, missing required ones generated;
+/// `None` when that does not make it valid.
+pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> Option<Value> {
+    let view = schemas.view(id);
+    let document = schemas.document(view);
+    for round in 0..ROUNDS {
+        let violations = schemas.violations(id, &value, &[]);
+        if violations.is_empty() {
+            return Some(value);
+        }
+        for violation in violations {
+            // The schema holding the failing keyword: the schema path without its last
+            // segment, a place in the converted document.
+            let Some(node) = local_target(&violation.schema_path)
+                .and_then(|pointer| {
+                    pointer
+                        .rsplit_once('/')
+                        .map(|(parent, _)| parent.to_string())
+                })
+                .and_then(|parent| document.pointer(&parent))
+            else {
+                continue;
+            };
+            let Some(target) = value.pointer_mut(&violation.instance_path) else {
+                continue;
+            };
+            let seed = seed ^ round;
+            match violation.keyword() {
+                "additionalProperties" | "unevaluatedProperties" => {
+                    let declared = node.get("properties").and_then(Value::as_object);
+                    if let Value::Object(object) = target {
+                        object.retain(|name, _| declared.is_some_and(|d| d.contains_key(name)));
+                    }
+                }
+                "required" => {
+                    let required = node.get("required").and_then(Value::as_array);
+                    if let Value::Object(object) = target {
+                        for name in required.into_iter().flatten().filter_map(Value::as_str) {
+                            if !object.contains_key(name) {
+                                let schema = node
+                                    .pointer(&format!(
+                                        "/properties/{}",
+                                        crate::pointer::escape(name)
+                                    ))
+                                    .unwrap_or(&Value::Bool(true));
+                                let made = generate(document, schema, view, seed, true);
+                                object.insert(name.to_string(), made);
+                            }
+                        }
+                    }
+                }
+                _ => *target = generate(document, node, view, seed, true),
+            }
+        }
+    }
+    schemas.is_valid(id, &value).then_some(value)
+}
