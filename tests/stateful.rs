@@ -1151,3 +1151,35 @@ async fn a_delete_that_declares_a_deletion_marker_answers_the_marker_with_the_st
         "expected the declared 404 after the delete"
     );
 }
+
+#[tokio::test]
+async fn stored_answers_are_sent_in_the_media_type_the_contract_declares() {
+    let contract = fixture_contract("vendor-json.yaml");
+    let router = app(
+        engine(&contract, EngineOptions::default()),
+        HttpOptions::default(),
+    );
+    let scim = [("content-type", "application/scim+json")];
+    let created = send(&router, "POST", "/Users", &scim, r#"{"userName": "ada"}"#).await;
+    assert_eq!(
+        created.status,
+        201,
+        "expected the create: {}",
+        created.text()
+    );
+    let id = created.json()["id"].as_str().expect("an id").to_string();
+    let read = send(&router, "GET", &format!("/Users/{id}"), &[], "").await;
+    for (what, answer) in [("create", &created), ("read", &read)] {
+        assert_eq!(
+            answer.header("content-type"),
+            Some("application/scim+json"),
+            "expected the {what} answered as the declared application/scim+json"
+        );
+    }
+    assert_eq!(
+        read.json()["userName"],
+        "ada",
+        "expected the stored user: {}",
+        read.text()
+    );
+}

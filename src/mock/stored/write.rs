@@ -270,9 +270,18 @@ impl Writer<'_> {
                 envelope.render(&page, write_slot)
             }
         };
-        response
-            .headers
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        // The declared media type (`application/vnd.api+json`, `application/scim+json`…),
+        // wildcards made concrete.
+        let content_type = media.map_or_else(
+            || "application/json".to_string(),
+            |m| media::concrete(&m.media_type),
+        );
+        match HeaderValue::try_from(content_type) {
+            Ok(value) => response.headers.insert(CONTENT_TYPE, value),
+            Err(_) => response
+                .headers
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        };
         // Stored data is checked against the answer's schema before it is sent, so that a
         // mismatch (fixtures loaded by hand, say) is reported rather than served silently;
         // once per stored version and form of answer, as the answer is the same every time.
