@@ -232,7 +232,7 @@ impl Engine {
             response
         } else {
             let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
-            reject(api, operation, &violations, seed)
+            reject(api, operation, &request.path, &violations, seed)
         };
         response.operation = Some(operation.id.clone());
         if is_head {

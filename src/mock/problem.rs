@@ -65,10 +65,7 @@ pub fn problem_document(
 ) -> MockResponse {
     let mut body = Map::new();
     if let Some(code) = code {
-        body.insert(
-            "type".into(),
-            format!("https://stoplight.io/prism/errors#{code}").into(),
-        );
+        body.insert("type".into(), problem_type_uri(code).into());
     }
     body.insert("title".into(), title.into());
     body.insert("status".into(), status.into());
@@ -95,4 +92,9 @@ pub fn problem_document(
             .into(),
         ..MockResponse::default()
     }
+}
+
+/// The URI naming a problem type: Prism's, so that a Prism user's tooling recognises it.
+pub fn problem_type_uri(code: &str) -> String {
+    format!("https://stoplight.io/prism/errors#{code}")
 }

@@ -11,7 +11,7 @@
 use serde_json::{Map, Value, json};
 
 use super::message::{MockResponse, SlViolation};
-use super::problem::problem_document;
+use super::problem::{problem_document, problem_type_uri};
 use super::render;
 use crate::contract::{CompiledApi, Operation, StatusKey};
 use crate::generate::generate_valid;
@@ -20,9 +20,11 @@ use crate::media;
 use crate::validate::challenges;
 use crate::violation::{Violation, ViolationKind};
 
+/// The answer to a request to `instance` (its path) that breaks the contract in `violations`.
 pub fn reject(
     api: &CompiledApi,
     operation: &Operation,
+    instance: &str,
     violations: &[Violation],
     seed: u64,
 ) -> MockResponse {
@@ -53,7 +55,15 @@ pub fn reject(
             .collect(),
         _ => violations.iter().collect(),
     };
-    let mut response = error_response(api, operation, candidates, problem_type, &relevant, seed);
+    let mut response = error_response(
+        api,
+        operation,
+        instance,
+        candidates,
+        problem_type,
+        &relevant,
+        seed,
+    );
     response.warnings = violations.iter().map(sl_violation).collect();
     response
 }
@@ -63,6 +73,7 @@ pub fn reject(
 pub fn error_response(
     api: &CompiledApi,
     operation: &Operation,
+    instance: &str,
     candidates: &[u16],
     problem_type: &str,
     relevant: &[&Violation],
@@ -102,7 +113,13 @@ pub fn error_response(
                         let generated = generate_valid(&api.schemas, id, seed)
                             .unwrap_or_else(|failed| failed.best);
                         let mut filled = generated.clone();
-                        fill(&mut filled, relevant, status);
+                        let context = Fill {
+                            violations: relevant,
+                            status,
+                            type_uri: problem_type_uri(problem_type),
+                            instance,
+                        };
+                        fill(&mut filled, &context, true);
                         if api.schemas.is_valid(id, &filled) {
                             filled
                         } else {
@@ -175,13 +192,59 @@ const MESSAGE_FIELDS: &[&str] = &[
     "msg",
 ];
 
+/// Fields of list-like keys whose strings are messages (`"errors": ["…"]`).
+const MESSAGE_LISTS: &[&str] = &["errors", "messages", "details", "issues", "reasons"];
+
+/// What an error body is filled with.
+struct Fill<'a> {
+    violations: &'a [&'a Violation],
+    status: u16,
+    /// The problem type (Prism's URI for it).
+    type_uri: String,
+    /// The request's path (RFC 9457's `instance`).
+    instance: &'a str,
+}
+
+/// A violation's message, naming the field it is about (`organization_membership.member_id:
+/// "x" is not of type "integer"`).
+fn named_message(violation: &Violation) -> String {
+    let field = field_path(violation);
+    // Other kinds (missing, not found, conflict…) name what they are about already.
+    let is_schema = matches!(violation.kind, ViolationKind::Schema(_));
+    // Parameters' messages name them (`Request query parameter page: …`).
+    let named_already = violation
+        .location
+        .last()
+        .is_some_and(|last| violation.message.contains(&format!("{last}:")));
+    if !is_schema || field.is_empty() || named_already {
+        violation.message.clone()
+    } else {
+        format!("{field}: {}", violation.message)
+    }
+}
+
+/// The field a violation is about, dotted (`organization_membership.member_id`), without its
+/// place in the request (`request`, `body`).
+fn field_path(violation: &Violation) -> String {
+    violation
+        .location
+        .iter()
+        .skip(2)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// Writes the violations into the message-like fields of a generated error body: a string
-/// message gets them all, a list of objects with a message gets one entry per violation.
-fn fill(value: &mut Value, violations: &[&Violation], status: u16) {
+/// message gets them all, a list of objects with a message gets one entry per violation, a
+/// list of strings one message each; the status, the problem `type` and `instance` get their
+/// real values, so that no generated filler is left where the violations can say something.
+fn fill(value: &mut Value, context: &Fill<'_>, top: bool) {
     let Value::Object(object) = value else { return };
+    let violations = context.violations;
     let summary = violations
         .iter()
-        .map(|v| v.message.as_str())
+        .map(|v| named_message(v))
         .collect::<Vec<_>>()
         .join("; ");
     for (key, field) in object.iter_mut() {
@@ -190,7 +253,11 @@ fn fill(value: &mut Value, violations: &[&Violation], status: u16) {
                 *text = summary.clone()
             }
             Value::String(text) if key == "title" => *text = "Invalid request".into(),
-            Value::Number(_) if key == "status" || key == "statusCode" => *field = json!(status),
+            Value::String(text) if top && key == "type" => *text = context.type_uri.clone(),
+            Value::String(text) if top && key == "instance" => *text = context.instance.to_string(),
+            Value::Number(_) if key == "status" || key == "statusCode" => {
+                *field = json!(context.status)
+            }
             Value::String(text) if key == "code" => {
                 *text = violations
                     .first()
@@ -201,7 +268,15 @@ fn fill(value: &mut Value, violations: &[&Violation], status: u16) {
                 let template = items[0].clone();
                 *items = violations.iter().map(|v| entry_for(&template, v)).collect();
             }
-            Value::Object(_) => fill(field, violations, status),
+            Value::Array(items)
+                if MESSAGE_LISTS.contains(&key.as_str()) && items.iter().all(Value::is_string) =>
+            {
+                *items = violations
+                    .iter()
+                    .map(|v| Value::String(named_message(v)))
+                    .collect();
+            }
+            Value::Object(_) => fill(field, context, false),
             _ => {}
         }
     }
@@ -218,19 +293,13 @@ fn has_message_field(item: &Value) -> bool {
 /// One list entry describing `violation`, shaped like `template`.
 fn entry_for(template: &Value, violation: &Violation) -> Value {
     let mut entry: Map<String, Value> = template.as_object().cloned().unwrap_or_default();
-    let field_path = violation
-        .location
-        .iter()
-        .skip(2)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(".");
+    let field_path = field_path(violation);
     for (key, value) in entry.iter_mut() {
         if !value.is_string() {
             continue;
         }
         let replacement = match key.as_str() {
-            k if MESSAGE_FIELDS.contains(&k) => violation.message.clone(),
+            k if MESSAGE_FIELDS.contains(&k) => named_message(violation),
             "type" | "code" | "keyword" => violation.keyword().to_string(),
             "field" | "path" | "property" | "pointer" | "parameter" => field_path.clone(),
             _ => continue,

@@ -122,7 +122,7 @@ impl Proxy {
             if !violations.is_empty() {
                 tracing::warn!(target: "understudy::proxy", "{method} {path}: {} request violation(s)", violations.len());
                 if self.errors {
-                    return reject_request(api, operation, &violations, 0);
+                    return reject_request(api, operation, path, &violations, 0);
                 }
                 warnings.extend(violations.iter().map(sl_violation));
             }

@@ -121,6 +121,7 @@ impl Writer<'_> {
                     let mut response = error_response(
                         call.api,
                         call.operation,
+                        &call.request.path,
                         &[404],
                         "NOT_FOUND",
                         &[&violation],
@@ -152,6 +153,7 @@ impl Writer<'_> {
                     return Some(Written::unchecked(error_response(
                         call.api,
                         call.operation,
+                        &call.request.path,
                         &[409],
                         "CONFLICT",
                         &[&violation],
