@@ -73,6 +73,7 @@ fn engine_with_100k_memberships() -> Engine {
     understudy::state::write(engine.store().as_ref(), DEFAULT_SESSION, |data| {
         data.load(&dump)
     })
+    .expect("the store runs the load")
     .expect("the dump loads");
     engine
 }

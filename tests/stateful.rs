@@ -929,6 +929,7 @@ fn answers_that_may_take_milliseconds_are_flagged_for_the_blocking_pool() {
     understudy::state::write(engine.store().as_ref(), DEFAULT_SESSION, |data| {
         data.load(&dump.to_string())
     })
+    .expect("the store runs the load")
     .expect("the dump loads");
     assert!(
         engine.may_block(&list),

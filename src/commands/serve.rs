@@ -72,6 +72,7 @@ fn load_fixtures(engine: &Engine, path: &std::path::Path) -> Result<(), CommandE
         crate::state::DEFAULT_SESSION,
         |data| data.load(&json),
     )
+    .unwrap_or_else(|| Err("the store could not be reached".into()))
     .map_err(|message| CommandError::Fixtures {
         path: path.display().to_string(),
         message,

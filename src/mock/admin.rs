@@ -110,7 +110,8 @@ pub fn answer(
             let dump: serde_json::Map<String, Value> = names
                 .into_iter()
                 .map(|name| {
-                    let data = crate::state::read(store, &name, |data| data.dump());
+                    let data =
+                        crate::state::read(store, &name, |data| data.dump()).unwrap_or(Value::Null);
                     (name, data)
                 })
                 .collect();
@@ -128,7 +129,10 @@ pub fn answer(
             let name = session.unwrap_or_else(|| DEFAULT_SESSION.to_string());
             let loaded = std::str::from_utf8(&request.body)
                 .map_err(|e| format!("the body is not UTF-8: {e}"))
-                .and_then(|text| crate::state::write(store, &name, |data| data.load(text)));
+                .and_then(|text| {
+                    crate::state::write(store, &name, |data| data.load(text))
+                        .unwrap_or_else(|| Err("the store could not be reached".into()))
+                });
             match loaded {
                 Ok(()) => MockResponse {
                     status: 204,

@@ -104,6 +104,7 @@ impl Engine {
         state::write(self.store.as_ref(), DEFAULT_SESSION, |data| {
             seed::from_examples(&self.contract, data)
         })
+        .unwrap_or(0)
     }
 
     /// The session a request names (header, then cookie), or the default one.
@@ -149,7 +150,8 @@ impl Engine {
                 let storage = storage_name(&api.api.name, resource);
                 let session = Self::session_name(request);
                 let stored =
-                    state::read(self.store.as_ref(), &session, |data| data.count(&storage));
+                    state::read(self.store.as_ref(), &session, |data| data.count(&storage))
+                        .unwrap_or(0);
                 stored > LARGE_LIST
             }
             _ => false,

@@ -93,18 +93,27 @@ pub trait Store: Send + Sync {
     fn reset(&self, session: Option<&str>);
 }
 
-/// [`Store::read`], returning what `read` returns.
-pub fn read<T>(store: &dyn Store, session: &str, read: impl FnOnce(&dyn Session) -> T) -> T {
+/// [`Store::read`], returning what `read` returns; `None` when the store did not run it (a
+/// backend that could not reach its data).
+pub fn read<T>(
+    store: &dyn Store,
+    session: &str,
+    read: impl FnOnce(&dyn Session) -> T,
+) -> Option<T> {
     let mut read = Some(read);
     let mut out = None;
     store.read(session, &mut |data| out = read.take().map(|f| f(data)));
-    out.expect("a store runs the read it is given")
+    out
 }
 
-/// [`Store::write`], returning what `change` returns.
-pub fn write<T>(store: &dyn Store, session: &str, change: impl FnOnce(&mut dyn Session) -> T) -> T {
+/// [`Store::write`], returning what `change` returns; `None` when the store did not run it.
+pub fn write<T>(
+    store: &dyn Store,
+    session: &str,
+    change: impl FnOnce(&mut dyn Session) -> T,
+) -> Option<T> {
     let mut change = Some(change);
     let mut out = None;
     store.write(session, &mut |data| out = change.take().map(|f| f(data)));
-    out.expect("a store runs the change it is given")
+    out
 }

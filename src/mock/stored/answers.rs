@@ -51,18 +51,26 @@ impl StoredAnswers {
         // written, so concurrent requests of one session wait as little as possible; reads
         // and lists share the lock.
         let reading = matches!(call.binding.action, Action::Read | Action::List);
-        let outcome = match reading.then(|| {
-            state::read(store, session, |data| {
-                // An id never seen stands for an object when the contract declares no 404:
-                // making it is a change, so it is made under the write lock.
-                let stand_in = call
-                    .key()
-                    .is_some_and(|key| needs_stand_in(call, data, &call.storage(), &key));
-                (!stand_in).then(|| read(call, data, status))
+        let read_outcome = reading
+            .then(|| {
+                state::read(store, session, |data| {
+                    // An id never seen stands for an object when the contract declares no 404:
+                    // making it is a change, so it is made under the write lock.
+                    let stand_in = call
+                        .key()
+                        .is_some_and(|key| needs_stand_in(call, data, &call.storage(), &key));
+                    (!stand_in).then(|| read(call, data, status))
+                })
             })
-        }) {
-            Some(Some(outcome)) => outcome,
-            _ => state::write(store, session, |data| apply(&change, call, data, status))?,
+            .flatten()
+            .flatten();
+        let outcome = match read_outcome {
+            Some(outcome) => outcome,
+            // A store that could not run the change gives no stored answer: the contract
+            // answers instead.
+            None => {
+                state::write(store, session, |data| apply(&change, call, data, status)).flatten()?
+            }
         };
         let writer = Writer {
             forms: &self.forms,

@@ -130,24 +130,7 @@ pub fn needs_stand_in(
 /// The object an id never seen stands for: generated from the resource's schema with a seed
 /// from the id (the same id gives the same object), its ids set from the key.
 fn stand_in(change: &Change<'_>, call: &StatefulCall<'_>, key: &Key) -> Value {
-    let document = call.document();
-    let schema = change.object_schema;
-    let seed = change.seed ^ stable_hash(&[&call.storage(), &key.join("/")]);
-    let mut object = match generate(document, schema, View::Response, seed, true) {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
-    set_ids(&mut object, &call.resource().keys, key, schema, document);
-    let version = version_field(schema, document);
-    stamp(
-        &mut object,
-        schema,
-        document,
-        change.now,
-        true,
-        version.as_deref(),
-    );
-    Value::Object(object)
+    made(change, call, key, &Map::new())
 }
 
 /// The request body as an object, unwrapped from a single-property envelope such as
@@ -189,6 +172,17 @@ fn request_data(call: &StatefulCall<'_>) -> Map<String, Value> {
 }
 
 fn create(change: &Change<'_>, call: &StatefulCall<'_>, key: &Key) -> Value {
+    made(change, call, key, &request_data(call))
+}
+
+/// A new object: generated from the resource's schema with a seed from its key, the client's
+/// writable fields of `data` over it, its ids, created/updated stamps and first version set.
+fn made(
+    change: &Change<'_>,
+    call: &StatefulCall<'_>,
+    key: &Key,
+    data: &Map<String, Value>,
+) -> Value {
     let document = call.document();
     let schema = change.object_schema;
     let seed = change.seed ^ stable_hash(&[&call.storage(), &key.join("/")]);
@@ -196,7 +190,7 @@ fn create(change: &Change<'_>, call: &StatefulCall<'_>, key: &Key) -> Value {
         Value::Object(map) => map,
         _ => Map::new(),
     };
-    apply_request(&mut object, &request_data(call), schema, document, false);
+    apply_request(&mut object, data, schema, document, false);
     set_ids(&mut object, &call.resource().keys, key, schema, document);
     let version = version_field(schema, document);
     stamp(
