@@ -12,14 +12,6 @@ pub fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, str>> {
         .map(|value| String::from_utf8_lossy(value.as_bytes()))
 }
 
-/// Every value of `name`, as text.
-pub fn all<'a>(headers: &'a HeaderMap, name: &str) -> impl Iterator<Item = Cow<'a, str>> {
-    headers
-        .get_all(name)
-        .into_iter()
-        .map(|value| String::from_utf8_lossy(value.as_bytes()))
-}
-
 /// Sets `name` to `value`, replacing what it had. A name or value HTTP cannot carry (a
 /// generated value with a line break, say) is left out rather than failing the answer.
 pub fn set(headers: &mut HeaderMap, name: &str, value: &str) {
@@ -69,7 +61,7 @@ mod tests {
         assert_eq!(text(&headers, "content-type").as_deref(), Some("text/csv"));
         assert_eq!(text(&headers, "x-bad"), None);
         append(&mut headers, "content-type", "text/plain");
-        assert_eq!(all(&headers, "Content-Type").count(), 2);
+        assert_eq!(headers.get_all("Content-Type").iter().count(), 2);
         set(&mut headers, "content-type", "application/json");
         assert_eq!(
             to_pairs(&headers),

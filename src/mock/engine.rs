@@ -131,7 +131,7 @@ impl Engine {
     /// use, 0.1 s on large cyclic documents), lists of large stored collections (7–78 ms over
     /// 100k objects) and the admin API's state dumps and loads.
     pub fn may_block(&self, request: &MockRequest) -> bool {
-        if self.options.admin && request.path.starts_with(admin::PREFIX) {
+        if self.is_admin(request) {
             return request.path.contains("state");
         }
         let Some(route) = self.contract.routes.find(&request.path) else {
@@ -158,8 +158,13 @@ impl Engine {
         }
     }
 
+    /// Whether `request` is for the admin API rather than a contract.
+    fn is_admin(&self, request: &MockRequest) -> bool {
+        self.options.admin && request.path.starts_with(admin::PREFIX)
+    }
+
     pub fn handle(&self, request: &MockRequest) -> MockResponse {
-        if self.options.admin && request.path.starts_with(admin::PREFIX) {
+        if self.is_admin(request) {
             return admin::answer(request, &self.contract, self.store.as_ref(), &self.journal);
         }
         let session = Self::session_name(request);
@@ -204,7 +209,12 @@ impl Engine {
             return response;
         };
         let (api, operation) = self.contract.operation(entry.api, op_index);
-        self.warmed[entry.api][op_index].store(true, Ordering::Relaxed);
+        // Read before written: a store on every request would bounce the flag's cache line
+        // between the workers.
+        let warmed = &self.warmed[entry.api][op_index];
+        if !warmed.load(Ordering::Relaxed) {
+            warmed.store(true, Ordering::Relaxed);
+        }
         let path_params = route.params(op_index);
         let checked = match self.options.validate_requests {
             RequestValidation::Off => CheckedRequest::default(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::call::StatefulCall;
-use super::change::{Change, apply, needs_stand_in, read};
+use super::change::{Change, apply, read};
 use super::shape::object_schema_in;
 use super::write::{Forms, Writer};
 use crate::contract::Action;
@@ -50,24 +50,15 @@ impl StoredAnswers {
         // The session is locked while its data is read and changed, not while the answer is
         // written, so concurrent requests of one session wait as little as possible; reads
         // and lists share the lock.
-        let reading = matches!(call.binding.action, Action::Read | Action::List);
-        let read_outcome = reading
-            .then(|| {
-                state::read(store, session, |data| {
-                    // An id never seen stands for an object when the contract declares no 404:
-                    // making it is a change, so it is made under the write lock.
-                    let stand_in = call
-                        .key()
-                        .is_some_and(|key| needs_stand_in(call, data, &call.storage(), &key));
-                    (!stand_in).then(|| read(call, data, status))
-                })
-            })
-            .flatten()
-            .flatten();
-        let outcome = match read_outcome {
+        let read_only = if matches!(call.binding.action, Action::Read | Action::List) {
+            state::read(store, session, |data| read(call, data, status)).flatten()
+        } else {
+            None
+        };
+        // A change, a read that makes a stand-in, or a read the store could not run; a store
+        // that cannot run the change either gives no stored answer (the contract answers).
+        let outcome = match read_only {
             Some(outcome) => outcome,
-            // A store that could not run the change gives no stored answer: the contract
-            // answers instead.
             None => {
                 state::write(store, session, |data| apply(&change, call, data, status)).flatten()?
             }

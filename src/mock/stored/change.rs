@@ -24,8 +24,9 @@ pub struct Change<'a> {
 }
 
 /// What a read or a list answers with, from `session` as it is; `status` is the operation's
-/// chosen success status.
-pub fn read(call: &StatefulCall<'_>, session: &dyn Session, status: u16) -> Outcome {
+/// chosen success status. `None` when answering is a change: an id never seen that stands
+/// for an object (see [`needs_stand_in`]), which [`apply`] makes.
+pub fn read(call: &StatefulCall<'_>, session: &dyn Session, status: u16) -> Option<Outcome> {
     let storage = call.storage();
     if call.binding.action == Action::List {
         let (page, slice) = listing::page(call, session.count(&storage), session.ordered(&storage));
@@ -33,15 +34,18 @@ pub fn read(call: &StatefulCall<'_>, session: &dyn Session, status: u16) -> Outc
             .into_iter()
             .map(|(key, text)| (key.last().cloned().unwrap_or_default(), text.into()))
             .collect();
-        return Outcome::Many(status, page, texts);
+        return Some(Outcome::Many(status, page, texts));
     }
-    match call
-        .key()
-        .and_then(|key| session.get(&storage, &key).map(|object| (key, object)))
-    {
-        Some((key, object)) => Outcome::One(status, Answered { key, object }),
+    let Some(key) = call.key() else {
+        return Some(Outcome::NotFound);
+    };
+    if needs_stand_in(call, session, &storage, &key) {
+        return None;
+    }
+    Some(match session.get(&storage, &key) {
+        Some(object) => Outcome::One(status, Answered { key, object }),
         None => Outcome::NotFound,
-    }
+    })
 }
 
 /// Applies a change (create, replace, merge, upsert, delete) of `call` to `session`; `status`
@@ -60,7 +64,8 @@ pub fn apply(
         session.put(&storage, key, &made);
     }
     let outcome = match call.binding.action {
-        Action::Read | Action::List => read(call, &*session, status),
+        // The stand-in, if one was needed, is stored by now.
+        Action::Read | Action::List => read(call, &*session, status)?,
         Action::Delete => match call
             .key()
             .and_then(|key| session.remove(&storage, &key).map(|object| (key, object)))
@@ -113,7 +118,7 @@ pub fn apply(
 /// contract would answer it for an existing object: the operation declares no answer for a
 /// missing one (no 404, `4XX` or `default`), so a 404 would break the contract, and the key
 /// was not deleted in this session (a deleted object stays gone).
-pub fn needs_stand_in(
+fn needs_stand_in(
     call: &StatefulCall<'_>,
     session: &dyn Session,
     storage: &str,

@@ -27,13 +27,10 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
         for violation in violations {
             // The schema holding the failing keyword: the schema path without its last
             // segment, a place in the converted document.
-            let Some(node) = local_target(&violation.schema_path)
-                .and_then(|pointer| {
-                    pointer
-                        .rsplit_once('/')
-                        .map(|(parent, _)| parent.to_string())
-                })
-                .and_then(|parent| document.pointer(&parent))
+            let pointer = local_target(&violation.schema_path).unwrap_or_default();
+            let Some(node) = pointer
+                .rsplit_once('/')
+                .and_then(|(parent, _)| document.pointer(parent))
             else {
                 continue;
             };
@@ -54,10 +51,8 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
                         for name in required.into_iter().flatten().filter_map(Value::as_str) {
                             if !object.contains_key(name) {
                                 let schema = node
-                                    .pointer(&format!(
-                                        "/properties/{}",
-                                        crate::pointer::escape(name)
-                                    ))
+                                    .get("properties")
+                                    .and_then(|properties| properties.get(name))
                                     .unwrap_or(&Value::Bool(true));
                                 let made = generate(document, schema, view, seed, true);
                                 object.insert(name.to_string(), made);
