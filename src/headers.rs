@@ -12,6 +12,19 @@ pub fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, str>> {
         .map(|value| String::from_utf8_lossy(value.as_bytes()))
 }
 
+/// Whether a request with `query` (raw, without `?`) and `headers` carries a query parameter
+/// or header `name`, equal to `value` when one is given: what tells apart operations that
+/// share a route and method (see `RouteEntry::operation_for`).
+pub fn carries(query: &str, headers: &HeaderMap, name: &str, value: Option<&str>) -> bool {
+    let in_query = form_urlencoded::parse(query.as_bytes())
+        .any(|(n, v)| n == name && value.is_none_or(|wanted| v == wanted));
+    in_query
+        || headers
+            .get_all(name)
+            .iter()
+            .any(|sent| value.is_none_or(|wanted| sent.to_str().is_ok_and(|s| s.trim() == wanted)))
+}
+
 /// Sets `name` to `value`, replacing what it had. A name or value HTTP cannot carry (a
 /// generated value with a line break, say) is left out rather than failing the answer.
 pub fn set(headers: &mut HeaderMap, name: &str, value: &str) {

@@ -18,9 +18,10 @@ pub fn essence(media_type: &str) -> String {
     }
 }
 
-/// Whether an essence is JSON: `application/json` or any `+json` suffix.
+/// Whether an essence is JSON: `application/json`, any `+json` suffix, and `text/json`
+/// (which ASP.NET documents declare beside `application/json`).
 pub fn is_json_essence(essence: &str) -> bool {
-    essence == "application/json" || essence.ends_with("+json")
+    essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
 }
 
 /// Whether a declared media type is answered with JSON: JSON ones, and the wildcards, which
@@ -40,7 +41,7 @@ pub fn concrete(declared: &str) -> String {
 }
 
 /// Whether a received essence falls under a declared media type or range (`*/*`, `text/*`).
-pub fn falls_under(declared: &str, received: &str) -> bool {
+fn falls_under(declared: &str, received: &str) -> bool {
     let declared = essence(declared);
     if declared == received || declared == "*/*" {
         return true;
@@ -51,14 +52,38 @@ pub fn falls_under(declared: &str, received: &str) -> bool {
     }
 }
 
+/// Index of the declared media type a received essence is read as: the same type first,
+/// then a range it falls under (`text/*`), then `*/*`; a document may declare
+/// `application/vnd.x+json` beside `*/*` with other schemas.
+pub fn declared_for(declared: &[&str], received: &str) -> Option<usize> {
+    let exact = declared.iter().position(|d| essence(d) == received);
+    exact
+        .or_else(|| {
+            declared
+                .iter()
+                .position(|d| essence(d) != "*/*" && falls_under(d, received))
+        })
+        .or_else(|| declared.iter().position(|d| falls_under(d, received)))
+}
+
 /// Index of the best declared media type for `accept`, or `None` when nothing is acceptable.
-/// No header, or one that cannot be parsed, accepts the first declared type.
+/// Where the client leaves a choice (no header, one that cannot be parsed, a range matching
+/// several), a JSON type goes first, then the first declared: a mock writes JSON from the
+/// schema, while XML or another representation can only be the generated value as text.
 pub fn negotiate(declared: &[&str], accept: Option<&str>) -> Option<usize> {
     if declared.is_empty() {
         return None;
     }
+    let first_json_or_first = || {
+        Some(
+            declared
+                .iter()
+                .position(|d| answered_as_json(d))
+                .unwrap_or(0),
+        )
+    };
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
-        return Some(0);
+        return first_json_or_first();
     };
     let mut ranges: Vec<(f32, usize, MediaType<'_>)> = MediaTypeList::new(accept)
         .filter_map(Result::ok)
@@ -68,21 +93,23 @@ pub fn negotiate(declared: &[&str], accept: Option<&str>) -> Option<usize> {
         .collect();
     if ranges.is_empty() {
         return if MediaTypeList::new(accept).all(|r| r.is_err()) {
-            Some(0)
+            first_json_or_first()
         } else {
             None
         };
     }
     ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (_, _, range) in &ranges {
-        for (index, candidate) in declared.iter().enumerate() {
-            let Ok(candidate) = MediaType::parse(candidate) else {
-                continue;
-            };
-            if matches(range, &candidate) {
-                return Some(index);
-            }
-        }
+        let mut matching = declared.iter().enumerate().filter(|(_, candidate)| {
+            MediaType::parse(candidate).is_ok_and(|candidate| matches(range, &candidate))
+        });
+        let Some((first, _)) = matching.next() else {
+            continue;
+        };
+        let json = std::iter::once((first, &declared[first]))
+            .chain(matching)
+            .find(|(_, candidate)| answered_as_json(candidate));
+        return Some(json.map_or(first, |(index, _)| index));
     }
     None
 }
@@ -116,6 +143,15 @@ mod tests {
             negotiate(&["application/json", "text/plain"], None),
             Some(0)
         );
+    }
+
+    #[test]
+    fn a_choice_left_to_the_server_takes_json_first() {
+        let declared = ["application/xml", "application/json"];
+        assert_eq!(negotiate(&declared, None), Some(1));
+        assert_eq!(negotiate(&declared, Some("*/*")), Some(1));
+        assert_eq!(negotiate(&declared, Some("application/xml")), Some(0));
+        assert_eq!(negotiate(&["text/csv", "text/plain"], None), Some(0));
     }
 
     #[test]
@@ -160,6 +196,16 @@ mod tests {
         assert!(!is_json_essence("application/xml"));
         assert!(answered_as_json("*/*"));
         assert!(!is_json_essence("*/*"));
+    }
+
+    #[test]
+    fn a_received_type_is_read_as_the_most_specific_declared_type() {
+        let declared = ["*/*", "text/*", "application/vnd.x+json"];
+        assert_eq!(declared_for(&declared, "application/vnd.x+json"), Some(2));
+        assert_eq!(declared_for(&declared, "text/csv"), Some(1));
+        assert_eq!(declared_for(&declared, "image/png"), Some(0));
+        assert_eq!(declared_for(&["application/json"], "text/plain"), None);
+        assert!(is_json_essence("text/json"));
     }
 
     #[test]

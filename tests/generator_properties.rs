@@ -161,3 +161,51 @@ fn a_schema_no_value_satisfies_is_reported_with_the_best_attempt() {
         ),
     }
 }
+
+/// A value generated and checked for `schema` with a few seeds.
+fn valid_values(schema: &Value) -> Vec<Value> {
+    let contract = compile(schema);
+    let api = &contract.apis[0];
+    let id = api.api.operations[0].responses[0].content[0]
+        .schema
+        .expect("has a schema");
+    (0..8)
+        .map(|seed| match generate_valid(&api.schemas, id, seed) {
+            Ok(value) => value,
+            Err(failed) => panic!(
+                "schema {schema}: expected a valid value for seed {seed}, got the invalid {}",
+                failed.best
+            ),
+        })
+        .collect()
+}
+
+#[test]
+fn a_date_time_with_a_minimum_length_gets_fractional_seconds() {
+    let schema =
+        json!({ "type": "string", "format": "date-time", "minLength": 24, "maxLength": 24 });
+    for value in valid_values(&schema) {
+        let text = value.as_str().expect("a string");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+            "expected an RFC 3339 date-time of 24 characters, got {text:?}"
+        );
+    }
+}
+
+#[test]
+fn an_optional_property_no_value_satisfies_is_left_out() {
+    let schema = json!({
+        "type": "object", "required": ["name"],
+        "properties": {
+            "name": { "type": "string" },
+            "either": { "oneOf": [{ "type": "object" }, { "type": "object" }] }
+        }
+    });
+    for value in valid_values(&schema) {
+        assert!(
+            value.get("either").is_none() && value.get("name").is_some(),
+            "expected the unsatisfiable optional property left out and the rest kept, got {value}"
+        );
+    }
+}

@@ -1100,6 +1100,18 @@ async fn an_id_never_seen_answers_as_an_existing_object_when_no_404_is_declared(
         note.contains("deleted in this session"),
         "expected the undeclared 404 to be noted in sl-violations, got {note:?}"
     );
+    let deleted_again = thing_step(&contract, &first, "DELETE", "/things/42", "").await;
+    assert_eq!(
+        deleted_again.status,
+        204,
+        "expected a repeated DELETE to succeed as declared (DELETE is idempotent): {}",
+        deleted_again.text()
+    );
+    let still_gone = thing_step(&contract, &first, "GET", "/things/42", "").await;
+    assert_eq!(
+        still_gone.status, 404,
+        "expected the object to stay gone after a repeated DELETE"
+    );
     let never_deleted = thing_step(&contract, &first, "DELETE", "/things/7", "").await;
     assert_eq!(
         never_deleted.status,
@@ -1182,5 +1194,77 @@ async fn stored_answers_are_sent_in_the_media_type_the_contract_declares() {
         "ada",
         "expected the stored user: {}",
         read.text()
+    );
+}
+
+#[tokio::test]
+async fn an_operation_that_declares_no_success_stores_nothing() {
+    let contract = fixture_contract("petstore-quirks.yaml");
+    let router = app(
+        engine(&contract, EngineOptions::default()),
+        HttpOptions::default(),
+    );
+    let added = thing_step(&contract, &router, "POST", "/pets", r#"{"name": "rex"}"#).await;
+    assert_eq!(
+        added.status,
+        405,
+        "expected the only declared status: {}",
+        added.text()
+    );
+    let read = thing_step(&contract, &router, "GET", "/pets/1", "").await;
+    assert_eq!(
+        read.status,
+        404,
+        "expected nothing stored by a 405, got {}: {}",
+        read.status,
+        read.text()
+    );
+}
+
+#[tokio::test]
+async fn a_stored_object_answers_in_json_where_xml_is_declared_first_and_without_write_only_fields()
+{
+    let contract = fixture_contract("petstore-quirks.yaml");
+    let router = app(
+        engine(&contract, EngineOptions::default()),
+        HttpOptions::default(),
+    );
+    let created = thing_step(
+        &contract,
+        &router,
+        "POST",
+        "/cards",
+        r#"{"number": "4242", "cvc": 321}"#,
+    )
+    .await;
+    assert_eq!(
+        created.status,
+        201,
+        "expected the create: {}",
+        created.text()
+    );
+    assert!(
+        created.json().get("cvc").is_none(),
+        "expected the writeOnly cvc left out of the answer: {}",
+        created.text()
+    );
+    let id = created.json()["id"].clone();
+    let read = thing_step(&contract, &router, "GET", &format!("/cards/{id}"), "").await;
+    assert_eq!(
+        read.status,
+        200,
+        "expected the stored card: {}",
+        read.text()
+    );
+    assert_eq!(
+        read.header("content-type"),
+        Some("application/json"),
+        "expected JSON when no Accept header chooses, got {:?}",
+        read.header("content-type")
+    );
+    assert_eq!(
+        read.json(),
+        json!({"id": id, "number": "4242"}),
+        "expected the stored card without its writeOnly cvc"
     );
 }

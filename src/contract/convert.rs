@@ -4,19 +4,21 @@
 //! converted copy of the document's schemas per [`View`] ([`convert_views`]): schema objects
 //! are found from their positions (`schema`, `components/schemas`, see `tree`) and from every
 //! `$ref` reachable from them, then each is rewritten on its own (`rewrite`):
-//! - 3.0 only: `nullable` becomes a `"null"` type (or an `anyOf` wrapper around compositions and
-//!   `$ref`), boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric, and `$ref` siblings
-//!   are dropped as the 3.0 specification says;
+//! - `nullable` becomes a `"null"` type (or an `anyOf` wrapper around compositions and, in 3.0,
+//!   `$ref`; 3.1 has no `nullable`, but documents written as 3.1 carry it);
+//! - 3.0 only: boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric, and `$ref`
+//!   siblings are dropped as the 3.0 specification says;
 //! - both: `format: int32`/`int64` integers get their range as bounds, since JSON Schema formats
 //!   only apply to strings; properties that are `readOnly` leave the `required` list of the
-//!   request view and `writeOnly` ones that of the response view.
+//!   request view, `writeOnly` ones are forbidden in the response view, and a `oneOf` with a
+//!   discriminator is an `anyOf` in the request view (see `rewrite::apply_view`).
 
 use std::collections::HashSet;
 use std::ops::Range;
 
 use serde_json::{Map, Value};
 
-use super::rewrite::{Dialect, View, convert_node, filter_required, names_flagged_properties};
+use super::rewrite::{Dialect, View, apply_view, convert_node, differs_by_view};
 use super::tree::{Holds, by_position, holds, schema_ref};
 use crate::pointer::{local_target, push_segment};
 
@@ -118,7 +120,7 @@ where
     for pointer in &walk.flagged {
         for (view, converted) in [(View::Request, &mut request), (View::Response, &mut root)] {
             if let Some(Value::Object(map)) = converted.pointer_mut(pointer) {
-                filter_required(doc, map, view);
+                apply_view(doc, map, view);
             }
         }
     }
@@ -248,7 +250,7 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
         if let Some(target) = schema_ref(node).and_then(local_target) {
             self.pending.push(target);
         }
-        if names_flagged_properties(self.doc, node) {
+        if differs_by_view(self.doc, node) {
             self.flagged.push(at.clone());
         }
         if let Some(reference) = (self.visit)(at, node) {
@@ -485,6 +487,51 @@ mod tests {
         assert_eq!(
             response["components"]["schemas"]["S"]["required"],
             json!(["id", "name"])
+        );
+    }
+
+    #[test]
+    fn a_discriminated_one_of_is_any_of_in_requests_and_strict_in_responses() {
+        let doc = json!({"components": {"schemas": {"S": {
+            "oneOf": [{"type": "object"}, {"type": "object"}],
+            "discriminator": {"propertyName": "kind"}
+        }}}});
+        let request = convert_document(&doc, Dialect::OpenApi31, View::Request);
+        let response = convert_document(&doc, Dialect::OpenApi31, View::Response);
+        assert!(request["components"]["schemas"]["S"].get("anyOf").is_some());
+        assert!(request["components"]["schemas"]["S"].get("oneOf").is_none());
+        assert!(
+            response["components"]["schemas"]["S"]
+                .get("oneOf")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn nullable_in_a_3_1_document_means_what_its_author_meant() {
+        let doc = json!({"components": {"schemas": {"S": {"type": "string", "nullable": true}}}});
+        let converted = convert_document(&doc, Dialect::OpenApi31, View::Response);
+        assert_eq!(
+            converted["components"]["schemas"]["S"],
+            json!({"type": ["string", "null"]})
+        );
+    }
+
+    #[test]
+    fn write_only_properties_are_forbidden_in_responses_and_kept_in_requests() {
+        let doc = json!({"components": {"schemas": {"S": {
+            "type": "object", "required": ["name"],
+            "properties": {"cvc": {"type": "integer", "writeOnly": true}, "name": {"type": "string"}}
+        }}}});
+        let request = convert_document(&doc, Dialect::OpenApi31, View::Request);
+        let response = convert_document(&doc, Dialect::OpenApi31, View::Response);
+        assert_eq!(
+            request["components"]["schemas"]["S"]["properties"]["cvc"],
+            json!({"type": "integer", "writeOnly": true})
+        );
+        assert_eq!(
+            response["components"]["schemas"]["S"]["properties"]["cvc"],
+            json!(false)
         );
     }
 

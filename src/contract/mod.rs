@@ -92,8 +92,8 @@ impl Contract {
     /// The operation `method` on the routed `path` (mounts included, no server base path).
     pub fn find_operation(&self, method: &str, path: &str) -> Option<(&CompiledApi, &Operation)> {
         let found = self.routes.find(path)?;
-        let (_, index) = found.entry.operations.iter().find(|(m, _)| m == method)?;
-        Some(self.operation(found.entry.api, *index))
+        let index = found.entry.operation_for(method, |_, _| false)?;
+        Some(self.operation(found.entry.api, index))
     }
 
     /// Schemas found not to compile since the last call (`file: message`): each accepts

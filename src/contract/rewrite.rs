@@ -38,11 +38,13 @@ pub(super) fn convert_node(node: Value, dialect: Dialect) -> Value {
         }
         convert_exclusive_bound(&mut map, "exclusiveMinimum", "minimum");
         convert_exclusive_bound(&mut map, "exclusiveMaximum", "maximum");
-        if map.remove("nullable") == Some(Value::Bool(true)) {
-            if let Some(wrapped) = make_nullable(&mut map) {
-                return wrapped;
-            }
-        }
+    }
+    // 3.1 has no `nullable` (a type array says it), yet real 3.1 documents carry it (readme.com's
+    // own): it means what its author meant, as Schemathesis reads it too.
+    if map.remove("nullable") == Some(Value::Bool(true))
+        && let Some(wrapped) = make_nullable(&mut map)
+    {
+        return wrapped;
     }
     add_integer_format_bounds(&mut map);
     Value::Object(map)
@@ -118,27 +120,49 @@ fn add_integer_format_bounds(map: &mut Map<String, Value>) {
     }
 }
 
-/// Whether a schema's `required` names a readOnly or writeOnly property (a view drops it).
-pub(super) fn names_flagged_properties(doc: &Value, node: &Value) -> bool {
-    let (Some(Value::Object(properties)), Some(Value::Array(required))) =
-        (node.get("properties"), node.get("required"))
-    else {
+/// Whether a view changes this schema: its `required` names a readOnly or writeOnly
+/// property, it has a writeOnly property (which the response view forbids), or it is a
+/// `oneOf` with a discriminator (which the request view reads as OpenAPI does).
+pub(super) fn differs_by_view(doc: &Value, node: &Value) -> bool {
+    if node.get("discriminator").is_some() && node.get("oneOf").is_some() {
+        return true;
+    }
+    let Some(Value::Object(properties)) = node.get("properties") else {
         return false;
     };
-    required.iter().filter_map(Value::as_str).any(|name| {
-        properties.get(name).is_some_and(|schema| {
-            has_flag(doc, schema, "readOnly", 0) || has_flag(doc, schema, "writeOnly", 0)
-        })
+    let required: Vec<&str> = node
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    properties.iter().any(|(name, schema)| {
+        has_flag(doc, schema, "writeOnly", 0)
+            || (required.contains(&name.as_str()) && has_flag(doc, schema, "readOnly", 0))
     })
 }
 
-/// Drops from `required` the properties this view must not demand.
-pub(super) fn filter_required(doc: &Value, map: &mut Map<String, Value>, view: View) {
+/// What a view changes: the request view does not demand readOnly properties; the response
+/// view neither demands nor allows writeOnly ones. OpenAPI says a writeOnly property SHOULD
+/// NOT be sent in a response, and Schemathesis fails an answer carrying one; so an example
+/// that carries it is set apart as invalid, and a stored object answers without it.
+///
+/// A `oneOf` with a discriminator is an `anyOf` in the request view: the discriminator says
+/// which branch a value is, so a request matching another branch too (branches that do not
+/// pin the discriminator's value, which is most documents') is valid as OpenAPI reads it.
+/// The response view keeps the strict `oneOf` every JSON Schema validator checks, so what
+/// understudy sends passes both readings.
+pub(super) fn apply_view(doc: &Value, map: &mut Map<String, Value>, view: View) {
+    if view == View::Request
+        && map.contains_key("discriminator")
+        && let Some(branches) = map.remove("oneOf")
+    {
+        map.insert("anyOf".into(), branches);
+    }
     let flag = match view {
         View::Request => "readOnly",
         View::Response => "writeOnly",
     };
-    let Some(Value::Object(properties)) = map.get("properties") else {
+    let Some(Value::Object(properties)) = map.get_mut("properties") else {
         return;
     };
     let hidden: Vec<String> = properties
@@ -148,6 +172,11 @@ pub(super) fn filter_required(doc: &Value, map: &mut Map<String, Value>, view: V
         .collect();
     if hidden.is_empty() {
         return;
+    }
+    if view == View::Response {
+        for name in &hidden {
+            properties.insert(name.clone(), Value::Bool(false));
+        }
     }
     if let Some(Value::Array(required)) = map.get_mut("required") {
         required.retain(|name| !name.as_str().is_some_and(|n| hidden.iter().any(|h| h == n)));

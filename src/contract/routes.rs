@@ -7,7 +7,10 @@
 //! - Templates equal but for their parameter names (`/a/{id}` beside `/a/{name}`, which
 //!   OpenAPI forbids and generated documents are full of) share one route; each operation
 //!   keeps its own names, and matched values are named per operation ([`RouteMatch::params`]).
-//! - A query string inside a path key (`/alerts?lat={lat}`) is routed on the part before `?`.
+//! - A query string or fragment inside a path key (`/alerts?lat={lat}`, AWS's
+//!   `/#Action=DescribeTags` and `/#X-Amz-Target=Events.PutRule`) is routed on the part before
+//!   it, and says which of the operations sharing a method there a request means: the one
+//!   whose query parameters or headers it carries ([`RouteEntry::operation_for`]).
 //! - Templates matchit refuses (`/certificates(id={id})`, `/{account}.{env}.com.br/x`,
 //!   several parameters in one segment) are matched by a regular expression; where one matches
 //!   as well as a matchit route, the one with more literal characters wins, as static segments
@@ -28,9 +31,61 @@ pub struct RouteEntry {
     pub operations: Vec<(String, usize)>,
     /// The path parameter names of each operation of `operations`, in template order.
     names: Vec<Vec<String>>,
+    /// What a request carries to mean each operation of `operations` (from its path key).
+    conditions: Vec<Vec<Condition>>,
     /// Characters of the route outside parameters: of two routes that match, the one with
     /// more is the more specific.
     literal: usize,
+}
+
+/// A query parameter or header a path key names after its `?` or `#`, with the value it
+/// must have (`Action=DescribeTags`) or none (`lat={lat}`, `x-amz-Client-Context`): present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+impl RouteEntry {
+    /// The operation a request with `method` means on this route; a HEAD is answered by the
+    /// GET. Of operations sharing the method, the first whose conditions the request meets
+    /// (`carries(name, value)`: a query parameter or header `name`, equal to `value` when
+    /// there is one), else the first without conditions, else the first.
+    pub fn operation_for(
+        &self,
+        method: &str,
+        carries: impl Fn(&str, Option<&str>) -> bool,
+    ) -> Option<usize> {
+        let pick = |wanted: &str| {
+            let candidates = || {
+                self.operations
+                    .iter()
+                    .zip(&self.conditions)
+                    .filter(move |((m, _), _)| m == wanted)
+            };
+            let met = candidates().find(|(_, conditions)| {
+                !conditions.is_empty()
+                    && conditions
+                        .iter()
+                        .all(|c| carries(&c.name, c.value.as_deref()))
+            });
+            met.or_else(|| candidates().find(|(_, conditions)| conditions.is_empty()))
+                .or_else(|| candidates().next())
+                .map(|((_, index), _)| *index)
+        };
+        pick(method).or_else(|| (method == "HEAD").then(|| pick("GET")).flatten())
+    }
+
+    /// The methods served on this route, each once, in document order.
+    pub fn methods(&self) -> Vec<&str> {
+        let mut methods: Vec<&str> = Vec::new();
+        for (method, _) in &self.operations {
+            if !methods.contains(&method.as_str()) {
+                methods.push(method);
+            }
+        }
+        methods
+    }
 }
 
 #[derive(Debug, Default)]
@@ -97,6 +152,7 @@ impl RouteTable {
     ) -> Result<Added, RouteConflict> {
         let route = format!("{mount}{}", routed_path(template));
         let (shape, names) = shape_of(&route);
+        let conditions = conditions_of(template);
         if let Some(&index) = self.by_shape.get(&shape) {
             let entry = &mut self.entries[index];
             if entry.api != api {
@@ -107,11 +163,17 @@ impl RouteTable {
                         .into(),
                 });
             }
-            if let Some((_, by)) = entry.operations.iter().find(|(m, _)| m == method) {
+            let same = entry
+                .operations
+                .iter()
+                .zip(&entry.conditions)
+                .find(|((m, _), c)| m == method && **c == conditions);
+            if let Some(((_, by), _)) = same {
                 return Ok(Added::Shadowed { by: *by });
             }
             entry.operations.push((method.to_string(), operation));
             entry.names.push(names);
+            entry.conditions.push(conditions);
             return Ok(Added::Routed);
         }
         let index = self.entries.len();
@@ -127,6 +189,7 @@ impl RouteTable {
             template: template.to_string(),
             operations: vec![(method.to_string(), operation)],
             names: vec![names],
+            conditions: vec![conditions],
             literal,
         });
         Ok(Added::Routed)
@@ -161,10 +224,32 @@ impl RouteTable {
     }
 }
 
-/// The part of a path key that is routed: a query string some documents write inside the key
-/// (`/alerts?lat={lat}`) is not part of the path.
+/// The part of a path key that is routed: a query string or fragment some documents write
+/// inside the key (`/alerts?lat={lat}`, `/#Action=DescribeTags`) is not part of the path.
 pub fn routed_path(template: &str) -> &str {
-    template.split_once('?').map_or(template, |(path, _)| path)
+    template
+        .find(['?', '#'])
+        .map_or(template, |end| &template[..end])
+}
+
+/// The conditions after a path key's `?` or `#`: `name=value` pairs, and names alone (or with
+/// a `{parameter}` as value) that need only be present.
+fn conditions_of(template: &str) -> Vec<Condition> {
+    let Some(start) = template.find(['?', '#']) else {
+        return Vec::new();
+    };
+    template[start + 1..]
+        .split(['&', '#', '?'])
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (name, value) = part.split_once('=').unwrap_or((part, ""));
+            let templated = value.starts_with('{') && value.ends_with('}');
+            Condition {
+                name: name.to_string(),
+                value: (!value.is_empty() && !templated).then(|| value.to_string()),
+            }
+        })
+        .collect()
 }
 
 /// The route with every `{name}` as `{}`, and the names in order.
@@ -284,6 +369,43 @@ mod tests {
     fn a_query_string_in_a_path_key_is_routed_on_its_path() {
         let table = table(&[("GET", "/alerts?lat={lat}&lon={lon}")]);
         assert!(table.find("/alerts").is_some());
+    }
+
+    #[test]
+    fn operations_sharing_a_method_are_told_apart_by_what_their_path_keys_name() {
+        let table = table(&[
+            ("GET", "/#Action=DescribeTags"),
+            ("GET", "/#Action=AddTags"),
+            ("POST", "/#X-Amz-Target=Events.PutRule"),
+            ("POST", "/#X-Amz-Target=Events.ListRules"),
+            ("POST", "/"),
+        ]);
+        let entry = table.find("/").unwrap().entry;
+        let sent = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str, value: Option<&str>| {
+                pairs
+                    .iter()
+                    .any(|(n, v)| n.eq_ignore_ascii_case(name) && value.is_none_or(|w| w == *v))
+            }
+        };
+        assert_eq!(
+            entry.operation_for("GET", sent(&[("Action", "AddTags")])),
+            Some(1)
+        );
+        assert_eq!(
+            entry.operation_for("POST", sent(&[("x-amz-target", "Events.ListRules")])),
+            Some(3)
+        );
+        assert_eq!(
+            entry.operation_for("POST", sent(&[])),
+            Some(4),
+            "expected the operation without conditions when none is met"
+        );
+        assert_eq!(
+            entry.operation_for("HEAD", sent(&[("Action", "AddTags")])),
+            Some(1)
+        );
+        assert_eq!(entry.methods(), ["GET", "POST"]);
     }
 
     #[test]

@@ -38,11 +38,9 @@ pub fn string(map: &Map<String, Value>, rng: &mut ChaCha8Rng) -> Value {
         .get("maxLength")
         .and_then(Value::as_u64)
         .map(|m| m as usize);
-    let formatted = map
-        .get("format")
-        .and_then(Value::as_str)
-        .and_then(|format| by_format(format, rng));
-    if let Some(value) = formatted {
+    let format = map.get("format").and_then(Value::as_str);
+    let formatted = format.and_then(|format| by_format(format, rng));
+    if let Some(value) = formatted.and_then(|value| within_lengths(format, value, min, max)) {
         return Value::String(value);
     }
     if let Some(pattern) = map.get("pattern").and_then(Value::as_str)
@@ -51,6 +49,38 @@ pub fn string(map: &Map<String, Value>, rng: &mut ChaCha8Rng) -> Value {
         return Value::String(value);
     }
     Value::String(words(min, max, rng))
+}
+
+/// A formatted value within `minLength`/`maxLength`: as it is, or, for a date-time, written
+/// with fractional seconds or a numeric offset until it fits (a document asking for 24
+/// characters means `2024-05-27T17:15:45.000Z`).
+fn within_lengths(
+    format: Option<&str>,
+    value: String,
+    min: usize,
+    max: Option<usize>,
+) -> Option<String> {
+    let fits = |s: &str| {
+        let n = s.chars().count();
+        n >= min && max.is_none_or(|max| n <= max)
+    };
+    if fits(&value) {
+        return Some(value);
+    }
+    if format != Some("date-time") {
+        return None;
+    }
+    let seconds = value.strip_suffix('Z')?;
+    (0..=9)
+        .flat_map(|digits| {
+            let fraction = if digits == 0 {
+                String::new()
+            } else {
+                format!(".{}", "0".repeat(digits))
+            };
+            ["Z", "+00:00"].map(|zone| format!("{seconds}{fraction}{zone}"))
+        })
+        .find(|candidate| fits(candidate))
 }
 
 fn by_format(format: &str, rng: &mut ChaCha8Rng) -> Option<String> {

@@ -10,13 +10,13 @@ use serde_json::Value;
 
 use super::admin::{self, Journal, JournalEntry};
 use super::cache::{Memo, stable_hash};
-use super::choice::{choose_response, find_example};
+use super::choice::{choose_response, declares_answer_for, find_example};
 use super::generated::GeneratedValues;
 use super::message::{MockRequest, MockResponse, SESSION_HEADER, SlViolation};
 use super::options::{EngineOptions, RequestValidation};
 use super::prefer;
 use super::problem::{ProblemKind, problem};
-use super::reject::{reject, sl_violation};
+use super::reject::{error_response, reject, sl_violation};
 use super::render;
 use super::stored::{StatefulCall, StoredAnswers, seed, storage_name};
 use crate::contract::{Action, CompiledApi, Contract, MediaType, Operation, RouteEntry};
@@ -25,6 +25,7 @@ use crate::headers;
 use crate::media;
 use crate::state::{self, DEFAULT_SESSION, MemoryStore, Store};
 use crate::validate::{CheckedRequest, ObservedRequest, check_request, cookie_pairs};
+use crate::violation::{Violation, ViolationKind};
 
 /// Key of a cached default body: api, operation, response, media type.
 type BodyKey = (usize, usize, usize, usize);
@@ -33,16 +34,11 @@ type BodyKey = (usize, usize, usize, usize);
 /// this many takes about a tenth of a millisecond.
 const LARGE_LIST: usize = 2_000;
 
-/// The operation `method` names on a route; a HEAD is answered by the GET.
-fn operation_for(entry: &RouteEntry, method: &str) -> Option<usize> {
-    let find = |wanted: &str| {
-        entry
-            .operations
-            .iter()
-            .find(|(m, _)| m == wanted)
-            .map(|&(_, index)| index)
-    };
-    find(method).or_else(|| (method == "HEAD").then(|| find("GET")).flatten())
+/// The operation a request means on a route (see `RouteEntry::operation_for`).
+fn operation_for(entry: &RouteEntry, request: &MockRequest) -> Option<usize> {
+    entry.operation_for(&request.method, |name, value| {
+        headers::carries(&request.query, &request.headers, name, value)
+    })
 }
 
 /// The mock: answers requests from the contract, and from the stored state of operations
@@ -137,7 +133,7 @@ impl Engine {
         let Some(route) = self.contract.routes.find(&request.path) else {
             return false;
         };
-        let Some(op_index) = operation_for(route.entry, &request.method) else {
+        let Some(op_index) = operation_for(route.entry, request) else {
             return false;
         };
         if !self.warmed[route.entry.api][op_index].load(Ordering::Relaxed) {
@@ -193,8 +189,8 @@ impl Engine {
         };
         let entry = route.entry;
         let is_head = request.method == "HEAD";
-        let Some(op_index) = operation_for(entry, &request.method) else {
-            let mut allowed: Vec<&str> = entry.operations.iter().map(|(m, _)| m.as_str()).collect();
+        let Some(op_index) = operation_for(entry, request) else {
+            let mut allowed = entry.methods();
             if allowed.contains(&"GET") && !allowed.contains(&"HEAD") {
                 allowed.push("HEAD");
             }
@@ -339,15 +335,35 @@ impl Engine {
             .map(|m| m.media_type.as_str())
             .collect();
         let accept = request.header("accept");
-        let Some(media_index) = media::negotiate(&media_types, accept.as_deref()) else {
-            return problem(
-                ProblemKind::NotAcceptable,
-                format!(
-                    "Unable to find content for {:?}; the operation offers {}",
-                    accept.unwrap_or_default(),
-                    media_types.join(", ")
-                ),
-            );
+        let media_index = match media::negotiate(&media_types, accept.as_deref()) {
+            Some(index) => index,
+            // HTTP lets a server disregard `Accept` instead of answering 406 (RFC 9110,
+            // 12.5.1); without a declared 406 (or `4XX`, or `default`), that is what keeps the
+            // answer within the contract.
+            None if !declares_answer_for(operation, 406) => {
+                media::negotiate(&media_types, None).unwrap_or(0)
+            }
+            None => {
+                let violation = Violation::of(
+                    ViolationKind::ContentType,
+                    &["request", "header", "accept"],
+                    format!(
+                        "Unable to find content for {:?}; the operation offers {}",
+                        accept.unwrap_or_default(),
+                        media_types.join(", ")
+                    ),
+                );
+                let seed = self.options.seed ^ stable_hash(&[&operation.id, "not acceptable"]);
+                return error_response(
+                    api,
+                    operation,
+                    &request.path,
+                    &[406],
+                    "NOT_ACCEPTABLE",
+                    &[&violation],
+                    seed,
+                );
+            }
         };
         let media = &declared.content[media_index];
         let content_type = media::concrete(&media.media_type);

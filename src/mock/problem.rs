@@ -15,7 +15,6 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub enum ProblemKind {
     NoPathMatched,
     NoMethodMatched,
-    NotAcceptable,
     NotFound,
     InvalidPreference,
 }
@@ -32,11 +31,6 @@ impl ProblemKind {
                 405,
                 "NO_METHOD_MATCHED_ERROR",
                 "Route resolved, but no method matched",
-            ),
-            ProblemKind::NotAcceptable => (
-                406,
-                "NOT_ACCEPTABLE",
-                "The server cannot produce a representation for your accept header",
             ),
             ProblemKind::NotFound => (404, "NOT_FOUND", "The requested response is not defined"),
             ProblemKind::InvalidPreference => (

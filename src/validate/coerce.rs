@@ -35,7 +35,7 @@ pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
                 "false" => Some(Value::Bool(false)),
                 _ => None,
             },
-            "null" if raw.is_empty() => Some(Value::Null),
+            "null" if raw.is_empty() || raw == "null" => Some(Value::Null),
             "array" => {
                 let items = schema.get("items").unwrap_or(&Value::Null);
                 Some(Value::Array(

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::request::{ObservedRequest, request_violations};
 use super::response::{ObservedResponse, response_violations};
 use crate::contract::{CompiledApi, Contract, Operation, RouteMatch};
+use crate::headers;
 use crate::recording::Exchange;
 use crate::violation::{Violation, ViolationKind};
 
@@ -152,12 +153,10 @@ pub fn check_exchange(contract: &Contract, exchange: &Exchange) -> CheckedExchan
         )));
         return checked;
     };
-    let Some(&(_, op_index)) = route
-        .entry
-        .operations
-        .iter()
-        .find(|(m, _)| *m == exchange.method)
-    else {
+    let carries = |name: &str, value: Option<&str>| {
+        headers::carries(&query, &exchange.request_headers, name, value)
+    };
+    let Some(op_index) = route.entry.operation_for(&exchange.method, carries) else {
         checked.failures.push(undocumented(format!(
             "{path} declares no {} operation",
             exchange.method

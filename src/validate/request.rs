@@ -240,10 +240,12 @@ fn body_violations(
     let content_type = parts.header("content-type").unwrap_or_default();
     let content_type: &str = &content_type;
     let essence = media::essence(content_type);
-    let Some(media) = declared
+    let declared_types: Vec<&str> = declared
         .content
         .iter()
-        .find(|m| media::falls_under(&m.media_type, &essence))
+        .map(|m| m.media_type.as_str())
+        .collect();
+    let Some(media) = media::declared_for(&declared_types, &essence).map(|i| &declared.content[i])
     else {
         return vec![Violation::of(
             ViolationKind::ContentType,

@@ -75,10 +75,12 @@ pub fn response_violations(
     }
     let content_type = observed.header("content-type").unwrap_or_default();
     let essence = media::essence(&content_type);
-    let media = declared
+    let declared_types: Vec<&str> = declared
         .content
         .iter()
-        .find(|m| media::falls_under(&m.media_type, &essence));
+        .map(|m| m.media_type.as_str())
+        .collect();
+    let media = media::declared_for(&declared_types, &essence).map(|i| &declared.content[i]);
     let Some(media) = media else {
         if !observed.body.is_empty() {
             violations.push(Violation::of(

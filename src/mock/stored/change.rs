@@ -49,7 +49,8 @@ pub fn read(call: &StatefulCall<'_>, session: &dyn Session, status: u16) -> Opti
 }
 
 /// Applies a change (create, replace, merge, upsert, delete) of `call` to `session`; `status`
-/// is the operation's chosen success status.
+/// is the operation's chosen success status. `None` when the contract answers instead (a
+/// DELETE repeated where no 404 is declared).
 pub fn apply(
     change: &Change<'_>,
     call: &StatefulCall<'_>,
@@ -66,13 +67,20 @@ pub fn apply(
     let outcome = match call.binding.action {
         // The stand-in, if one was needed, is stored by now.
         Action::Read | Action::List => read(call, &*session, status)?,
-        Action::Delete => match call
-            .key()
-            .and_then(|key| session.remove(&storage, &key).map(|object| (key, object)))
-        {
-            Some((key, object)) => Outcome::One(status, Answered { key, object }),
-            None => Outcome::NotFound,
-        },
+        Action::Delete => {
+            let key = call.key()?;
+            match session.remove(&storage, &key) {
+                Some(object) => Outcome::One(status, Answered { key, object }),
+                // Deleting again what this session deleted, where no 404 is declared: DELETE
+                // is idempotent, and the contract's answer says nothing false.
+                None if !declares_not_found(call.operation)
+                    && session.was_deleted(&storage, &key) =>
+                {
+                    return None;
+                }
+                None => Outcome::NotFound,
+            }
+        }
         Action::Replace | Action::Merge | Action::Upsert => {
             let key = call.key()?;
             match session.get_value(&storage, &key) {

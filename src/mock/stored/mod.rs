@@ -10,7 +10,6 @@ mod envelope;
 mod listing;
 mod objects;
 mod outcome;
-mod repair;
 pub mod seed;
 mod shape;
 mod write;

@@ -107,8 +107,13 @@ pub fn apply_request(
     let closed = resolve(schema, document).get("additionalProperties") == Some(&Value::Bool(false));
     for (name, value) in data {
         let property = props.get(name);
-        if property.is_some_and(|p| has_flag(document, p, "readOnly", 0))
-            || (property.is_none() && closed)
+        // readOnly fields are the server's; writeOnly ones (a password, a card's code) are
+        // never answered (the response view forbids them: `false`), so they are not kept.
+        if property.is_some_and(|p| {
+            p == &Value::Bool(false)
+                || has_flag(document, p, "readOnly", 0)
+                || has_flag(document, p, "writeOnly", 0)
+        }) || (property.is_none() && closed)
         {
             continue;
         }

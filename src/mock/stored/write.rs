@@ -11,10 +11,10 @@ use super::call::StatefulCall;
 use super::envelope::Envelope;
 use super::listing;
 use super::outcome::Outcome;
-use super::repair::repair;
+
 use super::shape::{Page, Shape, SlotKind, empty_side_maps, shape_of};
 use crate::contract::SchemaId;
-use crate::generate::generate_valid;
+use crate::generate::{generate_valid, repair};
 use ::http::HeaderValue;
 use ::http::header::CONTENT_TYPE;
 
@@ -190,9 +190,14 @@ impl Writer<'_> {
         let media = if media_types.is_empty() {
             None
         } else {
+            // A representation other than JSON (XML, say) is the contract's to answer.
             let accept = call.request.header("accept");
             let index = media::negotiate(&media_types, accept.as_deref())?;
-            Some(&declared.content[index]).filter(|m| media::answered_as_json(&m.media_type))
+            let media = &declared.content[index];
+            if !media::answered_as_json(&media.media_type) {
+                return None;
+            }
+            Some(media)
         };
         let schema_id = media.and_then(|m| m.schema);
         let form = schema_id.map(|id| self.form(call, id, object_schema));

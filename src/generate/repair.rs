@@ -1,30 +1,47 @@
 //! A value made valid under its schema with as few changes as its violations ask for: what an
 //! answer from stored state becomes when the stored data does not fit the answer's schema
-//! (fixtures loaded by hand, a deletion marker answered for a deleted object), so that what
-//! understudy sends keeps to the contract and still carries the stored fields that fit.
+//! (fixtures loaded by hand, a deletion marker answered for a deleted object), and what a
+//! generated value becomes when no attempt was valid, so that what understudy sends keeps to
+//! the contract and still carries the fields that fit.
 
 use serde_json::Value;
 
+use std::collections::HashSet;
+
+use super::values::generate;
 use crate::contract::{SchemaId, Schemas};
-use crate::generate::generate;
-use crate::pointer::local_target;
+use crate::pointer::{local_target, segments};
 
 /// Rounds of repair before giving up: each round fixes every violation found, and a fix may
 /// uncover a deeper one (a required object added whose own fields are checked next).
 const ROUNDS: u64 = 8;
 
 /// `value` made valid under schema `id`: each failing value regenerated from the schema it
-/// fails, properties the schema does not allow removed, missing required ones generated;
-/// `None` when that does not make it valid.
+/// fails, properties the schema does not allow removed, missing required ones generated; a
+/// property that fails again once regenerated (its schema admits no value, as `oneOf` of two
+/// equal branches) is left out where that leaves fewer violations. `None` when that does not
+/// make it valid.
 pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> Option<Value> {
     let view = schemas.view(id);
     let document = schemas.document(view);
+    let mut regenerated: HashSet<String> = HashSet::new();
     for round in 0..ROUNDS {
         let violations = schemas.violations(id, &value, &[]);
         if violations.is_empty() {
             return Some(value);
         }
+        let before = violations.len();
         for violation in violations {
+            if !violation.instance_path.is_empty()
+                && !regenerated.insert(violation.instance_path.clone())
+            {
+                let mut trial = value.clone();
+                remove_at(&mut trial, &violation.instance_path);
+                if schemas.violations(id, &trial, &[]).len() < before {
+                    value = trial;
+                }
+                continue;
+            }
             // The schema holding the failing keyword: the schema path without its last
             // segment, a place in the converted document.
             let pointer = local_target(&violation.schema_path).unwrap_or_default();
@@ -34,6 +51,12 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
             else {
                 continue;
             };
+            // A value where the schema allows none (a writeOnly property in an answer):
+            // removed from the object holding it.
+            if violation.keyword() == "falseSchema" {
+                remove_at(&mut value, &violation.instance_path);
+                continue;
+            }
             let Some(target) = value.pointer_mut(&violation.instance_path) else {
                 continue;
             };
@@ -65,4 +88,18 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
         }
     }
     schemas.is_valid(id, &value).then_some(value)
+}
+
+/// Removes the property at `pointer` from the object holding it (not an array's item, whose
+/// removal would move the items after it).
+fn remove_at(value: &mut Value, pointer: &str) {
+    let Some((parent, _)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    let Some(name) = segments(pointer).last() else {
+        return;
+    };
+    if let Some(Value::Object(object)) = value.pointer_mut(parent) {
+        object.shift_remove(&name);
+    }
 }

