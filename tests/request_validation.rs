@@ -176,7 +176,8 @@ const CASES: &[Case] = &[
             &["request", "body", "changeSequence"],
         ],
     },
-    // Rebilly: REB-APIKEY or JWT; problem objects; ValidationProblem has invalidFields.
+    // Rebilly: REB-APIKEY or JWT; problem objects. The vendor declares no 400 or 422: an
+    // invalid request gets the declared 403 (understood, and refused).
     Case {
         name: "rebilly: no credentials",
         fixture: None,
@@ -194,7 +195,7 @@ const CASES: &[Case] = &[
         uri: "/rebilly/memberships?limit=2000",
         headers: &[("reb-apikey", "k")],
         body: "",
-        status: 422,
+        status: 403,
         locations: &[&["request", "query", "limit"]],
     },
     Case {
@@ -204,7 +205,7 @@ const CASES: &[Case] = &[
         uri: "/rebilly/memberships/org1/user1",
         headers: &[BEARER, JSON],
         body: "{\"allowedIps\": [\"10.0.0.1\", \"8.8.8.0/24\", \"192.168.1.0/24\"]}",
-        status: 422,
+        status: 403,
         locations: &[
             &["request", "body", "allowedIps", "0"],
             &["request", "body", "allowedIps", "2"],
@@ -221,16 +222,17 @@ const CASES: &[Case] = &[
         locations: &[],
     },
     Case {
-        name: "rebilly: a bad path id is a 404 (only 404 is declared)",
+        name: "rebilly: an id over 50 characters is a 404 (only 404 is declared)",
         fixture: None,
         method: "GET",
-        uri: "/rebilly/memberships/org%201/user1",
+        uri: "/rebilly/memberships/org-with-an-identifier-longer-than-fifty-characters-x/user1",
         headers: &[("reb-apikey", "k")],
         body: "",
         status: 404,
         locations: &[&["request", "path", "organizationId"]],
     },
-    // Protocol (pxyz): bearer; declares 400 (no 422) with {message, code, issues[{message}]}.
+    // Protocol (pxyz): bearer; errors are a `default` answer {message, code, issues[{message}]},
+    // sent as 422 (Prism's choice for a default answering an invalid request).
     Case {
         name: "pxyz: a missing userId",
         fixture: None,
@@ -238,7 +240,7 @@ const CASES: &[Case] = &[
         uri: "/pxyz/auth/organization-members",
         headers: &[BEARER, JSON],
         body: "{\"organizationId\": \"clx0f3k2a0000abcd1234efgh\"}",
-        status: 400,
+        status: 422,
         locations: &[&["request", "body"]],
     },
     Case {
@@ -248,7 +250,7 @@ const CASES: &[Case] = &[
         uri: "/pxyz/auth/organization-members/123",
         headers: &[BEARER],
         body: "",
-        status: 400,
+        status: 422,
         locations: &[&["request", "path", "id"]],
     },
     Case {
@@ -258,7 +260,7 @@ const CASES: &[Case] = &[
         uri: "/pxyz/organizations/clx0f3k2a0000abcd1234efgh/auth/organization-members?perPage=0",
         headers: &[BEARER],
         body: "",
-        status: 400,
+        status: 422,
         locations: &[&["request", "query", "perPage"]],
     },
     // A document that declares no error responses: problem+json.

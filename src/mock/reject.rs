@@ -4,12 +4,14 @@
 //! else 422, else 400; a body that does not parse 400, else 422; anything else 422, else 400;
 //! else the `default` response. A request wrong only in its path parameters names something
 //! that cannot exist, so where neither 422 nor 400 is declared a declared 404 answers it (as
-//! real APIs do, and as contract checkers expect). When the chosen response declares a JSON schema, the body is
+//! real APIs do, and as contract checkers expect); where none of those is declared but a 403
+//! is, the 403 refuses it. When the chosen response declares a JSON schema, the body is
 //! generated from it and its message fields carry the real violations (Prism only repeats the
 //! static example); otherwise it is `application/problem+json` with a `validation` array.
 
 use serde_json::{Map, Value, json};
 
+use super::choice::declares_answer_for;
 use super::message::{MockResponse, SlViolation};
 use super::problem::{problem_document, problem_type_uri};
 use super::render;
@@ -42,6 +44,22 @@ pub fn reject(
         (&[422, 400, 404], "UNPROCESSABLE_ENTITY")
     } else {
         (&[422, 400], "UNPROCESSABLE_ENTITY")
+    };
+    // Where the contract declares no answer for this refusal (none of these statuses, their
+    // range or `default`) but a 403, the 403 says it truthfully: the server understood the
+    // request and refuses it (RFC 9110, 15.5.4), its body naming the violations. An
+    // undeclared 422 would break the contract the mock stands for.
+    let candidates: &[u16] = if !candidates
+        .iter()
+        .any(|code| declares_answer_for(operation, *code))
+        && operation
+            .responses
+            .iter()
+            .any(|r| r.status == StatusKey::Code(403))
+    {
+        &[403]
+    } else {
+        candidates
     };
     // Only the violations of the kind that decided the status are reported in the body.
     let relevant: Vec<&Violation> = match problem_type {

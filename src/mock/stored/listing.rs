@@ -57,10 +57,36 @@ pub fn page<'a>(
     let (key_filters, field_filters): (Vec<_>, Vec<_>) = filters
         .into_iter()
         .partition(|(name, _)| *name == "only" || resource.keys.iter().any(|k| k == name));
-    let field_filters: Vec<FieldFilter> = field_filters
+    let mut field_filters: Vec<FieldFilter> = field_filters
         .into_iter()
         .map(|(name, wanted)| FieldFilter::new(name, wanted))
         .collect();
+    let cursor_param = call
+        .operation
+        .parameters
+        .iter()
+        .find(|p| p.location == ParameterLocation::Query && CURSOR.contains(&p.name.as_str()));
+    let given_cursor = cursor_param.and_then(|p| {
+        query
+            .iter()
+            .find(|(n, _)| *n == p.name)
+            .map(|(_, v)| v.as_str())
+    });
+    // A cursor the contract declares as a date-time (Protocol's) is the creation time of the
+    // last object of the previous page: the objects created after it follow. Any other cursor
+    // is the last object's id.
+    let time_cursor = cursor_param.is_some_and(|p| {
+        p.schema.is_some_and(|id| {
+            let schema = resolve(
+                call.api.schemas.node(id),
+                call.api.schemas.document(View::Request),
+            );
+            schema.get("format").and_then(Value::as_str) == Some("date-time")
+        })
+    });
+    if time_cursor && let Some(after) = given_cursor {
+        field_filters.push(FieldFilter::new("created_after", after));
+    }
     let filtered = !key_filters.is_empty() || !field_filters.is_empty();
     let matching = objects
         .filter(|(key, _)| {
@@ -122,26 +148,18 @@ pub fn page<'a>(
                     .and_then(|(_, v)| v.parse::<u64>().ok());
                 given.or_else(|| {
                     let schema = p.schema.map(|id| call.api.schemas.node(id))?;
-                    resolve(schema, call.api.schemas.document(View::Request))
-                        .get("default")?
-                        .as_u64()
+                    // A number, or one written as a string (`perPage: {type: string,
+                    // default: "10"}`), as query parameters are.
+                    let default =
+                        resolve(schema, call.api.schemas.document(View::Request)).get("default")?;
+                    default.as_u64().or_else(|| default.as_str()?.parse().ok())
                 })
             })
     };
     let size = number(PAGE_SIZE);
     let page_number = number(PAGE_NUMBER);
     let offset = number(OFFSET);
-    let cursor_param = call
-        .operation
-        .parameters
-        .iter()
-        .find(|p| p.location == ParameterLocation::Query && CURSOR.contains(&p.name.as_str()));
-    let cursor = cursor_param.and_then(|p| {
-        query
-            .iter()
-            .find(|(n, _)| *n == p.name)
-            .map(|(_, v)| v.clone())
-    });
+    let cursor = given_cursor.filter(|_| !time_cursor);
     // Where the page starts: after the cursor's object (unknown until it is met), at the
     // offset, or at the page number's first object.
     let mut start = match &cursor {
@@ -160,10 +178,7 @@ pub fn page<'a>(
     for object in matching {
         match start {
             None => {
-                if cursor
-                    .as_deref()
-                    .is_some_and(|c| object.0.last().map(String::as_str) == Some(c))
-                {
+                if cursor.is_some_and(|c| object.0.last().map(String::as_str) == Some(c)) {
                     start = Some(seen + 1);
                 }
             }
@@ -192,14 +207,31 @@ pub fn page<'a>(
         page_size: size,
         offset: offset.or(Some(start as u64)),
         next: (cursor_param.is_some() && end < total)
-            .then(|| slice.last().and_then(|(k, _)| k.last().cloned()))
+            .then(|| {
+                let (key, text) = slice.last()?;
+                if time_cursor {
+                    created_at(text)
+                } else {
+                    key.last().cloned()
+                }
+            })
             .flatten(),
-        prev: (cursor_param.is_some() && start > 0)
-            .then(|| cursor.clone())
+        prev: (cursor_param.is_some() && (start > 0 || time_cursor))
+            .then(|| given_cursor.map(str::to_string))
             .flatten(),
         results: Vec::new(),
     };
     (page, slice)
+}
+
+/// The creation time an object's compact JSON `text` carries (`created_at`, `createdAt`,
+/// `createdOn` or `created`), as it is written there.
+fn created_at(text: &str) -> Option<String> {
+    let object: Value = serde_json::from_str(text).ok()?;
+    FieldFilter::new("created_after", "")
+        .fields
+        .iter()
+        .find_map(|f| object.get(f).and_then(Value::as_str).map(str::to_string))
 }
 
 /// A query parameter compared with objects' fields: `member_type=user`, or a timestamp
