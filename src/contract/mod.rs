@@ -6,6 +6,7 @@ mod compile;
 mod convert;
 mod error;
 mod formats;
+mod messages;
 mod model;
 mod parallel;
 mod refs;

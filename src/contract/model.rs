@@ -55,6 +55,20 @@ pub struct Resource {
     pub keys: Vec<String>,
 }
 
+impl Resource {
+    /// One of the resource, as a sentence names it: `organization membership` for
+    /// `organization_memberships`, `repository` for `repositories` (English inflection,
+    /// by the pluralizer crate).
+    pub fn one(&self) -> String {
+        singular(&self.name)
+    }
+}
+
+/// `name` (a path segment or property name) in the singular, its `_` and `-` as spaces.
+pub fn singular(name: &str) -> String {
+    pluralizer::pluralize(&name.replace(['_', '-'], " "), 1, false)
+}
+
 /// How an operation acts on a resource.
 #[derive(Debug, Clone)]
 pub struct Binding {
@@ -223,4 +237,20 @@ pub enum SecurityScheme {
     Bearer,
     /// A scheme whose presence cannot be checked (mutualTLS, unknown HTTP schemes).
     Unchecked(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::singular;
+
+    #[test]
+    fn a_resource_is_named_in_english_in_the_singular() {
+        assert_eq!(
+            singular("organization_memberships"),
+            "organization membership"
+        );
+        assert_eq!(singular("repositories"), "repository");
+        assert_eq!(singular("team-members"), "team member");
+        assert_eq!(singular("people"), "person");
+    }
 }

@@ -13,6 +13,7 @@ use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
 
 use super::convert::convert_views;
+use super::messages::plain;
 use super::refs::{Sharing, Targets, leaves};
 use super::rewrite::{Dialect, View};
 use crate::pointer::{encode_fragment, local_target};
@@ -245,17 +246,29 @@ impl Schemas {
         let Ok(validator) = self.validator(id) else {
             return Vec::new();
         };
+        let document = self.document(self.view(id));
         leaves(validator, instance)
             .into_iter()
             .map(|leaf| {
                 let mut location: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
                 location.extend(crate::pointer::segments(&leaf.instance_path));
+                // The schema holding the failing keyword: its path without the keyword.
+                let schema = local_target(&leaf.schema_path).and_then(|pointer| {
+                    let (parent, _) = pointer.rsplit_once('/')?;
+                    document.pointer(parent)
+                });
+                let message = plain(
+                    &leaf.keyword,
+                    schema,
+                    instance.pointer(&leaf.instance_path),
+                    leaf.message,
+                );
                 Violation {
                     location,
                     instance_path: leaf.instance_path,
                     schema_path: leaf.schema_path,
                     kind: ViolationKind::Schema(leaf.keyword),
-                    message: leaf.message,
+                    message,
                 }
             })
             .collect()

@@ -7,7 +7,7 @@ use super::call::StatefulCall;
 use super::listing;
 use super::objects::{apply_request, properties, set_ids, stamp, version_field};
 use super::outcome::{Answered, Outcome};
-use crate::contract::{Action, ParameterLocation, SchemaId, View};
+use crate::contract::{Action, ParameterLocation, SchemaId, View, singular};
 use crate::generate::{generate, generate_valid_dynamic};
 use crate::media;
 use crate::mock::cache::stable_hash;
@@ -176,7 +176,7 @@ fn request_data(call: &StatefulCall<'_>) -> Map<String, Value> {
             && data.len() == 1
             && let Some((name, Value::Object(inner))) = data.iter().next()
             && props.get(name).is_some()
-            && call.resource().name.trim_end_matches('s') == name.trim_end_matches('s')
+            && call.resource().one() == singular(name)
         {
             return inner.clone();
         }
@@ -231,7 +231,7 @@ fn update(change: &Change<'_>, call: &StatefulCall<'_>, existing: Value) -> Resu
     {
         return Err(format!(
             "{field} {sent} is stale: the stored {} is at {}",
-            call.resource().name.trim_end_matches('s'),
+            call.resource().one(),
             object.get(field).cloned().unwrap_or(Value::Null)
         ));
     }

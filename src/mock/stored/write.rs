@@ -108,10 +108,7 @@ impl Writer<'_> {
                     let violation = Violation::of(
                         ViolationKind::NotFound,
                         &["request", "path", id_name],
-                        format!(
-                            "No {} {key} exists",
-                            call.resource().name.trim_end_matches('s')
-                        ),
+                        format!("No {} {key} exists", call.resource().one()),
                     );
                     let mut response = error_response(
                         call.api,
