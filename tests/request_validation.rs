@@ -275,6 +275,16 @@ const CASES: &[Case] = &[
         locations: &[],
     },
     Case {
+        name: "fixture: an array sent as an empty value is an empty array",
+        fixture: Some("validation.yaml"),
+        method: "GET",
+        uri: "/search?api_key=k&tags=&ids=",
+        headers: &[("x-trace", "3f0c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10")],
+        body: "",
+        status: 200,
+        locations: &[],
+    },
+    Case {
         name: "fixture: a cookie key",
         fixture: Some("validation.yaml"),
         method: "GET",

@@ -1107,6 +1107,11 @@ async fn an_id_never_seen_answers_as_an_existing_object_when_no_404_is_declared(
         note.contains("deleted in this session"),
         "expected the undeclared 404 to be noted in sl-violations, got {note:?}"
     );
+    assert!(
+        gone.text().contains("was deleted in this session"),
+        "expected the body to say why the answer is an undeclared 404, got {}",
+        gone.text()
+    );
     let deleted_again = thing_step(&contract, &first, "DELETE", "/things/42", "").await;
     assert_eq!(
         deleted_again.status,
@@ -1118,6 +1123,20 @@ async fn an_id_never_seen_answers_as_an_existing_object_when_no_404_is_declared(
     assert_eq!(
         still_gone.status, 404,
         "expected the object to stay gone after a repeated DELETE"
+    );
+    let put_again = thing_step(&contract, &first, "PUT", "/things/42", r#"{"name": "nut"}"#).await;
+    assert_eq!(
+        put_again.status,
+        200,
+        "expected a PUT to create the deleted object again, as PUT may: {}",
+        put_again.text()
+    );
+    let back = thing_step(&contract, &first, "GET", "/things/42", "").await;
+    assert_eq!(
+        back.json()["name"],
+        "nut",
+        "expected the object the PUT created: {}",
+        back.text()
     );
     let never_deleted = thing_step(&contract, &first, "DELETE", "/things/7", "").await;
     assert_eq!(
@@ -1273,5 +1292,75 @@ async fn a_stored_object_answers_in_json_where_xml_is_declared_first_and_without
         read.json(),
         json!({"id": id, "number": "4242"}),
         "expected the stored card without its writeOnly cvc"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_version_is_refused_only_where_the_contract_declares_the_refusal() {
+    let contract = fixture_contract("petstore-quirks.yaml");
+    let router = app(
+        engine(&contract, EngineOptions::default()),
+        HttpOptions::default(),
+    );
+    let created = thing_step(
+        &contract,
+        &router,
+        "POST",
+        "/documents",
+        r#"{"version": 1, "title": "draft"}"#,
+    )
+    .await;
+    assert_eq!(
+        created.status,
+        201,
+        "expected the create: {}",
+        created.text()
+    );
+    let id = created.json()["id"].clone();
+    let replaced = thing_step(
+        &contract,
+        &router,
+        "PUT",
+        &format!("/documents/{id}"),
+        r#"{"version": 450, "title": "final"}"#,
+    )
+    .await;
+    assert_eq!(
+        replaced.status,
+        200,
+        "expected the last write to win where no 409 is declared, got {}: {}",
+        replaced.status,
+        replaced.text()
+    );
+    assert_eq!(replaced.json()["title"], "final", "{}", replaced.text());
+}
+
+#[tokio::test]
+async fn an_empty_text_body_with_its_content_type_is_an_empty_string_not_a_missing_body() {
+    let contract = fixture_contract("petstore-quirks.yaml");
+    let router = app(
+        engine(&contract, EngineOptions::default()),
+        HttpOptions::default(),
+    );
+    let empty = send(
+        &router,
+        "POST",
+        "/notes",
+        &[("content-type", "text/plain")],
+        "",
+    )
+    .await;
+    assert_eq!(
+        empty.status,
+        201,
+        "expected \"\" to be a valid text body: {}",
+        empty.text()
+    );
+    let missing = send(&router, "POST", "/notes", &[], "").await;
+    assert_eq!(
+        missing.status,
+        422,
+        "expected no body and no content type to be a missing required body: {}",
+        missing.text()
     );
 }

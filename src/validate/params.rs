@@ -192,6 +192,9 @@ fn query_value(
                 _ => Some(','),
             };
             let items = schema.get("items").unwrap_or(&Value::Bool(true));
+            if let [""] = values.as_slice() {
+                return Some(empty_array(schema, items, document));
+            }
             let parts: Vec<&str> = match separator {
                 Some(separator) => values.iter().flat_map(|v| v.split(separator)).collect(),
                 None => values,
@@ -209,6 +212,16 @@ fn query_value(
     }
 }
 
+/// An array sent as an empty value (`ids=`, an empty header): no items, as clients write an
+/// empty array, unless the schema demands items, when it is one empty item.
+fn empty_array(schema: &Value, items: &Value, document: &Value) -> Value {
+    if schema.get("minItems").and_then(Value::as_u64).unwrap_or(0) > 0 {
+        Value::Array(vec![coerce(items, document, "")])
+    } else {
+        Value::Array(Vec::new())
+    }
+}
+
 /// A simple-style value: arrays and objects as comma-separated lists.
 fn from_delimited(
     raw: &str,
@@ -220,12 +233,16 @@ fn from_delimited(
     match kind {
         Kind::Array => {
             let items = schema.get("items").unwrap_or(&Value::Bool(true));
+            if raw.trim().is_empty() {
+                return empty_array(schema, items, document);
+            }
             Value::Array(
                 raw.split(separator)
                     .map(|p| coerce(items, document, p.trim()))
                     .collect(),
             )
         }
+        Kind::Object if raw.trim().is_empty() => Value::Object(Map::new()),
         Kind::Object => {
             let parts: Vec<&str> = raw.split(separator).collect();
             let pairs: Vec<(String, String)> = if parts.iter().all(|p| p.contains('=')) {

@@ -223,7 +223,13 @@ fn body_violations(
     let Some(declared) = &operation.request_body else {
         return Vec::new();
     };
-    if body.is_empty() {
+    // An empty body is no body, unless a content type says it is an empty text or form (a
+    // string schema may allow "", a form of optional fields is `{}`); nothing is empty JSON.
+    let sent_type = parts
+        .header("content-type")
+        .map(|t| media::essence(&t))
+        .filter(|essence| !essence.is_empty() && !media::is_json_essence(essence));
+    if body.is_empty() && sent_type.is_none() {
         return if declared.required {
             vec![Violation::of(
                 ViolationKind::Missing,
@@ -315,6 +321,10 @@ fn body_violations(
 fn multipart_fields(content_type: &str, body: &[u8]) -> Result<Vec<(String, String)>, String> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| format!("Malformed multipart body: {e}"))?;
+    // A form of no fields is its closing delimiter alone, which multer takes for a cut stream.
+    if body.trim_ascii() == format!("--{boundary}--").as_bytes() || body.is_empty() {
+        return Ok(Vec::new());
+    }
     let chunk = bytes::Bytes::copy_from_slice(body);
     let stream =
         futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(chunk) });

@@ -11,7 +11,7 @@ use crate::contract::{Action, ParameterLocation, SchemaId, View, singular};
 use crate::generate::{generate, generate_valid_dynamic};
 use crate::media;
 use crate::mock::cache::stable_hash;
-use crate::mock::choice::{declares, declares_not_found};
+use crate::mock::choice::{declares, declares_answer_for, declares_not_found};
 use crate::state::{Key, Session};
 use crate::validate::resolve;
 
@@ -108,6 +108,15 @@ pub fn apply(
                         status
                     };
                     Outcome::Created(status, Answered { key, object })
+                }
+                // A PUT of an object deleted in this session, where no 404 is declared: PUT
+                // creates what it names (RFC 9110, 9.3.4), so the answer stays declared.
+                None if call.binding.action == Action::Replace
+                    && !declares_not_found(call.operation) =>
+                {
+                    let created = create(change, call, &key);
+                    let object = session.put(&storage, key.clone(), &created);
+                    Outcome::One(status, Answered { key, object })
                 }
                 None => Outcome::NotFound,
             }
@@ -225,7 +234,10 @@ fn update(change: &Change<'_>, call: &StatefulCall<'_>, existing: Value) -> Resu
     };
     let data = request_data(call);
     let version = version_field(schema, document);
+    // A stale version is refused only where the contract declares the refusal (409, 4XX or
+    // default); elsewhere the last write wins, as it does without optimistic locking.
     if let Some(field) = &version
+        && declares_answer_for(call.operation, 409)
         && let Some(sent) = data.get(field)
         && object.get(field) != Some(sent)
     {

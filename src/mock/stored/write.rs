@@ -105,10 +105,22 @@ impl Writer<'_> {
                 Outcome::NotFound => {
                     let key = call.key().unwrap_or_default().join("/");
                     let id_name = call.resource().keys.last().map_or("", String::as_str);
+                    // Only an object deleted in this session gets here without a declared
+                    // answer (an id never seen stands for one): serving it would be a lie,
+                    // and the answer says why it breaks the contract.
+                    let declared = declares_not_found(call.operation);
+                    let message = if declared {
+                        format!("No {} {key} exists", call.resource().one())
+                    } else {
+                        format!(
+                            "The {} {key} was deleted in this session",
+                            call.resource().one()
+                        )
+                    };
                     let violation = Violation::of(
                         ViolationKind::NotFound,
                         &["request", "path", id_name],
-                        format!("No {} {key} exists", call.resource().one()),
+                        message,
                     );
                     let mut response = error_response(
                         call.api,
@@ -119,9 +131,7 @@ impl Writer<'_> {
                         &[&violation],
                         self.seed,
                     );
-                    // Only an object deleted in this session gets here without a declared
-                    // answer (an id never seen stands for one): serving it would be a lie.
-                    if !declares_not_found(call.operation) {
+                    if !declared {
                         response.warnings.push(SlViolation {
                             location: vec!["response".into(), "status".into()],
                             severity: "Warning",
