@@ -97,9 +97,10 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 def config_for(document):
     """The Schemathesis config file for one document: a credential for each declared security
     scheme (an API key in its place, HTTP basic, a bearer token for HTTP bearer, OAuth2 and
-    OpenID Connect), and status_code_conformance off for operations that declare no response
+    OpenID Connect), status_code_conformance off for operations that declare no response
     at all (OpenAPI 3.1 allows it): no status can conform to none, so Schemathesis fails any
-    answer there; understudy answers them 204 with no body."""
+    answer there; understudy answers them 204 with no body; and not_a_server_error off for
+    operations that declare only 5xx answers, which understudy sends as declared."""
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     # The checks are chosen here, not with --checks, which would override the operations'.
     lines = ["[checks]", "enabled = false"] + [f"{check}.enabled = true" for check in CHECKS]
@@ -121,9 +122,16 @@ def config_for(document):
             continue
         for method in METHODS:
             operation = item.get(method)
-            if isinstance(operation, dict) and not operation.get("responses"):
-                lines += ["[[operations]]", f"include-name = {json.dumps(f'{method.upper()} {path}')}",
-                          "checks.status_code_conformance.enabled = false"]
+            if not isinstance(operation, dict):
+                continue
+            responses = operation.get("responses") or {}
+            name = f"include-name = {json.dumps(f'{method.upper()} {path}')}"
+            if not responses:
+                lines += ["[[operations]]", name, "checks.status_code_conformance.enabled = false"]
+            elif all(str(code).upper().startswith("5") for code in responses):
+                # Declares only server errors (Appwrite's `/health`: 500 "File"): the contract's
+                # answer is one, which not_a_server_error fails whatever is sent.
+                lines += ["[[operations]]", name, "checks.not_a_server_error.enabled = false"]
     return "\n".join(lines) + "\n"
 
 

@@ -24,6 +24,11 @@ pub fn is_json_essence(essence: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
 }
 
+/// Whether an essence is XML: `application/xml`, `text/xml` or any `+xml` suffix.
+pub fn is_xml_essence(essence: &str) -> bool {
+    essence == "application/xml" || essence == "text/xml" || essence.ends_with("+xml")
+}
+
 /// Whether a declared media type is answered with JSON: JSON ones, and the wildcards, which
 /// [`concrete`] makes `application/json`.
 pub fn answered_as_json(declared: &str) -> bool {
@@ -206,6 +211,8 @@ mod tests {
         assert_eq!(declared_for(&declared, "image/png"), Some(0));
         assert_eq!(declared_for(&["application/json"], "text/plain"), None);
         assert!(is_json_essence("text/json"));
+        assert!(is_xml_essence("text/xml") && is_xml_essence("application/atom+xml"));
+        assert!(!is_xml_essence("text/plain"));
     }
 
     #[test]

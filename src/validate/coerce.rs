@@ -21,6 +21,16 @@ pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
+    // No type, but listed values (`enum: [true, false, 0, 1]`): the one written as `raw`.
+    if types.is_empty()
+        && let Some(Value::Array(values)) = schema.get("enum")
+        && let Some(listed) = values.iter().find(|v| match v {
+            Value::String(text) => text == raw,
+            other => other.to_string() == raw.trim(),
+        })
+    {
+        return listed.clone();
+    }
     for kind in &types {
         let parsed = match *kind {
             "integer" => parse_integer(raw.trim()),
@@ -114,6 +124,16 @@ mod tests {
             ),
             json!([1, 2])
         );
+    }
+
+    #[test]
+    fn an_untyped_enum_reads_the_listed_value_written_so() {
+        let schema = json!({"enum": [true, false, 0, 1, "maybe"]});
+        let doc = json!({});
+        assert_eq!(coerce(&schema, &doc, "true"), json!(true));
+        assert_eq!(coerce(&schema, &doc, "1"), json!(1));
+        assert_eq!(coerce(&schema, &doc, "maybe"), json!("maybe"));
+        assert_eq!(coerce(&schema, &doc, "no"), json!("no"));
     }
 
     #[test]

@@ -302,9 +302,12 @@ fn body_violations(
                 )];
             }
         }
-    } else if essence.starts_with("text/") {
+    } else if essence.starts_with("text/") && !media::is_xml_essence(&essence) {
         Value::String(String::from_utf8_lossy(body).into_owned())
     } else {
+        // XML and binary bodies are not read into their schema's JSON shape: OpenAPI's XML
+        // mapping is not a JSON value, so the schema cannot judge them, and the media type
+        // checked above is all that is checked.
         return Vec::new();
     };
     let violations = api.schemas.violations(schema, &value, &["request", "body"]);
@@ -371,6 +374,18 @@ fn form_object(schema: &Value, document: &Value, pairs: Vec<(String, String)>) -
             _ => {
                 object.insert(key, coerced);
             }
+        }
+    }
+    // An empty array leaves no field in a form (each item is one `name=value`): a required
+    // array without a field was sent empty.
+    let required = schema.get("required").and_then(Value::as_array);
+    for name in required.into_iter().flatten().filter_map(Value::as_str) {
+        let is_array = schema
+            .pointer(&format!("/properties/{}", crate::pointer::escape(name)))
+            .map(|p| resolve(p, document))
+            .is_some_and(|p| p.get("type") == Some(&Value::String("array".into())));
+        if is_array && !object.contains_key(name) {
+            object.insert(name.to_string(), Value::Array(Vec::new()));
         }
     }
     Value::Object(object)
