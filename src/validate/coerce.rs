@@ -26,7 +26,7 @@ pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
         && let Some(Value::Array(values)) = schema.get("enum")
         && let Some(listed) = values.iter().find(|v| match v {
             Value::String(text) => text == raw,
-            other => serde_json::from_str::<Value>(raw.trim()).is_ok_and(|read| read == *other),
+            other => serde_json::from_str::<Value>(raw.trim()).is_ok_and(|read| &read == *other),
         })
     {
         return listed.clone();
