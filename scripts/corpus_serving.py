@@ -101,7 +101,9 @@ def config_for(document):
     at all (OpenAPI 3.1 allows it): no status can conform to none, so Schemathesis fails any
     answer there; understudy answers them 204 with no body; and not_a_server_error off for
     operations that declare only 5xx answers, which understudy sends as declared."""
-    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    # Swagger 2.0 names them securityDefinitions, with `basic` for HTTP basic.
+    schemes = ((document.get("components") or {}).get("securitySchemes")
+               or document.get("securityDefinitions") or {})
     # The checks are chosen here, not with --checks, which would override the operations'.
     lines = ["[checks]", "enabled = false"] + [f"{check}.enabled = true" for check in CHECKS]
     for name, scheme in schemes.items():
@@ -111,7 +113,7 @@ def config_for(document):
         lines.append(f"[auth.openapi.{json.dumps(name)}]")
         if kind == "apiKey":
             lines.append(f'api_key = "{SECRET}"')
-        elif kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+        elif kind == "basic" or (kind == "http" and str(scheme.get("scheme", "")).lower() == "basic"):
             lines += ['username = "understudy"', f'password = "{SECRET}"']
         elif kind in ("http", "oauth2", "openIdConnect"):
             lines.append(f'bearer = "{SECRET}"')
@@ -202,8 +204,6 @@ def failures_in(report_dir: Path):
 
 def serve_one(args, st, rel, path, version, work: Path):
     """One row: (rel, version, outcome, failing operations, summary)."""
-    if version == "2.0":
-        return (rel, version, "not-loaded", 0, "Swagger 2.0 is not loaded yet")
     try:
         document = parse_document(path)
     except Exception as e:  # a document the loader took but PyYAML does not
@@ -268,7 +268,7 @@ def run(args, docs, loaded_rels):
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.serve_jobs) as pool:
             futures = {}
             for i, (rel, path, version) in enumerate(chosen):
-                if rel not in loaded_rels and version != "2.0":
+                if rel not in loaded_rels:
                     rows.append((rel, version, "not-loaded", 0, "does not load (see the load stage)"))
                     continue
                 futures[pool.submit(serve_one, args, st, rel, path, version, logs / f"{i}-{path.stem}")] = rel

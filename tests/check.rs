@@ -234,3 +234,31 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
         found.difference(&expected).collect::<Vec<_>>()
     );
 }
+
+#[tokio::test]
+async fn serve_passes_every_check_of_a_swagger_2_contract() {
+    let contract = fixture_contract("swagger2/petstore.yaml");
+    // `check` generates JSON bodies only: the multipart photo upload is not sent.
+    let sendable = contract.apis[0]
+        .api
+        .operations
+        .iter()
+        .filter(|o| {
+            o.request_body.as_ref().is_none_or(|b| {
+                b.content
+                    .iter()
+                    .any(|m| understudy::media::answered_as_json(&m.media_type))
+            })
+        })
+        .count();
+    let engine = engine(&contract, EngineOptions::default());
+    let target = spawn(app(engine, HttpOptions::default())).await;
+    let report = check(contract, options(target, &[("x-api-key", "k")]), false)
+        .await
+        .unwrap();
+    assert!(report.conforms(), "{:#?}", failing_checks(&report));
+    assert_eq!(
+        report.summary.operations_exercised, sendable,
+        "expected every operation of the 2.0 document with a JSON or no body exercised"
+    );
+}

@@ -27,7 +27,7 @@ fn broken_documents_are_refused_with_file_line_and_pointer() {
         "dangling-ref.yaml",
         "missing-file.yaml",
         "not-openapi.json",
-        "swagger2.yaml",
+        "swagger12.yaml",
     ] {
         let path = format!("tests/fixtures/broken/{name}");
         let output = understudy().args(["lint", &path]).output().unwrap();
@@ -319,5 +319,53 @@ fn a_reader_that_stops_early_is_no_crash() {
         output.status.success(),
         "exit {:?}: {stderr}",
         output.status
+    );
+}
+
+#[test]
+fn a_swagger_2_document_is_linted_and_validated_with_places_in_the_2_0_file() {
+    let output = understudy()
+        .args(["lint", "tests/fixtures/broken/swagger2-bad-pattern.yaml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "expected lint errors: {stdout}"
+    );
+    assert!(
+        stdout.contains("swagger2-bad-pattern.yaml:11 at #/definitions/Code"),
+        "expected the error at the 2.0 file's own line and pointer, got {stdout}"
+    );
+    let output = understudy()
+        .args([
+            "validate",
+            "--spec",
+            "tests/fixtures/swagger2/petstore.yaml",
+            "--format",
+            "json",
+            "tests/fixtures/recordings/swagger2.jsonl",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "expected violations: {report}"
+    );
+    assert_eq!(
+        (
+            &report["summary"]["conforming"],
+            &report["summary"]["failing"]
+        ),
+        (&serde_json::json!(1), &serde_json::json!(1)),
+        "expected the first exchange to conform and the second to fail: {report}"
+    );
+    let second = report["exchanges"][0]["failures"].to_string();
+    assert!(
+        second.contains("/name") && second.contains("/kind"),
+        "expected the short name and the unknown kind reported, got {second}"
     );
 }

@@ -10,20 +10,23 @@ use crate::contract::{Finding, Severity};
 use crate::load::SourceLocation;
 
 pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
-    let (_, contract) = load_contract(&args.specs)?;
+    let (specs, contract) = load_contract(&args.specs)?;
     let mut findings = contract.findings.clone();
     // `serve` compiles schemas as operations are used; `lint` compiles them all to report any
     // that cannot be.
     for compiled in &contract.apis {
+        let spec = &specs[compiled.index];
         for (pointer, message) in compiled.schemas.compile_all() {
+            // A converted Swagger 2.0 document's places are named as the 2.0 file has them.
+            let original = spec.original_pointer(&pointer);
             findings.push(Finding {
                 severity: Severity::Error,
                 location: SourceLocation {
                     file: compiled.api.file.clone(),
-                    pointer,
+                    pointer: original.clone(),
                     line: None,
                 },
-                message,
+                message: message.replace(&format!("#{pointer}"), &format!("#{original}")),
             });
         }
     }

@@ -32,7 +32,7 @@ struct Compiler<'a> {
 
 /// Where the findings of one document go.
 struct Findings<'a> {
-    file: &'a str,
+    spec: &'a LoadedSpec,
     list: &'a mut Vec<Finding>,
 }
 
@@ -40,13 +40,19 @@ impl Findings<'_> {
     fn push(&mut self, severity: Severity, pointer: &str, message: String) {
         self.list.push(Finding {
             severity,
-            location: SourceLocation {
-                file: self.file.to_string(),
-                pointer: pointer.to_string(),
-                line: None,
-            },
+            location: located(self.spec, pointer),
             message,
         });
+    }
+}
+
+/// Where `pointer` (into the compiled document) is in the spec's file: a converted Swagger
+/// 2.0 document's places are found in the 2.0 file.
+fn located(spec: &LoadedSpec, pointer: &str) -> SourceLocation {
+    SourceLocation {
+        file: spec.file.clone(),
+        pointer: spec.original_pointer(pointer),
+        line: None,
     }
 }
 
@@ -58,11 +64,7 @@ pub fn compile_api(
     findings: &mut Vec<Finding>,
 ) -> Result<CompiledApi, ContractError> {
     let doc = &spec.document;
-    let at = |pointer: &str| SourceLocation {
-        file: spec.file.clone(),
-        pointer: pointer.to_string(),
-        line: None,
-    };
+    let at = |pointer: &str| located(spec, pointer);
     if !doc.is_object() {
         return Err(ContractError::Invalid {
             location: at(""),
@@ -93,7 +95,7 @@ pub fn compile_api(
         schemas: SchemasBuilder::new(dialect),
         security_schemes,
         findings: Findings {
-            file: &spec.file,
+            spec,
             list: findings,
         },
     };
@@ -163,8 +165,8 @@ fn dialect_of(doc: &Value) -> Result<Dialect, (&'static str, String, bool)> {
         return Err((
             "/swagger",
             format!(
-                "Swagger {swagger} documents are not supported yet: convert to OpenAPI 3 first \
-                 (for example with the swagger2openapi tool)"
+                "Swagger {swagger} documents are not supported (Swagger 2.0 and OpenAPI 3.0 \
+                 and 3.1 are)"
             ),
             false,
         ));
@@ -187,22 +189,14 @@ fn dialect_of(doc: &Value) -> Result<Dialect, (&'static str, String, bool)> {
 
 fn schema_error(spec: &LoadedSpec, e: SchemaError) -> ContractError {
     ContractError::Invalid {
-        location: SourceLocation {
-            file: spec.file.clone(),
-            pointer: e.pointer,
-            line: None,
-        },
+        location: located(spec, &e.pointer),
         message: e.message,
     }
 }
 
 impl<'a> Compiler<'a> {
     fn location(&self, pointer: &str) -> SourceLocation {
-        SourceLocation {
-            file: self.spec.file.clone(),
-            pointer: pointer.to_string(),
-            line: None,
-        }
+        located(self.spec, pointer)
     }
 
     fn finding(&mut self, severity: Severity, pointer: &str, message: String) {

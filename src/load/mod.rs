@@ -10,6 +10,7 @@ mod error;
 mod parse;
 mod position;
 mod source;
+mod swagger2;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ pub use embedded::BUNDLED_SPECS;
 pub use error::{LoadError, SourceLocation};
 pub use position::{line_of_pointer, lines_of_pointers};
 pub use source::{Disk, FileSource};
+pub use swagger2::Origins;
 
 /// One API document, bundled (no external `$ref` left) and ready to compile.
 #[derive(Debug, Clone)]
@@ -29,7 +31,17 @@ pub struct LoadedSpec {
     pub file: String,
     /// The root document's text, kept to find the line of a JSON pointer on error paths.
     pub text: String,
+    /// The document as OpenAPI 3: a Swagger 2.0 file is converted on load.
     pub document: Value,
+    /// Where places of `document` are in the file (they differ for a converted 2.0 file).
+    pub origins: Origins,
+}
+
+impl LoadedSpec {
+    /// The pointer in the file of `pointer` in [`LoadedSpec::document`].
+    pub fn original_pointer(&self, pointer: &str) -> String {
+        self.origins.original(pointer)
+    }
 }
 
 /// Loads every path: a file is one spec, a directory contributes each OpenAPI document directly
@@ -107,6 +119,11 @@ fn assemble(
     root: Value,
 ) -> Result<LoadedSpec, LoadError> {
     let document = bundle::bundle(source, path, root)?;
+    let (document, origins) = if swagger2::is_swagger2(&document) {
+        swagger2::convert(&document)
+    } else {
+        (document, Origins::default())
+    };
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -117,6 +134,7 @@ fn assemble(
         file: path.display().to_string(),
         text,
         document,
+        origins,
     })
 }
 

@@ -326,7 +326,20 @@ impl Engine {
         response.headers =
             self.generated
                 .response_headers(self.options.seed, api, operation, declared);
-        if declared.content.is_empty() || status == 204 || status == 304 {
+        if declared.content.is_empty() {
+            return response;
+        }
+        if status == 204 || status == 304 {
+            // No content, but a declared media type (a Swagger 2.0 `produces`) is named:
+            // the answer's type is what the contract says, with nothing in it.
+            let media_types: Vec<&str> = declared
+                .content
+                .iter()
+                .map(|m| m.media_type.as_str())
+                .collect();
+            let index = media::negotiate(&media_types, request.header("accept").as_deref());
+            let content_type = media::concrete(media_types[index.unwrap_or(0)]);
+            headers::set(&mut response.headers, "content-type", &content_type);
             return response;
         }
         let media_types: Vec<&str> = declared

@@ -188,6 +188,8 @@ fn query_value(
             let separator = match style {
                 Some("spaceDelimited") => Some(' '),
                 Some("pipeDelimited") => Some('|'),
+                // Swagger 2.0's `collectionFormat: tsv`, which 3.0 has no style for.
+                Some("tabDelimited") => Some('\t'),
                 _ if explode => None,
                 _ => Some(','),
             };

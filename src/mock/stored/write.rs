@@ -197,11 +197,12 @@ impl Writer<'_> {
         let media = if media_types.is_empty() {
             None
         } else {
-            // A representation other than JSON (XML, say) is the contract's to answer.
+            // A representation other than JSON (XML, say), or a body the contract does not
+            // describe (a media type without a schema), is the contract's to answer.
             let accept = call.request.header("accept");
             let index = media::negotiate(&media_types, accept.as_deref())?;
             let media = &declared.content[index];
-            if !media::answered_as_json(&media.media_type) {
+            if !media::answered_as_json(&media.media_type) || media.schema.is_none() {
                 return None;
             }
             Some(media)
