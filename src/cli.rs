@@ -34,6 +34,16 @@ pub enum Command {
     Proxy(ProxyArgs),
     /// Contract-test a running provider with requests generated from the contract.
     Check(CheckArgs),
+    /// Print a document as the OpenAPI 3 that understudy serves: a Swagger 2.0 file converted,
+    /// the files it references bundled in.
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The OpenAPI or Swagger 2.0 document (YAML or JSON).
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! The CLI commands: each loads the contract through the same path and renders for a person.
 
 mod check;
+mod convert;
 mod error;
 mod lint;
 mod loading;
@@ -25,5 +26,6 @@ pub fn run(config: Config) -> Result<ExitCode, CommandError> {
         Command::Validate(args) => validate::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Check(args) => check::run(args),
+        Command::Convert(args) => convert::run(args),
     }
 }

@@ -17,7 +17,8 @@
 //!   `type: file` a binary string; other parameters keep their place with their type keywords
 //!   moved into `schema` and `collectionFormat` as `style`/`explode` (csv, ssv, tsv, pipes,
 //!   multi).
-//! - Responses (referenced ones inlined): the schema under each `produces` media type (each
+//! - Responses (referenced ones inlined): the schema under each `produces` media type (`*/*`
+//!   when neither the operation nor the document says; each
 //!   of them also without a schema: 2.0 applies `produces` to every response), response
 //!   `examples` keyed by media type as each one's `example`, headers with their type keywords
 //!   as `schema`.
@@ -235,8 +236,18 @@ impl Converter<'_> {
                 out.insert(key.clone(), value.clone());
             }
         }
-        let consumes = media_list(operation.get("consumes"), self.source.get("consumes"));
-        let produces = media_list(operation.get("produces"), self.source.get("produces"));
+        // Without `consumes`, bodies are JSON; without `produces`, answers may be anything
+        // (as swagger2openapi reads them).
+        let consumes = media_list(
+            operation.get("consumes"),
+            self.source.get("consumes"),
+            "application/json",
+        );
+        let produces = media_list(
+            operation.get("produces"),
+            self.source.get("produces"),
+            "*/*",
+        );
 
         // The operation's own parameters override the path item's of the same name and place.
         let own = operation.get("parameters").and_then(Value::as_array);
@@ -612,8 +623,8 @@ fn as_map(value: &Value) -> &Map<String, Value> {
         .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
 }
 
-/// An operation's media types: its own list, else the document's, else JSON.
-fn media_list(own: Option<&Value>, global: Option<&Value>) -> Vec<String> {
+/// An operation's media types: its own list, else the document's, else `fallback`.
+fn media_list(own: Option<&Value>, global: Option<&Value>, fallback: &str) -> Vec<String> {
     let list = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
             .into_iter()
@@ -630,7 +641,7 @@ fn media_list(own: Option<&Value>, global: Option<&Value>) -> Vec<String> {
     if !global.is_empty() {
         return global;
     }
-    vec!["application/json".into()]
+    vec![fallback.into()]
 }
 
 /// `servers` from `host`, `basePath` and `schemes`; none when the document gives neither host
