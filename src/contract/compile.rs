@@ -165,18 +165,20 @@ fn dialect_of(doc: &Value) -> Result<Dialect, (&'static str, String, bool)> {
         return Err((
             "/swagger",
             format!(
-                "Swagger {swagger} documents are not supported (Swagger 2.0 and OpenAPI 3.0 \
-                 and 3.1 are)"
+                "Swagger {swagger} documents are not supported (Swagger 2.0 and OpenAPI 3.0, \
+                 3.1 and 3.2 are)"
             ),
             false,
         ));
     }
     match doc.get("openapi").and_then(Value::as_str) {
         Some(v) if v.starts_with("3.0") => Ok(Dialect::OpenApi30),
-        Some(v) if v.starts_with("3.1") => Ok(Dialect::OpenApi31),
+        // 3.2 keeps 3.1's JSON Schema 2020-12; what it adds is read where it is (the QUERY
+        // method, `additionalOperations`).
+        Some(v) if v.starts_with("3.1") || v.starts_with("3.2") => Ok(Dialect::OpenApi31),
         Some(v) => Err((
             "/openapi",
-            format!("OpenAPI version {v:?} is not supported (3.0.x and 3.1.x are)"),
+            format!("OpenAPI version {v:?} is not supported (3.0, 3.1 and 3.2 are)"),
             false,
         )),
         None => Err((
@@ -273,15 +275,28 @@ impl<'a> Compiler<'a> {
             }
             let (item_pointer, item) = self.resolve(item_pointer, item)?;
             let shared = item.get("parameters");
-            for method in METHODS {
-                let Some(op) = item.get(*method) else {
-                    continue;
-                };
-                let pointer = format!("{item_pointer}/{method}");
+            // OpenAPI 3.2's QUERY, and any other method named in its `additionalOperations`.
+            let additional = item
+                .get("additionalOperations")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(method, op)| {
+                    let pointer = format!("{item_pointer}/additionalOperations/{}", escape(method));
+                    (method.to_ascii_lowercase(), pointer, op)
+                });
+            let fixed = METHODS
+                .iter()
+                .chain(std::iter::once(&"query"))
+                .filter_map(|method| {
+                    let op = item.get(*method)?;
+                    Some((method.to_string(), format!("{item_pointer}/{method}"), op))
+                });
+            for (method, pointer, op) in fixed.chain(additional).collect::<Vec<_>>() {
                 operations.push(self.operation(
                     doc,
                     path,
-                    method,
+                    &method,
                     &pointer,
                     op,
                     shared,
