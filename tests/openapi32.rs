@@ -28,6 +28,27 @@ const CASES: &[Case] = &[
         status: 422,
     },
     Case {
+        name: "a query string read whole by its form schema",
+        method: "GET",
+        uri: "/pets?name=rex&limit=3&tags=a&tags=b",
+        body: "",
+        status: 200,
+    },
+    Case {
+        name: "a query string field beyond its bound is refused",
+        method: "GET",
+        uri: "/pets?limit=30",
+        body: "",
+        status: 422,
+    },
+    Case {
+        name: "a query string field its schema does not allow is refused",
+        method: "GET",
+        uri: "/pets?color=red",
+        body: "",
+        status: 422,
+    },
+    Case {
         name: "a method of additionalOperations is routed like the others",
         method: "PURGE",
         uri: "/cache/pets",
@@ -44,9 +65,9 @@ const CASES: &[Case] = &[
 ];
 
 #[tokio::test]
-async fn the_query_method_and_additional_operations_are_served() {
+async fn the_query_method_additional_operations_and_a_whole_query_string_are_served() {
     let contract = fixture_contract("openapi32/methods.yaml");
-    assert_eq!(contract.apis[0].api.operations.len(), 2);
+    assert_eq!(contract.apis[0].api.operations.len(), 3);
     let router = router(&contract);
     let mut failures = Vec::new();
     for case in CASES {

@@ -280,7 +280,8 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
                 headers::set(&mut case.headers, name, &bad);
                 out.push(case);
             }
-            ParameterLocation::Cookie => {}
+            // Cookies and a whole query string are not varied one value at a time.
+            ParameterLocation::Cookie | ParameterLocation::QueryString => {}
         }
     }
     if let (Some(Value::Object(body)), Some(media)) = (

@@ -401,6 +401,7 @@ impl<'a> Compiler<'a> {
             Some("query") => ParameterLocation::Query,
             Some("header") => ParameterLocation::Header,
             Some("cookie") => ParameterLocation::Cookie,
+            Some("querystring") => ParameterLocation::QueryString,
             other => {
                 return Err(self.invalid(
                     &pointer,
@@ -422,7 +423,13 @@ impl<'a> Compiler<'a> {
         } else {
             None
         };
+        let media_type = value
+            .get("content")
+            .and_then(Value::as_object)
+            .and_then(|c| c.keys().next())
+            .cloned();
         Ok(Parameter {
+            media_type,
             required: location == ParameterLocation::Path
                 || value.get("required") == Some(&Value::Bool(true)),
             name,
@@ -458,7 +465,7 @@ impl<'a> Compiler<'a> {
             self.finding(
                 Severity::Warning,
                 op_pointer,
-                "operation declares no responses: it is answered 501 NO_RESPONSE_DEFINED".into(),
+                "operation declares no responses: it is answered 204 with no body".into(),
             );
             return Ok(Vec::new());
         };

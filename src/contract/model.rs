@@ -105,6 +105,9 @@ pub enum ParameterLocation {
     Query,
     Header,
     Cookie,
+    /// OpenAPI 3.2's `in: querystring`: the whole query string is the one value, read as
+    /// its `content` media type says (a form, or JSON).
+    QueryString,
 }
 
 #[derive(Debug)]
@@ -115,6 +118,8 @@ pub struct Parameter {
     pub schema: Option<SchemaId>,
     pub style: Option<String>,
     pub explode: Option<bool>,
+    /// The media type of a parameter given by `content` instead of `schema`.
+    pub media_type: Option<String>,
 }
 
 #[derive(Debug)]

@@ -110,7 +110,62 @@ pub fn extract(
             let raw = parts.cookie(&parameter.name)?;
             Some(from_delimited(raw, ',', kind, schema, document))
         }
+        ParameterLocation::QueryString => query_string_value(parameter, schema, document, parts),
     }
+}
+
+/// The whole query string as one value: JSON text (percent-encoded, so it reads as one name
+/// without a value) for a JSON media type, else a form whose fields are read by the schema's
+/// properties. `None` when the request has no query string.
+fn query_string_value(
+    parameter: &Parameter,
+    schema: &Value,
+    document: &Value,
+    parts: &RequestParts<'_>,
+) -> Option<Value> {
+    if parts.query.is_empty() {
+        return None;
+    }
+    let json = parameter
+        .media_type
+        .as_deref()
+        .is_some_and(|m| crate::media::is_json_essence(&crate::media::essence(m)));
+    if json {
+        let text: String = parts
+            .query
+            .iter()
+            .map(|(n, v)| {
+                if v.is_empty() {
+                    n.clone()
+                } else {
+                    format!("{n}={v}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        return Some(serde_json::from_str(&text).unwrap_or(Value::String(text)));
+    }
+    let mut object = Map::new();
+    for (name, value) in &parts.query {
+        let property = schema
+            .pointer(&format!("/properties/{}", crate::pointer::escape(name)))
+            .unwrap_or(&Value::Bool(true));
+        let property = resolve(property, document);
+        let coerced = if schema_kind(property) == Kind::Array {
+            let items = property.get("items").unwrap_or(&Value::Bool(true));
+            match object.remove(name) {
+                Some(Value::Array(mut list)) => {
+                    list.push(coerce(items, document, value));
+                    Value::Array(list)
+                }
+                _ => Value::Array(vec![coerce(items, document, value)]),
+            }
+        } else {
+            coerce(property, document, value)
+        };
+        object.insert(name.clone(), coerced);
+    }
+    Some(Value::Object(object))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -53,6 +53,7 @@ pub fn check_request(
             ParameterLocation::Query => "query",
             ParameterLocation::Header => "header",
             ParameterLocation::Cookie => "cookie",
+            ParameterLocation::QueryString => "querystring",
         };
         let location = ["request", location_name, parameter.name.as_str()];
         let document = api.schemas.document(View::Request);
