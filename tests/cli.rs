@@ -369,3 +369,25 @@ fn a_swagger_2_document_is_linted_and_validated_with_places_in_the_2_0_file() {
         "expected the short name and the unknown kind reported, got {second}"
     );
 }
+
+#[test]
+fn lint_names_each_documents_version_and_the_3_2_features_it_uses() {
+    let output = understudy()
+        .args([
+            "lint",
+            "tests/fixtures/openapi32/methods.yaml",
+            "tests/fixtures/swagger2/petstore.yaml",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "methods.yaml: OpenAPI 3.2.0, using the QUERY method, additionalOperations, in: querystring",
+        "petstore.yaml: Swagger 2.0, served as its OpenAPI 3.0.3 conversion",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "expected {expected:?} in the lint output, got {stdout}"
+        );
+    }
+}

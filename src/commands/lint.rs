@@ -7,7 +7,7 @@ use super::loading::load_contract;
 use super::output::print_out;
 use crate::cli::LintArgs;
 use crate::contract::{Finding, Severity};
-use crate::load::SourceLocation;
+use crate::load::{LoadedSpec, SourceLocation};
 
 pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
     let (specs, contract) = load_contract(&args.specs)?;
@@ -40,6 +40,11 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
     for (finding, location) in findings.iter_mut().zip(locations) {
         finding.location = location;
     }
+    let versions: String = specs
+        .iter()
+        .map(|spec| format!("{}\n", version_line(spec)))
+        .collect();
+    print_out(&versions);
     print_out(&render_findings(&findings));
     let errors = findings
         .iter()
@@ -54,6 +59,32 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `file: version`, and the features of its version the document uses where it is one
+/// with features to name: Swagger 2.0 (converted), or OpenAPI 3.2's additions.
+fn version_line(spec: &LoadedSpec) -> String {
+    let openapi = spec
+        .document
+        .get("openapi")
+        .and_then(|v| v.as_str())
+        .unwrap_or("?");
+    if let Some(from) = &spec.converted_from {
+        return format!(
+            "{}: Swagger {from}, served as its OpenAPI {openapi} conversion",
+            spec.file
+        );
+    }
+    let features = crate::contract::version_features(&spec.document);
+    if features.is_empty() {
+        format!("{}: OpenAPI {openapi}", spec.file)
+    } else {
+        format!(
+            "{}: OpenAPI {openapi}, using {}",
+            spec.file,
+            features.join(", ")
+        )
+    }
 }
 
 /// `file:line at #/pointer: severity: message`, errors first, then in document order.

@@ -5,6 +5,7 @@
 mod compile;
 mod convert;
 mod error;
+mod features;
 mod formats;
 mod messages;
 mod model;
@@ -18,6 +19,7 @@ mod security;
 mod tree;
 
 pub use error::{ContractError, Finding, Severity};
+pub use features::version_features;
 pub use model::*;
 pub use rewrite::{View, has_flag};
 pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path};

@@ -35,6 +35,8 @@ pub struct LoadedSpec {
     pub document: Value,
     /// Where places of `document` are in the file (they differ for a converted 2.0 file).
     pub origins: Origins,
+    /// The version the file was written in when it was converted (`2.0`).
+    pub converted_from: Option<String>,
 }
 
 impl LoadedSpec {
@@ -119,7 +121,8 @@ fn assemble(
     root: Value,
 ) -> Result<LoadedSpec, LoadError> {
     let document = bundle::bundle(source, path, root)?;
-    let (document, origins) = if swagger2::is_swagger2(&document) {
+    let converted_from = swagger2::is_swagger2(&document).then(|| "2.0".to_string());
+    let (document, origins) = if converted_from.is_some() {
         swagger2::convert(&document)
     } else {
         (document, Origins::default())
@@ -135,6 +138,7 @@ fn assemble(
         text,
         document,
         origins,
+        converted_from,
     })
 }
 
