@@ -209,3 +209,19 @@ fn an_optional_property_no_value_satisfies_is_left_out() {
         );
     }
 }
+
+#[test]
+fn a_pattern_with_lookahead_still_gives_values_that_match_it() {
+    // AWS's DomainName: labels that do not start with a hyphen.
+    let schema = json!({
+        "type": "string", "maxLength": 255,
+        "pattern": "^(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])(\\.)?$"
+    });
+    for value in valid_values(&schema) {
+        let text = value.as_str().expect("a string");
+        assert!(
+            text.contains('.') && !text.starts_with('-'),
+            "expected a domain name, got {text:?}"
+        );
+    }
+}

@@ -139,10 +139,10 @@ fn by_pattern(
     max: Option<usize>,
     rng: &mut ChaCha8Rng,
 ) -> Option<String> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .build()
-        .parse(pattern)
-        .ok()?;
+    // regex-syntax knows no lookaround (`^(?!-)[a-z0-9-]+$`, common in AWS's documents): the
+    // pattern without it generates candidates, and the validator keeps those that fit.
+    let parse = |text: &str| regex_syntax::ParserBuilder::new().build().parse(text).ok();
+    let hir = parse(pattern).or_else(|| parse(&without_lookaround(pattern)))?;
     let hir = prefer_ascii(hir);
     let max_repeat = max.map(|m| m.clamp(1, 16) as u32).unwrap_or(8);
     let regex = rand_regex::Regex::with_hir(hir, max_repeat).ok()?;
@@ -154,6 +154,61 @@ fn by_pattern(
         }
     }
     None
+}
+
+/// `pattern` with its lookahead and lookbehind groups (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`)
+/// left out, escapes and character classes respected.
+fn without_lookaround(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let rest: String = chars[i..chars.len().min(i + 4)].iter().collect();
+        let opens_lookaround = ["(?=", "(?!", "(?<=", "(?<!"]
+            .iter()
+            .any(|opening| rest.starts_with(opening));
+        if chars[i] == '\\' {
+            out.extend(chars.get(i..i + 2).into_iter().flatten());
+            i += 2;
+        } else if chars[i] == '[' {
+            // A class ends at the first `]` that is not escaped and not its first member.
+            let start = i;
+            i += 1;
+            if chars.get(i) == Some(&'^') {
+                i += 1;
+            }
+            if chars.get(i) == Some(&']') {
+                i += 1;
+            }
+            while i < chars.len() && chars[i] != ']' {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i = (i + 1).min(chars.len());
+            out.extend(&chars[start..i]);
+        } else if opens_lookaround {
+            // Skip to the matching `)`.
+            let mut depth = 0;
+            while i < chars.len() {
+                match chars[i] {
+                    '\\' => i += 1,
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            i += 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Narrows every character class to letters and digits, else printable ASCII, where that

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::coerce::{coerce, resolve};
 use super::params::{RequestParts, extract};
 use super::response::media_type_list;
-use crate::contract::{CompiledApi, Operation, ParameterLocation, SecurityScheme, View};
+use crate::contract::{CompiledApi, Operation, ParameterLocation, SchemaId, SecurityScheme, View};
 use crate::media;
 use crate::violation::{Violation, ViolationKind};
 
@@ -281,7 +281,7 @@ fn body_violations(
                 )];
             }
         }
-    } else if essence == "application/x-www-form-urlencoded" {
+    } else if essence == "application/x-www-form-urlencoded" && !is_text_schema(api, schema) {
         let pairs = form_urlencoded::parse(body).into_owned().collect();
         form_object(
             api.schemas.node(schema),
@@ -303,8 +303,18 @@ fn body_violations(
                 )];
             }
         }
-    } else if essence.starts_with("text/") && !media::is_xml_essence(&essence) {
-        Value::String(String::from_utf8_lossy(body).into_owned())
+    } else if (essence.starts_with("text/") && !media::is_xml_essence(&essence))
+        || essence == "application/x-www-form-urlencoded"
+    {
+        // Text, or a form the schema says is one string. Text whose schema wants an object,
+        // an array or a number (`text/html` bodies of `{type: object}`, as generated documents
+        // declare) can only be that value written as JSON.
+        let text = String::from_utf8_lossy(body).into_owned();
+        if is_text_schema(api, schema) {
+            Value::String(text)
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        }
     } else {
         // XML and binary bodies are not read into their schema's JSON shape: OpenAPI's XML
         // mapping is not a JSON value, so the schema cannot judge them, and the media type
@@ -316,6 +326,19 @@ fn body_violations(
         *json_body = Some(value);
     }
     violations
+}
+
+/// Whether a body schema says the body is a string (or says nothing of its type).
+fn is_text_schema(api: &CompiledApi, schema: SchemaId) -> bool {
+    let resolved = resolve(
+        api.schemas.node(schema),
+        api.schemas.document(View::Request),
+    );
+    match resolved.get("type") {
+        Some(Value::String(kind)) => kind == "string",
+        Some(Value::Array(kinds)) => kinds.iter().any(|k| k == "string"),
+        _ => resolved.get("properties").is_none() && resolved.get("items").is_none(),
+    }
 }
 
 /// The `(name, text)` fields of a multipart body (file parts as their text, lossily).
