@@ -31,6 +31,10 @@ enum Hole {
     Offset(String),
     Next,
     Prev,
+    /// Whether objects follow this page (Stripe's `has_more`).
+    HasMore,
+    /// Whether objects precede this page.
+    HasPrevious,
     /// Kantata's `results: [{key, id}]` index.
     Results,
 }
@@ -86,6 +90,14 @@ impl Envelope {
                         None => out.extend_from_slice(generated.as_bytes()),
                     },
                     Hole::Next => json(&mut out, &page.next),
+                    Hole::HasMore => {
+                        let end = page.offset.unwrap_or(0) + page.count as u64;
+                        json(&mut out, &(page.next.is_some() || end < page.total as u64))
+                    }
+                    Hole::HasPrevious => json(
+                        &mut out,
+                        &(page.prev.is_some() || page.offset.unwrap_or(0) > 0),
+                    ),
                     Hole::Prev => json(&mut out, &page.prev),
                     Hole::Results => {
                         out.push(b'[');
@@ -168,6 +180,12 @@ impl Envelope {
                 {
                     self.hole(Hole::Prev)
                 }
+                Value::Bool(_) if matches!(name, "hasmore" | "hasnext" | "hasnextpage") => {
+                    self.hole(Hole::HasMore)
+                }
+                Value::Bool(_) if matches!(name, "hasprevious" | "hasprev" | "haspreviouspage") => {
+                    self.hole(Hole::HasPrevious)
+                }
                 Value::Array(_) if name == "results" => self.hole(Hole::Results),
                 Value::Object(inner) => self.object(inner, None, slot),
                 _ => self.value(value),
@@ -237,6 +255,25 @@ fn normalize(key: &str) -> Normalized {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn has_more_says_whether_objects_follow_the_page() {
+        let template = json!({"object": "list", "data": [], "has_more": true, "hasPrevious": true});
+        let mut last_page = page();
+        last_page.next = None;
+        last_page.offset = Some(5);
+        let envelope = Envelope::new(&template, "data");
+        let text = envelope.render(&last_page, |out| out.extend_from_slice(b"[1,2]"));
+        assert_eq!(
+            serde_json::from_slice::<Value>(&text).unwrap(),
+            json!({"object": "list", "data": [1, 2], "has_more": false, "hasPrevious": true})
+        );
+        let text = envelope.render(&page(), |out| out.extend_from_slice(b"[]"));
+        assert_eq!(
+            serde_json::from_slice::<Value>(&text).unwrap()["has_more"],
+            true
+        );
+    }
 
     fn page() -> Page {
         Page {
