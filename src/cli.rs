@@ -231,6 +231,10 @@ pub struct ServeArgs {
     /// Do not serve the admin API under `/__understudy/`.
     #[arg(long)]
     pub no_admin: bool,
+    /// Items generated for a sequential answer (an OpenAPI 3.2 `itemSchema`: server-sent
+    /// events, JSON lines, JSON text sequences).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub stream_items: usize,
     /// Preload the default session with objects, in the format `GET /__understudy/state`
     /// dumps (`{"api:/item/path/{id}": [{"key": [...], "object": {...}}]}`), JSON or YAML.
     #[arg(long, value_name = "FILE")]

@@ -17,6 +17,7 @@ pub mod pointer;
 pub mod proxy;
 pub mod recording;
 pub mod report;
+pub mod sequence;
 pub mod state;
 pub mod validate;
 pub mod violation;

@@ -107,3 +107,69 @@ async fn the_query_method_additional_operations_and_a_whole_query_string_are_ser
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[tokio::test]
+async fn sequential_media_types_stream_items_each_valid_under_the_item_schema() {
+    use understudy::http::{HttpOptions, app};
+    use understudy::mock::EngineOptions;
+    use understudy::sequence::{Sequence, split};
+
+    let contract = fixture_contract("openapi32/streams.yaml");
+    for (uri, framing, items) in [
+        ("/ticks", Sequence::EventStream, 3),
+        ("/logs", Sequence::JsonLines, 3),
+    ] {
+        let answer = send(&router(&contract), "GET", uri, &[], "").await;
+        let (api, operation) = contract.find_operation("GET", uri).unwrap();
+        let problems = contract_problems(api, operation, &answer);
+        assert!(
+            problems.is_empty(),
+            "GET {uri}: expected every item valid, got {problems:?}: {}",
+            answer.text()
+        );
+        let parsed = split(framing, &answer.body).expect("a well-framed sequence");
+        assert_eq!(parsed.len(), items, "GET {uri}: {}", answer.text());
+    }
+    let five = app(
+        engine(
+            &contract,
+            EngineOptions {
+                stream_items: 5,
+                ..EngineOptions::default()
+            },
+        ),
+        HttpOptions::default(),
+    );
+    let answer = send(&five, "GET", "/ticks", &[], "").await;
+    assert_eq!(
+        split(Sequence::EventStream, &answer.body).unwrap().len(),
+        5,
+        "expected --stream-items to set how many events are sent: {}",
+        answer.text()
+    );
+}
+
+#[test]
+fn a_sequence_is_checked_item_by_item() {
+    use understudy::validate::{ObservedResponse, response_violations};
+    let contract = fixture_contract("openapi32/streams.yaml");
+    let (api, operation) = contract.find_operation("GET", "/logs").unwrap();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("content-type", "application/jsonl".parse().unwrap());
+    let body =
+        b"{\"level\": \"info\", \"message\": \"a\"}\n{\"level\": \"loud\", \"message\": \"b\"}\n";
+    let observed = ObservedResponse {
+        status: 200,
+        headers: &headers,
+        body,
+    };
+    let locations: Vec<Vec<String>> = response_violations(api, operation, &observed)
+        .into_iter()
+        .map(|v| v.location)
+        .collect();
+    assert_eq!(
+        locations,
+        [["response", "body", "1", "level"]],
+        "expected only the second line's level reported"
+    );
+}

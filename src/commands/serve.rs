@@ -25,6 +25,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
             clock: args.clock,
             max_sessions: args.max_sessions,
             admin: !args.no_admin,
+            stream_items: args.stream_items,
         },
     ));
     // Fixtures replace the default session; the examples are added to it.

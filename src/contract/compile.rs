@@ -557,10 +557,14 @@ impl<'a> Compiler<'a> {
             let schema = value
                 .get("schema")
                 .map(|schema| self.schema(&format!("{media_pointer}/schema"), schema, view));
+            let item_schema = value
+                .get("itemSchema")
+                .map(|schema| self.schema(&format!("{media_pointer}/itemSchema"), schema, view));
             let examples = self.examples(&media_pointer, value)?;
             media_types.push(MediaType {
                 media_type: media_type.clone(),
                 schema,
+                item_schema,
                 examples,
                 invalid_examples: Vec::new(),
             });
@@ -583,7 +587,8 @@ impl<'a> Compiler<'a> {
             for (name, raw) in map {
                 let (example_pointer, example) =
                     self.resolve(format!("{pointer}/examples/{}", escape(name)), raw)?;
-                match example.get("value") {
+                // 3.2 names the value `dataValue` (beside its `serializedValue`).
+                match example.get("value").or_else(|| example.get("dataValue")) {
                     Some(value) => examples.push(Example {
                         name: name.clone(),
                         pointer: example_pointer,

@@ -209,6 +209,9 @@ pub struct MediaType {
     /// As written, e.g. `application/json`, `application/*`.
     pub media_type: String,
     pub schema: Option<SchemaId>,
+    /// OpenAPI 3.2's `itemSchema`: each item of a sequential body (`text/event-stream`,
+    /// JSON lines) is valid under it.
+    pub item_schema: Option<SchemaId>,
     /// Examples that are valid under the schema, in document order (`example` first, named
     /// `examples` after). Invalid ones are reported as findings and kept out of this list.
     pub examples: Vec<Example>,

@@ -99,7 +99,9 @@ pub(super) fn by_position(
             for (key, child) in map {
                 push_segment(pointer, key);
                 let child = match (key.as_str(), child) {
-                    ("schema", Value::Object(_) | Value::Bool(_)) => schema(child, pointer),
+                    ("schema" | "itemSchema", Value::Object(_) | Value::Bool(_)) => {
+                        schema(child, pointer)
+                    }
                     ("schemas", Value::Object(schemas)) if in_components => {
                         let below = pointer.len();
                         let mut copies = Map::new();

@@ -437,11 +437,24 @@ impl Engine {
         content_type: &str,
     ) -> Bytes {
         self.bodies.get_or_make(key, || {
+            let seed = self.options.seed
+                ^ stable_hash(&[&operation.id, &key.2.to_string(), &media.media_type]);
+            if let Some(id) = media.item_schema {
+                // A sequence (server-sent events, JSON lines): a few items, each valid under
+                // the item schema, framed as the media type frames them.
+                let items: Vec<Value> = (0..self.options.stream_items as u64)
+                    .map(|i| {
+                        generate_valid(&api.schemas, id, seed.wrapping_add(i))
+                            .unwrap_or_else(|failed| failed.best)
+                    })
+                    .collect();
+                let framing = crate::sequence::sequence_of(&media::essence(content_type))
+                    .unwrap_or(crate::sequence::Sequence::JsonLines);
+                return Bytes::from(crate::sequence::write(framing, &items));
+            }
             let value = match (media.examples.first(), media.schema) {
                 (Some(example), _) => (*example.value).clone(),
                 (None, Some(id)) => {
-                    let seed = self.options.seed
-                        ^ stable_hash(&[&operation.id, &key.2.to_string(), &media.media_type]);
                     generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
                 }
                 (None, None) => Value::Null,

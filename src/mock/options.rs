@@ -30,6 +30,8 @@ pub struct EngineOptions {
     pub max_sessions: usize,
     /// Whether `/__understudy/` serves the admin API (`--no-admin` turns it off).
     pub admin: bool,
+    /// Items in a generated sequential body (`itemSchema`: server-sent events, JSON lines).
+    pub stream_items: usize,
 }
 
 impl Default for EngineOptions {
@@ -42,6 +44,7 @@ impl Default for EngineOptions {
             clock: Clock::System,
             max_sessions: 1000,
             admin: true,
+            stream_items: 3,
         }
     }
 }

@@ -94,6 +94,26 @@ pub fn response_violations(
         }
         return violations;
     };
+    if let Some(item_schema) = media.item_schema {
+        // A sequence: each item checked on its own, located by its index.
+        let framing =
+            crate::sequence::sequence_of(&essence).unwrap_or(crate::sequence::Sequence::JsonLines);
+        match crate::sequence::split(framing, observed.body) {
+            Ok(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    let index = index.to_string();
+                    let location = ["response", "body", index.as_str()];
+                    violations.extend(api.schemas.violations(item_schema, item, &location));
+                }
+            }
+            Err(message) => violations.push(Violation::of(
+                ViolationKind::Check("response_schema_conformance".into()),
+                &["response", "body"],
+                format!("the body is not a {essence} sequence: {message}"),
+            )),
+        }
+        return violations;
+    }
     let Some(schema) = media.schema else {
         return violations;
     };
