@@ -360,13 +360,18 @@ fn a_swagger_2_document_is_linted_and_validated_with_places_in_the_2_0_file() {
             &report["summary"]["conforming"],
             &report["summary"]["failing"]
         ),
-        (&serde_json::json!(1), &serde_json::json!(1)),
-        "expected the first exchange to conform and the second to fail: {report}"
+        (&serde_json::json!(1), &serde_json::json!(2)),
+        "expected the first exchange to conform and the others to fail: {report}"
     );
     let second = report["exchanges"][0]["failures"].to_string();
     assert!(
         second.contains("/name") && second.contains("/kind"),
         "expected the short name and the unknown kind reported, got {second}"
+    );
+    assert_eq!(
+        report["exchanges"][1]["failures"][0]["schema_path"],
+        "#/definitions/Error/properties/code/type",
+        "expected the schema path as the 2.0 file writes it: {report}"
     );
 }
 

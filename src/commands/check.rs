@@ -13,7 +13,7 @@ use crate::checker::{CheckOptions, check};
 use crate::cli::{CheckArgs, ReportFormat};
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
-    let (_, contract) = load_contract(&args.specs.clone().into())?;
+    let (specs, contract) = load_contract(&args.specs.clone().into())?;
     let mut headers = args.headers.clone();
     if let Some(token) = &args.bearer {
         headers.push(("authorization".into(), format!("Bearer {token}")));
@@ -34,11 +34,11 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
         .enable_all()
         .build()
         .map_err(|e| CommandError::Client(e.to_string()))?;
-    let report = runtime
+    let mut report = runtime
         .block_on(check(contract, options, args.format == ReportFormat::Junit))
         .map_err(|e| CommandError::Client(e.to_string()))?;
     progress.finish();
-    write_report(&report, args.format, args.output.as_deref())?;
+    write_report(&mut report, &specs, args.format, args.output.as_deref())?;
     let s = &report.summary;
     if s.exchanges > 0 {
         eprintln!(
