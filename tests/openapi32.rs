@@ -173,3 +173,54 @@ fn a_sequence_is_checked_item_by_item() {
         "expected only the second line's level reported"
     );
 }
+
+#[tokio::test]
+async fn a_json_lines_upload_is_checked_line_by_line_and_data_values_are_served() {
+    let contract = fixture_contract("openapi32/streams.yaml");
+    let router = router(&contract);
+    let ndjson = [("content-type", "application/x-ndjson")];
+    let good =
+        "{\"level\": \"info\", \"message\": \"a\"}\n{\"level\": \"warn\", \"message\": \"b\"}\n";
+    let answer = send(&router, "POST", "/imports", &ndjson, good).await;
+    assert_eq!(answer.status, 202, "{}", answer.text());
+    let bad = "{\"level\": \"info\", \"message\": \"a\"}\n{\"level\": \"loud\"}\n";
+    let answer = send(&router, "POST", "/imports", &ndjson, bad).await;
+    assert_eq!(answer.status, 422, "{}", answer.text());
+    let violations = answer.header("sl-violations").unwrap_or_default();
+    assert!(
+        violations.contains(r#"["request","body","1","level"]"#)
+            && violations.contains(r#"["request","body","1"]"#),
+        "expected the second line's level and message reported, got {violations}"
+    );
+    let answer = send(
+        &router,
+        "GET",
+        "/latest",
+        &[("prefer", "example=started")],
+        "",
+    )
+    .await;
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"level": "info", "message": "started"}),
+        "expected the example's dataValue: {}",
+        answer.text()
+    );
+}
+
+#[test]
+fn lint_reports_a_serialized_value_that_is_not_its_data_value() {
+    let contract = fixture_contract("openapi32/streams.yaml");
+    let warnings: Vec<String> = contract
+        .findings
+        .iter()
+        .map(|f| format!("{}: {}", f.location.pointer, f.message))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "/paths/~1latest/get/responses/200/content/application~1json/examples/mismatched/serializedValue: example \"mismatched\": serializedValue is not dataValue written as JSON"
+        ],
+        "expected only the mismatched example reported"
+    );
+}

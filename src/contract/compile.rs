@@ -587,8 +587,23 @@ impl<'a> Compiler<'a> {
             for (name, raw) in map {
                 let (example_pointer, example) =
                     self.resolve(format!("{pointer}/examples/{}", escape(name)), raw)?;
-                // 3.2 names the value `dataValue` (beside its `serializedValue`).
-                match example.get("value").or_else(|| example.get("dataValue")) {
+                // 3.2 names the value `dataValue`, and may give it as sent (`serializedValue`):
+                // for JSON, the two must say the same.
+                let data_value = example.get("dataValue");
+                if let (Some(data), Some(Value::String(serialized))) =
+                    (data_value, example.get("serializedValue"))
+                    && media_is_json(pointer)
+                    && serde_json::from_str::<Value>(serialized).ok().as_ref() != Some(data)
+                {
+                    self.finding(
+                        Severity::Warning,
+                        &format!("{example_pointer}/serializedValue"),
+                        format!(
+                            "example {name:?}: serializedValue is not dataValue written as JSON"
+                        ),
+                    );
+                }
+                match example.get("value").or(data_value) {
                     Some(value) => examples.push(Example {
                         name: name.clone(),
                         pointer: example_pointer,
@@ -616,6 +631,16 @@ impl<'a> Compiler<'a> {
         }
         requirements
     }
+}
+
+/// Whether the media type a `…/content/{media type}` pointer ends in is JSON.
+fn media_is_json(media_pointer: &str) -> bool {
+    let media_type = media_pointer
+        .rsplit('/')
+        .next()
+        .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
+        .unwrap_or_default();
+    crate::media::is_json_essence(&crate::media::essence(&media_type))
 }
 
 /// Sets apart the examples of `operation` that contradict their schemas, each reported.

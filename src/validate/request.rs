@@ -263,6 +263,27 @@ fn body_violations(
             ),
         )];
     };
+    if let Some(item_schema) = media.item_schema {
+        // A sequence (JSON lines, server-sent events): each item checked on its own.
+        let framing =
+            crate::sequence::sequence_of(&essence).unwrap_or(crate::sequence::Sequence::JsonLines);
+        return match crate::sequence::split(framing, body) {
+            Ok(items) => items
+                .iter()
+                .enumerate()
+                .flat_map(|(index, item)| {
+                    let index = index.to_string();
+                    api.schemas
+                        .violations(item_schema, item, &["request", "body", index.as_str()])
+                })
+                .collect(),
+            Err(message) => vec![Violation::of(
+                ViolationKind::Malformed,
+                &["request", "body"],
+                format!("Malformed {essence} body: {message}"),
+            )],
+        };
+    }
     let Some(schema) = media.schema else {
         return Vec::new();
     };
