@@ -215,8 +215,13 @@ async fn upstream_failures_are_502_and_504_never_a_hang() {
 }
 
 #[tokio::test]
-async fn in_front_of_serve_nothing_is_wrong() {
-    let contract = kantata();
+async fn in_front_of_serve_nothing_is_wrong_for_3_0_or_swagger_2_0() {
+    for contract in [kantata(), fixture_contract("swagger2/petstore.yaml")] {
+        in_front_of_serve(contract).await;
+    }
+}
+
+async fn in_front_of_serve(contract: Arc<Contract>) {
     let engine = engine(&contract, EngineOptions::default());
     let upstream = spawn(app(engine, HttpOptions::default())).await;
     let router = proxy(contract.clone(), format!("http://{upstream}"), true, None);

@@ -194,8 +194,27 @@ pub fn valid_request(
             .schema
             .map(|id| generate_valid(&api.schemas, id, 1).unwrap_or_else(|failed| failed.best))
             .unwrap_or(Value::Null);
-        body = serde_json::to_string(&value).unwrap();
-        headers.push(("content-type".into(), media.media_type.clone()));
+        if media.media_type.starts_with("multipart/form-data") {
+            // One part per field, each the field's value as text.
+            const BOUNDARY: &str = "understudy-test-boundary";
+            for (name, field) in value.as_object().into_iter().flatten() {
+                let text = field
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or(field.to_string());
+                body.push_str(&format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{text}\r\n"
+                ));
+            }
+            body.push_str(&format!("--{BOUNDARY}--\r\n"));
+            headers.push((
+                "content-type".into(),
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            ));
+        } else {
+            body = serde_json::to_string(&value).unwrap();
+            headers.push(("content-type".into(), media.media_type.clone()));
+        }
     }
     for parameter in &operation.parameters {
         let already = headers
