@@ -396,3 +396,31 @@ fn lint_names_each_documents_version_and_the_3_2_features_it_uses() {
         );
     }
 }
+
+#[test]
+fn lint_reports_examples_inside_schemas_that_contradict_them() {
+    let output = understudy()
+        .args(["lint", "tests/fixtures/schema-examples.yaml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "warnings alone do not fail lint"
+    );
+    for expected in [
+        "schema-examples.yaml:9 at #/paths/~1members~1{id}/parameters/0/schema/examples/0: warning: the example contradicts its schema: \"not-a-uuid\" is not a \"uuid\"",
+        "schema-examples.yaml:24 at #/components/schemas/Member/properties/role/examples/0: warning",
+        "schema-examples.yaml:25 at #/components/schemas/Member/properties/seats/example: warning",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "expected {expected:?} in {stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains("properties/id/examples"),
+        "expected the valid uuid example left alone: {stdout}"
+    );
+}

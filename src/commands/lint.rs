@@ -29,6 +29,19 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
                 message: message.replace(&format!("#{pointer}"), &format!("#{original}")),
             });
         }
+        // Examples inside schemas: never served unchecked (generated values are validated
+        // whole), but a reader of the document is misled by them.
+        for (pointer, message) in compiled.schemas.invalid_schema_examples() {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                location: SourceLocation {
+                    file: compiled.api.file.clone(),
+                    pointer: spec.original_pointer(&pointer),
+                    line: None,
+                },
+                message,
+            });
+        }
     }
     let operations: usize = contract.apis.iter().map(|a| a.api.operations.len()).sum();
     let documents = contract.apis.len();

@@ -6,7 +6,7 @@
 //! validator reaches through `$ref` is compiled once per API and shared (see `refs`), so no
 //! validator holds its own copy of a reference graph.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use jsonschema::{Draft, Registry, Validator};
@@ -16,6 +16,7 @@ use super::convert::convert_views;
 use super::messages::plain;
 use super::refs::{Sharing, Targets, leaves};
 use super::rewrite::{Dialect, View};
+use super::tree::{find_schema_roots, push_children};
 use crate::pointer::{encode_fragment, local_target};
 use crate::violation::{Violation, ViolationKind};
 
@@ -212,6 +213,67 @@ impl Schemas {
     /// the front end to log once.
     pub fn take_unreported(&self) -> Vec<String> {
         self.targets.take_unreported()
+    }
+
+    /// Examples written inside schemas (3.0's `example`, 3.1's `examples` list) that their
+    /// own schema refuses in both views, as `(pointer of the example, message)`: `lint`
+    /// reports them as it reports media-type examples. Answers never carry one unchecked:
+    /// generated values are validated whole (see `generate_valid`).
+    pub fn invalid_schema_examples(&self) -> Vec<(String, String)> {
+        let document = &self.response;
+        let mut pending = find_schema_roots(document);
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        while let Some(pointer) = pending.pop() {
+            if !seen.insert(pointer.clone()) {
+                continue;
+            }
+            let Some(node) = document.pointer(&pointer) else {
+                continue;
+            };
+            push_children(node, &pointer, &mut pending);
+            let mut examples: Vec<(String, &Value)> = Vec::new();
+            if let Some(example) = node.get("example") {
+                examples.push((format!("{pointer}/example"), example));
+            }
+            if let Some(Value::Array(list)) = node.get("examples") {
+                examples.extend(
+                    list.iter()
+                        .enumerate()
+                        .map(|(i, example)| (format!("{pointer}/examples/{i}"), example)),
+                );
+            }
+            if examples.is_empty() {
+                continue;
+            }
+            let fragment = encode_fragment(&pointer);
+            let validators: Vec<Validator> = [RESPONSE_URI, self.request_uri]
+                .iter()
+                .filter_map(|base| self.targets.build(&format!("{base}#{fragment}")).ok())
+                .collect();
+            let Some(first) = validators.first() else {
+                continue;
+            };
+            for (at, example) in examples {
+                if validators.iter().any(|v| v.is_valid(example)) {
+                    continue;
+                }
+                if let Some(error) = first.iter_errors(example).next() {
+                    let place = error.instance_path().to_string();
+                    let at_place = if place.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" at {place:?}")
+                    };
+                    out.push((
+                        at,
+                        format!("the example contradicts its schema{at_place}: {error}"),
+                    ));
+                }
+            }
+        }
+        out.sort();
+        out
     }
 
     /// Builds every validator now, returning the schemas that cannot be compiled
