@@ -1364,3 +1364,51 @@ async fn an_empty_text_body_with_its_content_type_is_an_empty_string_not_a_missi
         missing.text()
     );
 }
+
+#[test]
+fn why_an_answer_was_made_to_fit_is_logged_once_per_operation_and_flagged_every_time() {
+    use understudy::mock::MockRequest;
+    let contract = bundled();
+    let engine = engine(&contract, EngineOptions::default());
+    let request = |method: &str, path: &str, body: String| {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("authorization", "Bearer t".parse().unwrap());
+        MockRequest {
+            method: method.into(),
+            path: path.into(),
+            query: String::new(),
+            headers,
+            body: body.into(),
+        }
+    };
+    let state = json!({"kantata:/organization_memberships/{id}": [{"key": ["7"], "object": {
+        "created_at": "2024-01-01T00:00:00Z", "member_id": "7", "member_type": "user",
+        "primary": "yes", "updated_at": "2024-01-01T00:00:00Z"}}]});
+    let loaded = engine.handle(&request("PUT", "/__understudy/state", state.to_string()));
+    assert!(
+        loaded.status < 300,
+        "expected the state loaded, got {}",
+        loaded.status
+    );
+    let read = || {
+        engine.handle(&request(
+            "GET",
+            "/kantata/organization_memberships/7",
+            String::new(),
+        ))
+    };
+    let (first, second) = (read(), read());
+    assert!(
+        first
+            .log
+            .as_deref()
+            .is_some_and(|line| line.contains("/organization_memberships/7/primary")),
+        "expected the first answer to carry the log line naming what did not fit, got {:?}",
+        first.log
+    );
+    assert_eq!(second.log, None, "expected the log line once per operation");
+    assert!(
+        !second.warnings.is_empty(),
+        "expected every answer still flagged in sl-violations"
+    );
+}

@@ -110,6 +110,9 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         Err(too_large) => too_large,
     };
     log_schema_errors(state.engine.contract());
+    if let Some(line) = &answer.log {
+        tracing::warn!(target: "understudy::mock", "{line}");
+    }
     tracing::info!(
         target: "understudy::http",
         method = %method,

@@ -47,6 +47,8 @@ pub struct Engine {
     contract: Arc<Contract>,
     /// Per API and operation: whether it has been answered once (see [`Engine::may_block`]).
     warmed: Vec<Vec<AtomicBool>>,
+    /// Per operation: whether the log already said why one of its answers was made to fit.
+    repair_logged: Vec<Vec<AtomicBool>>,
     options: EngineOptions,
     /// Default (non-dynamic) bodies are deterministic, so each is generated once.
     bodies: Memo<BodyKey, Bytes>,
@@ -70,17 +72,21 @@ impl Engine {
         options: EngineOptions,
         store: Arc<dyn Store>,
     ) -> Engine {
-        let warmed = contract
-            .apis
-            .iter()
-            .map(|compiled| {
-                let operations = compiled.api.operations.len();
-                (0..operations).map(|_| AtomicBool::new(false)).collect()
-            })
-            .collect();
+        let flags = || -> Vec<Vec<AtomicBool>> {
+            contract
+                .apis
+                .iter()
+                .map(|compiled| {
+                    let operations = compiled.api.operations.len();
+                    (0..operations).map(|_| AtomicBool::new(false)).collect()
+                })
+                .collect()
+        };
+        let (warmed, repair_logged) = (flags(), flags());
         Engine {
             contract,
             warmed,
+            repair_logged,
             options,
             bodies: Memo::default(),
             generated: GeneratedValues::default(),
@@ -242,6 +248,13 @@ impl Engine {
             let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
             reject(api, operation, &request.path, &violations, seed)
         };
+        // The log says why an operation's answers are made to fit once, not on every read.
+        if response.log.is_some() {
+            let logged = &self.repair_logged[entry.api][op_index];
+            if logged.swap(true, Ordering::Relaxed) {
+                response.log = None;
+            }
+        }
         response.operation = Some(operation.id.clone());
         if is_head {
             response.body = Bytes::new();

@@ -38,6 +38,9 @@ pub struct MockResponse {
     pub operation: Option<String>,
     /// Prism-style notes about this answer, sent as `sl-violations`.
     pub warnings: Vec<SlViolation>,
+    /// A line for the server's log: why an answer from stored state was made to fit its
+    /// schema, kept by the engine for the first such answer of each operation only.
+    pub log: Option<String>,
 }
 
 impl MockResponse {

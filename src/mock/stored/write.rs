@@ -311,6 +311,16 @@ impl Writer<'_> {
             }
         }
         let checked = mismatches.is_empty().then_some(form.tag);
+        if let Some(first) = mismatches.first() {
+            response.log = Some(format!(
+                "{}: stored data does not fit the response schema ({} at {:?}: {}), so its \
+                 answers are made to fit it",
+                call.operation.id,
+                first.keyword(),
+                first.instance_path,
+                first.message
+            ));
+        }
         response.body = body.into();
         response
             .warnings
