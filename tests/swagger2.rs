@@ -30,17 +30,8 @@ async fn every_operation_of_a_swagger_2_document_answers_within_its_contract() {
     }
 }
 
-struct Case {
-    name: &'static str,
-    method: &'static str,
-    uri: &'static str,
-    headers: &'static [(&'static str, &'static str)],
-    body: &'static str,
-    status: u16,
-}
-
-const CASES: &[Case] = &[
-    Case {
+const CASES: &[StatusCase] = &[
+    StatusCase {
         name: "repeated query values of a `multi` array and `|`-separated `pipes` ones are read",
         method: "GET",
         uri: "/pets?tags=a&tags=b&fields=name|tag&limit=50",
@@ -48,7 +39,7 @@ const CASES: &[Case] = &[
         body: "",
         status: 200,
     },
-    Case {
+    StatusCase {
         name: "a `pipes` item outside its enum is refused with the declared 422",
         method: "GET",
         uri: "/pets?fields=name|age",
@@ -56,7 +47,7 @@ const CASES: &[Case] = &[
         body: "",
         status: 422,
     },
-    Case {
+    StatusCase {
         name: "a shared path parameter below its minimum names nothing: the declared 404",
         method: "GET",
         uri: "/pets/0",
@@ -64,7 +55,7 @@ const CASES: &[Case] = &[
         body: "",
         status: 404,
     },
-    Case {
+    StatusCase {
         name: "a body parameter is the request body, checked against its definition in another file",
         method: "POST",
         uri: "/pets",
@@ -72,7 +63,7 @@ const CASES: &[Case] = &[
         body: r#"{"name": "Rex"}"#,
         status: 422,
     },
-    Case {
+    StatusCase {
         name: "no API key gets the shared 401 response",
         method: "GET",
         uri: "/pets",
@@ -80,7 +71,7 @@ const CASES: &[Case] = &[
         body: "",
         status: 401,
     },
-    Case {
+    StatusCase {
         name: "form data with its file is accepted",
         method: "POST",
         uri: "/pets/1/photo",
@@ -88,7 +79,7 @@ const CASES: &[Case] = &[
         body: "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nPNG\r\n--X\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\nRex\r\n--X--\r\n",
         status: 200,
     },
-    Case {
+    StatusCase {
         name: "form data without its required file is refused",
         method: "POST",
         uri: "/pets/1/photo",
@@ -101,31 +92,7 @@ const CASES: &[Case] = &[
 #[tokio::test]
 async fn swagger_2_requests_are_checked_as_the_2_0_document_says() {
     let contract = fixture_contract("swagger2/petstore.yaml");
-    let router = router(&contract);
-    let mut failures = Vec::new();
-    for case in CASES {
-        let answer = send(&router, case.method, case.uri, case.headers, case.body).await;
-        if answer.status != case.status {
-            failures.push(format!(
-                "{}: expected {}, got {}: {}",
-                case.name,
-                case.status,
-                answer.status,
-                answer.text()
-            ));
-            continue;
-        }
-        let (api, operation) = contract
-            .find_operation(case.method, case.uri.split('?').next().unwrap())
-            .expect("a declared operation");
-        let problems = contract_problems(api, operation, &answer);
-        if !problems.is_empty() {
-            failures.push(format!(
-                "{}: the answer breaks the contract: {problems:?}",
-                case.name
-            ));
-        }
-    }
+    let failures = status_case_failures(&contract, &router(&contract), CASES).await;
     assert!(failures.is_empty(), "{failures:#?}");
 }
 

@@ -326,10 +326,12 @@ impl Converter<'_> {
             .unwrap_or_else(|| at.to_string())
     }
 
-    fn parameter(&mut self, parameter: &Value) -> Value {
-        let mut out = Map::new();
+    /// A non-body parameter or a header split in two: its own fields, and its value keywords
+    /// (`type`, `format`, `items`, bounds…), which 3.0 holds in a `schema`.
+    fn split_value_keywords(&mut self, object: &Value) -> (Map<String, Value>, Map<String, Value>) {
+        let mut own = Map::new();
         let mut schema = Map::new();
-        for (key, value) in as_map(parameter) {
+        for (key, value) in as_map(object) {
             match key.as_str() {
                 "collectionFormat" => {}
                 "items" => {
@@ -339,10 +341,15 @@ impl Converter<'_> {
                     schema.insert(key.to_string(), value.clone());
                 }
                 _ => {
-                    out.insert(key.clone(), value.clone());
+                    own.insert(key.clone(), value.clone());
                 }
             }
         }
+        (own, schema)
+    }
+
+    fn parameter(&mut self, parameter: &Value) -> Value {
+        let (mut out, schema) = self.split_value_keywords(parameter);
         let is_array = schema.get("type") == Some(&json!("array"));
         if is_array {
             let location = parameter.get("in").and_then(Value::as_str).unwrap_or("");
@@ -471,22 +478,7 @@ impl Converter<'_> {
         if let Some(Value::Object(headers)) = response.get("headers") {
             let mut converted = Map::new();
             for (name, header) in headers {
-                let mut header_out = Map::new();
-                let mut schema = Map::new();
-                for (key, value) in as_map(header) {
-                    match key.as_str() {
-                        "collectionFormat" => {}
-                        "items" => {
-                            schema.insert("items".into(), self.items(value));
-                        }
-                        key if VALUE_KEYWORDS.contains(&key) => {
-                            schema.insert(key.to_string(), value.clone());
-                        }
-                        _ => {
-                            header_out.insert(key.clone(), value.clone());
-                        }
-                    }
-                }
+                let (mut header_out, schema) = self.split_value_keywords(header);
                 header_out.insert("schema".into(), self.schema(&Value::Object(schema)));
                 self.origins.add(
                     format!("{at}/headers/{}/schema", escape(name)),

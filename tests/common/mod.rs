@@ -309,3 +309,47 @@ pub fn assert_text_snapshot(name: &str, text: &str) {
 
 /// The request view is used when generating request data.
 pub const REQUEST: View = View::Request;
+
+/// A request and the status its answer must have (the answer must keep the contract too).
+pub struct StatusCase {
+    pub name: &'static str,
+    pub method: &'static str,
+    pub uri: &'static str,
+    pub headers: &'static [(&'static str, &'static str)],
+    pub body: &'static str,
+    pub status: u16,
+}
+
+/// What went wrong with each of `cases` sent to `router`: another status than expected (with
+/// the body received), or an answer that breaks the operation's contract.
+pub async fn status_case_failures(
+    contract: &Arc<Contract>,
+    router: &Router,
+    cases: &[StatusCase],
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    for case in cases {
+        let answer = send(router, case.method, case.uri, case.headers, case.body).await;
+        if answer.status != case.status {
+            failures.push(format!(
+                "{}: expected {}, got {}: {}",
+                case.name,
+                case.status,
+                answer.status,
+                answer.text()
+            ));
+            continue;
+        }
+        let path = case.uri.split('?').next().unwrap_or(case.uri);
+        if let Some((api, operation)) = contract.find_operation(case.method, path) {
+            let problems = contract_problems(api, operation, &answer);
+            if !problems.is_empty() {
+                failures.push(format!(
+                    "{}: the answer breaks the contract: {problems:?}",
+                    case.name
+                ));
+            }
+        }
+    }
+    failures
+}
