@@ -24,6 +24,9 @@ pub struct Config {
 pub enum Command {
     /// Answer every operation of the contracts with schema-valid responses.
     Serve(ServeArgs),
+    /// `serve` with Stoplight Prism's flags, as `prism mock` spells them: a Prism user
+    /// switches by changing the command only.
+    Mock(MockArgs),
     /// Report problems in the contracts; exits 1 when any is an error.
     Lint(LintArgs),
     /// List the operations served, with their full URLs.
@@ -231,6 +234,17 @@ pub struct ServeArgs {
     /// Do not serve the admin API under `/__understudy/`.
     #[arg(long)]
     pub no_admin: bool,
+    /// Generate every answer from its schema for each request (seeded by the request),
+    /// instead of serving examples (Prism's `--dynamic`).
+    #[arg(long)]
+    pub dynamic: bool,
+    /// Generate answers from their schemas, leaving the documents' examples aside (Prism's
+    /// `--ignoreExamples`).
+    #[arg(long)]
+    pub ignore_examples: bool,
+    /// Answer without CORS headers (browsers then refuse cross-origin answers).
+    #[arg(long)]
+    pub no_cors: bool,
     /// Items generated for a sequential answer (an OpenAPI 3.2 `itemSchema`: server-sent
     /// events, JSON lines, JSON text sequences).
     #[arg(long, default_value_t = 3, value_name = "N")]
@@ -243,6 +257,112 @@ pub struct ServeArgs {
     /// (of each resource's read and list operations).
     #[arg(long)]
     pub seed_from_examples: bool,
+}
+
+/// `understudy mock`: Prism's command line (`prism mock`), turned into [`ServeArgs`].
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct MockArgs {
+    /// The OpenAPI document (Prism serves one).
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Port to listen on.
+    #[arg(short = 'p', long, default_value_t = 4010)]
+    pub port: u16,
+    /// Host to listen on (Prism's `-h`; help is `--help`).
+    #[arg(short = 'h', long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Generate every answer from its schema, per request, instead of serving examples.
+    #[arg(short = 'd', long)]
+    pub dynamic: bool,
+    /// Seed of generated answers.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Leave the document's examples aside and generate answers from the schemas.
+    #[arg(long = "ignoreExamples")]
+    pub ignore_examples: bool,
+    /// CORS headers on every answer (`--cors=false` turns them off).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", require_equals = true)]
+    pub cors: bool,
+    /// Log level: trace, debug, info, warn, error, fatal or silent.
+    #[arg(short = 'v', long = "verboseLevel", value_enum, default_value_t = VerboseLevel::Info)]
+    pub verbose_level: VerboseLevel,
+    /// Accepted as Prism's flag. In Prism's mock it turns the mock's own invalid answers into
+    /// 500s; understudy never sends an answer that breaks the contract, so there are none.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", require_equals = true)]
+    pub errors: bool,
+    /// Accepted as Prism's flag; understudy serves every request from one process with
+    /// all cores, so there is nothing to fork.
+    #[arg(short = 'm', long)]
+    pub multiprocess: bool,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+/// Prism's `--verboseLevel` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VerboseLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+    Silent,
+}
+
+impl VerboseLevel {
+    /// The log filter it stands for.
+    pub fn filter(self) -> &'static str {
+        match self {
+            VerboseLevel::Trace => "trace",
+            VerboseLevel::Debug => "debug",
+            VerboseLevel::Info => "info",
+            VerboseLevel::Warn => "warn",
+            VerboseLevel::Error | VerboseLevel::Fatal => "error",
+            VerboseLevel::Silent => "off",
+        }
+    }
+}
+
+impl Config {
+    /// The log filter when `RUST_LOG` does not set one: `mock -v LEVEL`'s, else `info`.
+    pub fn default_log_filter(&self) -> &'static str {
+        match &self.command {
+            Command::Mock(args) => args.verbose_level.filter(),
+            _ => "info",
+        }
+    }
+}
+
+impl From<MockArgs> for ServeArgs {
+    fn from(args: MockArgs) -> ServeArgs {
+        ServeArgs {
+            specs: SpecArgs {
+                specs: vec![args.spec],
+                mounts: Vec::new(),
+            },
+            host: args.host,
+            port: args.port,
+            seed: args.seed,
+            max_body_bytes: 10 * 1024 * 1024,
+            validate_requests: ValidateRequests::Enforce,
+            credentials: Vec::new(),
+            stateless: false,
+            clock: Clock::System,
+            max_sessions: 1000,
+            no_admin: false,
+            dynamic: args.dynamic,
+            ignore_examples: args.ignore_examples,
+            no_cors: !args.cors,
+            stream_items: 3,
+            fixtures: None,
+            seed_from_examples: false,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

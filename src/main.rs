@@ -14,7 +14,8 @@ fn main() -> ExitCode {
     let config = understudy::cli::Config::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new(config.default_log_filter())),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -121,11 +121,18 @@ impl Drop for Server {
 /// Starts `understudy serve` on a free port from a directory without `specs/`, so the
 /// bundled contracts must come from the binary itself.
 fn start_server(extra: &[&str]) -> Server {
+    let mut args = vec!["serve", "--port", "0"];
+    args.extend_from_slice(extra);
+    start(&args)
+}
+
+/// Starts `understudy ARGS…` (a command that listens on a port it prints) from a directory
+/// without `specs/`.
+fn start(args: &[&str]) -> Server {
     let dir = std::env::temp_dir();
     let mut child = understudy()
         .current_dir(dir)
-        .args(["serve", "--port", "0"])
-        .args(extra)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -422,5 +429,83 @@ fn lint_reports_examples_inside_schemas_that_contradict_them() {
     assert!(
         !stdout.contains("properties/id/examples"),
         "expected the valid uuid example left alone: {stdout}"
+    );
+}
+
+/// A GET with an `Origin`, as a browser sends it: the status line, headers and body.
+fn browser_get(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nOrigin: http://app.example\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.to_ascii_lowercase()
+}
+
+#[test]
+fn mock_takes_prisms_flags_as_prism_spells_them() {
+    let spec = format!(
+        "{}/tests/fixtures/responses.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let example = r#"{"total":1,"lines":[]}"#;
+    // Prism's defaults: examples served, CORS on; -h is the host, -m and --errors accepted.
+    let server = start(&[
+        "mock",
+        &spec,
+        "-p",
+        "0",
+        "-h",
+        "127.0.0.1",
+        "-m",
+        "--errors",
+        "-v",
+        "silent",
+    ]);
+    let answer = browser_get(server.1, "/report");
+    assert!(
+        answer.contains("access-control-allow-origin: http://app.example")
+            && answer.ends_with(example),
+        "expected the example with CORS headers, got {answer}"
+    );
+    drop(server);
+    let server = start(&["mock", &spec, "-p", "0", "--cors=false", "--ignoreExamples"]);
+    let answer = browser_get(server.1, "/report");
+    assert!(
+        !answer.contains("access-control-allow-origin") && !answer.ends_with(example),
+        "expected a generated answer without CORS headers, got {answer}"
+    );
+    drop(server);
+    let server = start(&["mock", &spec, "-p", "0", "-d", "--seed", "5"]);
+    let (first, second) = (
+        browser_get(server.1, "/report"),
+        browser_get(server.1, "/report"),
+    );
+    let body = |answer: &str| {
+        answer
+            .split("\r\n\r\n")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        !first.ends_with(example) && body(&first) == body(&second),
+        "expected --dynamic to generate (the same for the same request and seed), got {first}"
+    );
+    drop(server);
+    let output = understudy()
+        .args(["mock", &spec, "--jsonSchemaFakerFillProperties"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.code() == Some(2) && stderr.contains("--jsonSchemaFakerFillProperties"),
+        "expected a flag understudy does not honour refused by name, got {stderr}"
     );
 }

@@ -21,6 +21,7 @@ pub use error::CommandError;
 pub fn run(config: Config) -> Result<ExitCode, CommandError> {
     match config.command {
         Command::Serve(args) => serve::run(args),
+        Command::Mock(args) => serve::run(args.into()),
         Command::Lint(args) => lint::run(args),
         Command::Routes(args) => routes::run(args),
         Command::Validate(args) => validate::run(args),

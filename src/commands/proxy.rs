@@ -27,6 +27,7 @@ pub fn run(args: ProxyArgs) -> Result<ExitCode, CommandError> {
         proxy,
         HttpOptions {
             body_limit: args.max_body_bytes,
+            cors: true,
         },
     );
     let address = SocketAddr::new(args.host, args.port);

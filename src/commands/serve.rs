@@ -26,6 +26,8 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
             max_sessions: args.max_sessions,
             admin: !args.no_admin,
             stream_items: args.stream_items,
+            dynamic: args.dynamic,
+            ignore_examples: args.ignore_examples,
         },
     ));
     // Fixtures replace the default session; the examples are added to it.
@@ -40,6 +42,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         engine,
         HttpOptions {
             body_limit: args.max_body_bytes,
+            cors: !args.no_cors,
         },
     );
     let address = SocketAddr::new(args.host, args.port);

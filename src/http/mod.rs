@@ -21,12 +21,15 @@ use crate::proxy::Proxy;
 pub struct HttpOptions {
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub body_limit: usize,
+    /// CORS headers on every answer (`--no-cors`, or Prism's `--cors=false`, turns them off).
+    pub cors: bool,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
         HttpOptions {
             body_limit: 10 * 1024 * 1024,
+            cors: true,
         }
     }
 }
@@ -39,13 +42,14 @@ struct AppState {
 /// The router: every request goes to the engine through one fallback handler (the engine
 /// routes with its own table, see `contract::routes`).
 pub fn app(engine: Arc<Engine>, options: HttpOptions) -> Router {
-    let cors = cors_layer(&engine);
+    let cors = options.cors.then(|| cors_layer(&engine));
     let state = Arc::new(AppState { engine, options });
-    Router::new()
-        .fallback(dispatch)
-        .with_state(state.clone())
-        .layer(cors)
-        .layer(axum::middleware::from_fn_with_state(state, plain_options))
+    let router = Router::new().fallback(dispatch).with_state(state.clone());
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router.layer(axum::middleware::from_fn_with_state(state, plain_options))
 }
 
 /// tower-http's CORS layer answers every OPTIONS as a preflight; one without

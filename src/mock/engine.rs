@@ -416,7 +416,7 @@ impl Engine {
                     );
                 }
             }
-        } else if preferences.dynamic || preferences.seed.is_some() {
+        } else if preferences.dynamic || preferences.seed.is_some() || self.options.dynamic {
             let seed = self.request_seed(request, preferences.seed);
             let value = media
                 .schema
@@ -465,8 +465,16 @@ impl Engine {
                     .unwrap_or(crate::sequence::Sequence::JsonLines);
                 return Bytes::from(crate::sequence::write(framing, &items));
             }
-            let value = match (media.examples.first(), media.schema) {
+            let example = media
+                .examples
+                .first()
+                .filter(|_| !self.options.ignore_examples);
+            let value = match (example, media.schema) {
                 (Some(example), _) => (*example.value).clone(),
+                (None, Some(id)) if self.options.ignore_examples => {
+                    generate_valid_dynamic(&api.schemas, id, seed)
+                        .unwrap_or_else(|failed| failed.best)
+                }
                 (None, Some(id)) => {
                     generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
                 }

@@ -30,6 +30,10 @@ pub struct EngineOptions {
     pub max_sessions: usize,
     /// Whether `/__understudy/` serves the admin API (`--no-admin` turns it off).
     pub admin: bool,
+    /// Generate every answer per request instead of serving examples (`--dynamic`).
+    pub dynamic: bool,
+    /// Generate answers leaving the documents' examples aside (`--ignore-examples`).
+    pub ignore_examples: bool,
     /// Items in a generated sequential body (`itemSchema`: server-sent events, JSON lines).
     pub stream_items: usize,
 }
@@ -45,6 +49,8 @@ impl Default for EngineOptions {
             max_sessions: 1000,
             admin: true,
             stream_items: 3,
+            dynamic: false,
+            ignore_examples: false,
         }
     }
 }
