@@ -245,6 +245,10 @@ pub struct ServeArgs {
     /// Answer without CORS headers (browsers then refuse cross-origin answers).
     #[arg(long)]
     pub no_cors: bool,
+    /// Reload the contract when its document or any file it references changes (a broken
+    /// edit is reported and the last good contract keeps serving; stored objects stay).
+    #[arg(long)]
+    pub watch: bool,
     /// Items generated for a sequential answer (an OpenAPI 3.2 `itemSchema`: server-sent
     /// events, JSON lines, JSON text sequences).
     #[arg(long, default_value_t = 3, value_name = "N")]
@@ -358,6 +362,8 @@ impl From<MockArgs> for ServeArgs {
             dynamic: args.dynamic,
             ignore_examples: args.ignore_examples,
             no_cors: !args.cors,
+            // Prism's mock reloads a changed document; so does this one.
+            watch: true,
             stream_items: 3,
             fixtures: None,
             seed_from_examples: false,

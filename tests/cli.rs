@@ -509,3 +509,71 @@ fn mock_takes_prisms_flags_as_prism_spells_them() {
         "expected a flag understudy does not honour refused by name, got {stderr}"
     );
 }
+
+/// One request on a real socket: the status line, headers and body.
+fn http_request(port: u16, method: &str, path: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_watch_reloads_a_changed_referenced_file_keeps_state_and_survives_a_broken_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("main.yaml");
+    let part = dir.path().join("part.yaml");
+    std::fs::write(
+        &main,
+        "openapi: 3.1.0\ninfo: {title: watched, version: '1'}\npaths:\n  /things:\n    post:\n      requestBody: {content: {application/json: {schema: {$ref: 'part.yaml#/Thing'}}}}\n      responses: {'201': {description: made, content: {application/json: {schema: {$ref: 'part.yaml#/Thing'}}}}}\n  /things/{id}:\n    parameters: [{name: id, in: path, required: true, schema: {type: integer}}]\n    get:\n      responses:\n        '200': {description: one, content: {application/json: {schema: {$ref: 'part.yaml#/Thing'}}}}\n        '404': {description: none}\n  /motd:\n    $ref: 'part.yaml#/Motd'\n",
+    )
+    .unwrap();
+    let motd = |text: &str| {
+        format!(
+            "Thing: {{type: object, properties: {{id: {{type: integer, readOnly: true}}, name: {{type: string}}}}}}\nMotd:\n  get:\n    responses: {{'200': {{description: m, content: {{application/json: {{schema: {{type: string}}, example: {text}}}}}}}}}\n"
+        )
+    };
+    std::fs::write(&part, motd("hello")).unwrap();
+    let server = start(&["serve", main.to_str().unwrap(), "--port", "0", "--watch"]);
+    let created = http_request(server.1, "POST", "/things", r#"{"name": "kept"}"#);
+    assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+    assert!(http_get(server.1, "/motd").ends_with("\"hello\""));
+
+    let answer_becomes = |expected: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let answer = http_get(server.1, "/motd");
+            if answer.ends_with(expected) || Instant::now() > deadline {
+                return answer;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    std::fs::write(&part, motd("changed")).unwrap();
+    let reloaded = answer_becomes("\"changed\"");
+    assert!(
+        reloaded.ends_with("\"changed\""),
+        "expected the edit of the referenced file to be served, got {reloaded}"
+    );
+    let kept = http_get(server.1, "/things/1");
+    assert!(
+        kept.starts_with("HTTP/1.1 200") && kept.contains("\"kept\""),
+        "expected the stored object to survive the reload, got {kept}"
+    );
+    std::fs::write(&part, "Thing: [unclosed\n").unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let still = http_get(server.1, "/motd");
+    assert!(
+        still.ends_with("\"changed\""),
+        "expected a broken edit to leave the last good contract serving, got {still}"
+    );
+}

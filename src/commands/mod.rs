@@ -10,6 +10,7 @@ mod proxy;
 mod routes;
 mod serve;
 mod validate;
+mod watch;
 
 use std::process::ExitCode;
 

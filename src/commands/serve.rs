@@ -6,30 +6,30 @@ use std::sync::Arc;
 
 use super::error::CommandError;
 use super::loading::load_contract;
+use super::watch;
 use crate::cli::ServeArgs;
 use crate::http::{self, HttpOptions};
 use crate::mock::{Engine, EngineOptions};
+use arc_swap::ArcSwap;
 
 pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
-    let (_, contract) = load_contract(&args.specs)?;
+    let (specs, contract) = load_contract(&args.specs)?;
     for finding in &contract.findings {
         tracing::warn!(target: "understudy::contract", "{}: {}", finding.location, finding.message);
     }
-    let engine = Arc::new(Engine::new(
-        contract.clone(),
-        EngineOptions {
-            seed: args.seed,
-            validate_requests: args.validate_requests.into(),
-            credentials: args.credentials,
-            stateful: !args.stateless,
-            clock: args.clock,
-            max_sessions: args.max_sessions,
-            admin: !args.no_admin,
-            stream_items: args.stream_items,
-            dynamic: args.dynamic,
-            ignore_examples: args.ignore_examples,
-        },
-    ));
+    let options = EngineOptions {
+        seed: args.seed,
+        validate_requests: args.validate_requests.into(),
+        credentials: args.credentials,
+        stateful: !args.stateless,
+        clock: args.clock,
+        max_sessions: args.max_sessions,
+        admin: !args.no_admin,
+        stream_items: args.stream_items,
+        dynamic: args.dynamic,
+        ignore_examples: args.ignore_examples,
+    };
+    let engine = Arc::new(Engine::new(contract.clone(), options.clone()));
     // Fixtures replace the default session; the examples are added to it.
     if let Some(path) = &args.fixtures {
         load_fixtures(&engine, path)?;
@@ -38,8 +38,20 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         let stored = engine.seed_from_examples();
         tracing::info!(target: "understudy::state", "{stored} object(s) stored from the contract's examples");
     }
-    let app = http::app(
-        engine,
+    let engines: http::Engines = Arc::new(ArcSwap::new(engine));
+    // The bundled contracts are in the binary: there is nothing to watch.
+    let _watch = if args.watch && !args.specs.specs.is_empty() {
+        Some(watch::start(
+            args.specs.clone(),
+            &specs,
+            engines.clone(),
+            options,
+        )?)
+    } else {
+        None
+    };
+    let app = http::app_with_reloads(
+        engines,
         HttpOptions {
             body_limit: args.max_body_bytes,
             cors: !args.no_cors,

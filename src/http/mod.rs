@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -35,14 +36,26 @@ impl Default for HttpOptions {
 }
 
 struct AppState {
-    engine: Arc<Engine>,
+    engine: Engines,
     options: HttpOptions,
 }
+
+/// The engine an app answers with, which `serve --watch` replaces while the app serves: each
+/// request is answered by the engine it started with, so one in flight during a reload
+/// finishes on the contract it began with.
+pub type Engines = Arc<ArcSwap<Engine>>;
 
 /// The router: every request goes to the engine through one fallback handler (the engine
 /// routes with its own table, see `contract::routes`).
 pub fn app(engine: Arc<Engine>, options: HttpOptions) -> Router {
+    app_with_reloads(Arc::new(ArcSwap::new(engine)), options)
+}
+
+/// [`app`] answering with whichever engine `engines` holds at each request's start.
+pub fn app_with_reloads(engines: Engines, options: HttpOptions) -> Router {
+    let engine = engines.load_full();
     let cors = options.cors.then(|| cors_layer(&engine));
+    let engine = engines;
     let state = Arc::new(AppState { engine, options });
     let router = Router::new().fallback(dispatch).with_state(state.clone());
     let router = match cors {
@@ -109,11 +122,11 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
                 headers: parts.headers,
                 body,
             };
-            answer_off_the_runtime_if_slow(&state.engine, request).await
+            answer_off_the_runtime_if_slow(&state.engine.load_full(), request).await
         }
         Err(too_large) => too_large,
     };
-    log_schema_errors(state.engine.contract());
+    log_schema_errors(state.engine.load().contract());
     if let Some(line) = &answer.log {
         tracing::warn!(target: "understudy::mock", "{line}");
     }

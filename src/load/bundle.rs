@@ -27,9 +27,15 @@ struct Doc {
     value: Value,
 }
 
-pub fn bundle(source: &dyn FileSource, root_path: &Path, root: Value) -> Result<Value, LoadError> {
+/// The document with every external `$ref` inlined, and the files it was made of (the root
+/// first), which `serve --watch` watches.
+pub fn bundle(
+    source: &dyn FileSource,
+    root_path: &Path,
+    root: Value,
+) -> Result<(Value, Vec<PathBuf>), LoadError> {
     if only_resolving_local_refs(&root) {
-        return Ok(root);
+        return Ok((root, vec![root_path.to_path_buf()]));
     }
     let mut docs = vec![Doc {
         path: normalize(root_path),
@@ -68,6 +74,7 @@ pub fn bundle(source: &dyn FileSource, root_path: &Path, root: Value) -> Result<
         next += 1;
     }
     let root_refs = root_refs.filter(|_| docs.len() == 1);
+    let files = docs.iter().map(|d| d.path.clone()).collect();
     let mut docs = docs.into_iter();
     let Some(Doc {
         path: root_path,
@@ -83,7 +90,7 @@ pub fn bundle(source: &dyn FileSource, root_path: &Path, root: Value) -> Result<
         map.insert(BUNDLED_KEY.to_string(), Value::Array(externals));
     }
     check_local_refs(&root, root_refs, &root_path.display().to_string())?;
-    Ok(root)
+    Ok((root, files))
 }
 
 /// Whether every `$ref` of `root` is local and resolves: most documents, which then need no

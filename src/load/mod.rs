@@ -37,6 +37,8 @@ pub struct LoadedSpec {
     pub origins: Origins,
     /// The version the file was written in when it was converted (`2.0`).
     pub converted_from: Option<String>,
+    /// The files the document was made of: the root, then those its `$ref`s reach.
+    pub files: Vec<PathBuf>,
 }
 
 impl LoadedSpec {
@@ -120,7 +122,7 @@ fn assemble(
     text: String,
     root: Value,
 ) -> Result<LoadedSpec, LoadError> {
-    let document = bundle::bundle(source, path, root)?;
+    let (document, files) = bundle::bundle(source, path, root)?;
     let converted_from = swagger2::is_swagger2(&document).then(|| "2.0".to_string());
     let (document, origins) = if converted_from.is_some() {
         swagger2::convert(&document)
@@ -139,6 +141,7 @@ fn assemble(
         document,
         origins,
         converted_from,
+        files,
     })
 }
 
