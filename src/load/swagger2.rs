@@ -210,7 +210,7 @@ impl Converter<'_> {
         Value::Object(out)
     }
 
-    /// An operation's parameters, references followed (each as `(parameter, where it is)`).
+    /// A parameter list with each reference followed.
     fn parameter_list(&self, list: Option<&Value>) -> Vec<Value> {
         list.and_then(Value::as_array)
             .into_iter()
