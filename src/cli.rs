@@ -245,6 +245,9 @@ pub struct ServeArgs {
     /// Answer without CORS headers (browsers then refuse cross-origin answers).
     #[arg(long)]
     pub no_cors: bool,
+    /// Milliseconds between an answer and the callbacks its operation declares.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub callback_delay: u64,
     /// Reload the contract when its document or any file it references changes (a broken
     /// edit is reported and the last good contract keeps serving; stored objects stay).
     #[arg(long)]
@@ -364,6 +367,7 @@ impl From<MockArgs> for ServeArgs {
             no_cors: !args.cors,
             // Prism's mock reloads a changed document; so does this one.
             watch: true,
+            callback_delay: 0,
             stream_items: 3,
             fixtures: None,
             seed_from_examples: false,

@@ -28,6 +28,7 @@ pub fn run(args: ProxyArgs) -> Result<ExitCode, CommandError> {
         HttpOptions {
             body_limit: args.max_body_bytes,
             cors: true,
+            callback_delay: std::time::Duration::ZERO,
         },
     );
     let address = SocketAddr::new(args.host, args.port);

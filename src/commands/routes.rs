@@ -22,6 +22,18 @@ pub fn run(args: RoutesArgs) -> Result<ExitCode, CommandError> {
                 "  {:<7} {base}{}{}  {}\n",
                 operation.method, api.mount, operation.path, operation.id
             ));
+            for callback in &operation.callbacks {
+                text.push_str(&format!(
+                    "    callback {} {} {}\n",
+                    callback.name, callback.operation.method, callback.url
+                ));
+            }
+        }
+        for webhook in &api.webhooks {
+            text.push_str(&format!(
+                "  webhook {} {}: POST {base}/__understudy/webhooks/{} fires it\n",
+                webhook.name, webhook.operation.method, webhook.name
+            ));
         }
     }
     print_out(&text);

@@ -55,6 +55,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         HttpOptions {
             body_limit: args.max_body_bytes,
             cors: !args.no_cors,
+            callback_delay: std::time::Duration::from_millis(args.callback_delay),
         },
     );
     let address = SocketAddr::new(args.host, args.port);

@@ -105,10 +105,10 @@ pub fn compile_api(
     let (views, operations) = super::parallel::join(
         super::parallel::worth_a_thread(doc),
         || SchemaViews::convert(doc, dialect),
-        || compiler.operations(),
+        || Ok::<_, ContractError>((compiler.operations()?, compiler.webhooks()?)),
     );
     let views = views.map_err(|e| schema_error(spec, e))?;
-    let mut operations = operations?;
+    let (mut operations, webhooks) = operations?;
     let Compiler {
         schemas: builder,
         mut findings,
@@ -152,6 +152,7 @@ pub fn compile_api(
         servers,
         operations,
         resources,
+        webhooks,
     };
     Ok(CompiledApi {
         index,
@@ -386,7 +387,68 @@ impl<'a> Compiler<'a> {
             security,
             resource_extension: op.get("x-understudy-resource").cloned(),
             binding: None,
+            callbacks: self.callbacks(doc, pointer, op)?,
         })
+    }
+
+    /// The requests an operation's `callbacks` send: each expression's path item's operations.
+    fn callbacks(
+        &mut self,
+        doc: &'a Value,
+        op_pointer: &str,
+        op: &'a Value,
+    ) -> Result<Vec<Outgoing>, ContractError> {
+        let mut out = Vec::new();
+        let callbacks = op.get("callbacks").and_then(Value::as_object);
+        for (name, raw) in callbacks.into_iter().flatten() {
+            let pointer = format!("{op_pointer}/callbacks/{}", escape(name));
+            let (pointer, callback) = self.resolve(pointer, raw)?;
+            for (expression, item) in callback.as_object().into_iter().flatten() {
+                let item_pointer = format!("{pointer}/{}", escape(expression));
+                out.extend(self.outgoing(doc, name, expression, item_pointer, item)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A 3.1 document's `webhooks`, each method of each one.
+    fn webhooks(&mut self) -> Result<Vec<Outgoing>, ContractError> {
+        let doc = self.doc;
+        let mut out = Vec::new();
+        let webhooks = doc.get("webhooks").and_then(Value::as_object);
+        for (name, item) in webhooks.into_iter().flatten() {
+            let item_pointer = format!("/webhooks/{}", escape(name));
+            out.extend(self.outgoing(doc, name, name, item_pointer, item)?);
+        }
+        Ok(out)
+    }
+
+    /// The operations of the path item of an outgoing request.
+    fn outgoing(
+        &mut self,
+        doc: &'a Value,
+        name: &str,
+        url: &str,
+        item_pointer: String,
+        item: &'a Value,
+    ) -> Result<Vec<Outgoing>, ContractError> {
+        let (item_pointer, item) = self.resolve(item_pointer, item)?;
+        let mut out = Vec::new();
+        for method in METHODS {
+            let Some(op) = item.get(*method) else {
+                continue;
+            };
+            let pointer = format!("{item_pointer}/{method}");
+            let shared = item.get("parameters");
+            let operation =
+                self.operation(doc, url, method, &pointer, op, shared, &item_pointer)?;
+            out.push(Outgoing {
+                name: name.to_string(),
+                url: url.to_string(),
+                operation,
+            });
+        }
+        Ok(out)
     }
 
     fn parameter(&mut self, pointer: String, raw: &'a Value) -> Result<Parameter, ContractError> {

@@ -31,6 +31,39 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Stateful resources inferred from the paths (see `resources`).
     pub resources: Vec<Resource>,
+    /// OpenAPI 3.1 webhooks: requests the API sends, fired on demand through the admin API.
+    pub webhooks: Vec<Outgoing>,
+}
+
+/// Which declared outgoing request a call is, to check the receiver's answer against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutgoingTarget {
+    /// `Api::webhooks[index]`.
+    Webhook(usize),
+    /// `Api::operations[operation].callbacks[index]`.
+    Callback { operation: usize, index: usize },
+}
+
+impl Api {
+    /// The outgoing request `target` names.
+    pub fn outgoing(&self, target: OutgoingTarget) -> Option<&Outgoing> {
+        match target {
+            OutgoingTarget::Webhook(index) => self.webhooks.get(index),
+            OutgoingTarget::Callback { operation, index } => {
+                self.operations.get(operation)?.callbacks.get(index)
+            }
+        }
+    }
+}
+
+/// A request the API sends rather than answers: a webhook (`name` is its key), or a
+/// callback of an operation (`name` its key, `url` the runtime expression of its URL).
+#[derive(Debug)]
+pub struct Outgoing {
+    pub name: String,
+    pub url: String,
+    /// Its method, body and the answers it expects, compiled as an operation.
+    pub operation: Operation,
 }
 
 /// What a stateful operation does to its resource.
@@ -97,6 +130,8 @@ pub struct Operation {
     pub resource_extension: Option<Value>,
     /// How the operation acts on an inferred resource, if it does (see `resources`).
     pub binding: Option<Binding>,
+    /// The callbacks it declares: requests the API sends after answering it.
+    pub callbacks: Vec<Outgoing>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

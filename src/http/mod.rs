@@ -15,6 +15,8 @@ use bytes::Bytes;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
 use crate::mock::{Engine, MockRequest, MockResponse, problem_document};
+
+mod outgoing;
 use crate::proxy::Proxy;
 
 /// Settings of the HTTP layer.
@@ -24,6 +26,8 @@ pub struct HttpOptions {
     pub body_limit: usize,
     /// CORS headers on every answer (`--no-cors`, or Prism's `--cors=false`, turns them off).
     pub cors: bool,
+    /// How long after its operation's answer a callback is sent (`--callback-delay`).
+    pub callback_delay: std::time::Duration,
 }
 
 impl Default for HttpOptions {
@@ -31,6 +35,7 @@ impl Default for HttpOptions {
         HttpOptions {
             body_limit: 10 * 1024 * 1024,
             cors: true,
+            callback_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -38,6 +43,8 @@ impl Default for HttpOptions {
 struct AppState {
     engine: Engines,
     options: HttpOptions,
+    /// Sends callbacks and webhooks.
+    client: reqwest::Client,
 }
 
 /// The engine an app answers with, which `serve --watch` replaces while the app serves: each
@@ -56,7 +63,12 @@ pub fn app_with_reloads(engines: Engines, options: HttpOptions) -> Router {
     let engine = engines.load_full();
     let cors = options.cors.then(|| cors_layer(&engine));
     let engine = engines;
-    let state = Arc::new(AppState { engine, options });
+    let client = outgoing::client(std::time::Duration::from_secs(10));
+    let state = Arc::new(AppState {
+        engine,
+        options,
+        client,
+    });
     let router = Router::new().fallback(dispatch).with_state(state.clone());
     let router = match cors {
         Some(cors) => router.layer(cors),
@@ -122,7 +134,22 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
                 headers: parts.headers,
                 body,
             };
-            answer_off_the_runtime_if_slow(&state.engine.load_full(), request).await
+            let engine = state.engine.load_full();
+            let mut answer = answer_off_the_runtime_if_slow(&engine, request).await;
+            for call in std::mem::take(&mut answer.outgoing) {
+                if call.report {
+                    answer = outgoing::send_and_report(&engine, &state.client, call).await;
+                } else {
+                    let delay = state.options.callback_delay;
+                    tokio::spawn(outgoing::send_later(
+                        engine.clone(),
+                        state.client.clone(),
+                        call,
+                        delay,
+                    ));
+                }
+            }
+            answer
         }
         Err(too_large) => too_large,
     };

@@ -58,6 +58,36 @@ impl Journal {
     }
 }
 
+/// `POST /__understudy/webhooks/NAME` with `{"url": "http://…", "body": {…}?}`: the webhook,
+/// made ready for the HTTP layer to send; it answers with what the receiver said.
+fn fire_webhook(request: &MockRequest, contract: &Contract, name: &str) -> MockResponse {
+    let asked: Value = match serde_json::from_slice(&request.body) {
+        Ok(value) => value,
+        Err(e) => return problem(400, format!("the body is not JSON: {e}")),
+    };
+    let Some(url) = asked.get("url").and_then(Value::as_str) else {
+        return problem(400, "the body names no `url` to send the webhook to".into());
+    };
+    let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+    let Some(api) = contract
+        .apis
+        .iter()
+        .find(|api| api.api.webhooks.iter().any(|w| w.name == name))
+    else {
+        return problem(404, format!("the contract declares no webhook {name:?}"));
+    };
+    let seed = crate::mock::cache::stable_hash(&[&name, url]);
+    match super::outgoing::webhook(api, &name, url, asked.get("body"), seed) {
+        Ok(call) => MockResponse {
+            status: 202,
+            operation: Some("understudy-admin".into()),
+            outgoing: vec![call],
+            ..MockResponse::default()
+        },
+        Err(message) => problem(422, message),
+    }
+}
+
 fn json_response(status: u16, body: &Value) -> MockResponse {
     MockResponse {
         status,
@@ -154,10 +184,13 @@ pub fn answer(
                 ..MockResponse::default()
             }
         }
+        ("POST", endpoint) if endpoint.starts_with("webhooks/") => {
+            fire_webhook(request, contract, &endpoint["webhooks/".len()..])
+        }
         _ => problem(
             404,
             format!(
-                "no admin endpoint {} {}; see README (health, state, requests)",
+                "no admin endpoint {} {}; see README (health, state, requests, webhooks)",
                 request.method, request.path
             ),
         ),

@@ -12,8 +12,9 @@ use super::admin::{self, Journal, JournalEntry};
 use super::cache::{Memo, stable_hash};
 use super::choice::{choose_response, declares_answer_for, find_example};
 use super::generated::GeneratedValues;
-use super::message::{MockRequest, MockResponse, SESSION_HEADER, SlViolation};
+use super::message::{MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
 use super::options::{EngineOptions, RequestValidation};
+use super::outgoing::{self, Exchange};
 use super::prefer;
 use super::problem::{ProblemKind, problem};
 use super::reject::{error_response, reject, sl_violation};
@@ -183,6 +184,20 @@ impl Engine {
         response
     }
 
+    /// Records a request understudy sent (a callback or a webhook) in the journal, as
+    /// `GET /__understudy/requests` shows it: `session` is `outgoing`, `path` the URL.
+    pub fn record_outgoing(&self, call: &OutgoingCall, status: u16, violations: Vec<SlViolation>) {
+        self.journal.record(JournalEntry {
+            method: call.method.clone(),
+            path: call.url.clone(),
+            query: String::new(),
+            session: "outgoing".into(),
+            operation: Some(call.label.clone()),
+            status,
+            violations,
+        });
+    }
+
     fn answer(&self, request: &MockRequest, session: &str) -> MockResponse {
         let Some(route) = self.contract.routes.find(&request.path) else {
             return problem(
@@ -248,6 +263,27 @@ impl Engine {
             let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
             reject(api, operation, &request.path, &violations, seed)
         };
+        // The callbacks the operation declares go out after a successful answer, to the URLs
+        // the request named (the HTTP layer sends them).
+        if accepted && (200..300).contains(&response.status) && !operation.callbacks.is_empty() {
+            let exchange = Exchange {
+                request,
+                path_params: &path_params,
+                request_body: checked.json_body.as_ref(),
+                answer_body: &response.body,
+            };
+            let seed = self.options.seed ^ stable_hash(&[&operation.id, "callbacks"]);
+            let (calls, skipped) = outgoing::callbacks(api, op_index, &exchange, seed);
+            response.outgoing = calls;
+            response
+                .warnings
+                .extend(skipped.into_iter().map(|message| SlViolation {
+                    location: vec!["callback".into()],
+                    severity: "Warning",
+                    code: "callback".into(),
+                    message,
+                }));
+        }
         // The log says why an operation's answers are made to fit once, not on every read.
         if response.log.is_some() {
             let logged = &self.repair_logged[entry.api][op_index];

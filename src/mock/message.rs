@@ -6,6 +6,8 @@ use ::http::HeaderMap;
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::contract::OutgoingTarget;
+
 /// The header (or cookie) naming the session whose store a request uses.
 pub const SESSION_HEADER: &str = "x-understudy-session";
 
@@ -41,6 +43,27 @@ pub struct MockResponse {
     /// A line for the server's log: why an answer from stored state was made to fit its
     /// schema, kept by the engine for the first such answer of each operation only.
     pub log: Option<String>,
+    /// Requests the API sends because of this answer (callbacks), or that this admin call
+    /// asks for (a webhook): the HTTP layer sends them, the engine never touches a socket.
+    pub outgoing: Vec<OutgoingCall>,
+}
+
+/// A request understudy sends on the API's behalf: a callback after an answer, or a webhook
+/// fired through the admin API.
+#[derive(Debug, Clone)]
+pub struct OutgoingCall {
+    /// The API it belongs to, and which of its outgoing requests it is.
+    pub api: usize,
+    pub target: OutgoingTarget,
+    /// `callback NAME` or `webhook NAME`, for the journal and the log.
+    pub label: String,
+    pub method: String,
+    pub url: String,
+    pub content_type: Option<String>,
+    pub body: Bytes,
+    /// Whether the admin call that asked for it answers with what the receiver said (a
+    /// webhook); a callback is sent after the answer, and its result only logged.
+    pub report: bool,
 }
 
 impl MockResponse {

@@ -11,6 +11,7 @@ mod engine;
 mod generated;
 mod message;
 mod options;
+mod outgoing;
 mod prefer;
 mod problem;
 mod reject;
@@ -18,7 +19,7 @@ mod render;
 mod stored;
 
 pub use engine::Engine;
-pub use message::{MockRequest, MockResponse, SESSION_HEADER, SlViolation};
+pub use message::{MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
 pub use options::{EngineOptions, RequestValidation};
 pub use problem::{PROBLEM_JSON, problem_document};
 pub use reject::{reject as reject_request, sl_violation};

@@ -196,6 +196,7 @@ impl Proxy {
             operation: operation.map(|(_, op, _)| op.id.clone()),
             warnings,
             log: None,
+            outgoing: Vec::new(),
         }
     }
 }
