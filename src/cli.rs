@@ -117,9 +117,12 @@ fn parse_header(raw: &str) -> Result<(String, String), String> {
 pub struct ProxyArgs {
     #[command(flatten)]
     pub specs: SpecFlags,
+    /// Prism's form, `proxy SPEC URL`: the document and the real API.
+    #[arg(value_name = "SPEC URL", num_args = 0..=2)]
+    pub prism_form: Vec<String>,
     /// The real API, e.g. `https://api.example.com` (paths are appended as they arrive).
-    #[arg(long, value_name = "URL")]
-    pub upstream: String,
+    #[arg(long, value_name = "URL", required_unless_present = "prism_form")]
+    pub upstream: Option<String>,
     /// Answer invalid requests without forwarding (401/422…), and turn invalid upstream
     /// answers into a 502 problem listing the violations.
     #[arg(long)]

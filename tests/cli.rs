@@ -558,6 +558,23 @@ fn serve_watch_reloads_a_changed_referenced_file_keeps_state_and_survives_a_brok
             std::thread::sleep(Duration::from_millis(100));
         }
     };
+    // A client reading all through the reloads: none of its requests may fail.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (stop, port) = (stop.clone(), server.1);
+        std::thread::spawn(move || {
+            let mut failures = Vec::new();
+            let mut reads = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let answer = http_get(port, "/things/1");
+                reads += 1;
+                if !answer.starts_with("HTTP/1.1 200") {
+                    failures.push(answer);
+                }
+            }
+            (reads, failures)
+        })
+    };
     std::fs::write(&part, motd("changed")).unwrap();
     let reloaded = answer_becomes("\"changed\"");
     assert!(
@@ -575,5 +592,44 @@ fn serve_watch_reloads_a_changed_referenced_file_keeps_state_and_survives_a_brok
     assert!(
         still.ends_with("\"changed\""),
         "expected a broken edit to leave the last good contract serving, got {still}"
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (reads, failures) = reader.join().unwrap();
+    assert!(
+        reads > 0 && failures.is_empty(),
+        "expected every read during the reloads to succeed, {} of {reads} failed: {:?}",
+        failures.len(),
+        failures.first()
+    );
+}
+
+#[test]
+fn proxy_takes_prisms_positional_spec_and_upstream() {
+    let spec = format!(
+        "{}/tests/fixtures/responses.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let upstream = start(&["serve", &spec, "--port", "0"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let upstream_url = format!("http://127.0.0.1:{}", upstream.1);
+    let mut proxy = understudy()
+        .args(["proxy", &spec, &upstream_url, "--port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(proxy.stdout.as_mut().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let proxy = Server(proxy, port, first_line);
+    let answer = http_get(proxy.1, "/report");
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && !answer.contains("\r\nsl-violations:"),
+        "expected the upstream's answer through the proxy, unflagged: {answer}"
     );
 }

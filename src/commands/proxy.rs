@@ -12,11 +12,26 @@ use crate::cli::ProxyArgs;
 use crate::http::{self, HttpOptions};
 use crate::proxy::{Proxy, ProxyOptions};
 
-pub fn run(args: ProxyArgs) -> Result<ExitCode, CommandError> {
+pub fn run(mut args: ProxyArgs) -> Result<ExitCode, CommandError> {
+    // Prism's `proxy SPEC URL`, as `--spec SPEC --upstream URL`.
+    match std::mem::take(&mut args.prism_form).as_slice() {
+        [] => {}
+        [spec, url] if args.upstream.is_none() => {
+            args.specs.specs.push(spec.into());
+            args.upstream = Some(url.clone());
+        }
+        other => {
+            return Err(CommandError::Client(format!(
+                "proxy takes SPEC URL as Prism does, or --spec SPEC --upstream URL; got {}",
+                other.join(" ")
+            )));
+        }
+    }
+    let upstream = args.upstream.clone().unwrap_or_default();
     let (_, contract) = load_contract(&args.specs.clone().into())?;
     let recorder = recorder(args.record.as_deref(), &contract)?;
     let options = ProxyOptions {
-        upstream: args.upstream.clone(),
+        upstream: upstream.clone(),
         errors: args.errors,
         timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
         recorder,
@@ -32,7 +47,7 @@ pub fn run(args: ProxyArgs) -> Result<ExitCode, CommandError> {
         },
     );
     let address = SocketAddr::new(args.host, args.port);
-    let upstream = args.upstream.clone();
+
     http::listen(address, app, |address| {
         println!("understudy proxy: http://{address} → {upstream}")
     })?;
