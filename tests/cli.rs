@@ -537,11 +537,12 @@ fn serve_watch_reloads_a_changed_referenced_file_keeps_state_and_survives_a_brok
         "openapi: 3.1.0\ninfo: {title: watched, version: '1'}\npaths:\n  /things:\n    post:\n      requestBody: {content: {application/json: {schema: {$ref: 'part.yaml#/Thing'}}}}\n      responses: {'201': {description: made, content: {application/json: {schema: {$ref: 'part.yaml#/Thing'}}}}}\n  /things/{id}:\n    parameters: [{name: id, in: path, required: true, schema: {type: integer}}]\n    get:\n      responses:\n        '200': {description: one, content: {application/json: {schema: {$ref: 'part.yaml#/Thing'}}}}\n        '404': {description: none}\n  /motd:\n    $ref: 'part.yaml#/Motd'\n",
     )
     .unwrap();
-    let motd = |text: &str| {
+    let motd_with = |name_type: &str, text: &str| {
         format!(
-            "Thing: {{type: object, properties: {{id: {{type: integer, readOnly: true}}, name: {{type: string}}}}}}\nMotd:\n  get:\n    responses: {{'200': {{description: m, content: {{application/json: {{schema: {{type: string}}, example: {text}}}}}}}}}\n"
+            "Thing: {{type: object, properties: {{id: {{type: integer, readOnly: true}}, name: {{type: {name_type}}}}}}}\nMotd:\n  get:\n    responses: {{'200': {{description: m, content: {{application/json: {{schema: {{type: string}}, example: {text}}}}}}}}}\n"
         )
     };
+    let motd = |text: &str| motd_with("string", text);
     std::fs::write(&part, motd("hello")).unwrap();
     let server = start(&["serve", main.to_str().unwrap(), "--port", "0", "--watch"]);
     let created = http_request(server.1, "POST", "/things", r#"{"name": "kept"}"#);
@@ -600,6 +601,15 @@ fn serve_watch_reloads_a_changed_referenced_file_keeps_state_and_survives_a_brok
         "expected every read during the reloads to succeed, {} of {reads} failed: {:?}",
         failures.len(),
         failures.first()
+    );
+    // A schema the stored object no longer fits: it is dropped, not answered made to fit.
+    std::fs::write(&part, motd_with("integer", "final")).unwrap();
+    let reloaded = answer_becomes("\"final\"");
+    assert!(reloaded.ends_with("\"final\""), "{reloaded}");
+    let dropped = http_get(server.1, "/things/1");
+    assert!(
+        dropped.starts_with("HTTP/1.1 404"),
+        "expected the object whose name no longer fits dropped, got {dropped}"
     );
 }
 

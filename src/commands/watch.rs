@@ -72,6 +72,9 @@ fn reload(args: &SpecArgs, engines: &Engines, options: &EngineOptions, changed: 
         Ok((_, contract)) => {
             let store = engines.load().store().clone();
             let engine = Engine::with_store(contract, options.clone(), store);
+            for line in engine.drop_stored_objects_that_no_longer_fit() {
+                tracing::info!(target: "understudy::watch", "{line}");
+            }
             engines.store(Arc::new(engine));
             tracing::info!(target: "understudy::watch", "reloaded after {} changed", names.join(", "));
         }

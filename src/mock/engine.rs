@@ -184,6 +184,68 @@ impl Engine {
         response
     }
 
+    /// After a reload: drops every stored object that its resource's read answer would have
+    /// to make fit under this engine's contract (its schema changed), and says, per resource,
+    /// how many went. Objects of resources whose item path is gone are not read at all.
+    pub fn drop_stored_objects_that_no_longer_fit(&self) -> Vec<String> {
+        let mut said = Vec::new();
+        for compiled in &self.contract.apis {
+            let api = &compiled.api;
+            for (resource_index, resource) in api.resources.iter().enumerate() {
+                let read = api.operations.iter().position(|o| {
+                    o.binding
+                        .as_ref()
+                        .is_some_and(|b| b.resource == resource_index && b.action == Action::Read)
+                });
+                let Some(op_index) = read else { continue };
+                let storage = storage_name(&api.name, resource);
+                let mut dropped = 0;
+                for session in self.store.sessions() {
+                    let keys: Vec<Vec<String>> = state::read(self.store.as_ref(), &session, |s| {
+                        s.ordered(&storage).map(|(key, _)| key.clone()).collect()
+                    })
+                    .unwrap_or_default();
+                    let misfits: Vec<Vec<String>> = keys
+                        .into_iter()
+                        .filter(|key| {
+                            let params: Vec<(String, String)> = resource
+                                .keys
+                                .iter()
+                                .cloned()
+                                .zip(key.iter().cloned())
+                                .collect();
+                            let request = MockRequest {
+                                method: "GET".into(),
+                                path: resource.item_path.clone(),
+                                ..MockRequest::default()
+                            };
+                            self.stateful_answer(
+                                &request, None, &session, &params, compiled, op_index,
+                            )
+                            .is_some_and(|answer| answer.log.is_some())
+                        })
+                        .collect();
+                    if misfits.is_empty() {
+                        continue;
+                    }
+                    dropped += misfits.len();
+                    state::write(self.store.as_ref(), &session, |s| {
+                        for key in &misfits {
+                            s.remove(&storage, key);
+                        }
+                    });
+                }
+                if dropped > 0 {
+                    said.push(format!(
+                        "{dropped} stored {} object(s) no longer fit the contract and were dropped",
+                        resource.one()
+                    ));
+                }
+            }
+        }
+        said
+    }
+
     /// Records a request understudy sent (a callback or a webhook) in the journal, as
     /// `GET /__understudy/requests` shows it: `session` is `outgoing`, `path` the URL.
     pub fn record_outgoing(&self, call: &OutgoingCall, status: u16, violations: Vec<SlViolation>) {

@@ -37,9 +37,12 @@ type FormKey = (usize, usize, SchemaId, u64);
 #[derive(Default)]
 pub struct Forms {
     forms: Memo<FormKey, Arc<Form>>,
-    /// The last tag given to a form (see `StoredObject::checked`); tags are never reused.
-    tags: AtomicU32,
 }
+
+/// The last tag given to a form (see `StoredObject::checked`). One count for the process:
+/// engines share a store (a reloaded contract's engine takes over its predecessor's), and a
+/// check mark made under one engine's form must never vouch for another's.
+static FORM_TAGS: AtomicU32 = AtomicU32::new(0);
 
 /// Writes outcomes as answers.
 pub struct Writer<'a> {
@@ -86,7 +89,7 @@ impl Writer<'_> {
                 }
             };
             // Tags are never reused: a check mark made for one form never vouches for another.
-            let tag = self.forms.tags.fetch_add(1, Ordering::Relaxed) + 1;
+            let tag = FORM_TAGS.fetch_add(1, Ordering::Relaxed) + 1;
             Arc::new(Form { layout, tag })
         })
     }
