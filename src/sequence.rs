@@ -18,15 +18,14 @@ pub enum Sequence {
 /// The RS character that opens each item of a JSON text sequence.
 const RS: u8 = 0x1e;
 
-/// The framing of a media type's essence; `None` for a media type that is not sequential.
-pub fn sequence_of(essence: &str) -> Option<Sequence> {
+/// How a body of a media type's essence with an `itemSchema` frames its items: the
+/// sequential types as they say, any other one (a document may give `itemSchema` to
+/// `application/json`) as JSON lines.
+pub fn framing(essence: &str) -> Sequence {
     match essence {
-        "text/event-stream" => Some(Sequence::EventStream),
-        "application/jsonl" | "application/x-ndjson" | "application/x-jsonlines" => {
-            Some(Sequence::JsonLines)
-        }
-        "application/json-seq" => Some(Sequence::JsonSeq),
-        _ => None,
+        "text/event-stream" => Sequence::EventStream,
+        "application/json-seq" => Sequence::JsonSeq,
+        _ => Sequence::JsonLines,
     }
 }
 

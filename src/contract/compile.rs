@@ -622,7 +622,7 @@ impl<'a> Compiler<'a> {
             let item_schema = value
                 .get("itemSchema")
                 .map(|schema| self.schema(&format!("{media_pointer}/itemSchema"), schema, view));
-            let examples = self.examples(&media_pointer, value)?;
+            let examples = self.examples(&media_pointer, media_type, value)?;
             media_types.push(MediaType {
                 media_type: media_type.clone(),
                 schema,
@@ -636,7 +636,12 @@ impl<'a> Compiler<'a> {
 
     /// The media type's examples, in document order (`example` first, named `examples`
     /// after); [`check_examples`] sets the invalid ones apart.
-    fn examples(&mut self, pointer: &str, media: &'a Value) -> Result<Vec<Example>, ContractError> {
+    fn examples(
+        &mut self,
+        pointer: &str,
+        media_type: &str,
+        media: &'a Value,
+    ) -> Result<Vec<Example>, ContractError> {
         let mut examples = Vec::new();
         if let Some(value) = media.get("example") {
             examples.push(Example {
@@ -654,7 +659,7 @@ impl<'a> Compiler<'a> {
                 let data_value = example.get("dataValue");
                 if let (Some(data), Some(Value::String(serialized))) =
                     (data_value, example.get("serializedValue"))
-                    && media_is_json(pointer)
+                    && crate::media::is_json_essence(&crate::media::essence(media_type))
                     && serde_json::from_str::<Value>(serialized).ok().as_ref() != Some(data)
                 {
                     self.finding(
@@ -693,16 +698,6 @@ impl<'a> Compiler<'a> {
         }
         requirements
     }
-}
-
-/// Whether the media type a `…/content/{media type}` pointer ends in is JSON.
-fn media_is_json(media_pointer: &str) -> bool {
-    let media_type = media_pointer
-        .rsplit('/')
-        .next()
-        .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
-        .unwrap_or_default();
-    crate::media::is_json_essence(&crate::media::essence(&media_type))
 }
 
 /// Sets apart the examples of `operation` that contradict their schemas, each reported.

@@ -125,6 +125,8 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
     let (parts, body) = request.into_parts();
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
+    // The engine this request is answered by, start to end, whatever a reload swaps in.
+    let engine = state.engine.load_full();
     let answer = match body_within(body, state.options.body_limit).await {
         Ok(body) => {
             let request = MockRequest {
@@ -134,26 +136,12 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
                 headers: parts.headers,
                 body,
             };
-            let engine = state.engine.load_full();
-            let mut answer = answer_off_the_runtime_if_slow(&engine, request).await;
-            for call in std::mem::take(&mut answer.outgoing) {
-                if call.report {
-                    answer = outgoing::send_and_report(&engine, &state.client, call).await;
-                } else {
-                    let delay = state.options.callback_delay;
-                    tokio::spawn(outgoing::send_later(
-                        engine.clone(),
-                        state.client.clone(),
-                        call,
-                        delay,
-                    ));
-                }
-            }
-            answer
+            let answer = answer_off_the_runtime_if_slow(&engine, request).await;
+            send_outgoing(&state, &engine, answer).await
         }
         Err(too_large) => too_large,
     };
-    log_schema_errors(state.engine.load().contract());
+    log_schema_errors(engine.contract());
     if let Some(line) = &answer.log {
         tracing::warn!(target: "understudy::mock", "{line}");
     }
@@ -166,6 +154,25 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         latency_us = started.elapsed().as_micros() as u64,
     );
     into_response(answer, method == Method::HEAD)
+}
+
+/// Sends the requests an answer asks for: callbacks after it (not awaited), or the webhook an
+/// admin call fired, whose result becomes the answer.
+async fn send_outgoing(
+    state: &AppState,
+    engine: &Arc<Engine>,
+    mut answer: MockResponse,
+) -> MockResponse {
+    for call in std::mem::take(&mut answer.outgoing) {
+        if call.report {
+            answer = outgoing::send_and_report(engine, &state.client, call).await;
+        } else {
+            let delay = state.options.callback_delay;
+            let sending = outgoing::send_later(engine.clone(), state.client.clone(), call, delay);
+            tokio::spawn(sending);
+        }
+    }
+    answer
 }
 
 /// The engine's answer. Most answers take microseconds and are made right here; one that may

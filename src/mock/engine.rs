@@ -20,11 +20,11 @@ use super::problem::{ProblemKind, problem};
 use super::reject::{error_response, reject, sl_violation};
 use super::render;
 use super::stored::{StatefulCall, StoredAnswers, seed, storage_name};
-use crate::contract::{Action, CompiledApi, Contract, MediaType, Operation, RouteEntry};
+use crate::contract::{Action, CompiledApi, Contract, MediaType, Operation, Resource, RouteEntry};
 use crate::generate::{generate_valid, generate_valid_dynamic};
 use crate::headers;
 use crate::media;
-use crate::state::{self, DEFAULT_SESSION, MemoryStore, Store};
+use crate::state::{self, DEFAULT_SESSION, Key, MemoryStore, Store};
 use crate::validate::{CheckedRequest, ObservedRequest, check_request, cookie_pairs};
 use crate::violation::{Violation, ViolationKind};
 
@@ -201,30 +201,7 @@ impl Engine {
                 let storage = storage_name(&api.name, resource);
                 let mut dropped = 0;
                 for session in self.store.sessions() {
-                    let keys: Vec<Vec<String>> = state::read(self.store.as_ref(), &session, |s| {
-                        s.ordered(&storage).map(|(key, _)| key.clone()).collect()
-                    })
-                    .unwrap_or_default();
-                    let misfits: Vec<Vec<String>> = keys
-                        .into_iter()
-                        .filter(|key| {
-                            let params: Vec<(String, String)> = resource
-                                .keys
-                                .iter()
-                                .cloned()
-                                .zip(key.iter().cloned())
-                                .collect();
-                            let request = MockRequest {
-                                method: "GET".into(),
-                                path: resource.item_path.clone(),
-                                ..MockRequest::default()
-                            };
-                            self.stateful_answer(
-                                &request, None, &session, &params, compiled, op_index,
-                            )
-                            .is_some_and(|answer| answer.log.is_some())
-                        })
-                        .collect();
+                    let misfits = self.misfits(compiled, resource, op_index, &session, &storage);
                     if misfits.is_empty() {
                         continue;
                     }
@@ -244,6 +221,39 @@ impl Engine {
             }
         }
         said
+    }
+
+    /// The keys of `resource`'s objects in `session` whose answer from its read operation
+    /// `op_index` would have to be made to fit (the answer then carries a log line).
+    fn misfits(
+        &self,
+        compiled: &CompiledApi,
+        resource: &Resource,
+        op_index: usize,
+        session: &str,
+        storage: &str,
+    ) -> Vec<Key> {
+        let keys: Vec<Key> = state::read(self.store.as_ref(), session, |s| {
+            s.ordered(storage).map(|(key, _)| key.clone()).collect()
+        })
+        .unwrap_or_default();
+        keys.into_iter()
+            .filter(|key| {
+                let params: Vec<(String, String)> = resource
+                    .keys
+                    .iter()
+                    .cloned()
+                    .zip(key.iter().cloned())
+                    .collect();
+                let request = MockRequest {
+                    method: "GET".into(),
+                    path: resource.item_path.clone(),
+                    ..MockRequest::default()
+                };
+                self.stateful_answer(&request, None, session, &params, compiled, op_index)
+                    .is_some_and(|answer| answer.log.is_some())
+            })
+            .collect()
     }
 
     /// Records a request understudy sent (a callback or a webhook) in the journal, as
@@ -440,25 +450,20 @@ impl Engine {
         if declared.content.is_empty() {
             return response;
         }
-        if status == 204 || status == 304 {
-            // No content, but a declared media type (a Swagger 2.0 `produces`) is named:
-            // the answer's type is what the contract says, with nothing in it.
-            let media_types: Vec<&str> = declared
-                .content
-                .iter()
-                .map(|m| m.media_type.as_str())
-                .collect();
-            let index = media::negotiate(&media_types, request.header("accept").as_deref());
-            let content_type = media::concrete(media_types[index.unwrap_or(0)]);
-            headers::set(&mut response.headers, "content-type", &content_type);
-            return response;
-        }
         let media_types: Vec<&str> = declared
             .content
             .iter()
             .map(|m| m.media_type.as_str())
             .collect();
         let accept = request.header("accept");
+        if status == 204 || status == 304 {
+            // No content, but a declared media type (a Swagger 2.0 `produces`) is named:
+            // the answer's type is what the contract says, with nothing in it.
+            let index = media::negotiate(&media_types, accept.as_deref()).unwrap_or(0);
+            let content_type = media::concrete(media_types[index]);
+            headers::set(&mut response.headers, "content-type", &content_type);
+            return response;
+        }
         let media_index = match media::negotiate(&media_types, accept.as_deref()) {
             Some(index) => index,
             // HTTP lets a server disregard `Accept` instead of answering 406 (RFC 9110,
@@ -559,8 +564,7 @@ impl Engine {
                             .unwrap_or_else(|failed| failed.best)
                     })
                     .collect();
-                let framing = crate::sequence::sequence_of(&media::essence(content_type))
-                    .unwrap_or(crate::sequence::Sequence::JsonLines);
+                let framing = crate::sequence::framing(&media::essence(content_type));
                 return Bytes::from(crate::sequence::write(framing, &items));
             }
             let example = media

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::message::{MockRequest, OutgoingCall};
-use crate::contract::{CompiledApi, Operation, OutgoingTarget};
+use crate::contract::{CompiledApi, MediaType, Operation, OutgoingTarget};
 use crate::generate::generate_valid;
 use crate::media;
 
@@ -41,8 +41,8 @@ pub fn webhook(
     let operation = &api.api.webhooks[index].operation;
     let (content_type, bytes) = match body {
         Some(given) => {
-            let schema = request_media(operation).and_then(|(_, schema)| schema);
-            if let Some(id) = schema {
+            let media = body_media(operation);
+            if let Some(id) = media.and_then(|m| m.schema) {
                 let violations = api.schemas.violations(id, given, &["body"]);
                 if let Some(first) = violations.first() {
                     return Err(format!(
@@ -52,7 +52,7 @@ pub fn webhook(
                     ));
                 }
             }
-            let content_type = request_media(operation).map(|(m, _)| m);
+            let content_type = media.map(|m| media::concrete(&m.media_type));
             (content_type, Bytes::from(given.to_string()))
         }
         None => generated_body(api, operation, seed),
@@ -112,29 +112,19 @@ fn is_http_url(url: &str) -> bool {
     url.starts_with("http://") || url.starts_with("https://")
 }
 
-/// The first request media type of an operation, with its schema.
-fn request_media(operation: &Operation) -> Option<(String, Option<crate::contract::SchemaId>)> {
+/// The media type an outgoing request's body is sent in: its first JSON one, else its first.
+fn body_media(operation: &Operation) -> Option<&MediaType> {
     let body = operation.request_body.as_ref()?;
-    let media = body
-        .content
+    body.content
         .iter()
         .find(|m| media::answered_as_json(&m.media_type))
-        .or(body.content.first())?;
-    Some((media::concrete(&media.media_type), media.schema))
+        .or(body.content.first())
 }
 
 /// The body an outgoing request carries when none is given: the first example, else a
 /// value generated from the schema.
 fn generated_body(api: &CompiledApi, operation: &Operation, seed: u64) -> (Option<String>, Bytes) {
-    let Some(body) = operation.request_body.as_ref() else {
-        return (None, Bytes::new());
-    };
-    let Some(media) = body
-        .content
-        .iter()
-        .find(|m| media::answered_as_json(&m.media_type))
-        .or(body.content.first())
-    else {
+    let Some(media) = body_media(operation) else {
         return (None, Bytes::new());
     };
     let value = match (media.examples.first(), media.schema) {

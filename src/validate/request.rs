@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::coerce::{coerce, resolve};
 use super::params::{RequestParts, extract};
-use super::response::media_type_list;
+use super::response::{item_violations, media_type_list};
 use crate::contract::{CompiledApi, Operation, ParameterLocation, SchemaId, SecurityScheme, View};
 use crate::media;
 use crate::violation::{Violation, ViolationKind};
@@ -265,18 +265,8 @@ fn body_violations(
     };
     if let Some(item_schema) = media.item_schema {
         // A sequence (JSON lines, server-sent events): each item checked on its own.
-        let framing =
-            crate::sequence::sequence_of(&essence).unwrap_or(crate::sequence::Sequence::JsonLines);
-        return match crate::sequence::split(framing, body) {
-            Ok(items) => items
-                .iter()
-                .enumerate()
-                .flat_map(|(index, item)| {
-                    let index = index.to_string();
-                    api.schemas
-                        .violations(item_schema, item, &["request", "body", index.as_str()])
-                })
-                .collect(),
+        return match item_violations(api, item_schema, &essence, body, "request") {
+            Ok(found) => found,
             Err(message) => vec![Violation::of(
                 ViolationKind::Malformed,
                 &["request", "body"],

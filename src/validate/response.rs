@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use ::http::HeaderMap;
 
 use super::coerce::coerce;
-use crate::contract::{CompiledApi, MediaType, Operation, Response, StatusKey};
+use crate::contract::{CompiledApi, MediaType, Operation, Response, SchemaId, StatusKey};
 use crate::media;
 use crate::violation::{Violation, ViolationKind};
 
@@ -95,17 +95,8 @@ pub fn response_violations(
         return violations;
     };
     if let Some(item_schema) = media.item_schema {
-        // A sequence: each item checked on its own, located by its index.
-        let framing =
-            crate::sequence::sequence_of(&essence).unwrap_or(crate::sequence::Sequence::JsonLines);
-        match crate::sequence::split(framing, observed.body) {
-            Ok(items) => {
-                for (index, item) in items.iter().enumerate() {
-                    let index = index.to_string();
-                    let location = ["response", "body", index.as_str()];
-                    violations.extend(api.schemas.violations(item_schema, item, &location));
-                }
-            }
+        match item_violations(api, item_schema, &essence, observed.body, "response") {
+            Ok(found) => violations.extend(found),
             Err(message) => violations.push(Violation::of(
                 ViolationKind::Check("response_schema_conformance".into()),
                 &["response", "body"],
@@ -134,6 +125,27 @@ pub fn response_violations(
     };
     violations.extend(api.schemas.violations(schema, &body, &["response", "body"]));
     violations
+}
+
+/// The violations of each item of a sequential `body` (`itemSchema`), located by the item's
+/// index under `side` (`request` or `response`); `Err` when the body is not a sequence.
+pub(super) fn item_violations(
+    api: &CompiledApi,
+    item_schema: SchemaId,
+    essence: &str,
+    body: &[u8],
+    side: &str,
+) -> Result<Vec<Violation>, String> {
+    let items = crate::sequence::split(crate::sequence::framing(essence), body)?;
+    Ok(items
+        .iter()
+        .enumerate()
+        .flat_map(|(index, item)| {
+            let index = index.to_string();
+            api.schemas
+                .violations(item_schema, item, &[side, "body", index.as_str()])
+        })
+        .collect())
 }
 
 /// The media types of a `content` map, for messages: `application/json, text/csv`.
