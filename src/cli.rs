@@ -231,9 +231,24 @@ pub struct ServeArgs {
     /// (`2024-01-01T00:00:00Z`) so that snapshot tests get the same bytes every run.
     #[arg(long, default_value = "system", value_parser = Clock::parse)]
     pub clock: Clock,
-    /// Sessions (`X-Understudy-Session`) kept at most; the least recently used goes first.
+    /// Sessions (`X-Understudy-Session`) kept at most in memory; the least recently used goes
+    /// first. (A Redis store expires sessions by `--session-ttl` instead.)
     #[arg(long, default_value_t = 1000)]
     pub max_sessions: usize,
+    /// Where stored objects live: `memory` (this process), or a Redis shared by every
+    /// replica pointed at it: `redis://[:PASSWORD@]HOST:PORT/DB`, `rediss://…` for TLS.
+    #[arg(long, env = "UNDERSTUDY_REDIS_URL", hide_env_values = true,
+          default_value = "memory", value_name = "STORE", value_parser = parse_store)]
+    pub store: StoreUrl,
+    /// With a Redis store: how long a session other than the default one is kept after its
+    /// last change (`30m`, `24h`; `0` keeps them).
+    #[arg(long, default_value = "24h", value_name = "DURATION",
+          value_parser = humantime::parse_duration)]
+    pub session_ttl: std::time::Duration,
+    /// With a Redis store: the prefix of every key, so that several mocks share one Redis
+    /// apart (braces not allowed: they make Redis Cluster's hash tags).
+    #[arg(long, default_value = "understudy:", value_name = "PREFIX")]
+    pub store_prefix: String,
     /// Do not serve the admin API under `/__understudy/`.
     #[arg(long)]
     pub no_admin: bool,
@@ -364,6 +379,9 @@ impl From<MockArgs> for ServeArgs {
             stateless: false,
             clock: Clock::System,
             max_sessions: 1000,
+            store: StoreUrl::Memory,
+            session_ttl: std::time::Duration::from_secs(24 * 3600),
+            store_prefix: "understudy:".into(),
             no_admin: false,
             dynamic: args.dynamic,
             ignore_examples: args.ignore_examples,
@@ -394,6 +412,24 @@ pub struct RoutesArgs {
     /// Port shown in the URLs.
     #[arg(short, long, default_value_t = 4010)]
     pub port: u16,
+}
+
+/// Where `serve` keeps stored objects (`--store`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreUrl {
+    Memory,
+    /// A `redis://` or `rediss://` URL.
+    Redis(String),
+}
+
+fn parse_store(raw: &str) -> Result<StoreUrl, String> {
+    if raw == "memory" {
+        Ok(StoreUrl::Memory)
+    } else if raw.starts_with("redis://") || raw.starts_with("rediss://") {
+        Ok(StoreUrl::Redis(raw.to_string()))
+    } else {
+        Err("expected `memory`, `redis://HOST:PORT/DB` or `rediss://HOST:PORT/DB`".into())
+    }
 }
 
 fn parse_mount(raw: &str) -> Result<(String, String), String> {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use understudy::contract::Contract;
 use understudy::http::{HttpOptions, app};
 use understudy::mock::EngineOptions;
-use understudy::state::Clock;
+use understudy::state::{Clock, StoreError};
 
 fn frozen_router() -> (Arc<Contract>, axum::Router) {
     let contract = bundled();
@@ -955,22 +955,34 @@ struct NotingStore {
 }
 
 impl understudy::state::Store for NotingStore {
-    fn read(&self, session: &str, read: &mut dyn FnMut(&dyn understudy::state::Session)) {
+    fn read(
+        &self,
+        session: &str,
+        read: &mut dyn FnMut(&dyn understudy::state::Session),
+    ) -> Result<(), StoreError> {
         self.noted.lock().unwrap().push(format!("read {session}"));
-        self.inner.read(session, read);
+        self.inner.read(session, read)
     }
 
-    fn write(&self, session: &str, change: &mut dyn FnMut(&mut dyn understudy::state::Session)) {
+    fn write(
+        &self,
+        session: &str,
+        change: &mut dyn FnMut(&mut dyn understudy::state::Session),
+    ) -> Result<(), StoreError> {
         self.noted.lock().unwrap().push(format!("write {session}"));
-        self.inner.write(session, change);
+        self.inner.write(session, change)
     }
 
-    fn sessions(&self) -> Vec<String> {
+    fn sessions(&self) -> Result<Vec<String>, StoreError> {
         self.inner.sessions()
     }
 
-    fn reset(&self, session: Option<&str>) {
-        self.inner.reset(session);
+    fn reset(&self, session: Option<&str>) -> Result<(), StoreError> {
+        self.inner.reset(session)
+    }
+
+    fn name(&self) -> String {
+        "noting".into()
     }
 }
 

@@ -24,4 +24,6 @@ pub enum CommandError {
     },
     #[error("cannot start the HTTP client: {0}")]
     Client(String),
+    #[error(transparent)]
+    Store(#[from] crate::state::StoreError),
 }

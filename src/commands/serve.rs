@@ -7,9 +7,10 @@ use std::sync::Arc;
 use super::error::CommandError;
 use super::loading::load_contract;
 use super::watch;
-use crate::cli::ServeArgs;
+use crate::cli::{ServeArgs, StoreUrl};
 use crate::http::{self, HttpOptions};
 use crate::mock::{Engine, EngineOptions};
+use crate::state::{MemoryStore, RedisOptions, RedisStore, Store};
 use arc_swap::ArcSwap;
 
 pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
@@ -17,6 +18,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
     for finding in &contract.findings {
         tracing::warn!(target: "understudy::contract", "{}: {}", finding.location, finding.message);
     }
+    let store = open_store(&args)?;
     let options = EngineOptions {
         seed: args.seed,
         validate_requests: args.validate_requests.into(),
@@ -29,7 +31,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         dynamic: args.dynamic,
         ignore_examples: args.ignore_examples,
     };
-    let engine = Arc::new(Engine::new(contract.clone(), options.clone()));
+    let engine = Arc::new(Engine::with_store(contract.clone(), options.clone(), store));
     // Fixtures replace the default session; the examples are added to it.
     if let Some(path) = &args.fixtures {
         load_fixtures(&engine, path)?;
@@ -81,6 +83,30 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The store `--store` names. A Redis that cannot be reached now is said, not fatal: requests
+/// that need it answer 503 until it can (a replica may start before its Redis).
+fn open_store(args: &ServeArgs) -> Result<Arc<dyn Store>, CommandError> {
+    match &args.store {
+        StoreUrl::Memory => Ok(Arc::new(MemoryStore::new(args.max_sessions))),
+        StoreUrl::Redis(url) => {
+            let store = RedisStore::connect(&RedisOptions {
+                url: url.clone(),
+                prefix: args.store_prefix.clone(),
+                session_ttl: Some(args.session_ttl).filter(|ttl| !ttl.is_zero()),
+            })?;
+            match store.health() {
+                Ok(()) => {
+                    tracing::info!(target: "understudy::state", "stored objects in {}", store.name())
+                }
+                Err(e) => {
+                    tracing::warn!(target: "understudy::state", "{e}; requests that need it answer 503 until it can be reached")
+                }
+            }
+            Ok(Arc::new(store))
+        }
+    }
+}
+
 /// Loads a fixtures file (JSON, or YAML) into the default session.
 fn load_fixtures(engine: &Engine, path: &std::path::Path) -> Result<(), CommandError> {
     let json = crate::load::read_fixtures(path)?;
@@ -89,7 +115,7 @@ fn load_fixtures(engine: &Engine, path: &std::path::Path) -> Result<(), CommandE
         crate::state::DEFAULT_SESSION,
         |data| data.load(&json),
     )
-    .unwrap_or_else(|| Err("the store could not be reached".into()))
+    .unwrap_or_else(|e| Err(e.to_string()))
     .map_err(|message| CommandError::Fixtures {
         path: path.display().to_string(),
         message,

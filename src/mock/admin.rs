@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::message::{MockRequest, MockResponse, SlViolation};
 use super::problem::problem_document;
 use crate::contract::Contract;
-use crate::state::{DEFAULT_SESSION, Store};
+use crate::state::{DEFAULT_SESSION, Store, StoreError};
 
 pub const PREFIX: &str = "/__understudy/";
 /// Journal entries kept, oldest dropped first.
@@ -88,6 +88,27 @@ fn fire_webhook(request: &MockRequest, contract: &Contract, name: &str) -> MockR
     }
 }
 
+/// `GET state`: `{session: dump}` for one session or every one.
+fn dump(store: &dyn Store, session: Option<String>) -> Result<Value, StoreError> {
+    let names = match session {
+        Some(name) => vec![name],
+        None => store.sessions()?,
+    };
+    let mut dump = serde_json::Map::new();
+    for name in names {
+        let data = crate::state::read(store, &name, |data| data.dump())?;
+        dump.insert(name, data);
+    }
+    Ok(Value::Object(dump))
+}
+
+fn store_unavailable(error: &StoreError) -> MockResponse {
+    MockResponse {
+        operation: Some("understudy-admin".into()),
+        ..super::problem::store_unavailable(error)
+    }
+}
+
 fn json_response(status: u16, body: &Value) -> MockResponse {
     MockResponse {
         status,
@@ -123,53 +144,51 @@ pub fn answer(
         .find(|(k, _)| k == "session")
         .map(|(_, v)| v.into_owned());
     match (request.method.as_str(), endpoint) {
-        ("GET", "health") => json_response(
-            200,
-            &json!({
-                "status": "ok",
-                "apis": contract.apis.len(),
-                "operations": contract.apis.iter().map(|a| a.api.operations.len()).sum::<usize>(),
-                "sessions": store.sessions().len(),
-            }),
-        ),
-        ("GET", "state") => {
-            let names = match &session {
-                Some(name) => vec![name.clone()],
-                None => store.sessions(),
+        ("GET", "health") => {
+            // A replica whose store cannot be reached cannot answer stateful requests: a load
+            // balancer reading 503 sends them elsewhere.
+            let sessions = store.sessions();
+            let (status, store_status) = match &sessions {
+                Ok(_) => (200, json!("ok")),
+                Err(e) => (503, json!(e.to_string())),
             };
-            let dump: serde_json::Map<String, Value> = names
-                .into_iter()
-                .map(|name| {
-                    let data =
-                        crate::state::read(store, &name, |data| data.dump()).unwrap_or(Value::Null);
-                    (name, data)
-                })
-                .collect();
-            json_response(200, &Value::Object(dump))
+            json_response(
+                status,
+                &json!({
+                    "status": if status == 200 { "ok" } else { "degraded" },
+                    "apis": contract.apis.len(),
+                    "operations": contract.apis.iter().map(|a| a.api.operations.len()).sum::<usize>(),
+                    "sessions": sessions.as_ref().map_or(0, Vec::len),
+                    "store": store.name(),
+                    "store_status": store_status,
+                }),
+            )
         }
-        ("DELETE", "state") => {
-            store.reset(session.as_deref());
-            MockResponse {
+        ("GET", "state") => match dump(store, session) {
+            Ok(dump) => json_response(200, &dump),
+            Err(e) => store_unavailable(&e),
+        },
+        ("DELETE", "state") => match store.reset(session.as_deref()) {
+            Ok(()) => MockResponse {
                 status: 204,
                 operation: Some("understudy-admin".into()),
                 ..MockResponse::default()
-            }
-        }
+            },
+            Err(e) => store_unavailable(&e),
+        },
         ("PUT", "state") => {
             let name = session.unwrap_or_else(|| DEFAULT_SESSION.to_string());
-            let loaded = std::str::from_utf8(&request.body)
-                .map_err(|e| format!("the body is not UTF-8: {e}"))
-                .and_then(|text| {
-                    crate::state::write(store, &name, |data| data.load(text))
-                        .unwrap_or_else(|| Err("the store could not be reached".into()))
-                });
-            match loaded {
-                Ok(()) => MockResponse {
+            let Ok(text) = std::str::from_utf8(&request.body) else {
+                return problem(400, "the body is not UTF-8".into());
+            };
+            match crate::state::write(store, &name, |data| data.load(text)) {
+                Ok(Ok(())) => MockResponse {
                     status: 204,
                     operation: Some("understudy-admin".into()),
                     ..MockResponse::default()
                 },
-                Err(message) => problem(400, message),
+                Ok(Err(message)) => problem(400, message),
+                Err(e) => store_unavailable(&e),
             }
         }
         ("GET", "requests") => json_response(

@@ -16,7 +16,7 @@ use super::message::{MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, Sl
 use super::options::{EngineOptions, RequestValidation};
 use super::outgoing::{self, Exchange};
 use super::prefer;
-use super::problem::{ProblemKind, problem};
+use super::problem::{ProblemKind, problem, store_unavailable};
 use super::reject::{error_response, reject, sl_violation};
 use super::render;
 use super::stored::{StatefulCall, StoredAnswers, seed, storage_name};
@@ -132,10 +132,11 @@ impl Engine {
     /// async worker, so that the HTTP layer runs it where blocking is allowed: an operation's
     /// first request (its validators are compiled and its default bodies generated on first
     /// use, 0.1 s on large cyclic documents), lists of large stored collections (7–78 ms over
-    /// 100k objects) and the admin API's state dumps and loads.
+    /// 100k objects), the admin API's state dumps and loads, and every request that reads or
+    /// changes stored objects when the store is across the network (Redis).
     pub fn may_block(&self, request: &MockRequest) -> bool {
         if self.is_admin(request) {
-            return request.path.contains("state");
+            return request.path.contains("state") || self.store.is_remote();
         }
         let Some(route) = self.contract.routes.find(&request.path) else {
             return false;
@@ -147,18 +148,22 @@ impl Engine {
             return true;
         }
         let (api, operation) = self.contract.operation(route.entry.api, op_index);
-        match &operation.binding {
-            Some(binding) if binding.action == Action::List && self.options.stateful => {
-                let resource = &api.api.resources[binding.resource];
-                let storage = storage_name(&api.api.name, resource);
-                let session = Self::session_name(request);
-                let stored =
-                    state::read(self.store.as_ref(), &session, |data| data.count(&storage))
-                        .unwrap_or(0);
-                stored > LARGE_LIST
-            }
-            _ => false,
+        let Some(binding) = operation.binding.as_ref().filter(|_| self.options.stateful) else {
+            return false;
+        };
+        // A store across the network waits on every call.
+        if self.store.is_remote() {
+            return true;
         }
+        if binding.action != Action::List {
+            return false;
+        }
+        let resource = &api.api.resources[binding.resource];
+        let storage = storage_name(&api.api.name, resource);
+        let session = Self::session_name(request);
+        let stored =
+            state::read(self.store.as_ref(), &session, |data| data.count(&storage)).unwrap_or(0);
+        stored > LARGE_LIST
     }
 
     /// Whether `request` is for the admin API rather than a contract.
@@ -200,17 +205,27 @@ impl Engine {
                 let Some(op_index) = read else { continue };
                 let storage = storage_name(&api.name, resource);
                 let mut dropped = 0;
-                for session in self.store.sessions() {
+                let sessions = match self.store.sessions() {
+                    Ok(sessions) => sessions,
+                    Err(e) => {
+                        said.push(format!("stored objects were not checked: {e}"));
+                        return said;
+                    }
+                };
+                for session in sessions {
                     let misfits = self.misfits(compiled, resource, op_index, &session, &storage);
                     if misfits.is_empty() {
                         continue;
                     }
-                    dropped += misfits.len();
-                    state::write(self.store.as_ref(), &session, |s| {
+                    let removed = state::write(self.store.as_ref(), &session, |s| {
                         for key in &misfits {
                             s.remove(&storage, key);
                         }
                     });
+                    match removed {
+                        Ok(()) => dropped += misfits.len(),
+                        Err(e) => said.push(format!("stored objects were not dropped: {e}")),
+                    }
                 }
                 if dropped > 0 {
                     said.push(format!(
@@ -234,7 +249,9 @@ impl Engine {
         storage: &str,
     ) -> Vec<Key> {
         let keys: Vec<Key> = state::read(self.store.as_ref(), session, |s| {
-            s.ordered(storage).map(|(key, _)| key.clone()).collect()
+            s.ordered(storage)
+                .map(|(key, _)| key.into_owned())
+                .collect()
         })
         .unwrap_or_default();
         keys.into_iter()
@@ -402,14 +419,17 @@ impl Engine {
                 })
                 .collect(),
         };
-        self.stored.answer(
+        let answered = self.stored.answer(
             &call,
             self.store.as_ref(),
             session,
             self.options.seed,
             &self.options.clock,
             &self.generated,
-        )
+        );
+        // A store that cannot be reached changed nothing: 503 says so (a stateful operation
+        // answered from the contract instead would claim a change that did not happen).
+        answered.unwrap_or_else(|e| Some(store_unavailable(&e)))
     }
 
     fn respond(

@@ -4,9 +4,10 @@
 use serde_json::{Map, Value, json};
 
 use ::http::HeaderMap;
-use ::http::header::{CONTENT_TYPE, HeaderValue};
+use ::http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 
 use super::message::MockResponse;
+use crate::state::StoreError;
 use crate::violation::Violation;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -17,6 +18,7 @@ pub enum ProblemKind {
     NoMethodMatched,
     NotFound,
     InvalidPreference,
+    StoreUnavailable,
 }
 
 impl ProblemKind {
@@ -38,6 +40,11 @@ impl ProblemKind {
                 "UNPROCESSABLE_ENTITY",
                 "Invalid Prefer header or __ query parameter",
             ),
+            ProblemKind::StoreUnavailable => (
+                503,
+                "STORE_UNAVAILABLE",
+                "The store of created objects cannot be used",
+            ),
         }
     }
 }
@@ -45,6 +52,20 @@ impl ProblemKind {
 pub fn problem(kind: ProblemKind, detail: impl Into<String>) -> MockResponse {
     let (status, code, title) = kind.parts();
     problem_document(status, Some(code), title, detail.into(), None)
+}
+
+/// The answer when the store of created objects could not run a request: 503 naming the
+/// store and why, with `Retry-After` (a store that comes back resumes service by itself).
+/// Nothing was changed, so the client may safely send the request again.
+pub fn store_unavailable(error: &StoreError) -> MockResponse {
+    let mut response = problem(
+        ProblemKind::StoreUnavailable,
+        format!("{error}; nothing was changed, send the request again"),
+    );
+    response
+        .headers
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 /// The one writer of `application/problem+json` answers: `type` (Prism's URI for `code`, when

@@ -1,7 +1,8 @@
 //! What the engine asks of stored state, whatever keeps it: a [`Store`] of sessions, each a
-//! [`Session`] of objects per resource. `memory` keeps them in this process; a shared store
-//! (Redis, for replicas) implements the same two traits.
+//! [`Session`] of objects per resource. `memory` keeps them in this process; `redis` keeps
+//! them in Redis, shared by replicas, behind the same two traits.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -61,8 +62,9 @@ pub trait Session {
     /// How many objects `resource` holds.
     fn count(&self, resource: &str) -> usize;
     /// Every object of `resource`, in creation order, with its key, as stored (compact JSON
-    /// text), lazily: a page near the start reads only what comes before its end.
-    fn ordered<'s>(&'s self, resource: &str) -> Box<dyn Iterator<Item = (&'s Key, &'s str)> + 's>;
+    /// text), lazily: a page near the start reads only what comes before its end. Borrowed
+    /// where the store holds them in memory, owned where it fetched them.
+    fn ordered<'s>(&'s self, resource: &str) -> Box<dyn Iterator<Item = Ordered<'s>> + 's>;
     /// Stores `value` under `key`, keeping its place in the order when it replaces one;
     /// returns what is stored.
     fn put(&mut self, resource: &str, key: Key, value: &Value) -> Arc<StoredObject>;
@@ -79,41 +81,104 @@ pub trait Session {
     fn load(&mut self, json: &str) -> Result<(), String>;
 }
 
-/// Where stored objects live: sessions by name. The engine depends on this, not on a
-/// backend. One request's read-modify-write runs inside one [`Store::write`], alone in its
-/// session, so concurrent clients lose no update; reads run beside each other.
-pub trait Store: Send + Sync {
-    /// Runs `read` on the session's objects, beside other readers.
-    fn read(&self, session: &str, read: &mut dyn FnMut(&dyn Session));
-    /// Runs `change` on the session's objects, alone.
-    fn write(&self, session: &str, change: &mut dyn FnMut(&mut dyn Session));
-    /// Names of the sessions that hold data.
-    fn sessions(&self) -> Vec<String>;
-    /// Forgets one session, or every session.
-    fn reset(&self, session: Option<&str>);
+pub(super) fn compact(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
-/// [`Store::read`], returning what `read` returns; `None` when the store did not run it (a
-/// backend that could not reach its data).
+/// `text` (valid JSON) in the compact form `compact` writes, so that a loaded object is
+/// served exactly as one stored through the engine would be. serde-transcode streams it
+/// from parser to writer without building a value tree.
+pub(super) fn compacted(text: &str) -> Box<str> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let mut writer = serde_json::Serializer::new(&mut out);
+    match serde_transcode::transcode(&mut reader, &mut writer) {
+        Ok(()) => String::from_utf8(out).map_or_else(|_| text.into(), String::into_boxed_str),
+        Err(_) => text.into(),
+    }
+}
+
+/// One stored object in a listing: its key and its compact JSON text.
+pub type Ordered<'s> = (Cow<'s, Key>, Cow<'s, str>);
+
+/// Why a store could not run what it was asked: the engine answers 503 naming the store
+/// (never a hang, never a 500), and nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store {store} cannot be reached: {reason}")]
+    Unreachable { store: String, reason: String },
+    #[error(
+        "the store {store} gave up changing session {session:?} after {attempts} attempts, each \
+         met by a concurrent change"
+    )]
+    Contended {
+        store: String,
+        session: String,
+        attempts: u32,
+    },
+    #[error("the store {store} holds data understudy cannot read: {reason}")]
+    Corrupt { store: String, reason: String },
+}
+
+/// Where stored objects live: sessions by name. The engine depends on this, not on a
+/// backend. One request's read-modify-write runs inside one [`Store::write`], alone in its
+/// session (or, in a shared store, retried until no concurrent change came between), so
+/// concurrent clients and replicas lose no update; reads run beside each other.
+pub trait Store: Send + Sync {
+    /// Runs `read` on the session's objects, beside other readers. `read` may run more than
+    /// once (a shared store reads again when a change came between two of its reads).
+    fn read(&self, session: &str, read: &mut dyn FnMut(&dyn Session)) -> Result<(), StoreError>;
+    /// Runs `change` on the session's objects, alone. `change` may run more than once (a
+    /// shared store runs it again when another replica changed the session meanwhile): only
+    /// the last run's changes are kept, so it must change nothing but the session.
+    fn write(
+        &self,
+        session: &str,
+        change: &mut dyn FnMut(&mut dyn Session),
+    ) -> Result<(), StoreError>;
+    /// Names of the sessions that hold data.
+    fn sessions(&self) -> Result<Vec<String>, StoreError>;
+    /// Forgets one session, or every session.
+    fn reset(&self, session: Option<&str>) -> Result<(), StoreError>;
+    /// Where the objects live, as messages and the health endpoint name it (`memory`,
+    /// `redis://127.0.0.1:6379/0`, never with a password).
+    fn name(&self) -> String;
+    /// Whether each call waits on the network: the HTTP layer then runs every request that
+    /// reads or changes stored objects where blocking is allowed.
+    fn is_remote(&self) -> bool {
+        false
+    }
+    /// Whether the store can be reached now.
+    fn health(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// [`Store::read`], returning what `read` returns (from its last run).
 pub fn read<T>(
     store: &dyn Store,
     session: &str,
-    read: impl FnOnce(&dyn Session) -> T,
-) -> Option<T> {
-    let mut read = Some(read);
+    mut read: impl FnMut(&dyn Session) -> T,
+) -> Result<T, StoreError> {
     let mut out = None;
-    store.read(session, &mut |data| out = read.take().map(|f| f(data)));
-    out
+    store.read(session, &mut |data| out = Some(read(data)))?;
+    out.ok_or_else(|| did_not_run(store))
 }
 
-/// [`Store::write`], returning what `change` returns; `None` when the store did not run it.
+/// [`Store::write`], returning what `change` returns (from its last run, the one kept).
 pub fn write<T>(
     store: &dyn Store,
     session: &str,
-    change: impl FnOnce(&mut dyn Session) -> T,
-) -> Option<T> {
-    let mut change = Some(change);
+    mut change: impl FnMut(&mut dyn Session) -> T,
+) -> Result<T, StoreError> {
     let mut out = None;
-    store.write(session, &mut |data| out = change.take().map(|f| f(data)));
-    out
+    store.write(session, &mut |data| out = Some(change(data)))?;
+    out.ok_or_else(|| did_not_run(store))
+}
+
+fn did_not_run(store: &dyn Store) -> StoreError {
+    StoreError::Unreachable {
+        store: store.name(),
+        reason: "it answered without running the request".into(),
+    }
 }

@@ -16,7 +16,7 @@ use crate::mock::cache::Memo;
 use crate::mock::choice::choose_response;
 use crate::mock::generated::GeneratedValues;
 use crate::mock::message::MockResponse;
-use crate::state::{self, Clock, Store};
+use crate::state::{self, Clock, Store, StoreError};
 
 /// What answering from stored state keeps between requests.
 #[derive(Default)]
@@ -29,7 +29,7 @@ pub struct StoredAnswers {
 impl StoredAnswers {
     /// The stored-state answer, or `None` when this call is better answered from the
     /// contract (a non-JSON representation was asked for, or the operation says nothing
-    /// usable).
+    /// usable); an error when the store could not be reached (nothing was changed).
     pub fn answer(
         &self,
         call: &StatefulCall<'_>,
@@ -38,12 +38,14 @@ impl StoredAnswers {
         seed: u64,
         clock: &Clock,
         generated: &GeneratedValues,
-    ) -> Option<MockResponse> {
-        let (_, status) = choose_response(call.operation, None)?;
+    ) -> Result<Option<MockResponse>, StoreError> {
+        let Some((_, status)) = choose_response(call.operation, None) else {
+            return Ok(None);
+        };
         // An operation whose answer is no success (`POST /pet` declaring only a 405) changes
         // and reads nothing: the contract answers.
         if !(200..300).contains(&status) {
-            return None;
+            return Ok(None);
         }
         let object_schema = self.object_schema(call);
         let now = clock.now();
@@ -56,16 +58,18 @@ impl StoredAnswers {
         // written, so concurrent requests of one session wait as little as possible; reads
         // and lists share the lock.
         let read_only = if matches!(call.binding.action, Action::Read | Action::List) {
-            state::read(store, session, |data| read(call, data, status)).flatten()
+            state::read(store, session, |data| read(call, data, status))?
         } else {
             None
         };
-        // A change, a read that makes a stand-in, or a read the store could not run; a store
-        // that cannot run the change either gives no stored answer (the contract answers).
+        // A change, or a read that makes a stand-in.
         let outcome = match read_only {
             Some(outcome) => outcome,
             None => {
-                state::write(store, session, |data| apply(&change, call, data, status)).flatten()?
+                match state::write(store, session, |data| apply(&change, call, data, status))? {
+                    Some(outcome) => outcome,
+                    None => return Ok(None),
+                }
             }
         };
         let writer = Writer {
@@ -73,13 +77,15 @@ impl StoredAnswers {
             generated,
             seed,
         };
-        let written = writer.write(call, &outcome, &object_schema)?;
+        let Some(written) = writer.write(call, &outcome, &object_schema) else {
+            return Ok(None);
+        };
         // An answer made from a stored object passed its check: remember it for that version
         // of the object (see `StoredObject::checked`).
         if let (Some(tag), Some(stored)) = (written.checked, outcome.stored()) {
             stored.object.mark_checked(tag);
         }
-        Some(written.response)
+        Ok(Some(written.response))
     }
 
     /// [`object_schema`], worked out once per resource.

@@ -7,11 +7,11 @@ use serde_json::Value;
 use super::call::StatefulCall;
 use super::shape::Page;
 use crate::contract::{ParameterLocation, View};
-use crate::state::Key;
+use crate::state::Ordered;
 use crate::validate::resolve;
 
 /// A stored object: its key and compact JSON text.
-pub type Listed<'a> = (&'a Key, &'a str);
+pub type Listed<'a> = Ordered<'a>;
 
 /// Query parameters that page a list rather than filter it.
 const PAGE_SIZE: &[&str] = &[
