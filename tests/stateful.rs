@@ -12,13 +12,13 @@ use understudy::http::{HttpOptions, app};
 use understudy::mock::EngineOptions;
 use understudy::state::{Clock, StoreError};
 
-fn frozen_router() -> (Arc<Contract>, axum::Router) {
+fn frozen_router(backend: Backend) -> (Arc<Contract>, axum::Router) {
     let contract = bundled();
     let options = EngineOptions {
         clock: Clock::parse("2024-01-01T00:00:00Z").unwrap(),
         ..EngineOptions::default()
     };
-    let engine = engine(&contract, options);
+    let engine = engine_on(backend, &contract, options);
     (contract, app(engine, HttpOptions::default()))
 }
 
@@ -109,586 +109,614 @@ fn snapshot(name: &str, transcript: &[Value]) {
 
 #[tokio::test]
 async fn kodexa_memberships_live_from_create_to_delete_with_optimistic_locking() {
-    let (contract, router) = frozen_router();
-    let key = [("x-api-key", "k")];
-    let created = send(
-        &router,
-        "POST",
-        "/kodexa/api/memberships",
-        &[key[0], ("content-type", "application/json")],
-        &json!({"role": "admin", "userId": "u1", "organizationId": "o1"}).to_string(),
-    )
-    .await;
-    assert_eq!(created.status, 201, "{}", created.text());
-    let id = created.json()["id"].as_str().unwrap().to_string();
-    assert_eq!(created.json()["changeSequence"], 1);
-    assert_eq!(created.json()["createdOn"], "2024-01-01T00:00:00Z");
-    let item = format!("/kodexa/api/memberships/{id}");
-    let transcript = run(
-        &contract,
-        &router,
-        vec![
-            step("GET", item.clone(), &key, Value::Null, 200),
-            step(
-                "PUT",
-                item.clone(),
-                &key,
-                json!({"role": "viewer", "changeSequence": 1}),
-                200,
-            ),
-            step(
-                "PUT",
-                item.clone(),
-                &key,
-                json!({"role": "owner", "changeSequence": 1}),
-                409,
-            ),
-            step(
-                "GET",
-                "/kodexa/api/memberships?page=1&pageSize=5",
-                &key,
-                Value::Null,
-                200,
-            ),
-            step("DELETE", item.clone(), &key, Value::Null, 204),
-            step("GET", item.clone(), &key, Value::Null, 404),
-            step("PUT", item, &key, json!({"role": "owner"}), 404),
-        ],
-    )
-    .await;
-    assert_eq!(transcript[1]["body"]["role"], "viewer");
-    assert_eq!(transcript[1]["body"]["changeSequence"], 2);
-    assert_eq!(transcript[3]["body"]["totalElements"], 1);
-    assert_eq!(transcript[3]["body"]["content"][0]["id"], json!(id));
-    snapshot("scenario_kodexa", &transcript);
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let (contract, router) = frozen_router(backend);
+        let key = [("x-api-key", "k")];
+        let created = send(
+            &router,
+            "POST",
+            "/kodexa/api/memberships",
+            &[key[0], ("content-type", "application/json")],
+            &json!({"role": "admin", "userId": "u1", "organizationId": "o1"}).to_string(),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        assert_eq!(created.json()["changeSequence"], 1);
+        assert_eq!(created.json()["createdOn"], "2024-01-01T00:00:00Z");
+        let item = format!("/kodexa/api/memberships/{id}");
+        let transcript = run(
+            &contract,
+            &router,
+            vec![
+                step("GET", item.clone(), &key, Value::Null, 200),
+                step(
+                    "PUT",
+                    item.clone(),
+                    &key,
+                    json!({"role": "viewer", "changeSequence": 1}),
+                    200,
+                ),
+                step(
+                    "PUT",
+                    item.clone(),
+                    &key,
+                    json!({"role": "owner", "changeSequence": 1}),
+                    409,
+                ),
+                step(
+                    "GET",
+                    "/kodexa/api/memberships?page=1&pageSize=5",
+                    &key,
+                    Value::Null,
+                    200,
+                ),
+                step("DELETE", item.clone(), &key, Value::Null, 204),
+                step("GET", item.clone(), &key, Value::Null, 404),
+                step("PUT", item, &key, json!({"role": "owner"}), 404),
+            ],
+        )
+        .await;
+        assert_eq!(transcript[1]["body"]["role"], "viewer");
+        assert_eq!(transcript[1]["body"]["changeSequence"], 2);
+        assert_eq!(transcript[3]["body"]["totalElements"], 1);
+        assert_eq!(transcript[3]["body"]["content"][0]["id"], json!(id));
+        snapshot("scenario_kodexa", &transcript);
+    }
 }
 
 #[tokio::test]
 async fn kodexa_team_members_created_by_post_are_readable() {
-    let (contract, router) = frozen_router();
-    let key = [("x-api-key", "k")];
-    let created = send(
-        &router,
-        "POST",
-        "/kodexa/api/team-members",
-        &[key[0], ("content-type", "application/json")],
-        &json!({"teamId": "t1", "userId": "u1"}).to_string(),
-    )
-    .await;
-    assert_eq!(created.status, 201);
-    let id = created.json()["id"].as_str().unwrap().to_string();
-    let transcript = run(
-        &contract,
-        &router,
-        vec![step(
-            "GET",
-            format!("/kodexa/api/team-members/{id}"),
-            &key,
-            Value::Null,
-            200,
-        )],
-    )
-    .await;
-    assert_eq!(transcript[0]["body"]["teamId"], "t1");
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let (contract, router) = frozen_router(backend);
+        let key = [("x-api-key", "k")];
+        let created = send(
+            &router,
+            "POST",
+            "/kodexa/api/team-members",
+            &[key[0], ("content-type", "application/json")],
+            &json!({"teamId": "t1", "userId": "u1"}).to_string(),
+        )
+        .await;
+        assert_eq!(created.status, 201);
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let transcript = run(
+            &contract,
+            &router,
+            vec![step(
+                "GET",
+                format!("/kodexa/api/team-members/{id}"),
+                &key,
+                Value::Null,
+                200,
+            )],
+        )
+        .await;
+        assert_eq!(transcript[0]["body"]["teamId"], "t1");
+    }
 }
 
 #[tokio::test]
 async fn rebilly_upserts_answer_201_then_200_and_paginate_with_headers() {
-    let (contract, router) = frozen_router();
-    let key = [("reb-apikey", "k")];
-    let transcript = run(
-        &contract,
-        &router,
-        vec![
-            step(
-                "PUT",
-                "/rebilly/memberships/org1/user1",
-                &key,
-                json!({"roleIds": ["admin"], "allowedIps": ["8.8.8.8"]}),
-                201,
-            ),
-            step(
-                "PUT",
-                "/rebilly/memberships/org1/user2",
-                &key,
-                json!({"roleIds": ["viewer"]}),
-                201,
-            ),
-            step(
-                "PUT",
-                "/rebilly/memberships/org1/user1",
-                &key,
-                json!({"isOwner": true}),
-                200,
-            ),
-            step(
-                "GET",
-                "/rebilly/memberships?limit=1&offset=1",
-                &key,
-                Value::Null,
-                200,
-            ),
-            step(
-                "GET",
-                "/rebilly/memberships/org1/user1",
-                &key,
-                Value::Null,
-                200,
-            ),
-            step(
-                "DELETE",
-                "/rebilly/memberships/org1/user1",
-                &key,
-                Value::Null,
-                204,
-            ),
-            step(
-                "GET",
-                "/rebilly/memberships/org1/user1",
-                &key,
-                Value::Null,
-                404,
-            ),
-        ],
-    )
-    .await;
-    assert_eq!(
-        transcript[0]["headers"]["location"],
-        "http://localhost/rebilly/memberships/org1/user1"
-    );
-    assert_eq!(transcript[0]["body"]["organization"]["id"], "org1");
-    assert_eq!(transcript[0]["body"]["user"]["id"], "user1");
-    assert_eq!(transcript[3]["headers"]["pagination-total"], "2");
-    assert_eq!(transcript[3]["headers"]["pagination-limit"], "1");
-    assert_eq!(transcript[3]["headers"]["pagination-offset"], "1");
-    assert_eq!(transcript[3]["body"][0]["user"]["id"], "user2");
-    assert_eq!(transcript[4]["body"]["isOwner"], true);
-    assert_eq!(transcript[4]["body"]["roleIds"], json!(["admin"]));
-    snapshot("scenario_rebilly", &transcript);
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let (contract, router) = frozen_router(backend);
+        let key = [("reb-apikey", "k")];
+        let transcript = run(
+            &contract,
+            &router,
+            vec![
+                step(
+                    "PUT",
+                    "/rebilly/memberships/org1/user1",
+                    &key,
+                    json!({"roleIds": ["admin"], "allowedIps": ["8.8.8.8"]}),
+                    201,
+                ),
+                step(
+                    "PUT",
+                    "/rebilly/memberships/org1/user2",
+                    &key,
+                    json!({"roleIds": ["viewer"]}),
+                    201,
+                ),
+                step(
+                    "PUT",
+                    "/rebilly/memberships/org1/user1",
+                    &key,
+                    json!({"isOwner": true}),
+                    200,
+                ),
+                step(
+                    "GET",
+                    "/rebilly/memberships?limit=1&offset=1",
+                    &key,
+                    Value::Null,
+                    200,
+                ),
+                step(
+                    "GET",
+                    "/rebilly/memberships/org1/user1",
+                    &key,
+                    Value::Null,
+                    200,
+                ),
+                step(
+                    "DELETE",
+                    "/rebilly/memberships/org1/user1",
+                    &key,
+                    Value::Null,
+                    204,
+                ),
+                step(
+                    "GET",
+                    "/rebilly/memberships/org1/user1",
+                    &key,
+                    Value::Null,
+                    404,
+                ),
+            ],
+        )
+        .await;
+        assert_eq!(
+            transcript[0]["headers"]["location"],
+            "http://localhost/rebilly/memberships/org1/user1"
+        );
+        assert_eq!(transcript[0]["body"]["organization"]["id"], "org1");
+        assert_eq!(transcript[0]["body"]["user"]["id"], "user1");
+        assert_eq!(transcript[3]["headers"]["pagination-total"], "2");
+        assert_eq!(transcript[3]["headers"]["pagination-limit"], "1");
+        assert_eq!(transcript[3]["headers"]["pagination-offset"], "1");
+        assert_eq!(transcript[3]["body"][0]["user"]["id"], "user2");
+        assert_eq!(transcript[4]["body"]["isOwner"], true);
+        assert_eq!(transcript[4]["body"]["roleIds"], json!(["admin"]));
+        snapshot("scenario_rebilly", &transcript);
+    }
 }
 
 #[tokio::test]
 async fn protocol_members_are_listed_per_organization_and_a_delete_answers_the_deleted_member() {
-    let (contract, router) = frozen_router();
-    let auth = [("authorization", "Bearer t")];
-    let org_a = "clorganizationa1";
-    let org_b = "clorganizationb1";
-    let mut ids = Vec::new();
-    for (org, user) in [
-        (org_a, "cluser00001"),
-        (org_b, "cluser00002"),
-        (org_a, "cluser00003"),
-    ] {
-        let created = send(
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let (contract, router) = frozen_router(backend);
+        let auth = [("authorization", "Bearer t")];
+        let org_a = "clorganizationa1";
+        let org_b = "clorganizationb1";
+        let mut ids = Vec::new();
+        for (org, user) in [
+            (org_a, "cluser00001"),
+            (org_b, "cluser00002"),
+            (org_a, "cluser00003"),
+        ] {
+            let created = send(
+                &router,
+                "POST",
+                "/pxyz/auth/organization-members",
+                &[auth[0], ("content-type", "application/json")],
+                &json!({"organizationId": org, "userId": user}).to_string(),
+            )
+            .await;
+            assert_eq!(created.status, 200, "{}", created.text());
+            ids.push(created.json()["id"].as_str().unwrap().to_string());
+        }
+        let list = format!("/pxyz/organizations/{org_a}/auth/organization-members");
+        let transcript = run(
+            &contract,
             &router,
-            "POST",
-            "/pxyz/auth/organization-members",
-            &[auth[0], ("content-type", "application/json")],
-            &json!({"organizationId": org, "userId": user}).to_string(),
+            vec![
+                step("GET", format!("{list}?perPage=1"), &auth, Value::Null, 200),
+                step("GET", list.clone(), &auth, Value::Null, 200),
+                step(
+                    "PUT",
+                    format!("/pxyz/auth/organization-members/{}", ids[2]),
+                    &auth,
+                    json!({"publicMeta": {"title": "CTO"}}),
+                    200,
+                ),
+                step(
+                    "DELETE",
+                    format!("/pxyz/auth/organization-members/{}", ids[2]),
+                    &auth,
+                    Value::Null,
+                    200,
+                ),
+                step(
+                    "GET",
+                    format!("/pxyz/auth/organization-members/{}", ids[2]),
+                    &auth,
+                    Value::Null,
+                    404,
+                ),
+                step("GET", list.clone(), &auth, Value::Null, 200),
+            ],
         )
         .await;
-        assert_eq!(created.status, 200, "{}", created.text());
-        ids.push(created.json()["id"].as_str().unwrap().to_string());
+        assert_eq!(transcript[0]["body"]["meta"]["total"], 2);
+        assert_eq!(transcript[0]["body"]["meta"]["perPage"], 1);
+        assert_eq!(transcript[0]["body"]["data"][0]["id"], json!(ids[0]));
+        assert_eq!(
+            transcript[0]["body"]["meta"]["next"], transcript[0]["body"]["data"][0]["createdAt"],
+            "expected the next page's cursor to be the last member's creation time, as declared"
+        );
+        assert_eq!(
+            transcript[1]["body"]["meta"]["perPage"], 10,
+            "the declared default"
+        );
+        assert_eq!(transcript[1]["body"]["data"][1]["id"], json!(ids[2]));
+        assert_eq!(transcript[2]["body"]["publicMeta"], json!({"title": "CTO"}));
+        assert_eq!(
+            transcript[3]["body"]["id"],
+            json!(ids[2]),
+            "expected the deleted member as the DELETE's answer"
+        );
+        assert_eq!(transcript[5]["body"]["meta"]["total"], 1);
+        snapshot("scenario_pxyz", &transcript);
     }
-    let list = format!("/pxyz/organizations/{org_a}/auth/organization-members");
-    let transcript = run(
-        &contract,
-        &router,
-        vec![
-            step("GET", format!("{list}?perPage=1"), &auth, Value::Null, 200),
-            step("GET", list.clone(), &auth, Value::Null, 200),
-            step(
-                "PUT",
-                format!("/pxyz/auth/organization-members/{}", ids[2]),
-                &auth,
-                json!({"publicMeta": {"title": "CTO"}}),
-                200,
-            ),
-            step(
-                "DELETE",
-                format!("/pxyz/auth/organization-members/{}", ids[2]),
-                &auth,
-                Value::Null,
-                200,
-            ),
-            step(
-                "GET",
-                format!("/pxyz/auth/organization-members/{}", ids[2]),
-                &auth,
-                Value::Null,
-                404,
-            ),
-            step("GET", list.clone(), &auth, Value::Null, 200),
-        ],
-    )
-    .await;
-    assert_eq!(transcript[0]["body"]["meta"]["total"], 2);
-    assert_eq!(transcript[0]["body"]["meta"]["perPage"], 1);
-    assert_eq!(transcript[0]["body"]["data"][0]["id"], json!(ids[0]));
-    assert_eq!(
-        transcript[0]["body"]["meta"]["next"], transcript[0]["body"]["data"][0]["createdAt"],
-        "expected the next page's cursor to be the last member's creation time, as declared"
-    );
-    assert_eq!(
-        transcript[1]["body"]["meta"]["perPage"], 10,
-        "the declared default"
-    );
-    assert_eq!(transcript[1]["body"]["data"][1]["id"], json!(ids[2]));
-    assert_eq!(transcript[2]["body"]["publicMeta"], json!({"title": "CTO"}));
-    assert_eq!(
-        transcript[3]["body"]["id"],
-        json!(ids[2]),
-        "expected the deleted member as the DELETE's answer"
-    );
-    assert_eq!(transcript[5]["body"]["meta"]["total"], 1);
-    snapshot("scenario_pxyz", &transcript);
 }
 
 #[tokio::test]
 async fn kantata_keeps_its_envelope_and_filters() {
-    let (contract, router) = frozen_router();
-    let auth = [("authorization", "Bearer t")];
-    for (member, kind, department) in [(1, "user", 10), (2, "workspace", 20), (3, "user", 20)] {
-        let body = json!({"organization_membership": {"member_id": member, "member_type": kind, "department_id": department}});
-        let created = send(
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let (contract, router) = frozen_router(backend);
+        let auth = [("authorization", "Bearer t")];
+        for (member, kind, department) in [(1, "user", 10), (2, "workspace", 20), (3, "user", 20)] {
+            let body = json!({"organization_membership": {"member_id": member, "member_type": kind, "department_id": department}});
+            let created = send(
+                &router,
+                "POST",
+                "/kantata/organization_memberships",
+                &[auth[0], ("content-type", "application/json")],
+                &body.to_string(),
+            )
+            .await;
+            assert_eq!(created.status, 201, "{}", created.text());
+        }
+        let transcript = run(
+            &contract,
             &router,
-            "POST",
-            "/kantata/organization_memberships",
-            &[auth[0], ("content-type", "application/json")],
-            &body.to_string(),
+            vec![
+                step(
+                    "GET",
+                    "/kantata/organization_memberships",
+                    &auth,
+                    Value::Null,
+                    200,
+                ),
+                step(
+                    "GET",
+                    "/kantata/organization_memberships?member_type=user&department_id=20",
+                    &auth,
+                    Value::Null,
+                    200,
+                ),
+                step(
+                    "GET",
+                    "/kantata/organization_memberships?only=1,2&per_page=1&page=2",
+                    &auth,
+                    Value::Null,
+                    200,
+                ),
+                step(
+                    "PUT",
+                    "/kantata/organization_memberships/2",
+                    &auth,
+                    json!({"organization_membership": {"geography_id": 7}}),
+                    200,
+                ),
+                step(
+                    "GET",
+                    "/kantata/organization_memberships/2",
+                    &auth,
+                    Value::Null,
+                    200,
+                ),
+                step(
+                    "DELETE",
+                    "/kantata/organization_memberships/2",
+                    &auth,
+                    Value::Null,
+                    204,
+                ),
+                step(
+                    "GET",
+                    "/kantata/organization_memberships/2",
+                    &auth,
+                    Value::Null,
+                    404,
+                ),
+                step(
+                    "GET",
+                    "/kantata/organization_memberships?created_after=2023-12-31T00:00:00Z",
+                    &auth,
+                    Value::Null,
+                    200,
+                ),
+                step(
+                    "GET",
+                    "/kantata/organization_memberships?created_before=2023-12-31T00:00:00Z",
+                    &auth,
+                    Value::Null,
+                    200,
+                ),
+            ],
         )
         .await;
-        assert_eq!(created.status, 201, "{}", created.text());
+        assert_eq!(transcript[0]["body"]["count"], 3);
+        assert_eq!(
+            transcript[0]["body"]["results"],
+            json!([
+                {"key": "organization_memberships", "id": "1"},
+                {"key": "organization_memberships", "id": "2"},
+                {"key": "organization_memberships", "id": "3"},
+            ])
+        );
+        assert_eq!(transcript[1]["body"]["count"], 1);
+        assert_eq!(transcript[1]["body"]["results"][0]["id"], "3");
+        assert_eq!(
+            transcript[2]["body"]["meta"],
+            json!({"count": 2, "page_count": 2, "page_number": 2, "page_size": 1})
+        );
+        assert_eq!(
+            transcript[4]["body"]["organization_memberships"]["2"]["geography_id"],
+            "7"
+        );
+        assert_eq!(
+            transcript[4]["body"]["meta"],
+            json!({"count": 1, "page_count": 1, "page_number": 1, "page_size": 1})
+        );
+        assert_eq!(transcript[6]["body"]["errors"][0]["type"], "not_found");
+        assert_eq!(transcript[7]["body"]["count"], 2);
+        assert_eq!(transcript[8]["body"]["count"], 0);
+        // Related organizations are side-loaded only on request: none are invented.
+        assert_eq!(transcript[0]["body"]["organizations"], json!({}));
+        snapshot("scenario_kantata", &transcript);
     }
-    let transcript = run(
-        &contract,
-        &router,
-        vec![
-            step(
-                "GET",
-                "/kantata/organization_memberships",
-                &auth,
-                Value::Null,
-                200,
-            ),
-            step(
-                "GET",
-                "/kantata/organization_memberships?member_type=user&department_id=20",
-                &auth,
-                Value::Null,
-                200,
-            ),
-            step(
-                "GET",
-                "/kantata/organization_memberships?only=1,2&per_page=1&page=2",
-                &auth,
-                Value::Null,
-                200,
-            ),
-            step(
-                "PUT",
-                "/kantata/organization_memberships/2",
-                &auth,
-                json!({"organization_membership": {"geography_id": 7}}),
-                200,
-            ),
-            step(
-                "GET",
-                "/kantata/organization_memberships/2",
-                &auth,
-                Value::Null,
-                200,
-            ),
-            step(
-                "DELETE",
-                "/kantata/organization_memberships/2",
-                &auth,
-                Value::Null,
-                204,
-            ),
-            step(
-                "GET",
-                "/kantata/organization_memberships/2",
-                &auth,
-                Value::Null,
-                404,
-            ),
-            step(
-                "GET",
-                "/kantata/organization_memberships?created_after=2023-12-31T00:00:00Z",
-                &auth,
-                Value::Null,
-                200,
-            ),
-            step(
-                "GET",
-                "/kantata/organization_memberships?created_before=2023-12-31T00:00:00Z",
-                &auth,
-                Value::Null,
-                200,
-            ),
-        ],
-    )
-    .await;
-    assert_eq!(transcript[0]["body"]["count"], 3);
-    assert_eq!(
-        transcript[0]["body"]["results"],
-        json!([
-            {"key": "organization_memberships", "id": "1"},
-            {"key": "organization_memberships", "id": "2"},
-            {"key": "organization_memberships", "id": "3"},
-        ])
-    );
-    assert_eq!(transcript[1]["body"]["count"], 1);
-    assert_eq!(transcript[1]["body"]["results"][0]["id"], "3");
-    assert_eq!(
-        transcript[2]["body"]["meta"],
-        json!({"count": 2, "page_count": 2, "page_number": 2, "page_size": 1})
-    );
-    assert_eq!(
-        transcript[4]["body"]["organization_memberships"]["2"]["geography_id"],
-        "7"
-    );
-    assert_eq!(
-        transcript[4]["body"]["meta"],
-        json!({"count": 1, "page_count": 1, "page_number": 1, "page_size": 1})
-    );
-    assert_eq!(transcript[6]["body"]["errors"][0]["type"], "not_found");
-    assert_eq!(transcript[7]["body"]["count"], 2);
-    assert_eq!(transcript[8]["body"]["count"], 0);
-    // Related organizations are side-loaded only on request: none are invented.
-    assert_eq!(transcript[0]["body"]["organizations"], json!({}));
-    snapshot("scenario_kantata", &transcript);
 }
 
 #[tokio::test]
 async fn sessions_keep_their_data_apart() {
-    let (_, router) = frozen_router();
-    let auth = ("authorization", "Bearer t");
-    let body =
-        json!({"organization_membership": {"member_id": 1, "member_type": "user"}}).to_string();
-    let create = |session: &'static str| {
-        let router = router.clone();
-        let body = body.clone();
-        async move {
-            send(
-                &router,
-                "POST",
-                "/kantata/organization_memberships",
-                &[
-                    auth,
-                    ("content-type", "application/json"),
-                    ("x-understudy-session", session),
-                ],
-                &body,
-            )
-            .await
-        }
-    };
-    assert_eq!(create("a").await.status, 201);
-    assert_eq!(create("a").await.status, 201);
-    assert_eq!(create("b").await.status, 201);
-    let count = |headers: Vec<(&'static str, &'static str)>| {
-        let router = router.clone();
-        async move {
-            send(
-                &router,
-                "GET",
-                "/kantata/organization_memberships",
-                &headers,
-                "",
-            )
-            .await
-            .json()["count"]
-                .clone()
-        }
-    };
-    assert_eq!(count(vec![auth, ("x-understudy-session", "a")]).await, 2);
-    assert_eq!(
-        count(vec![auth, ("cookie", "x-understudy-session=b")]).await,
-        1
-    );
-    assert_eq!(count(vec![auth]).await, 0);
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let (_, router) = frozen_router(backend);
+        let auth = ("authorization", "Bearer t");
+        let body =
+            json!({"organization_membership": {"member_id": 1, "member_type": "user"}}).to_string();
+        let create = |session: &'static str| {
+            let router = router.clone();
+            let body = body.clone();
+            async move {
+                send(
+                    &router,
+                    "POST",
+                    "/kantata/organization_memberships",
+                    &[
+                        auth,
+                        ("content-type", "application/json"),
+                        ("x-understudy-session", session),
+                    ],
+                    &body,
+                )
+                .await
+            }
+        };
+        assert_eq!(create("a").await.status, 201);
+        assert_eq!(create("a").await.status, 201);
+        assert_eq!(create("b").await.status, 201);
+        let count = |headers: Vec<(&'static str, &'static str)>| {
+            let router = router.clone();
+            async move {
+                send(
+                    &router,
+                    "GET",
+                    "/kantata/organization_memberships",
+                    &headers,
+                    "",
+                )
+                .await
+                .json()["count"]
+                    .clone()
+            }
+        };
+        assert_eq!(count(vec![auth, ("x-understudy-session", "a")]).await, 2);
+        assert_eq!(
+            count(vec![auth, ("cookie", "x-understudy-session=b")]).await,
+            1
+        );
+        assert_eq!(count(vec![auth]).await, 0);
+    }
 }
 
 #[tokio::test]
 async fn prefer_still_reaches_the_contracts_mock_answers() {
-    let (_, router) = frozen_router();
-    let answer = send(
-        &router,
-        "GET",
-        "/kantata/organization_memberships/99",
-        &[("authorization", "Bearer t"), ("prefer", "code=200")],
-        "",
-    )
-    .await;
-    assert_eq!(answer.status, 200, "an explicit Prefer bypasses the store");
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let (_, router) = frozen_router(backend);
+        let answer = send(
+            &router,
+            "GET",
+            "/kantata/organization_memberships/99",
+            &[("authorization", "Bearer t"), ("prefer", "code=200")],
+            "",
+        )
+        .await;
+        assert_eq!(answer.status, 200, "an explicit Prefer bypasses the store");
+    }
 }
 
 #[tokio::test]
 async fn many_clients_at_once_lose_no_update() {
-    let (_, router) = frozen_router();
-    let key = ("x-api-key", "k");
-    let created = send(
-        &router,
-        "POST",
-        "/kodexa/api/memberships",
-        &[key, ("content-type", "application/json")],
-        &json!({"role": "member"}).to_string(),
-    )
-    .await;
-    let id = created.json()["id"].as_str().unwrap().to_string();
-    let item = format!("/kodexa/api/memberships/{id}");
-    let mut tasks = Vec::new();
-    for n in 0..64 {
-        let router = router.clone();
-        let item = item.clone();
-        tasks.push(tokio::spawn(async move {
-            if n % 2 == 0 {
-                // Read the version, then write with it: exactly one writer per version wins.
-                let current =
-                    send(&router, "GET", &item, &[key], "").await.json()["changeSequence"].clone();
-                let body = json!({"role": "admin", "changeSequence": current}).to_string();
-                send(
-                    &router,
-                    "PUT",
-                    &item,
-                    &[key, ("content-type", "application/json")],
-                    &body,
-                )
-                .await
-                .status
-            } else {
-                let body = json!({"role": "viewer"}).to_string();
-                send(
-                    &router,
-                    "POST",
-                    "/kodexa/api/memberships",
-                    &[key, ("content-type", "application/json")],
-                    &body,
-                )
-                .await
-                .status
-            }
-        }));
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let (_, router) = frozen_router(backend);
+        let key = ("x-api-key", "k");
+        let created = send(
+            &router,
+            "POST",
+            "/kodexa/api/memberships",
+            &[key, ("content-type", "application/json")],
+            &json!({"role": "member"}).to_string(),
+        )
+        .await;
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        let item = format!("/kodexa/api/memberships/{id}");
+        let mut tasks = Vec::new();
+        for n in 0..64 {
+            let router = router.clone();
+            let item = item.clone();
+            tasks.push(tokio::spawn(async move {
+                if n % 2 == 0 {
+                    // Read the version, then write with it: exactly one writer per version wins.
+                    let current =
+                        send(&router, "GET", &item, &[key], "").await.json()["changeSequence"]
+                            .clone();
+                    let body = json!({"role": "admin", "changeSequence": current}).to_string();
+                    send(
+                        &router,
+                        "PUT",
+                        &item,
+                        &[key, ("content-type", "application/json")],
+                        &body,
+                    )
+                    .await
+                    .status
+                } else {
+                    let body = json!({"role": "viewer"}).to_string();
+                    send(
+                        &router,
+                        "POST",
+                        "/kodexa/api/memberships",
+                        &[key, ("content-type", "application/json")],
+                        &body,
+                    )
+                    .await
+                    .status
+                }
+            }));
+        }
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        assert!(
+            statuses.iter().all(|s| [200, 201, 409].contains(s)),
+            "{statuses:?}"
+        );
+        let successful_updates = statuses.iter().filter(|s| **s == 200).count() as i64;
+        let final_version = send(&router, "GET", &item, &[key], "").await.json()["changeSequence"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(
+            final_version,
+            1 + successful_updates,
+            "every accepted update bumped the version exactly once"
+        );
+        let listed = send(
+            &router,
+            "GET",
+            "/kodexa/api/memberships?pageSize=100",
+            &[key],
+            "",
+        )
+        .await
+        .json();
+        assert_eq!(
+            listed["totalElements"], 33,
+            "32 creates and the first membership"
+        );
     }
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.unwrap());
-    }
-    assert!(
-        statuses.iter().all(|s| [200, 201, 409].contains(s)),
-        "{statuses:?}"
-    );
-    let successful_updates = statuses.iter().filter(|s| **s == 200).count() as i64;
-    let final_version = send(&router, "GET", &item, &[key], "").await.json()["changeSequence"]
-        .as_i64()
-        .unwrap();
-    assert_eq!(
-        final_version,
-        1 + successful_updates,
-        "every accepted update bumped the version exactly once"
-    );
-    let listed = send(
-        &router,
-        "GET",
-        "/kodexa/api/memberships?pageSize=100",
-        &[key],
-        "",
-    )
-    .await
-    .json();
-    assert_eq!(
-        listed["totalElements"], 33,
-        "32 creates and the first membership"
-    );
 }
 
 #[tokio::test]
 async fn the_admin_api_dumps_loads_resets_and_journals() {
-    let (_, router) = frozen_router();
-    let auth = ("authorization", "Bearer t");
-    let body =
-        json!({"organization_membership": {"member_id": 1, "member_type": "user"}}).to_string();
-    send(
-        &router,
-        "POST",
-        "/kantata/organization_memberships",
-        &[
-            auth,
-            ("content-type", "application/json"),
-            ("x-understudy-session", "s1"),
-        ],
-        &body,
-    )
-    .await;
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let (_, router) = frozen_router(backend);
+        let auth = ("authorization", "Bearer t");
+        let body =
+            json!({"organization_membership": {"member_id": 1, "member_type": "user"}}).to_string();
+        send(
+            &router,
+            "POST",
+            "/kantata/organization_memberships",
+            &[
+                auth,
+                ("content-type", "application/json"),
+                ("x-understudy-session", "s1"),
+            ],
+            &body,
+        )
+        .await;
 
-    let health = send(&router, "GET", "/__understudy/health", &[], "").await;
-    assert_eq!(health.status, 200);
-    assert_eq!(health.json()["status"], "ok");
+        let health = send(&router, "GET", "/__understudy/health", &[], "").await;
+        assert_eq!(health.status, 200);
+        assert_eq!(health.json()["status"], "ok");
 
-    let state = send(&router, "GET", "/__understudy/state?session=s1", &[], "")
-        .await
-        .json();
-    let dump = state["s1"].clone();
-    assert_eq!(
-        dump["kantata:/organization_memberships/{id}"][0]["key"],
-        json!(["1"])
-    );
-
-    // What was dumped loads into another session.
-    let loaded = send(
-        &router,
-        "PUT",
-        "/__understudy/state?session=s2",
-        &[],
-        &dump.to_string(),
-    )
-    .await;
-    assert_eq!(loaded.status, 204);
-    let listed = send(
-        &router,
-        "GET",
-        "/kantata/organization_memberships",
-        &[auth, ("x-understudy-session", "s2")],
-        "",
-    )
-    .await;
-    assert_eq!(listed.json()["count"], 1);
-    let refused = send(&router, "PUT", "/__understudy/state", &[], "[1, 2]").await;
-    assert_eq!(refused.status, 400);
-
-    let journal = send(&router, "GET", "/__understudy/requests", &[], "")
-        .await
-        .json();
-    let entries = journal.as_array().unwrap();
-    assert!(
-        entries
-            .iter()
-            .any(|e| e["operation"] == "createOrganizationMembership"
-                && e["status"] == 201
-                && e["session"] == "s1")
-    );
-    assert!(
-        !journal.to_string().contains("Bearer t"),
-        "credentials are never journaled"
-    );
-
-    assert_eq!(
-        send(&router, "DELETE", "/__understudy/state?session=s2", &[], "")
+        let state = send(&router, "GET", "/__understudy/state?session=s1", &[], "")
             .await
-            .status,
-        204
-    );
-    let listed = send(
-        &router,
-        "GET",
-        "/kantata/organization_memberships",
-        &[auth, ("x-understudy-session", "s2")],
-        "",
-    )
-    .await;
-    assert_eq!(listed.json()["count"], 0);
+            .json();
+        let dump = state["s1"].clone();
+        assert_eq!(
+            dump["kantata:/organization_memberships/{id}"][0]["key"],
+            json!(["1"])
+        );
+
+        // What was dumped loads into another session.
+        let loaded = send(
+            &router,
+            "PUT",
+            "/__understudy/state?session=s2",
+            &[],
+            &dump.to_string(),
+        )
+        .await;
+        assert_eq!(loaded.status, 204);
+        let listed = send(
+            &router,
+            "GET",
+            "/kantata/organization_memberships",
+            &[auth, ("x-understudy-session", "s2")],
+            "",
+        )
+        .await;
+        assert_eq!(listed.json()["count"], 1);
+        let refused = send(&router, "PUT", "/__understudy/state", &[], "[1, 2]").await;
+        assert_eq!(refused.status, 400);
+
+        let journal = send(&router, "GET", "/__understudy/requests", &[], "")
+            .await
+            .json();
+        let entries = journal.as_array().unwrap();
+        assert!(
+            entries
+                .iter()
+                .any(|e| e["operation"] == "createOrganizationMembership"
+                    && e["status"] == 201
+                    && e["session"] == "s1")
+        );
+        assert!(
+            !journal.to_string().contains("Bearer t"),
+            "credentials are never journaled"
+        );
+
+        assert_eq!(
+            send(&router, "DELETE", "/__understudy/state?session=s2", &[], "")
+                .await
+                .status,
+            204
+        );
+        let listed = send(
+            &router,
+            "GET",
+            "/kantata/organization_memberships",
+            &[auth, ("x-understudy-session", "s2")],
+            "",
+        )
+        .await;
+        assert_eq!(listed.json()["count"], 0);
+    }
 }
 
 #[tokio::test]
@@ -708,196 +736,206 @@ async fn no_admin_leaves_the_prefix_to_the_contract() {
 
 #[tokio::test]
 async fn nested_collections_merge_patches_and_explicit_resources_work_on_any_contract() {
-    let contract = fixture_contract("stateful.yaml");
-    let engine = engine(
-        &contract,
-        EngineOptions {
-            clock: Clock::parse("2024-01-01T00:00:00Z").unwrap(),
-            ..EngineOptions::default()
-        },
-    );
-    let router = app(engine, HttpOptions::default());
-    let json_type = ("content-type", "application/json");
-    let mut ids = Vec::new();
-    for (team, name, role) in [
-        ("t1", "ada", "lead"),
-        ("t1", "bob", "dev"),
-        ("t2", "cy", "dev"),
-    ] {
-        let body = json!({"name": name, "role": role, "id": "00000000-0000-4000-8000-000000000000", "profile": {"city": "Oslo", "phone": "1"}}).to_string();
-        let answer = send(
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract("stateful.yaml");
+        let engine = engine_on(
+            backend,
+            &contract,
+            EngineOptions {
+                clock: Clock::parse("2024-01-01T00:00:00Z").unwrap(),
+                ..EngineOptions::default()
+            },
+        );
+        let router = app(engine, HttpOptions::default());
+        let json_type = ("content-type", "application/json");
+        let mut ids = Vec::new();
+        for (team, name, role) in [
+            ("t1", "ada", "lead"),
+            ("t1", "bob", "dev"),
+            ("t2", "cy", "dev"),
+        ] {
+            let body = json!({"name": name, "role": role, "id": "00000000-0000-4000-8000-000000000000", "profile": {"city": "Oslo", "phone": "1"}}).to_string();
+            let answer = send(
+                &router,
+                "POST",
+                &format!("/teams/{team}/members"),
+                &[json_type],
+                &body,
+            )
+            .await;
+            assert_eq!(answer.status, 201, "{}", answer.text());
+            assert_ne!(
+                answer.json()["id"],
+                "client-chosen",
+                "readOnly ids are the server's"
+            );
+            assert_eq!(answer.json()["teamId"], team);
+            ids.push(answer.json()["id"].as_str().unwrap().to_string());
+        }
+        let t1 = send(&router, "GET", "/teams/t1/members", &[], "")
+            .await
+            .json();
+        assert_eq!(t1.as_array().unwrap().len(), 2, "{t1}");
+        let devs = send(&router, "GET", "/teams/t1/members?role=dev", &[], "")
+            .await
+            .json();
+        assert_eq!(devs.as_array().unwrap().len(), 1);
+        assert_eq!(devs[0]["name"], "bob");
+
+        let patch = json!({"role": "lead", "profile": {"phone": null}}).to_string();
+        let patched = send(
             &router,
-            "POST",
-            &format!("/teams/{team}/members"),
-            &[json_type],
-            &body,
+            "PATCH",
+            &format!("/teams/t1/members/{}", ids[1]),
+            &[("content-type", "application/merge-patch+json")],
+            &patch,
         )
         .await;
-        assert_eq!(answer.status, 201, "{}", answer.text());
-        assert_ne!(
-            answer.json()["id"],
-            "client-chosen",
-            "readOnly ids are the server's"
+        assert_eq!(patched.status, 200, "{}", patched.text());
+        assert_eq!(patched.json()["role"], "lead");
+        assert_eq!(
+            patched.json()["profile"],
+            json!({"city": "Oslo"}),
+            "null removes, the rest merges"
         );
-        assert_eq!(answer.json()["teamId"], team);
-        ids.push(answer.json()["id"].as_str().unwrap().to_string());
-    }
-    let t1 = send(&router, "GET", "/teams/t1/members", &[], "")
-        .await
-        .json();
-    assert_eq!(t1.as_array().unwrap().len(), 2, "{t1}");
-    let devs = send(&router, "GET", "/teams/t1/members?role=dev", &[], "")
-        .await
-        .json();
-    assert_eq!(devs.as_array().unwrap().len(), 1);
-    assert_eq!(devs[0]["name"], "bob");
+        assert_eq!(patched.json()["name"], "bob");
 
-    let patch = json!({"role": "lead", "profile": {"phone": null}}).to_string();
-    let patched = send(
-        &router,
-        "PATCH",
-        &format!("/teams/t1/members/{}", ids[1]),
-        &[("content-type", "application/merge-patch+json")],
-        &patch,
-    )
-    .await;
-    assert_eq!(patched.status, 200, "{}", patched.text());
-    assert_eq!(patched.json()["role"], "lead");
-    assert_eq!(
-        patched.json()["profile"],
-        json!({"city": "Oslo"}),
-        "null removes, the rest merges"
-    );
-    assert_eq!(patched.json()["name"], "bob");
-
-    // The member of team t2 is not found under team t1.
-    assert_eq!(
-        send(
-            &router,
-            "GET",
-            &format!("/teams/t1/members/{}", ids[2]),
-            &[],
-            ""
-        )
-        .await
-        .status,
-        404
-    );
-
-    let directory = send(&router, "GET", "/directory", &[], "").await.json();
-    assert_eq!(directory["total"], 3);
-    assert_eq!(directory["items"].as_array().unwrap().len(), 3);
-
-    assert_eq!(
-        send(
-            &router,
-            "DELETE",
-            &format!("/teams/t1/members/{}", ids[0]),
-            &[],
-            ""
-        )
-        .await
-        .status,
-        204
-    );
-    assert_eq!(
-        send(&router, "GET", "/directory", &[], "").await.json()["total"],
-        2
-    );
-    for (request, operation, answer, problems) in answer_every_operation(&contract).await {
-        assert!(
-            problems.is_empty(),
-            "{request} ({operation}): {problems:#?}\n{}",
-            answer.text()
+        // The member of team t2 is not found under team t1.
+        assert_eq!(
+            send(
+                &router,
+                "GET",
+                &format!("/teams/t1/members/{}", ids[2]),
+                &[],
+                ""
+            )
+            .await
+            .status,
+            404
         );
+
+        let directory = send(&router, "GET", "/directory", &[], "").await.json();
+        assert_eq!(directory["total"], 3);
+        assert_eq!(directory["items"].as_array().unwrap().len(), 3);
+
+        assert_eq!(
+            send(
+                &router,
+                "DELETE",
+                &format!("/teams/t1/members/{}", ids[0]),
+                &[],
+                ""
+            )
+            .await
+            .status,
+            204
+        );
+        assert_eq!(
+            send(&router, "GET", "/directory", &[], "").await.json()["total"],
+            2
+        );
+        for (request, operation, answer, problems) in answer_every_operation(&contract).await {
+            assert!(
+                problems.is_empty(),
+                "{request} ({operation}): {problems:#?}\n{}",
+                answer.text()
+            );
+        }
     }
 }
 
 #[tokio::test]
 async fn the_contracts_examples_can_seed_the_store() {
-    let contract = fixture_contract("stateful.yaml");
-    let engine = engine(&contract, EngineOptions::default());
-    assert_eq!(engine.seed_from_examples(), 1);
-    let router = app(engine, HttpOptions::default());
-    let eve = send(
-        &router,
-        "GET",
-        "/teams/t9/members/6f1c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10",
-        &[],
-        "",
-    )
-    .await;
-    assert_eq!(eve.status, 200, "{}", eve.text());
-    assert_eq!(eve.json()["name"], "eve");
-    assert_eq!(
-        send(&router, "GET", "/teams/t9/members", &[], "")
-            .await
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract("stateful.yaml");
+        let engine = engine_on(backend, &contract, EngineOptions::default());
+        assert_eq!(engine.seed_from_examples(), 1);
+        let router = app(engine, HttpOptions::default());
+        let eve = send(
+            &router,
+            "GET",
+            "/teams/t9/members/6f1c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10",
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(eve.status, 200, "{}", eve.text());
+        assert_eq!(eve.json()["name"], "eve");
+        assert_eq!(
+            send(&router, "GET", "/teams/t9/members", &[], "")
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
 }
 
 #[tokio::test]
 async fn stored_data_that_breaks_the_schema_is_made_to_fit_and_flagged_on_every_read_until_it_is_replaced()
  {
-    let (_, router) = frozen_router();
-    let auth = ("authorization", "Bearer t");
-    let load = |primary: Value| {
-        json!({"kantata:/organization_memberships/{id}": [{"key": ["7"], "object": {
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let (_, router) = frozen_router(backend);
+        let auth = ("authorization", "Bearer t");
+        let load = |primary: Value| {
+            json!({"kantata:/organization_memberships/{id}": [{"key": ["7"], "object": {
             "created_at": "2024-01-01T00:00:00Z", "member_id": "7", "member_type": "user",
             "primary": primary, "updated_at": "2024-01-01T00:00:00Z"}}]})
-        .to_string()
-    };
-    let uri = "/kantata/organization_memberships/7";
-    let warnings = async |stored_primary: Value| {
-        let answer = send(&router, "GET", uri, &[auth], "").await;
-        assert_eq!(answer.status, 200);
-        let membership = &answer.json()["organization_memberships"]["7"];
-        // What does not fit is made to fit; what fits is answered as stored.
-        let expected = if stored_primary.is_boolean() {
-            stored_primary
-        } else {
-            membership["primary"].clone()
-        };
-        assert!(
-            membership["primary"].is_boolean() && membership["primary"] == expected,
-            "expected primary answered as a boolean ({expected}), got {membership}"
-        );
-        assert_eq!(
-            membership["member_id"], "7",
-            "expected the fields that fit to be kept, got {membership}"
-        );
-        answer
-            .header("sl-violations")
-            .unwrap_or_default()
             .to_string()
-    };
-
-    for (primary, flagged) in [
-        (json!(true), false),
-        (json!("yes"), true),
-        (json!(false), false),
-    ] {
-        let loaded = send(
-            &router,
-            "PUT",
-            "/__understudy/state",
-            &[],
-            &load(primary.clone()),
-        )
-        .await;
-        assert_eq!(loaded.status, 204);
-        // The second read is answered from the check mark of the first (when it passed).
-        for _ in 0..2 {
-            let header = warnings(primary.clone()).await;
-            assert_eq!(
-                header.contains("stored data does not fit the response schema"),
-                flagged,
-                "primary {primary}: {header}"
+        };
+        let uri = "/kantata/organization_memberships/7";
+        let warnings = async |stored_primary: Value| {
+            let answer = send(&router, "GET", uri, &[auth], "").await;
+            assert_eq!(answer.status, 200);
+            let membership = &answer.json()["organization_memberships"]["7"];
+            // What does not fit is made to fit; what fits is answered as stored.
+            let expected = if stored_primary.is_boolean() {
+                stored_primary
+            } else {
+                membership["primary"].clone()
+            };
+            assert!(
+                membership["primary"].is_boolean() && membership["primary"] == expected,
+                "expected primary answered as a boolean ({expected}), got {membership}"
             );
+            assert_eq!(
+                membership["member_id"], "7",
+                "expected the fields that fit to be kept, got {membership}"
+            );
+            answer
+                .header("sl-violations")
+                .unwrap_or_default()
+                .to_string()
+        };
+
+        for (primary, flagged) in [
+            (json!(true), false),
+            (json!("yes"), true),
+            (json!(false), false),
+        ] {
+            let loaded = send(
+                &router,
+                "PUT",
+                "/__understudy/state",
+                &[],
+                &load(primary.clone()),
+            )
+            .await;
+            assert_eq!(loaded.status, 204);
+            // The second read is answered from the check mark of the first (when it passed).
+            for _ in 0..2 {
+                let header = warnings(primary.clone()).await;
+                assert_eq!(
+                    header.contains("stored data does not fit the response schema"),
+                    flagged,
+                    "primary {primary}: {header}"
+                );
+            }
         }
     }
 }
@@ -1053,328 +1091,350 @@ async fn thing_step(
 
 #[tokio::test]
 async fn an_id_never_seen_answers_as_an_existing_object_when_no_404_is_declared() {
-    let contract = fixture_contract("undeclared-404.yaml");
-    let router = || {
-        app(
-            engine(&contract, EngineOptions::default()),
-            HttpOptions::default(),
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract("undeclared-404.yaml");
+        let router = || {
+            app(
+                engine_on(backend, &contract, EngineOptions::default()),
+                HttpOptions::default(),
+            )
+        };
+        let (first, second) = (router(), router());
+        let read = thing_step(&contract, &first, "GET", "/things/42", "").await;
+        assert_eq!(
+            read.status,
+            200,
+            "expected the declared 200, got: {}",
+            read.text()
+        );
+        assert_eq!(
+            read.json()["id"],
+            42,
+            "expected the object to carry its id: {}",
+            read.text()
+        );
+        let again = thing_step(&contract, &second, "GET", "/things/42", "").await;
+        assert_eq!(
+            again.body, read.body,
+            "expected the same id to stand for the same object in another engine"
+        );
+        let replaced = thing_step(
+            &contract,
+            &first,
+            "PUT",
+            "/things/42",
+            r#"{"name": "bolt"}"#,
         )
-    };
-    let (first, second) = (router(), router());
-    let read = thing_step(&contract, &first, "GET", "/things/42", "").await;
-    assert_eq!(
-        read.status,
-        200,
-        "expected the declared 200, got: {}",
-        read.text()
-    );
-    assert_eq!(
-        read.json()["id"],
-        42,
-        "expected the object to carry its id: {}",
-        read.text()
-    );
-    let again = thing_step(&contract, &second, "GET", "/things/42", "").await;
-    assert_eq!(
-        again.body, read.body,
-        "expected the same id to stand for the same object in another engine"
-    );
-    let replaced = thing_step(
-        &contract,
-        &first,
-        "PUT",
-        "/things/42",
-        r#"{"name": "bolt"}"#,
-    )
-    .await;
-    assert_eq!(
-        replaced.status,
-        200,
-        "expected the PUT to update the stand-in: {}",
-        replaced.text()
-    );
-    let reread = thing_step(&contract, &first, "GET", "/things/42", "").await;
-    assert_eq!(
-        reread.json()["name"],
-        "bolt",
-        "expected the update to be kept: {}",
-        reread.text()
-    );
-    let deleted = thing_step(&contract, &first, "DELETE", "/things/42", "").await;
-    assert_eq!(
-        deleted.status,
-        204,
-        "expected the declared 204: {}",
-        deleted.text()
-    );
-    let gone = thing_step(&contract, &first, "GET", "/things/42", "").await;
-    assert_eq!(
-        gone.status,
-        404,
-        "expected a deleted object to stay gone, got: {}",
-        gone.text()
-    );
-    let note = gone.header("sl-violations").unwrap_or_default();
-    assert!(
-        note.contains("deleted in this session"),
-        "expected the undeclared 404 to be noted in sl-violations, got {note:?}"
-    );
-    assert!(
-        gone.text().contains("was deleted in this session"),
-        "expected the body to say why the answer is an undeclared 404, got {}",
-        gone.text()
-    );
-    let deleted_again = thing_step(&contract, &first, "DELETE", "/things/42", "").await;
-    assert_eq!(
-        deleted_again.status,
-        204,
-        "expected a repeated DELETE to succeed as declared (DELETE is idempotent): {}",
-        deleted_again.text()
-    );
-    let still_gone = thing_step(&contract, &first, "GET", "/things/42", "").await;
-    assert_eq!(
-        still_gone.status, 404,
-        "expected the object to stay gone after a repeated DELETE"
-    );
-    let put_again = thing_step(&contract, &first, "PUT", "/things/42", r#"{"name": "nut"}"#).await;
-    assert_eq!(
-        put_again.status,
-        200,
-        "expected a PUT to create the deleted object again, as PUT may: {}",
-        put_again.text()
-    );
-    let back = thing_step(&contract, &first, "GET", "/things/42", "").await;
-    assert_eq!(
-        back.json()["name"],
-        "nut",
-        "expected the object the PUT created: {}",
-        back.text()
-    );
-    let never_deleted = thing_step(&contract, &first, "DELETE", "/things/7", "").await;
-    assert_eq!(
-        never_deleted.status,
-        204,
-        "expected a DELETE of an id never seen to succeed as declared: {}",
-        never_deleted.text()
-    );
+        .await;
+        assert_eq!(
+            replaced.status,
+            200,
+            "expected the PUT to update the stand-in: {}",
+            replaced.text()
+        );
+        let reread = thing_step(&contract, &first, "GET", "/things/42", "").await;
+        assert_eq!(
+            reread.json()["name"],
+            "bolt",
+            "expected the update to be kept: {}",
+            reread.text()
+        );
+        let deleted = thing_step(&contract, &first, "DELETE", "/things/42", "").await;
+        assert_eq!(
+            deleted.status,
+            204,
+            "expected the declared 204: {}",
+            deleted.text()
+        );
+        let gone = thing_step(&contract, &first, "GET", "/things/42", "").await;
+        assert_eq!(
+            gone.status,
+            404,
+            "expected a deleted object to stay gone, got: {}",
+            gone.text()
+        );
+        let note = gone.header("sl-violations").unwrap_or_default();
+        assert!(
+            note.contains("deleted in this session"),
+            "expected the undeclared 404 to be noted in sl-violations, got {note:?}"
+        );
+        assert!(
+            gone.text().contains("was deleted in this session"),
+            "expected the body to say why the answer is an undeclared 404, got {}",
+            gone.text()
+        );
+        let deleted_again = thing_step(&contract, &first, "DELETE", "/things/42", "").await;
+        assert_eq!(
+            deleted_again.status,
+            204,
+            "expected a repeated DELETE to succeed as declared (DELETE is idempotent): {}",
+            deleted_again.text()
+        );
+        let still_gone = thing_step(&contract, &first, "GET", "/things/42", "").await;
+        assert_eq!(
+            still_gone.status, 404,
+            "expected the object to stay gone after a repeated DELETE"
+        );
+        let put_again =
+            thing_step(&contract, &first, "PUT", "/things/42", r#"{"name": "nut"}"#).await;
+        assert_eq!(
+            put_again.status,
+            200,
+            "expected a PUT to create the deleted object again, as PUT may: {}",
+            put_again.text()
+        );
+        let back = thing_step(&contract, &first, "GET", "/things/42", "").await;
+        assert_eq!(
+            back.json()["name"],
+            "nut",
+            "expected the object the PUT created: {}",
+            back.text()
+        );
+        let never_deleted = thing_step(&contract, &first, "DELETE", "/things/7", "").await;
+        assert_eq!(
+            never_deleted.status,
+            204,
+            "expected a DELETE of an id never seen to succeed as declared: {}",
+            never_deleted.text()
+        );
+    }
 }
 
 #[tokio::test]
 async fn a_delete_that_declares_a_deletion_marker_answers_the_marker_with_the_stored_id() {
-    let contract = fixture_contract("deletion-marker.yaml");
-    let router = app(
-        engine(&contract, EngineOptions::default()),
-        HttpOptions::default(),
-    );
-    let json = [("content-type", "application/json")];
-    let created = send(
-        &router,
-        "POST",
-        "/customers",
-        &json,
-        r#"{"email": "a@example.com"}"#,
-    )
-    .await;
-    assert_eq!(
-        created.status,
-        200,
-        "expected the create: {}",
-        created.text()
-    );
-    let id = created.json()["id"].as_str().expect("an id").to_string();
-    let uri = format!("/customers/{id}");
-    let deleted = send(&router, "DELETE", &uri, &[], "").await;
-    let (api, operation) = contract.find_operation("DELETE", &uri).unwrap();
-    let problems = contract_problems(api, operation, &deleted);
-    assert!(
-        problems.is_empty(),
-        "expected the deletion marker the contract declares, got {problems:#?}: {}",
-        deleted.text()
-    );
-    assert_eq!(
-        deleted.json(),
-        json!({"id": id, "object": "customer", "deleted": true}),
-        "expected the marker to carry the deleted object's id"
-    );
-    let gone = send(&router, "GET", &uri, &[], "").await;
-    assert_eq!(
-        gone.status, 404,
-        "expected the declared 404 after the delete"
-    );
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract("deletion-marker.yaml");
+        let router = app(
+            engine_on(backend, &contract, EngineOptions::default()),
+            HttpOptions::default(),
+        );
+        let json = [("content-type", "application/json")];
+        let created = send(
+            &router,
+            "POST",
+            "/customers",
+            &json,
+            r#"{"email": "a@example.com"}"#,
+        )
+        .await;
+        assert_eq!(
+            created.status,
+            200,
+            "expected the create: {}",
+            created.text()
+        );
+        let id = created.json()["id"].as_str().expect("an id").to_string();
+        let uri = format!("/customers/{id}");
+        let deleted = send(&router, "DELETE", &uri, &[], "").await;
+        let (api, operation) = contract.find_operation("DELETE", &uri).unwrap();
+        let problems = contract_problems(api, operation, &deleted);
+        assert!(
+            problems.is_empty(),
+            "expected the deletion marker the contract declares, got {problems:#?}: {}",
+            deleted.text()
+        );
+        assert_eq!(
+            deleted.json(),
+            json!({"id": id, "object": "customer", "deleted": true}),
+            "expected the marker to carry the deleted object's id"
+        );
+        let gone = send(&router, "GET", &uri, &[], "").await;
+        assert_eq!(
+            gone.status, 404,
+            "expected the declared 404 after the delete"
+        );
+    }
 }
 
 #[tokio::test]
 async fn stored_answers_are_sent_in_the_media_type_the_contract_declares() {
-    let contract = fixture_contract("vendor-json.yaml");
-    let router = app(
-        engine(&contract, EngineOptions::default()),
-        HttpOptions::default(),
-    );
-    let scim = [("content-type", "application/scim+json")];
-    let created = send(&router, "POST", "/Users", &scim, r#"{"userName": "ada"}"#).await;
-    assert_eq!(
-        created.status,
-        201,
-        "expected the create: {}",
-        created.text()
-    );
-    let id = created.json()["id"].as_str().expect("an id").to_string();
-    let read = send(&router, "GET", &format!("/Users/{id}"), &[], "").await;
-    for (what, answer) in [("create", &created), ("read", &read)] {
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract("vendor-json.yaml");
+        let router = app(
+            engine_on(backend, &contract, EngineOptions::default()),
+            HttpOptions::default(),
+        );
+        let scim = [("content-type", "application/scim+json")];
+        let created = send(&router, "POST", "/Users", &scim, r#"{"userName": "ada"}"#).await;
         assert_eq!(
-            answer.header("content-type"),
-            Some("application/scim+json"),
-            "expected the {what} answered as the declared application/scim+json"
+            created.status,
+            201,
+            "expected the create: {}",
+            created.text()
+        );
+        let id = created.json()["id"].as_str().expect("an id").to_string();
+        let read = send(&router, "GET", &format!("/Users/{id}"), &[], "").await;
+        for (what, answer) in [("create", &created), ("read", &read)] {
+            assert_eq!(
+                answer.header("content-type"),
+                Some("application/scim+json"),
+                "expected the {what} answered as the declared application/scim+json"
+            );
+        }
+        assert_eq!(
+            read.json()["userName"],
+            "ada",
+            "expected the stored user: {}",
+            read.text()
         );
     }
-    assert_eq!(
-        read.json()["userName"],
-        "ada",
-        "expected the stored user: {}",
-        read.text()
-    );
 }
 
 #[tokio::test]
 async fn an_operation_that_declares_no_success_stores_nothing() {
-    let contract = fixture_contract("petstore-quirks.yaml");
-    let router = app(
-        engine(&contract, EngineOptions::default()),
-        HttpOptions::default(),
-    );
-    let added = thing_step(&contract, &router, "POST", "/pets", r#"{"name": "rex"}"#).await;
-    assert_eq!(
-        added.status,
-        405,
-        "expected the only declared status: {}",
-        added.text()
-    );
-    let read = thing_step(&contract, &router, "GET", "/pets/1", "").await;
-    assert_eq!(
-        read.status,
-        404,
-        "expected nothing stored by a 405, got {}: {}",
-        read.status,
-        read.text()
-    );
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract("petstore-quirks.yaml");
+        let router = app(
+            engine_on(backend, &contract, EngineOptions::default()),
+            HttpOptions::default(),
+        );
+        let added = thing_step(&contract, &router, "POST", "/pets", r#"{"name": "rex"}"#).await;
+        assert_eq!(
+            added.status,
+            405,
+            "expected the only declared status: {}",
+            added.text()
+        );
+        let read = thing_step(&contract, &router, "GET", "/pets/1", "").await;
+        assert_eq!(
+            read.status,
+            404,
+            "expected nothing stored by a 405, got {}: {}",
+            read.status,
+            read.text()
+        );
+    }
 }
 
 #[tokio::test]
 async fn a_stored_object_answers_in_json_where_xml_is_declared_first_and_without_write_only_fields()
 {
-    let contract = fixture_contract("petstore-quirks.yaml");
-    let router = app(
-        engine(&contract, EngineOptions::default()),
-        HttpOptions::default(),
-    );
-    let created = thing_step(
-        &contract,
-        &router,
-        "POST",
-        "/cards",
-        r#"{"number": "4242", "cvc": 321}"#,
-    )
-    .await;
-    assert_eq!(
-        created.status,
-        201,
-        "expected the create: {}",
-        created.text()
-    );
-    assert!(
-        created.json().get("cvc").is_none(),
-        "expected the writeOnly cvc left out of the answer: {}",
-        created.text()
-    );
-    let id = created.json()["id"].clone();
-    let read = thing_step(&contract, &router, "GET", &format!("/cards/{id}"), "").await;
-    assert_eq!(
-        read.status,
-        200,
-        "expected the stored card: {}",
-        read.text()
-    );
-    assert_eq!(
-        read.header("content-type"),
-        Some("application/json"),
-        "expected JSON when no Accept header chooses, got {:?}",
-        read.header("content-type")
-    );
-    assert_eq!(
-        read.json(),
-        json!({"id": id, "number": "4242"}),
-        "expected the stored card without its writeOnly cvc"
-    );
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract("petstore-quirks.yaml");
+        let router = app(
+            engine_on(backend, &contract, EngineOptions::default()),
+            HttpOptions::default(),
+        );
+        let created = thing_step(
+            &contract,
+            &router,
+            "POST",
+            "/cards",
+            r#"{"number": "4242", "cvc": 321}"#,
+        )
+        .await;
+        assert_eq!(
+            created.status,
+            201,
+            "expected the create: {}",
+            created.text()
+        );
+        assert!(
+            created.json().get("cvc").is_none(),
+            "expected the writeOnly cvc left out of the answer: {}",
+            created.text()
+        );
+        let id = created.json()["id"].clone();
+        let read = thing_step(&contract, &router, "GET", &format!("/cards/{id}"), "").await;
+        assert_eq!(
+            read.status,
+            200,
+            "expected the stored card: {}",
+            read.text()
+        );
+        assert_eq!(
+            read.header("content-type"),
+            Some("application/json"),
+            "expected JSON when no Accept header chooses, got {:?}",
+            read.header("content-type")
+        );
+        assert_eq!(
+            read.json(),
+            json!({"id": id, "number": "4242"}),
+            "expected the stored card without its writeOnly cvc"
+        );
+    }
 }
 
 #[tokio::test]
 async fn a_stale_version_is_refused_only_where_the_contract_declares_the_refusal() {
-    let contract = fixture_contract("petstore-quirks.yaml");
-    let router = app(
-        engine(&contract, EngineOptions::default()),
-        HttpOptions::default(),
-    );
-    let created = thing_step(
-        &contract,
-        &router,
-        "POST",
-        "/documents",
-        r#"{"version": 1, "title": "draft"}"#,
-    )
-    .await;
-    assert_eq!(
-        created.status,
-        201,
-        "expected the create: {}",
-        created.text()
-    );
-    let id = created.json()["id"].clone();
-    let replaced = thing_step(
-        &contract,
-        &router,
-        "PUT",
-        &format!("/documents/{id}"),
-        r#"{"version": 450, "title": "final"}"#,
-    )
-    .await;
-    assert_eq!(
-        replaced.status,
-        200,
-        "expected the last write to win where no 409 is declared, got {}: {}",
-        replaced.status,
-        replaced.text()
-    );
-    assert_eq!(replaced.json()["title"], "final", "{}", replaced.text());
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract("petstore-quirks.yaml");
+        let router = app(
+            engine_on(backend, &contract, EngineOptions::default()),
+            HttpOptions::default(),
+        );
+        let created = thing_step(
+            &contract,
+            &router,
+            "POST",
+            "/documents",
+            r#"{"version": 1, "title": "draft"}"#,
+        )
+        .await;
+        assert_eq!(
+            created.status,
+            201,
+            "expected the create: {}",
+            created.text()
+        );
+        let id = created.json()["id"].clone();
+        let replaced = thing_step(
+            &contract,
+            &router,
+            "PUT",
+            &format!("/documents/{id}"),
+            r#"{"version": 450, "title": "final"}"#,
+        )
+        .await;
+        assert_eq!(
+            replaced.status,
+            200,
+            "expected the last write to win where no 409 is declared, got {}: {}",
+            replaced.status,
+            replaced.text()
+        );
+        assert_eq!(replaced.json()["title"], "final", "{}", replaced.text());
+    }
 }
 
 #[tokio::test]
 async fn an_empty_text_body_with_its_content_type_is_an_empty_string_not_a_missing_body() {
-    let contract = fixture_contract("petstore-quirks.yaml");
-    let router = app(
-        engine(&contract, EngineOptions::default()),
-        HttpOptions::default(),
-    );
-    let empty = send(
-        &router,
-        "POST",
-        "/notes",
-        &[("content-type", "text/plain")],
-        "",
-    )
-    .await;
-    assert_eq!(
-        empty.status,
-        201,
-        "expected \"\" to be a valid text body: {}",
-        empty.text()
-    );
-    let missing = send(&router, "POST", "/notes", &[], "").await;
-    assert_eq!(
-        missing.status,
-        422,
-        "expected no body and no content type to be a missing required body: {}",
-        missing.text()
-    );
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract("petstore-quirks.yaml");
+        let router = app(
+            engine_on(backend, &contract, EngineOptions::default()),
+            HttpOptions::default(),
+        );
+        let empty = send(
+            &router,
+            "POST",
+            "/notes",
+            &[("content-type", "text/plain")],
+            "",
+        )
+        .await;
+        assert_eq!(
+            empty.status,
+            201,
+            "expected \"\" to be a valid text body: {}",
+            empty.text()
+        );
+        let missing = send(&router, "POST", "/notes", &[], "").await;
+        assert_eq!(
+            missing.status,
+            422,
+            "expected no body and no content type to be a missing required body: {}",
+            missing.text()
+        );
+    }
 }
 
 #[test]

@@ -124,7 +124,7 @@ pub struct RedisStore {
     commit: redis::Script,
     /// The last object fetched under each key, so that an answer's check mark (see
     /// `StoredObject::checked`) outlives the request while the object's text is unchanged.
-    objects: Mutex<LruCache<(String, String), Arc<StoredObject>>>,
+    objects: Mutex<LruCache<Field, Arc<StoredObject>>>,
 }
 
 impl RedisStore {
@@ -433,6 +433,9 @@ impl Keys {
     }
 }
 
+/// Where an object is: its resource and its field (see [`field_of`]).
+type Field = (String, String);
+
 /// A key as a field of the session's hashes and sets: its JSON text.
 fn field_of(key: &Key) -> String {
     serde_json::to_string(key).unwrap_or_default()
@@ -449,7 +452,7 @@ struct Changes {
     /// `load` replaced everything.
     cleared: bool,
     /// Per (resource, field), in the order made.
-    objects: IndexMap<(String, String), Change>,
+    objects: IndexMap<Field, Change>,
     sequences: HashMap<String, u64>,
 }
 
@@ -463,7 +466,7 @@ struct Attempt<'a> {
     torn: Cell<bool>,
     failed: RefCell<Option<StoreError>>,
     /// What Redis held, per (resource, field), as read in this attempt.
-    fetched: RefCell<HashMap<(String, String), Option<Arc<StoredObject>>>>,
+    fetched: RefCell<HashMap<Field, Option<Arc<StoredObject>>>>,
     changes: Changes,
 }
 

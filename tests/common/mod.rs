@@ -2,6 +2,8 @@
 //! check answers against the contract that produced them.
 #![allow(dead_code)]
 
+pub mod redis;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ use understudy::generate::generate_valid;
 use understudy::http::{HttpOptions, app};
 use understudy::load;
 use understudy::mock::{Engine, EngineOptions};
+use understudy::state::{RedisOptions, RedisStore};
 use understudy::validate::{ObservedResponse, response_violations};
 
 pub fn fixture(name: &str) -> PathBuf {
@@ -37,9 +40,55 @@ pub fn fixture_contract(name: &str) -> Arc<Contract> {
     Arc::new(Contract::compile(&specs, &[]).expect("fixture compiles"))
 }
 
-/// The tests' one engine constructor.
+/// The tests' one engine constructor (objects stored in memory).
 pub fn engine(contract: &Arc<Contract>, options: EngineOptions) -> Arc<Engine> {
-    Arc::new(Engine::new(contract.clone(), options))
+    engine_on(Backend::Memory, contract, options)
+}
+
+/// Where an engine keeps its stored objects: the stateful suite runs on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Memory,
+    /// The shared test Redis, under a key prefix of this engine's own.
+    Redis,
+}
+
+pub const BACKENDS: [Backend; 2] = [Backend::Memory, Backend::Redis];
+
+/// An engine storing its objects on `backend`, empty.
+pub fn engine_on(
+    backend: Backend,
+    contract: &Arc<Contract>,
+    options: EngineOptions,
+) -> Arc<Engine> {
+    match backend {
+        Backend::Memory => Arc::new(Engine::new(contract.clone(), options)),
+        Backend::Redis => {
+            let store = RedisStore::connect(&RedisOptions {
+                url: redis::shared().url(),
+                prefix: redis::fresh_prefix(),
+                session_ttl: None,
+            })
+            .expect("a store on the test Redis");
+            Arc::new(Engine::with_store(
+                contract.clone(),
+                options,
+                Arc::new(store),
+            ))
+        }
+    }
+}
+
+/// Says, when a test fails while this lives, which backend it failed on (the assertion's
+/// own message does not know).
+pub struct OnBackend(pub Backend);
+
+impl Drop for OnBackend {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("(this failure was on the {:?} store)", self.0);
+        }
+    }
 }
 
 /// The contract-only mock (no stored state): every operation answers from the contract.
