@@ -14,6 +14,7 @@ pub struct RedisServer {
     pub port: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
+    watchdogs: Vec<Child>,
 }
 
 impl RedisServer {
@@ -28,6 +29,7 @@ impl RedisServer {
             port,
             dir: tempfile::tempdir().expect("a temporary directory"),
             child: None,
+            watchdogs: Vec::new(),
         };
         server.restart();
         server
@@ -65,12 +67,13 @@ impl RedisServer {
             std::process::id(),
             child.id()
         );
-        Command::new("sh")
+        let watchdog = Command::new("sh")
             .args(["-c", &watchdog])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("sh runs the watchdog");
+        self.watchdogs.push(watchdog);
         self.child = Some(child);
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
@@ -99,6 +102,10 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
+        for mut watchdog in self.watchdogs.drain(..) {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
     }
 }
 
