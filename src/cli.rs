@@ -249,6 +249,11 @@ pub struct ServeArgs {
     /// apart (braces not allowed: they make Redis Cluster's hash tags).
     #[arg(long, default_value = "understudy:", value_name = "PREFIX")]
     pub store_prefix: String,
+    /// Where the journal of answered requests (`/__understudy/requests`) is kept: `memory`,
+    /// per replica, or `redis` (needs a Redis `--store`), a capped stream every replica writes
+    /// to, so that the journal shows the requests of all.
+    #[arg(long, value_enum, default_value_t = JournalPlace::Memory)]
+    pub journal: JournalPlace,
     /// Do not serve the admin API under `/__understudy/`.
     #[arg(long)]
     pub no_admin: bool,
@@ -382,6 +387,7 @@ impl From<MockArgs> for ServeArgs {
             store: StoreUrl::Memory,
             session_ttl: std::time::Duration::from_secs(24 * 3600),
             store_prefix: "understudy:".into(),
+            journal: JournalPlace::Memory,
             no_admin: false,
             dynamic: args.dynamic,
             ignore_examples: args.ignore_examples,
@@ -412,6 +418,13 @@ pub struct RoutesArgs {
     /// Port shown in the URLs.
     #[arg(short, long, default_value_t = 4010)]
     pub port: u16,
+}
+
+/// Where `serve` keeps its journal (`--journal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JournalPlace {
+    Memory,
+    Redis,
 }
 
 /// Where `serve` keeps stored objects (`--store`).

@@ -80,6 +80,14 @@ fn only_load_and_recording_read_files() {
 }
 
 #[test]
+fn only_the_redis_store_talks_to_redis() {
+    assert_none(
+        "only src/state/redis.rs may use the redis crate (src/state/mod.rs re-exports it)",
+        offenders(&["redis::"], &["src/state/redis.rs", "src/state/mod.rs"]),
+    );
+}
+
+#[test]
 fn clap_stays_in_cli() {
     assert_none(
         "only src/cli.rs (and main.rs, which parses) may use clap",

@@ -27,8 +27,8 @@ impl Drop for Replica {
 }
 
 /// `serve` on the bundled contracts, on a free port, keeping its objects in `redis` under
-/// `prefix`.
-fn replica(redis: &str, prefix: &str) -> Replica {
+/// `prefix`, with `extra` arguments.
+fn replica(redis: &str, prefix: &str, extra: &[&str]) -> Replica {
     let mut child = Command::new(env!("CARGO_BIN_EXE_understudy"))
         .current_dir(std::env::temp_dir())
         .args([
@@ -40,6 +40,7 @@ fn replica(redis: &str, prefix: &str) -> Replica {
             "--store-prefix",
             prefix,
         ])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -84,12 +85,13 @@ async fn call(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_replicas_on_one_redis_lose_no_update_and_list_every_object() {
+async fn two_replicas_on_one_redis_lose_no_update_list_every_object_and_share_the_journal() {
     let redis = common::redis::shared();
     let prefix = fresh_prefix();
+    let journal = ["--journal", "redis"];
     let replicas = Arc::new([
-        replica(&redis.url(), &prefix),
-        replica(&redis.url(), &prefix),
+        replica(&redis.url(), &prefix, &journal),
+        replica(&redis.url(), &prefix, &journal),
     ]);
     let client = reqwest::Client::new();
     let (status, first) = call(
@@ -192,6 +194,22 @@ async fn two_replicas_on_one_redis_lose_no_update_and_list_every_object() {
         );
     }
 
+    // The journal, read through either replica, holds the requests both answered: 1 create,
+    // 32 × 3 reads and updates, 32 × 2 creates, 2 reads and 2 lists.
+    for replica in replicas.iter() {
+        let (status, journal) = call(&client, replica, "GET", "/__understudy/requests", None).await;
+        assert_eq!(status, 200, "{journal}");
+        let entries = journal.as_array().expect("a list of entries");
+        assert_eq!(
+            entries.len(),
+            261,
+            "expected the shared journal read through {} to hold all 261 requests",
+            replica.base
+        );
+        let puts = entries.iter().filter(|e| e["method"] == "PUT").count();
+        assert_eq!(puts, 96, "expected every update journaled");
+    }
+
     // A reset through one replica empties the session for both.
     let reset = client
         .delete(format!("{}/__understudy/state", replicas[1].base))
@@ -209,7 +227,7 @@ async fn two_replicas_on_one_redis_lose_no_update_and_list_every_object() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_that_goes_away_makes_answers_503_and_service_resumes_with_the_data_intact() {
     let mut redis = RedisServer::start();
-    let server = replica(&redis.url(), "understudy:");
+    let server = replica(&redis.url(), "understudy:", &[]);
     let client = reqwest::Client::new();
     let (status, created) = call(
         &client,
@@ -307,6 +325,7 @@ fn sessions_other_than_the_default_expire_after_their_last_change() {
         url: common::redis::shared().url(),
         prefix: fresh_prefix(),
         session_ttl: Some(Duration::from_millis(300)),
+        journal: None,
     })
     .expect("a store");
     let key = vec!["1".to_string()];
@@ -339,6 +358,7 @@ fn a_list_and_a_change_in_one_attempt_see_the_changes_over_what_redis_holds() {
         url: common::redis::shared().url(),
         prefix: fresh_prefix(),
         session_ttl: None,
+        journal: None,
     })
     .expect("a store");
     let key = |k: &str| vec![k.to_string()];
@@ -386,6 +406,7 @@ fn a_list_and_a_change_in_one_attempt_see_the_changes_over_what_redis_holds() {
         url: common::redis::shared().url(),
         prefix: fresh_prefix(),
         session_ttl: None,
+        journal: None,
     })
     .unwrap();
     state::write(&other, "s", |data| data.load(&dumped.to_string()))

@@ -26,4 +26,6 @@ pub enum CommandError {
     Client(String),
     #[error(transparent)]
     Store(#[from] crate::state::StoreError),
+    #[error("{0}")]
+    Usage(String),
 }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use super::error::CommandError;
 use super::loading::load_contract;
 use super::watch;
-use crate::cli::{ServeArgs, StoreUrl};
+use crate::cli::{JournalPlace, ServeArgs, StoreUrl};
 use crate::http::{self, HttpOptions};
-use crate::mock::{Engine, EngineOptions};
+use crate::mock::{Engine, EngineOptions, JOURNAL_ENTRIES};
 use crate::state::{MemoryStore, RedisOptions, RedisStore, Store};
 use arc_swap::ArcSwap;
 
@@ -87,12 +87,16 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
 /// that need it answer 503 until it can (a replica may start before its Redis).
 fn open_store(args: &ServeArgs) -> Result<Arc<dyn Store>, CommandError> {
     match &args.store {
+        StoreUrl::Memory if args.journal == JournalPlace::Redis => Err(CommandError::Usage(
+            "--journal redis needs a Redis store (--store redis://…)".into(),
+        )),
         StoreUrl::Memory => Ok(Arc::new(MemoryStore::new(args.max_sessions))),
         StoreUrl::Redis(url) => {
             let store = RedisStore::connect(&RedisOptions {
                 url: url.clone(),
                 prefix: args.store_prefix.clone(),
                 session_ttl: Some(args.session_ttl).filter(|ttl| !ttl.is_zero()),
+                journal: (args.journal == JournalPlace::Redis).then_some(JOURNAL_ENTRIES),
             })?;
             match store.health() {
                 Ok(()) => {

@@ -18,7 +18,7 @@ use crate::state::{DEFAULT_SESSION, Store, StoreError};
 
 pub const PREFIX: &str = "/__understudy/";
 /// Journal entries kept, oldest dropped first.
-const JOURNAL_CAPACITY: usize = 1000;
+pub const JOURNAL_ENTRIES: usize = 1000;
 
 /// One answered request. Headers and bodies are not kept, so no secret is recorded.
 #[derive(Debug, Clone, Serialize)]
@@ -32,29 +32,44 @@ pub struct JournalEntry {
     pub violations: Vec<SlViolation>,
 }
 
+/// The journal of one engine; a store that keeps a shared one ([`Store::journal`]) gets the
+/// entries instead.
 #[derive(Default)]
 pub struct Journal(Mutex<VecDeque<JournalEntry>>);
 
 impl Journal {
-    pub fn record(&self, entry: JournalEntry) {
+    pub fn record(&self, entry: JournalEntry, store: &dyn Store) {
+        if let Some(shared) = store.journal() {
+            shared.append(serde_json::to_string(&entry).unwrap_or_default());
+            return;
+        }
         let mut entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() == JOURNAL_CAPACITY {
+        if entries.len() == JOURNAL_ENTRIES {
             entries.pop_front();
         }
         entries.push_back(entry);
     }
 
-    fn entries(&self) -> Vec<JournalEntry> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .cloned()
-            .collect()
+    fn entries(&self, store: &dyn Store) -> Result<Value, StoreError> {
+        if let Some(shared) = store.journal() {
+            let entries = shared.entries()?;
+            return Ok(Value::Array(
+                entries
+                    .iter()
+                    .map(|text| serde_json::from_str(text).unwrap_or(Value::Null))
+                    .collect(),
+            ));
+        }
+        let entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(serde_json::to_value(&*entries).unwrap_or_default())
     }
 
-    fn clear(&self) {
+    fn clear(&self, store: &dyn Store) -> Result<(), StoreError> {
+        if let Some(shared) = store.journal() {
+            return shared.clear();
+        }
         self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        Ok(())
     }
 }
 
@@ -191,18 +206,18 @@ pub fn answer(
                 Err(e) => store_unavailable(&e),
             }
         }
-        ("GET", "requests") => json_response(
-            200,
-            &serde_json::to_value(journal.entries()).unwrap_or_default(),
-        ),
-        ("DELETE", "requests") => {
-            journal.clear();
-            MockResponse {
+        ("GET", "requests") => match journal.entries(store) {
+            Ok(entries) => json_response(200, &entries),
+            Err(e) => store_unavailable(&e),
+        },
+        ("DELETE", "requests") => match journal.clear(store) {
+            Ok(()) => MockResponse {
                 status: 204,
                 operation: Some("understudy-admin".into()),
                 ..MockResponse::default()
-            }
-        }
+            },
+            Err(e) => store_unavailable(&e),
+        },
         ("POST", endpoint) if endpoint.starts_with("webhooks/") => {
             fire_webhook(request, contract, &endpoint["webhooks/".len()..])
         }

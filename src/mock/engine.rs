@@ -177,15 +177,18 @@ impl Engine {
         }
         let session = Self::session_name(request);
         let response = self.answer(request, &session);
-        self.journal.record(JournalEntry {
-            method: request.method.clone(),
-            path: request.path.clone(),
-            query: request.query.clone(),
-            session,
-            operation: response.operation.clone(),
-            status: response.status,
-            violations: response.warnings.clone(),
-        });
+        self.journal.record(
+            JournalEntry {
+                method: request.method.clone(),
+                path: request.path.clone(),
+                query: request.query.clone(),
+                session,
+                operation: response.operation.clone(),
+                status: response.status,
+                violations: response.warnings.clone(),
+            },
+            self.store.as_ref(),
+        );
         response
     }
 
@@ -276,15 +279,18 @@ impl Engine {
     /// Records a request understudy sent (a callback or a webhook) in the journal, as
     /// `GET /__understudy/requests` shows it: `session` is `outgoing`, `path` the URL.
     pub fn record_outgoing(&self, call: &OutgoingCall, status: u16, violations: Vec<SlViolation>) {
-        self.journal.record(JournalEntry {
-            method: call.method.clone(),
-            path: call.url.clone(),
-            query: String::new(),
-            session: "outgoing".into(),
-            operation: Some(call.label.clone()),
-            status,
-            violations,
-        });
+        self.journal.record(
+            JournalEntry {
+                method: call.method.clone(),
+                path: call.url.clone(),
+                query: String::new(),
+                session: "outgoing".into(),
+                operation: Some(call.label.clone()),
+                status,
+                violations,
+            },
+            self.store.as_ref(),
+        );
     }
 
     fn answer(&self, request: &MockRequest, session: &str) -> MockResponse {

@@ -18,6 +18,7 @@ mod reject;
 mod render;
 mod stored;
 
+pub use admin::JOURNAL_ENTRIES;
 pub use engine::Engine;
 pub use message::{MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
 pub use options::{EngineOptions, RequestValidation};

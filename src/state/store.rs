@@ -152,6 +152,22 @@ pub trait Store: Send + Sync {
     fn health(&self) -> Result<(), StoreError> {
         Ok(())
     }
+    /// The journal every replica writes to, when this store keeps one (`--journal redis`);
+    /// else each engine keeps its own.
+    fn journal(&self) -> Option<&dyn SharedJournal> {
+        None
+    }
+}
+
+/// A journal of answered requests shared by replicas: entries as JSON text, oldest first,
+/// the oldest dropped past a capacity.
+pub trait SharedJournal: Send + Sync {
+    /// Adds an entry without waiting for it to be written (an answer never waits on the
+    /// journal; an entry the store could not take is lost, as the journal's oldest are).
+    fn append(&self, entry: String);
+    /// Every entry kept, oldest first.
+    fn entries(&self) -> Result<Vec<String>, StoreError>;
+    fn clear(&self) -> Result<(), StoreError>;
 }
 
 /// [`Store::read`], returning what `read` returns (from its last run).

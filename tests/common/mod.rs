@@ -68,6 +68,7 @@ pub fn engine_on(
                 url: redis::shared().url(),
                 prefix: redis::fresh_prefix(),
                 session_ttl: None,
+                journal: None,
             })
             .expect("a store on the test Redis");
             Arc::new(Engine::with_store(
