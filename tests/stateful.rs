@@ -1484,3 +1484,52 @@ fn why_an_answer_was_made_to_fit_is_logged_once_per_operation_and_flagged_every_
         "expected every answer still flagged in sl-violations"
     );
 }
+
+#[tokio::test]
+async fn a_read_from_redis_is_fetched_ahead_and_answered_without_waiting_unless_it_needs_a_change()
+{
+    use understudy::mock::MockRequest;
+    let contract = fixture_contract("undeclared-404.yaml");
+    let engine = engine_on(Backend::Redis, &contract, EngineOptions::default());
+    let request = |method: &str, path: &str, body: &str| MockRequest {
+        method: method.into(),
+        path: path.into(),
+        headers: understudy::headers::from_pairs([("content-type", "application/json")]),
+        body: body.to_string().into(),
+        ..MockRequest::default()
+    };
+    let created = engine.handle(&request("POST", "/things", r#"{"name": "first"}"#));
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let id: Value = serde_json::from_slice(&created.body).unwrap();
+    let read = request("GET", &format!("/things/{}", id["id"]), "");
+    // The first read of an operation compiles its validators: not fetched ahead.
+    assert!(engine.prefetch(&read).is_none());
+    let waited = engine.handle(&read);
+    let prefetched = engine
+        .prefetch(&read)
+        .expect("a warmed read of one object is fetched ahead")
+        .await
+        .expect("the fetch reaches Redis");
+    let answered = engine
+        .handle_prefetched(&read, &prefetched)
+        .expect("the fetched object answers the read");
+    assert_eq!(
+        (answered.status, &answered.body),
+        (waited.status, &waited.body),
+        "expected the same answer with the object fetched ahead as without"
+    );
+    // An id never seen, where no 404 is declared, stands for an object that the read stores:
+    // a change, which is not made from data fetched ahead.
+    let unseen = request("GET", "/things/424242", "");
+    let prefetched = engine.prefetch(&unseen).unwrap().await.unwrap();
+    assert!(
+        engine.handle_prefetched(&unseen, &prefetched).is_none(),
+        "expected a read that must store a stand-in to be left to the blocking path"
+    );
+    assert_eq!(engine.handle(&unseen).status, 200);
+}

@@ -177,11 +177,20 @@ async fn send_outgoing(
 
 /// The engine's answer. Most answers take microseconds and are made right here; one that may
 /// take milliseconds (see [`Engine::may_block`]) is made on tokio's blocking pool, so that the
-/// other connections this worker serves do not wait for it.
+/// other connections this worker serves do not wait for it. A read of one object from a store
+/// across the network is fetched ahead (awaited, not blocked on) and then answered here too:
+/// a hop to the blocking pool and back cost more than the read.
 async fn answer_off_the_runtime_if_slow(
     engine: &Arc<Engine>,
     request: MockRequest,
 ) -> MockResponse {
+    if let Some(prefetching) = engine.prefetch(&request)
+        // A fetch that failed is made again below, which answers 503 if it fails again.
+        && let Ok(prefetched) = prefetching.await
+        && let Some(answer) = engine.handle_prefetched(&request, &prefetched)
+    {
+        return answer;
+    }
     if !engine.may_block(&request) {
         return engine.handle(&request);
     }

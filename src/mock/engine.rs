@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
+use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use super::admin::{self, Journal, JournalEntry};
@@ -24,7 +25,9 @@ use crate::contract::{Action, CompiledApi, Contract, MediaType, Operation, Resou
 use crate::generate::{generate_valid, generate_valid_dynamic};
 use crate::headers;
 use crate::media;
-use crate::state::{self, DEFAULT_SESSION, Key, MemoryStore, Store};
+use crate::state::{
+    self, DEFAULT_SESSION, Key, MemoryStore, Prefetched, Prefetching, Store, StoreError,
+};
 use crate::validate::{CheckedRequest, ObservedRequest, check_request, cookie_pairs};
 use crate::violation::{Violation, ViolationKind};
 
@@ -41,6 +44,9 @@ fn operation_for(entry: &RouteEntry, request: &MockRequest) -> Option<usize> {
         headers::carries(&request.query, &request.headers, name, value)
     })
 }
+
+/// Answering needs stored data that was not fetched ahead (see [`Engine::handle_prefetched`]).
+struct WouldWait;
 
 /// The mock: answers requests from the contract, and from the stored state of operations
 /// bound to resources.
@@ -172,11 +178,69 @@ impl Engine {
     }
 
     pub fn handle(&self, request: &MockRequest) -> MockResponse {
+        // Without data fetched ahead, the store waits for what it needs: never `WouldWait`.
+        self.handle_with(request, None)
+            .unwrap_or_else(|WouldWait| store_unavailable(&StoreError::WouldWait))
+    }
+
+    /// Fetches ahead, without blocking, what answering `request` reads from a store across
+    /// the network: the object a read of one stored object answers with. `None`: nothing to
+    /// fetch (or the answer is more than a read, and goes to the blocking pool).
+    pub fn prefetch(&self, request: &MockRequest) -> Option<Prefetching> {
+        if !self.store.is_remote() || self.is_admin(request) || !self.options.stateful {
+            return None;
+        }
+        let route = self.contract.routes.find(&request.path)?;
+        let op_index = operation_for(route.entry, request)?;
+        // A first request compiles validators: it belongs on the blocking pool.
+        if !self.warmed[route.entry.api][op_index].load(Ordering::Relaxed) {
+            return None;
+        }
+        let (api, operation) = self.contract.operation(route.entry.api, op_index);
+        let binding = operation
+            .binding
+            .as_ref()
+            .filter(|b| b.action == Action::Read)?;
+        let resource = &api.api.resources[binding.resource];
+        let params = route.params(op_index);
+        let key: Key = resource
+            .keys
+            .iter()
+            .map(|name| {
+                let (_, value) = params.iter().find(|(n, _)| n == name)?;
+                Some(percent_decode_str(value).decode_utf8_lossy().into_owned())
+            })
+            .collect::<Option<_>>()?;
+        let storage = storage_name(&api.api.name, resource);
+        self.store
+            .prefetch(&Self::session_name(request), vec![(storage, key)])
+    }
+
+    /// [`Engine::handle`] with what [`Engine::prefetch`] fetched, never waiting on the store;
+    /// `None` when answering needs more (then `handle` it where blocking is allowed).
+    pub fn handle_prefetched(
+        &self,
+        request: &MockRequest,
+        prefetched: &Prefetched,
+    ) -> Option<MockResponse> {
+        self.handle_with(request, Some(prefetched)).ok()
+    }
+
+    fn handle_with(
+        &self,
+        request: &MockRequest,
+        ahead: Option<&Prefetched>,
+    ) -> Result<MockResponse, WouldWait> {
         if self.is_admin(request) {
-            return admin::answer(request, &self.contract, self.store.as_ref(), &self.journal);
+            return Ok(admin::answer(
+                request,
+                &self.contract,
+                self.store.as_ref(),
+                &self.journal,
+            ));
         }
         let session = Self::session_name(request);
-        let response = self.answer(request, &session);
+        let response = self.answer(request, &session, ahead)?;
         self.journal.record(
             JournalEntry {
                 method: request.method.clone(),
@@ -189,7 +253,7 @@ impl Engine {
             },
             self.store.as_ref(),
         );
-        response
+        Ok(response)
     }
 
     /// After a reload: drops every stored object that its resource's read answer would have
@@ -270,8 +334,8 @@ impl Engine {
                     path: resource.item_path.clone(),
                     ..MockRequest::default()
                 };
-                self.stateful_answer(&request, None, session, &params, compiled, op_index)
-                    .is_some_and(|answer| answer.log.is_some())
+                self.stateful_answer(&request, None, session, &params, compiled, op_index, None)
+                    .is_ok_and(|answer| answer.is_some_and(|a| a.log.is_some()))
             })
             .collect()
     }
@@ -293,15 +357,20 @@ impl Engine {
         );
     }
 
-    fn answer(&self, request: &MockRequest, session: &str) -> MockResponse {
+    fn answer(
+        &self,
+        request: &MockRequest,
+        session: &str,
+        ahead: Option<&Prefetched>,
+    ) -> Result<MockResponse, WouldWait> {
         let Some(route) = self.contract.routes.find(&request.path) else {
-            return problem(
+            return Ok(problem(
                 ProblemKind::NoPathMatched,
                 format!(
                     "The route {} hasn't been found in the specification file",
                     request.path
                 ),
-            );
+            ));
         };
         let entry = route.entry;
         let is_head = request.method == "HEAD";
@@ -318,7 +387,7 @@ impl Engine {
                 ),
             );
             headers::set(&mut response.headers, "allow", &allowed.join(", "));
-            return response;
+            return Ok(response);
         };
         let (api, operation) = self.contract.operation(entry.api, op_index);
         // Read before written: a store on every request would bounce the flag's cache line
@@ -348,7 +417,7 @@ impl Engine {
         let mut response = if accepted {
             let body = checked.json_body.as_ref();
             let mut response = self
-                .stateful_answer(request, body, session, &path_params, api, op_index)
+                .stateful_answer(request, body, session, &path_params, api, op_index, ahead)?
                 .unwrap_or_else(|| self.respond(request, entry.api, op_index, api, operation));
             response
                 .warnings
@@ -390,12 +459,13 @@ impl Engine {
         if is_head {
             response.body = Bytes::new();
         }
-        response
+        Ok(response)
     }
 
     /// The answer from stored state, for an operation bound to a resource; `None` when state
     /// is off, the client asked for a specific mock answer (`Prefer`, `__code`…), or the
     /// operation is better answered statelessly.
+    #[allow(clippy::too_many_arguments)]
     fn stateful_answer(
         &self,
         request: &MockRequest,
@@ -404,12 +474,15 @@ impl Engine {
         params: &[(String, String)],
         api: &CompiledApi,
         op_index: usize,
-    ) -> Option<MockResponse> {
-        let binding = api.api.operations[op_index].binding.as_ref()?;
+        ahead: Option<&Prefetched>,
+    ) -> Result<Option<MockResponse>, WouldWait> {
+        let Some(binding) = api.api.operations[op_index].binding.as_ref() else {
+            return Ok(None);
+        };
         let asks_for_mock = request.header("prefer").is_some()
             || form_urlencoded::parse(request.query.as_bytes()).any(|(k, _)| k.starts_with("__"));
         if !self.options.stateful || asks_for_mock {
-            return None;
+            return Ok(None);
         }
         let call = StatefulCall {
             api,
@@ -432,10 +505,16 @@ impl Engine {
             self.options.seed,
             &self.options.clock,
             &self.generated,
+            ahead,
         );
-        // A store that cannot be reached changed nothing: 503 says so (a stateful operation
-        // answered from the contract instead would claim a change that did not happen).
-        answered.unwrap_or_else(|e| Some(store_unavailable(&e)))
+        match answered {
+            Ok(answer) => Ok(answer),
+            Err(StoreError::WouldWait) => Err(WouldWait),
+            // A store that cannot be reached changed nothing: 503 says so (a stateful
+            // operation answered from the contract instead would claim a change that did not
+            // happen).
+            Err(e) => Ok(Some(store_unavailable(&e))),
+        }
     }
 
     fn respond(

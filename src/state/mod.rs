@@ -11,6 +11,6 @@ pub use clock::Clock;
 pub use memory::{MemoryStore, SessionData};
 pub use redis::{RedisOptions, RedisStore};
 pub use store::{
-    DEFAULT_SESSION, Key, Ordered, Session, SharedJournal, Store, StoreError, StoredObject, read,
-    write,
+    DEFAULT_SESSION, Key, Ordered, Prefetched, Prefetching, Session, SharedJournal, Store,
+    StoreError, StoredObject, read, read_prefetched, write,
 };

@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
@@ -36,8 +36,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::Value;
 
 use super::store::{
-    DEFAULT_SESSION, Key, Ordered, Session, SharedJournal, Store, StoreError, StoredObject,
-    compact, compacted,
+    DEFAULT_SESSION, Key, Ordered, Prefetched, Prefetching, Session, SharedJournal, Store,
+    StoreError, StoredObject, compact, compacted,
 };
 
 /// Longest wait for one call to Redis: past it the request answers 503, never hangs.
@@ -122,6 +122,10 @@ pub struct RedisStore {
     /// Drives the connection; `None` only while dropping.
     runtime: Option<tokio::runtime::Runtime>,
     connection: ConnectionManager,
+    /// A second connection, driven by the runtime that serves HTTP (made on the first fetch
+    /// ahead, from there): a read fetched ahead then costs no thread switch at all.
+    serving_connection: OnceLock<Option<ConnectionManager>>,
+    client: redis::Client,
     name: String,
     prefix: String,
     ttl_ms: u64,
@@ -162,20 +166,17 @@ impl RedisStore {
             .enable_all()
             .build()
             .map_err(|e| invalid(format!("no runtime for the connection: {e}")))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_response_timeout(Some(CALL_TIMEOUT))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_millis(200));
         let connection = {
             let _inside = runtime.enter();
-            ConnectionManager::new_lazy_with_config(client, config)
+            ConnectionManager::new_lazy_with_config(client.clone(), config())
                 .map_err(|e| invalid(e.to_string()))?
         };
         let capacity = NonZeroUsize::new(REMEMBERED_OBJECTS).unwrap_or(NonZeroUsize::MIN);
         Ok(RedisStore {
             runtime: Some(runtime),
             connection,
+            serving_connection: OnceLock::new(),
+            client,
             name,
             prefix: options.prefix.clone(),
             ttl_ms: options
@@ -402,6 +403,16 @@ impl Drop for RedisStore {
     }
 }
 
+/// How connections to Redis behave: fail fast (a request answers 503 rather than hang), and
+/// reconnect on the next call.
+fn config() -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(1)))
+        .set_response_timeout(Some(CALL_TIMEOUT))
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_millis(200))
+}
+
 /// The URL as messages show it: without its password.
 fn display_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -483,6 +494,10 @@ struct Attempt<'a> {
     failed: RefCell<Option<StoreError>>,
     /// What Redis held, per (resource, field), as read in this attempt.
     fetched: RefCell<HashMap<Field, Option<Arc<StoredObject>>>>,
+    /// Whether each key was deleted, where fetched ahead.
+    deleted: HashMap<Field, bool>,
+    /// Reading from what was fetched ahead: a read that needs Redis fails instead of waiting.
+    offline: bool,
     changes: Changes,
 }
 
@@ -495,8 +510,18 @@ impl<'a> Attempt<'a> {
             torn: Cell::new(false),
             failed: RefCell::new(None),
             fetched: RefCell::new(HashMap::new()),
+            deleted: HashMap::new(),
+            offline: false,
             changes: Changes::default(),
         }
+    }
+
+    /// Whether this attempt may call Redis; one reading what was fetched ahead may not.
+    fn online(&self) -> bool {
+        if self.offline {
+            self.fail(StoreError::WouldWait);
+        }
+        !self.offline && self.failed.borrow().is_none()
     }
 
     fn saw_version(&self, version: u64) {
@@ -510,7 +535,7 @@ impl<'a> Attempt<'a> {
     /// Runs `command` together with a read of the session's version; `None` (and the attempt
     /// failed) when Redis could not answer.
     fn query<T: redis::FromRedisValue + Send + 'static>(&self, command: redis::Cmd) -> Option<T> {
-        if self.failed.borrow().is_some() {
+        if !self.online() {
             return None;
         }
         let mut pipe = redis::pipe();
@@ -586,7 +611,7 @@ impl<'a> Attempt<'a> {
 
     /// Up to [`CHUNK`] objects of the order from `start` on.
     fn chunk(&self, order: &str, objects: &str, start: usize) -> Vec<(Key, String)> {
-        if self.failed.borrow().is_some() {
+        if !self.online() {
             return Vec::new();
         }
         let (version_key, order_key, objects) =
@@ -758,6 +783,12 @@ impl Session for Attempt<'_> {
             Some(Change::Removed) => true,
             Some(Change::Put(..)) => false,
             None if self.changes.cleared => false,
+            None if self
+                .deleted
+                .contains_key(&(resource.to_string(), field.clone())) =>
+            {
+                self.deleted[&(resource.to_string(), field)]
+            }
             None => self
                 .query::<bool>(
                     redis::cmd("SISMEMBER")
@@ -954,6 +985,80 @@ impl Store for RedisStore {
         self.journal.map(|_| self as &dyn SharedJournal)
     }
 
+    fn prefetch(&self, session: &str, wanted: Vec<(String, Key)>) -> Option<Prefetching> {
+        let mut connection = self.serving_connection()?;
+        let keys = self.keys(session);
+        let fields: Vec<Field> = wanted
+            .iter()
+            .map(|(resource, key)| (resource.clone(), field_of(key)))
+            .collect();
+        // One MULTI/EXEC: the objects and their deletion marks as of one instant.
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (resource, field) in &fields {
+            pipe.cmd("HGET").arg(keys.objects(resource)).arg(field);
+            pipe.cmd("SISMEMBER").arg(keys.deleted(resource)).arg(field);
+        }
+        let (name, session) = (self.name.clone(), session.to_string());
+        Some(Box::pin(async move {
+            let unreachable = |reason: String| StoreError::Unreachable {
+                store: name.clone(),
+                reason,
+            };
+            let answered = tokio::time::timeout(CALL_TIMEOUT, async {
+                pipe.query_async::<Vec<redis::Value>>(&mut connection).await
+            })
+            .await
+            .map_err(|_| unreachable(format!("no answer within {} s", CALL_TIMEOUT.as_secs())))?
+            .map_err(|e| unreachable(e.to_string()))?;
+            let mut values = answered.into_iter();
+            let mut objects = Vec::with_capacity(fields.len());
+            for field in fields {
+                let text: Option<String> = values
+                    .next()
+                    .map(redis::from_redis_value)
+                    .transpose()
+                    .map_err(|e| unreachable(e.to_string()))?
+                    .flatten();
+                let deleted: bool = values
+                    .next()
+                    .map(redis::from_redis_value)
+                    .transpose()
+                    .map_err(|e| unreachable(e.to_string()))?
+                    .unwrap_or(false);
+                objects.push((field, text, deleted));
+            }
+            Ok(Prefetched(Box::new(Ahead { session, objects })))
+        }))
+    }
+
+    fn read_prefetched(
+        &self,
+        session: &str,
+        prefetched: &Prefetched,
+        read: &mut dyn FnMut(&dyn Session),
+    ) -> Result<(), StoreError> {
+        let Some(ahead) = prefetched.0.downcast_ref::<Ahead>() else {
+            return self.read(session, read);
+        };
+        if ahead.session != session {
+            return self.read(session, read);
+        }
+        let mut data = Attempt::new(self, session);
+        data.offline = true;
+        for ((resource, field), text, deleted) in &ahead.objects {
+            let object = text.clone().map(|text| self.object(resource, field, text));
+            let at = (resource.clone(), field.clone());
+            data.fetched.borrow_mut().insert(at.clone(), object);
+            data.deleted.insert(at, *deleted);
+        }
+        read(&data);
+        match data.failed.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     fn health(&self) -> Result<(), StoreError> {
         self.command::<String>(redis::cmd("PING")).map(|_| ())
     }
@@ -1010,7 +1115,25 @@ impl SharedJournal for RedisStore {
     }
 }
 
+/// What [`RedisStore::prefetch`] fetched: per (resource, field), the object's text and
+/// whether it was deleted.
+struct Ahead {
+    session: String,
+    objects: Vec<(Field, Option<String>, bool)>,
+}
+
 impl RedisStore {
+    /// The connection driven by the runtime the caller runs on (made by the first call, which
+    /// comes from the HTTP layer's runtime); `None` outside a runtime.
+    fn serving_connection(&self) -> Option<ConnectionManager> {
+        tokio::runtime::Handle::try_current().ok()?;
+        self.serving_connection
+            .get_or_init(|| {
+                ConnectionManager::new_lazy_with_config(self.client.clone(), config()).ok()
+            })
+            .clone()
+    }
+
     fn contended(&self, session: &str, attempts: u32) -> StoreError {
         StoreError::Contended {
             store: self.name.clone(),

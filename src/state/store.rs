@@ -118,7 +118,19 @@ pub enum StoreError {
     },
     #[error("the store {store} holds data understudy cannot read: {reason}")]
     Corrupt { store: String, reason: String },
+    /// A read made with [`Store::read_prefetched`] needed data not fetched ahead: the caller
+    /// reads again where waiting is allowed. Never shown to a client.
+    #[error("the read needs data that was not fetched ahead")]
+    WouldWait,
 }
+
+/// Data a remote store fetched ahead of a read ([`Store::prefetch`]), for
+/// [`Store::read_prefetched`]; what it holds is the store's own business.
+pub struct Prefetched(pub Box<dyn std::any::Any + Send + Sync>);
+
+/// A store's fetch ahead, to be awaited by the HTTP layer.
+pub type Prefetching =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Prefetched, StoreError>> + Send>>;
 
 /// Where stored objects live: sessions by name. The engine depends on this, not on a
 /// backend. One request's read-modify-write runs inside one [`Store::write`], alone in its
@@ -152,6 +164,23 @@ pub trait Store: Send + Sync {
     fn health(&self) -> Result<(), StoreError> {
         Ok(())
     }
+    /// Fetches the objects under `wanted` (resource, key) ahead, without blocking: a store
+    /// across the network (see [`Store::is_remote`]) returns the fetch for the HTTP layer to
+    /// await, so that a read of those objects is then answered where it arrived instead of
+    /// on the blocking pool. `None`: nothing to fetch ahead.
+    fn prefetch(&self, _session: &str, _wanted: Vec<(String, Key)>) -> Option<Prefetching> {
+        None
+    }
+    /// Runs `read` on what [`Store::prefetch`] fetched, never waiting: a read that needs
+    /// more fails with [`StoreError::WouldWait`].
+    fn read_prefetched(
+        &self,
+        session: &str,
+        _prefetched: &Prefetched,
+        read: &mut dyn FnMut(&dyn Session),
+    ) -> Result<(), StoreError> {
+        self.read(session, read)
+    }
     /// The journal every replica writes to, when this store keeps one (`--journal redis`);
     /// else each engine keeps its own.
     fn journal(&self) -> Option<&dyn SharedJournal> {
@@ -178,6 +207,18 @@ pub fn read<T>(
 ) -> Result<T, StoreError> {
     let mut out = None;
     store.read(session, &mut |data| out = Some(read(data)))?;
+    out.ok_or_else(|| did_not_run(store))
+}
+
+/// [`Store::read_prefetched`], returning what `read` returns.
+pub fn read_prefetched<T>(
+    store: &dyn Store,
+    session: &str,
+    prefetched: &Prefetched,
+    mut read: impl FnMut(&dyn Session) -> T,
+) -> Result<T, StoreError> {
+    let mut out = None;
+    store.read_prefetched(session, prefetched, &mut |data| out = Some(read(data)))?;
     out.ok_or_else(|| did_not_run(store))
 }
 

@@ -16,7 +16,7 @@ use crate::mock::cache::Memo;
 use crate::mock::choice::choose_response;
 use crate::mock::generated::GeneratedValues;
 use crate::mock::message::MockResponse;
-use crate::state::{self, Clock, Store, StoreError};
+use crate::state::{self, Clock, Prefetched, Store, StoreError};
 
 /// What answering from stored state keeps between requests.
 #[derive(Default)]
@@ -38,6 +38,7 @@ impl StoredAnswers {
         seed: u64,
         clock: &Clock,
         generated: &GeneratedValues,
+        ahead: Option<&Prefetched>,
     ) -> Result<Option<MockResponse>, StoreError> {
         let Some((_, status)) = choose_response(call.operation, None) else {
             return Ok(None);
@@ -57,14 +58,19 @@ impl StoredAnswers {
         // The session is locked while its data is read and changed, not while the answer is
         // written, so concurrent requests of one session wait as little as possible; reads
         // and lists share the lock.
-        let read_only = if matches!(call.binding.action, Action::Read | Action::List) {
-            state::read(store, session, |data| read(call, data, status))?
-        } else {
-            None
+        let read_only = match ahead {
+            Some(ahead) if matches!(call.binding.action, Action::Read | Action::List) => {
+                state::read_prefetched(store, session, ahead, |data| read(call, data, status))?
+            }
+            None if matches!(call.binding.action, Action::Read | Action::List) => {
+                state::read(store, session, |data| read(call, data, status))?
+            }
+            _ => None,
         };
-        // A change, or a read that makes a stand-in.
+        // A change, or a read that makes a stand-in: never from data fetched ahead.
         let outcome = match read_only {
             Some(outcome) => outcome,
+            None if ahead.is_some() => return Err(StoreError::WouldWait),
             None => {
                 match state::write(store, session, |data| apply(&change, call, data, status))? {
                     Some(outcome) => outcome,
