@@ -20,7 +20,7 @@ use super::prefer;
 use super::problem::{ProblemKind, problem, store_unavailable};
 use super::reject::{error_response, reject, sl_violation};
 use super::render;
-use super::stored::{StatefulCall, StoredAnswers, seed, storage_name};
+use super::stored::{Place, StatefulCall, StoredAnswers, seed, storage_name};
 use crate::contract::{Action, CompiledApi, Contract, MediaType, Operation, Resource, RouteEntry};
 use crate::generate::{generate_valid, generate_valid_dynamic};
 use crate::headers;
@@ -170,6 +170,14 @@ impl Engine {
         let stored =
             state::read(self.store.as_ref(), &session, |data| data.count(&storage)).unwrap_or(0);
         stored > LARGE_LIST
+    }
+
+    fn place<'a>(&'a self, session: &'a str, ahead: Option<&'a Prefetched>) -> Place<'a> {
+        Place {
+            store: self.store.as_ref(),
+            session,
+            ahead,
+        }
     }
 
     /// Whether `request` is for the admin API rather than a contract.
@@ -334,7 +342,8 @@ impl Engine {
                     path: resource.item_path.clone(),
                     ..MockRequest::default()
                 };
-                self.stateful_answer(&request, None, session, &params, compiled, op_index, None)
+                let place = self.place(session, None);
+                self.stateful_answer(&request, None, &place, &params, compiled, op_index)
                     .is_ok_and(|answer| answer.is_some_and(|a| a.log.is_some()))
             })
             .collect()
@@ -416,8 +425,9 @@ impl Engine {
             violations.is_empty() || self.options.validate_requests == RequestValidation::Warn;
         let mut response = if accepted {
             let body = checked.json_body.as_ref();
+            let place = self.place(session, ahead);
             let mut response = self
-                .stateful_answer(request, body, session, &path_params, api, op_index, ahead)?
+                .stateful_answer(request, body, &place, &path_params, api, op_index)?
                 .unwrap_or_else(|| self.respond(request, entry.api, op_index, api, operation));
             response
                 .warnings
@@ -465,16 +475,14 @@ impl Engine {
     /// The answer from stored state, for an operation bound to a resource; `None` when state
     /// is off, the client asked for a specific mock answer (`Prefer`, `__code`…), or the
     /// operation is better answered statelessly.
-    #[allow(clippy::too_many_arguments)]
     fn stateful_answer(
         &self,
         request: &MockRequest,
         json_body: Option<&Value>,
-        session: &str,
+        place: &Place<'_>,
         params: &[(String, String)],
         api: &CompiledApi,
         op_index: usize,
-        ahead: Option<&Prefetched>,
     ) -> Result<Option<MockResponse>, WouldWait> {
         let Some(binding) = api.api.operations[op_index].binding.as_ref() else {
             return Ok(None);
@@ -500,12 +508,10 @@ impl Engine {
         };
         let answered = self.stored.answer(
             &call,
-            self.store.as_ref(),
-            session,
+            place,
             self.options.seed,
             &self.options.clock,
             &self.generated,
-            ahead,
         );
         match answered {
             Ok(answer) => Ok(answer),

@@ -18,6 +18,15 @@ use crate::mock::generated::GeneratedValues;
 use crate::mock::message::MockResponse;
 use crate::state::{self, Clock, Prefetched, Store, StoreError};
 
+/// Where a call's objects are: the store, the session, and what was fetched ahead of the call
+/// (see `Store::prefetch`).
+#[derive(Clone, Copy)]
+pub struct Place<'a> {
+    pub store: &'a dyn Store,
+    pub session: &'a str,
+    pub ahead: Option<&'a Prefetched>,
+}
+
 /// What answering from stored state keeps between requests.
 #[derive(Default)]
 pub struct StoredAnswers {
@@ -33,13 +42,16 @@ impl StoredAnswers {
     pub fn answer(
         &self,
         call: &StatefulCall<'_>,
-        store: &dyn Store,
-        session: &str,
+        place: &Place<'_>,
         seed: u64,
         clock: &Clock,
         generated: &GeneratedValues,
-        ahead: Option<&Prefetched>,
     ) -> Result<Option<MockResponse>, StoreError> {
+        let Place {
+            store,
+            session,
+            ahead,
+        } = *place;
         let Some((_, status)) = choose_response(call.operation, None) else {
             return Ok(None);
         };
