@@ -70,8 +70,11 @@ fn reload(args: &SpecArgs, engines: &Engines, options: &EngineOptions, changed: 
     let names: Vec<String> = changed.iter().map(|p| p.display().to_string()).collect();
     match load_contract(args) {
         Ok((_, contract)) => {
-            let store = engines.load().store().clone();
-            let engine = Engine::with_store(contract, options.clone(), store);
+            let before = engines.load();
+            // Stored objects and stubs outlive a reload (a stub answers by operationId or
+            // method and path, looked up in the new contract on each request).
+            let engine = Engine::with_store(contract, options.clone(), before.store().clone())
+                .with_stubs(before.stubs().clone());
             for line in engine.drop_stored_objects_that_no_longer_fit() {
                 tracing::info!(target: "understudy::watch", "{line}");
             }

@@ -137,6 +137,10 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
                 body,
             };
             let answer = answer_off_the_runtime_if_slow(&engine, request).await;
+            // A delay waits on a timer: no thread, no lock is held meanwhile.
+            if let Some(delay) = answer.delay {
+                tokio::time::sleep(delay).await;
+            }
             send_outgoing(&state, &engine, answer).await
         }
         Err(too_large) => too_large,

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::message::{MockRequest, MockResponse, SlViolation};
 use super::problem::problem_document;
+use super::stubs::{StubSpec, Stubs};
 use crate::contract::Contract;
 use crate::state::{DEFAULT_SESSION, Store, StoreError};
 
@@ -28,6 +29,9 @@ pub struct JournalEntry {
     pub query: String,
     pub session: String,
     pub operation: Option<String>,
+    /// The stub that answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stub: Option<String>,
     pub status: u16,
     pub violations: Vec<SlViolation>,
 }
@@ -103,6 +107,49 @@ fn fire_webhook(request: &MockRequest, contract: &Contract, name: &str) -> MockR
     }
 }
 
+/// `POST stubs`: registers the stub in the body (JSON, or YAML with a YAML content type);
+/// 201 with it, or 422 saying why it was refused.
+fn register_stub(request: &MockRequest, contract: &Contract, stubs: &Stubs) -> MockResponse {
+    let yaml = request
+        .header("content-type")
+        .is_some_and(|t| t.contains("yaml"));
+    let parsed: Result<StubSpec, String> = if yaml {
+        serde_yaml_ng::from_slice(&request.body).map_err(|e| e.to_string())
+    } else {
+        serde_json::from_slice(&request.body).map_err(|e| e.to_string())
+    };
+    let spec = match parsed {
+        Ok(spec) => spec,
+        Err(e) => return problem(400, format!("the body is not a stub: {e}")),
+    };
+    match stubs.register(contract, spec) {
+        Ok(stub) => json_response(201, &json!(stub)),
+        Err(refused) => {
+            let violations: Vec<&crate::violation::Violation> = refused.violations.iter().collect();
+            MockResponse {
+                operation: Some("understudy-admin".into()),
+                ..problem_document(
+                    422,
+                    None,
+                    "Stub refused",
+                    refused.message,
+                    Some(&violations)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| v.as_slice()),
+                )
+            }
+        }
+    }
+}
+
+fn no_content() -> MockResponse {
+    MockResponse {
+        status: 204,
+        operation: Some("understudy-admin".into()),
+        ..MockResponse::default()
+    }
+}
+
 /// `GET state`: `{session: dump}` for one session or every one.
 fn dump(store: &dyn Store, session: Option<String>) -> Result<Value, StoreError> {
     let names = match session {
@@ -150,6 +197,7 @@ pub fn answer(
     contract: &Contract,
     store: &dyn Store,
     journal: &Journal,
+    stubs: &Stubs,
 ) -> MockResponse {
     let endpoint = request
         .path
@@ -218,13 +266,32 @@ pub fn answer(
             },
             Err(e) => store_unavailable(&e),
         },
+        ("POST", "stubs") => register_stub(request, contract, stubs),
+        ("GET", "stubs") => json_response(200, &json!(stubs.list())),
+        ("DELETE", "stubs") => {
+            stubs.remove(None);
+            no_content()
+        }
+        ("GET", endpoint) if endpoint.starts_with("stubs/") => {
+            match stubs.get(&endpoint["stubs/".len()..]) {
+                Some(stub) => json_response(200, &json!(stub)),
+                None => problem(404, format!("no stub {:?}", &endpoint["stubs/".len()..])),
+            }
+        }
+        ("DELETE", endpoint) if endpoint.starts_with("stubs/") => {
+            if stubs.remove(Some(&endpoint["stubs/".len()..])) {
+                no_content()
+            } else {
+                problem(404, format!("no stub {:?}", &endpoint["stubs/".len()..]))
+            }
+        }
         ("POST", endpoint) if endpoint.starts_with("webhooks/") => {
             fire_webhook(request, contract, &endpoint["webhooks/".len()..])
         }
         _ => problem(
             404,
             format!(
-                "no admin endpoint {} {}; see README (health, state, requests, webhooks)",
+                "no admin endpoint {} {}; see README (health, state, requests, stubs, webhooks)",
                 request.method, request.path
             ),
         ),

@@ -21,6 +21,7 @@ use super::problem::{ProblemKind, problem, store_unavailable};
 use super::reject::{error_response, reject, sl_violation};
 use super::render;
 use super::stored::{Place, StatefulCall, StoredAnswers, seed, storage_name};
+use super::stubs::{StubCall, Stubs, refused_note};
 use crate::contract::{Action, CompiledApi, Contract, MediaType, Operation, Resource, RouteEntry};
 use crate::generate::{generate_valid, generate_valid_dynamic};
 use crate::headers;
@@ -45,6 +46,19 @@ fn operation_for(entry: &RouteEntry, request: &MockRequest) -> Option<usize> {
     })
 }
 
+/// Path parameters as their values read (percent-decoded).
+fn decoded(params: &[(String, String)]) -> Vec<(String, String)> {
+    params
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.clone(),
+                percent_decode_str(v).decode_utf8_lossy().into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// Answering needs stored data that was not fetched ahead (see [`Engine::handle_prefetched`]).
 struct WouldWait;
 
@@ -64,6 +78,8 @@ pub struct Engine {
     stored: StoredAnswers,
     store: Arc<dyn Store>,
     journal: Journal,
+    /// Kept across reloads, as the store is.
+    stubs: Arc<Stubs>,
 }
 
 impl Engine {
@@ -100,7 +116,18 @@ impl Engine {
             stored: StoredAnswers::default(),
             store,
             journal: Journal::default(),
+            stubs: Arc::default(),
         }
+    }
+
+    /// This engine with `stubs` (a reload keeps the stubs registered before it).
+    pub fn with_stubs(mut self, stubs: Arc<Stubs>) -> Engine {
+        self.stubs = stubs;
+        self
+    }
+
+    pub fn stubs(&self) -> &Arc<Stubs> {
+        &self.stubs
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -245,6 +272,7 @@ impl Engine {
                 &self.contract,
                 self.store.as_ref(),
                 &self.journal,
+                &self.stubs,
             ));
         }
         let session = Self::session_name(request);
@@ -256,6 +284,7 @@ impl Engine {
                 query: request.query.clone(),
                 session,
                 operation: response.operation.clone(),
+                stub: response.stub.clone(),
                 status: response.status,
                 violations: response.warnings.clone(),
             },
@@ -359,6 +388,7 @@ impl Engine {
                 query: String::new(),
                 session: "outgoing".into(),
                 operation: Some(call.label.clone()),
+                stub: None,
                 status,
                 violations,
             },
@@ -425,14 +455,49 @@ impl Engine {
             violations.is_empty() || self.options.validate_requests == RequestValidation::Warn;
         let mut response = if accepted {
             let body = checked.json_body.as_ref();
-            let place = self.place(session, ahead);
-            let mut response = self
-                .stateful_answer(request, body, &place, &path_params, api, op_index)?
-                .unwrap_or_else(|| self.respond(request, entry.api, op_index, api, operation));
-            response
-                .warnings
-                .extend(violations.iter().map(sl_violation));
-            response
+            let stubbed = if self.stubs.is_empty() {
+                None
+            } else {
+                self.stubs.answer(&StubCall {
+                    api,
+                    operation,
+                    request,
+                    path_params: &decoded(&path_params),
+                    session,
+                    json_body: body,
+                    now: &self.options.clock.now(),
+                    seed: self.options.seed,
+                })
+            };
+            match stubbed {
+                Some(Ok(answer)) => {
+                    let mut response = answer.response;
+                    response.stub = Some(answer.id);
+                    response.delay = answer.delay;
+                    response
+                        .warnings
+                        .extend(violations.iter().map(sl_violation));
+                    response
+                }
+                // A stub whose rendered answer breaks the contract: the contract answers, and
+                // says why.
+                refused => {
+                    let refused = refused.and_then(Result::err);
+                    let place = self.place(session, ahead);
+                    let mut response = self
+                        .stateful_answer(request, body, &place, &path_params, api, op_index)?
+                        .unwrap_or_else(|| {
+                            self.respond(request, entry.api, op_index, api, operation)
+                        });
+                    response
+                        .warnings
+                        .extend(violations.iter().map(sl_violation));
+                    response
+                        .warnings
+                        .extend(refused.map(|(id, broken)| refused_note(&id, &broken)));
+                    response
+                }
+            }
         } else {
             let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
             reject(api, operation, &request.path, &violations, seed)

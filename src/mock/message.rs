@@ -46,6 +46,11 @@ pub struct MockResponse {
     /// Requests the API sends because of this answer (callbacks), or that this admin call
     /// asks for (a webhook): the HTTP layer sends them, the engine never touches a socket.
     pub outgoing: Vec<OutgoingCall>,
+    /// The stub that answered, if one did.
+    pub stub: Option<String>,
+    /// How long the HTTP layer waits before sending the answer (it never holds a thread or a
+    /// lock meanwhile).
+    pub delay: Option<std::time::Duration>,
 }
 
 /// A request understudy sends on the API's behalf: a callback after an answer, or a webhook

@@ -17,6 +17,7 @@ mod problem;
 mod reject;
 mod render;
 mod stored;
+mod stubs;
 
 pub use admin::JOURNAL_ENTRIES;
 pub use engine::Engine;
@@ -24,3 +25,4 @@ pub use message::{MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlVio
 pub use options::{EngineOptions, RequestValidation};
 pub use problem::{PROBLEM_JSON, problem_document};
 pub use reject::{reject as reject_request, sl_violation};
+pub use stubs::{BodyMatch, Match, Refused, StubResponse, StubSpec, Stubs};

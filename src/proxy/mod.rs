@@ -195,8 +195,7 @@ impl Proxy {
             body: response_body,
             operation: operation.map(|(_, op, _)| op.id.clone()),
             warnings,
-            log: None,
-            outgoing: Vec::new(),
+            ..MockResponse::default()
         }
     }
 }
