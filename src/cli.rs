@@ -287,6 +287,10 @@ pub struct ServeArgs {
     /// (of each resource's read and list operations).
     #[arg(long)]
     pub seed_from_examples: bool,
+    /// Register the stubs in this directory's JSON and YAML files (each a stub, or a list of
+    /// them, as `POST /__understudy/stubs` takes them); with `--watch`, again when they change.
+    #[arg(long, value_name = "DIR")]
+    pub stubs: Option<PathBuf>,
 }
 
 /// `understudy mock`: Prism's command line (`prism mock`), turned into [`ServeArgs`].
@@ -398,6 +402,7 @@ impl From<MockArgs> for ServeArgs {
             stream_items: 3,
             fixtures: None,
             seed_from_examples: false,
+            stubs: None,
         }
     }
 }

@@ -643,3 +643,53 @@ fn proxy_takes_prisms_positional_spec_and_upstream() {
         "expected the upstream's answer through the proxy, unflagged: {answer}"
     );
 }
+
+#[test]
+fn serve_registers_the_stub_files_of_a_directory_and_refuses_to_start_on_one_that_lies() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = format!("{}/tests/fixtures/stubs.yaml", env!("CARGO_MANIFEST_DIR"));
+    std::fs::write(
+        dir.path().join("owned.yaml"),
+        "operation: getThing\nmatch: {path: {id: \"7\"}}\nresponse: {status: 200, example: owned}\n",
+    )
+    .unwrap();
+    let stubs = dir.path().to_str().unwrap().to_string();
+    let server = start(&[
+        "serve",
+        &spec,
+        "--port",
+        "0",
+        "--stateless",
+        "--stubs",
+        &stubs,
+    ]);
+    let response = http_get(server.1, "/things/7");
+    assert!(
+        response.starts_with("HTTP/1.1 200") && response.contains("owned thing"),
+        "expected the file's stub to answer, received {response}"
+    );
+    let listed = http_get(server.1, "/__understudy/stubs");
+    assert!(
+        listed.contains("\"id\":\"owned\""),
+        "expected the stub named after its file: {listed}"
+    );
+    drop(server);
+
+    std::fs::write(
+        dir.path().join("lying.json"),
+        r#"{"operation": "getThing", "response": {"status": 200, "body": {"id": 7}}}"#,
+    )
+    .unwrap();
+    let output = understudy()
+        .args(["serve", &spec, "--port", "0", "--stubs", &stubs])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("lying.json: stub refused")
+            && stderr.contains("response.body.id: 7 is not a string")
+            && stderr.contains("response.body: \"name\" is a required property"),
+        "expected the refusal to name the file and the rules broken, received {stderr}"
+    );
+}

@@ -28,4 +28,6 @@ pub enum CommandError {
     Store(#[from] crate::state::StoreError),
     #[error("{0}")]
     Usage(String),
+    #[error("{file}: stub refused: {message}")]
+    Stub { file: String, message: String },
 }

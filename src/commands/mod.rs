@@ -9,6 +9,7 @@ mod output;
 mod proxy;
 mod routes;
 mod serve;
+mod stub_files;
 mod validate;
 mod watch;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::error::CommandError;
 use super::loading::load_contract;
+use super::stub_files;
 use super::watch;
 use crate::cli::{JournalPlace, ServeArgs, StoreUrl};
 use crate::http::{self, HttpOptions};
@@ -36,6 +37,14 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
     if let Some(path) = &args.fixtures {
         load_fixtures(&engine, path)?;
     }
+    let stub_ids = match &args.stubs {
+        Some(dir) => {
+            let ids = stub_files::register(engine.stubs(), &contract, dir, &[])?;
+            tracing::info!(target: "understudy::stubs", "{} stub(s) from {}", ids.len(), dir.display());
+            ids
+        }
+        None => Vec::new(),
+    };
     if args.seed_from_examples {
         let stored = engine.seed_from_examples();
         tracing::info!(target: "understudy::state", "{stored} object(s) stored from the contract's examples");
@@ -48,6 +57,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
             &specs,
             engines.clone(),
             options,
+            args.stubs.clone().map(|dir| (dir, stub_ids)),
         )?)
     } else {
         None

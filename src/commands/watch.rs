@@ -14,6 +14,7 @@ use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
 
 use super::error::CommandError;
 use super::loading::load_contract;
+use super::stub_files;
 use crate::cli::SpecArgs;
 use crate::http::Engines;
 use crate::load::LoadedSpec;
@@ -27,15 +28,22 @@ pub struct Watch {
     _debouncer: Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>,
 }
 
-/// Watches the files `specs` were made of and reloads `engines` from `args` when one changes.
+/// Watches the files `specs` were made of and reloads `engines` from `args` when one changes;
+/// and the stub directory, if any (with the ids of the stubs registered from it), whose stubs
+/// are registered again when a file in it changes.
 pub fn start(
     args: SpecArgs,
     specs: &[LoadedSpec],
     engines: Engines,
     options: EngineOptions,
+    stubs: Option<(PathBuf, Vec<String>)>,
 ) -> Result<Watch, CommandError> {
     let files: HashSet<PathBuf> = watched_files(specs);
     let watched = files.clone();
+    let stub_dir = stubs.as_ref().map(|(dir, _)| absolute(dir));
+    let mut stub_ids = stubs.map(|(_, ids)| ids).unwrap_or_default();
+    let engines_for_stubs = engines.clone();
+    let stub_dir_watched = stub_dir.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, move |events: DebounceEventResult| {
         let Ok(events) = events else { return };
         let changed: Vec<&Path> = events
@@ -43,15 +51,32 @@ pub fn start(
             .map(|e| e.path.as_path())
             .filter(|path| watched.contains(&absolute(path)))
             .collect();
-        if changed.is_empty() {
-            return;
+        if !changed.is_empty() {
+            reload(&args, &engines, &options, &changed);
         }
-        reload(&args, &engines, &options, &changed);
+        if let Some(dir) = &stub_dir_watched
+            && events
+                .iter()
+                .any(|e| absolute(&e.path).parent() == Some(dir.as_path()))
+        {
+            let engine = engines_for_stubs.load();
+            match stub_files::register(engine.stubs(), engine.contract(), dir, &stub_ids) {
+                Ok(ids) => {
+                    tracing::info!(target: "understudy::watch", "{} stub(s) registered again from {}", ids.len(), dir.display());
+                    stub_ids = ids;
+                }
+                Err(error) => tracing::error!(
+                    target: "understudy::watch",
+                    "{error}; the stubs registered before stay"
+                ),
+            }
+        }
     })
     .map_err(|e| CommandError::Client(format!("cannot watch the documents: {e}")))?;
     // Directories, not files: editors save by writing a new file and renaming it over the
     // old, which a watch on the old file would not see.
-    let directories: HashSet<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+    let mut directories: HashSet<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+    directories.extend(stub_dir.as_deref());
     for directory in directories {
         debouncer
             .watcher()

@@ -190,6 +190,36 @@ pub fn read_fixtures(path: &Path) -> Result<String, LoadError> {
     parse::parse_document(&file, &text).map(|value| value.to_string())
 }
 
+/// The stub files of `serve --stubs DIR`: every `*.json`, `*.yaml` and `*.yml` in it, by
+/// name, each as its path and the JSON it holds (one stub, or a list of stubs).
+pub fn read_stub_files(dir: &Path) -> Result<Vec<(PathBuf, serde_json::Value)>, LoadError> {
+    let io = |source| LoadError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|e| e == "json" || e == "yaml" || e == "yml")
+        })
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let file = path.display().to_string();
+            let text = Disk.read(&path).map_err(|source| LoadError::Io {
+                path: file.clone(),
+                source,
+            })?;
+            let value = parse::parse_document(&file, &text)?;
+            Ok((path, value))
+        })
+        .collect()
+}
+
 /// Loads a spec from text in memory (tests, and documents piped in by tools); relative
 /// `$ref`s are read from disk relative to `name`.
 pub fn load_text(name: &str, text: &str) -> Result<LoadedSpec, LoadError> {
