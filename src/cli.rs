@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::mock::RequestValidation;
+use crate::mock::{DelayRange, RequestValidation};
 use crate::state::Clock;
 
 /// Everything a run of `understudy` is told.
@@ -268,6 +268,11 @@ pub struct ServeArgs {
     /// Answer without CORS headers (browsers then refuse cross-origin answers).
     #[arg(long)]
     pub no_cors: bool,
+    /// Every answer waits this long (`200ms`), or a time drawn uniformly from a range
+    /// (`50ms..400ms`, seeded by `--seed`). An operation's `x-understudy-delay`, a stub's
+    /// `delay` and a request's `Prefer: delay=MS` take precedence.
+    #[arg(long, value_name = "DURATION[..DURATION]", value_parser = DelayRange::parse)]
+    pub delay: Option<DelayRange>,
     /// Milliseconds between an answer and the callbacks its operation declares.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub callback_delay: u64,
@@ -399,6 +404,7 @@ impl From<MockArgs> for ServeArgs {
             // Prism's mock reloads a changed document; so does this one.
             watch: true,
             callback_delay: 0,
+            delay: None,
             stream_items: 3,
             fixtures: None,
             seed_from_examples: false,

@@ -31,6 +31,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         stream_items: args.stream_items,
         dynamic: args.dynamic,
         ignore_examples: args.ignore_examples,
+        delay: args.delay,
     };
     let engine = Arc::new(Engine::with_store(contract.clone(), options.clone(), store));
     // Fixtures replace the default session; the examples are added to it.

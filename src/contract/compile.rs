@@ -386,6 +386,11 @@ impl<'a> Compiler<'a> {
             responses,
             security,
             resource_extension: op.get("x-understudy-resource").cloned(),
+            delay: op.get("x-understudy-delay").and_then(|delay| match delay {
+                Value::Number(ms) => ms.as_u64().map(std::time::Duration::from_millis),
+                Value::String(text) => humantime::parse_duration(text).ok(),
+                _ => None,
+            }),
             binding: None,
             callbacks: self.callbacks(doc, pointer, op)?,
         })

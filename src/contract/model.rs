@@ -128,6 +128,9 @@ pub struct Operation {
     pub security: Vec<SecurityRequirement>,
     /// The `x-understudy-resource` extension, when the document gives one.
     pub resource_extension: Option<Value>,
+    /// The `x-understudy-delay` extension: every answer waits this long (milliseconds, or a
+    /// duration such as `300ms`).
+    pub delay: Option<std::time::Duration>,
     /// How the operation acts on an inferred resource, if it does (see `resources`).
     pub binding: Option<Binding>,
     /// The callbacks it declares: requests the API sends after answering it.

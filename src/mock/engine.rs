@@ -3,7 +3,7 @@
 //! contract (examples, or values generated from the schemas).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use percent_encoding::percent_decode_str;
@@ -80,6 +80,8 @@ pub struct Engine {
     journal: Journal,
     /// Kept across reloads, as the store is.
     stubs: Arc<Stubs>,
+    /// Requests answered, numbering the seeded draws of `--delay`.
+    answered: AtomicU64,
 }
 
 impl Engine {
@@ -117,6 +119,7 @@ impl Engine {
             store,
             journal: Journal::default(),
             stubs: Arc::default(),
+            answered: AtomicU64::new(0),
         }
     }
 
@@ -276,7 +279,14 @@ impl Engine {
             ));
         }
         let session = Self::session_name(request);
-        let response = self.answer(request, &session, ahead)?;
+        let mut response = self.answer(request, &session, ahead)?;
+        if response.delay.is_none()
+            && let Some(range) = &self.options.delay
+        {
+            let n = self.answered.fetch_add(1, Ordering::Relaxed);
+            let draw = stable_hash(&[&self.options.seed.to_string(), &n.to_string()]);
+            response.delay = Some(range.pick(draw));
+        }
         self.journal.record(
             JournalEntry {
                 method: request.method.clone(),
@@ -534,6 +544,11 @@ impl Engine {
         if is_head {
             response.body = Bytes::new();
         }
+        // The request's own `Prefer: delay`, then the stub's, then the operation's.
+        let asked = prefer::preferences(request.header("prefer").as_deref(), &request.query)
+            .ok()
+            .and_then(|p| p.delay);
+        response.delay = asked.or(response.delay).or(operation.delay);
         Ok(response)
     }
 
@@ -552,8 +567,10 @@ impl Engine {
         let Some(binding) = api.api.operations[op_index].binding.as_ref() else {
             return Ok(None);
         };
-        let asks_for_mock = request.header("prefer").is_some()
-            || form_urlencoded::parse(request.query.as_bytes()).any(|(k, _)| k.starts_with("__"));
+        // A preference that cannot be read asks for the contract's answer too, which says so.
+        let asks_for_mock =
+            prefer::preferences(request.header("prefer").as_deref(), &request.query)
+                .map_or(true, |p| p.ask_for_mock());
         if !self.options.stateful || asks_for_mock {
             return Ok(None);
         }

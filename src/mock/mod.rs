@@ -22,7 +22,7 @@ mod stubs;
 pub use admin::JOURNAL_ENTRIES;
 pub use engine::Engine;
 pub use message::{MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
-pub use options::{EngineOptions, RequestValidation};
+pub use options::{DelayRange, EngineOptions, RequestValidation};
 pub use problem::{PROBLEM_JSON, problem_document};
 pub use reject::{reject as reject_request, sl_violation};
 pub use stubs::{BodyMatch, Match, Refused, StubResponse, StubSpec, Stubs};

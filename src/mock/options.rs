@@ -36,6 +36,40 @@ pub struct EngineOptions {
     pub ignore_examples: bool,
     /// Items in a generated sequential body (`itemSchema`: server-sent events, JSON lines).
     pub stream_items: usize,
+    /// Every answer waits this long (`--delay 200ms`), or a time drawn from the range
+    /// (`--delay 50ms..400ms`), uniformly, seeded by `seed` and the request's number.
+    pub delay: Option<DelayRange>,
+}
+
+/// A delay, or a range of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DelayRange {
+    pub min: std::time::Duration,
+    pub max: std::time::Duration,
+}
+
+impl DelayRange {
+    /// `200ms`, or `50ms..400ms`.
+    pub fn parse(text: &str) -> Result<DelayRange, String> {
+        let duration = |part: &str| {
+            humantime::parse_duration(part.trim())
+                .map_err(|e| format!("{part:?} is not a duration (`200ms`, `1s`): {e}"))
+        };
+        let (min, max) = match text.split_once("..") {
+            Some((low, high)) => (duration(low)?, duration(high)?),
+            None => (duration(text)?, duration(text)?),
+        };
+        if min > max {
+            return Err(format!("the range {text:?} ends before it starts"));
+        }
+        Ok(DelayRange { min, max })
+    }
+
+    /// The delay of the request whose seeded draw is `draw`.
+    pub fn pick(&self, draw: u64) -> std::time::Duration {
+        let span = (self.max - self.min).as_micros() as u64;
+        self.min + std::time::Duration::from_micros(if span == 0 { 0 } else { draw % (span + 1) })
+    }
 }
 
 impl Default for EngineOptions {
@@ -51,6 +85,7 @@ impl Default for EngineOptions {
             stream_items: 3,
             dynamic: false,
             ignore_examples: false,
+            delay: None,
         }
     }
 }

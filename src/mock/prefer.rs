@@ -1,6 +1,6 @@
 //! What the client asked for: Prism's `Prefer` header (`code=404, example=ok, dynamic=true,
-//! seed=7`), or the `__code`/`__example`/`__dynamic`/`__seed` query parameters when the header
-//! is absent.
+//! seed=7`, and WireMock-style `delay=300`), or the `__code`/`__example`/`__dynamic`/`__seed`/
+//! `__delay` query parameters when the header is absent.
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Preferences {
@@ -8,6 +8,16 @@ pub struct Preferences {
     pub example: Option<String>,
     pub dynamic: bool,
     pub seed: Option<u64>,
+    /// `delay=300`: milliseconds to wait before answering.
+    pub delay: Option<std::time::Duration>,
+}
+
+impl Preferences {
+    /// Whether they ask for the contract's mock answer rather than stored state (a delay
+    /// alone asks for nothing of the kind).
+    pub fn ask_for_mock(&self) -> bool {
+        self.code.is_some() || self.example.is_some() || self.dynamic || self.seed.is_some()
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -62,6 +72,14 @@ pub fn preferences(
                         )));
                     }
                 }
+            }
+            "delay" => {
+                let ms = value.parse::<u64>().map_err(|_| {
+                    PreferenceError(format!(
+                        "delay must be a whole number of milliseconds, got {value:?}"
+                    ))
+                })?;
+                preferences.delay = Some(std::time::Duration::from_millis(ms));
             }
             "seed" => {
                 preferences.seed = Some(value.parse().map_err(|_| {
