@@ -249,6 +249,9 @@ pub struct ServeArgs {
     /// apart (braces not allowed: they make Redis Cluster's hash tags).
     #[arg(long, default_value = "understudy:", value_name = "PREFIX")]
     pub store_prefix: String,
+    /// Requests the journal keeps (`/__understudy/requests`, verification); 0 keeps none.
+    #[arg(long, default_value_t = crate::mock::JOURNAL_ENTRIES, value_name = "N")]
+    pub journal_size: usize,
     /// Where the journal of answered requests (`/__understudy/requests`) is kept: `memory`,
     /// per replica, or `redis` (needs a Redis `--store`), a capped stream every replica writes
     /// to, so that the journal shows the requests of all.
@@ -397,6 +400,7 @@ impl From<MockArgs> for ServeArgs {
             session_ttl: std::time::Duration::from_secs(24 * 3600),
             store_prefix: "understudy:".into(),
             journal: JournalPlace::Memory,
+            journal_size: crate::mock::JOURNAL_ENTRIES,
             no_admin: false,
             dynamic: args.dynamic,
             ignore_examples: args.ignore_examples,

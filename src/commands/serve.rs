@@ -10,7 +10,7 @@ use super::stub_files;
 use super::watch;
 use crate::cli::{JournalPlace, ServeArgs, StoreUrl};
 use crate::http::{self, HttpOptions};
-use crate::mock::{Engine, EngineOptions, JOURNAL_ENTRIES};
+use crate::mock::{Engine, EngineOptions};
 use crate::state::{MemoryStore, RedisOptions, RedisStore, Store};
 use arc_swap::ArcSwap;
 
@@ -32,6 +32,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         dynamic: args.dynamic,
         ignore_examples: args.ignore_examples,
         delay: args.delay,
+        journal_size: args.journal_size,
     };
     let engine = Arc::new(Engine::with_store(contract.clone(), options.clone(), store));
     // Fixtures replace the default session; the examples are added to it.
@@ -107,7 +108,7 @@ fn open_store(args: &ServeArgs) -> Result<Arc<dyn Store>, CommandError> {
                 url: url.clone(),
                 prefix: args.store_prefix.clone(),
                 session_ttl: Some(args.session_ttl).filter(|ttl| !ttl.is_zero()),
-                journal: (args.journal == JournalPlace::Redis).then_some(JOURNAL_ENTRIES),
+                journal: (args.journal == JournalPlace::Redis).then_some(args.journal_size),
             })?;
             match store.health() {
                 Ok(()) => {

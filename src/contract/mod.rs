@@ -16,6 +16,7 @@ mod rewrite;
 mod routes;
 mod schemas;
 mod security;
+pub use security::SecretNames;
 mod tree;
 
 pub use error::{ContractError, Finding, Severity};
@@ -112,6 +113,16 @@ impl Contract {
                     .map(move |message| format!("{file}: {message}"))
             })
             .collect()
+    }
+
+    /// Where this contract's requests carry secrets (see [`SecretNames`]).
+    pub fn secret_names(&self) -> SecretNames {
+        SecretNames::of(
+            self.apis
+                .iter()
+                .flat_map(|c| &c.api.operations)
+                .flat_map(|o| &o.security),
+        )
     }
 
     pub fn operation(&self, api: usize, operation: usize) -> (&CompiledApi, &Operation) {

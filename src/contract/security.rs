@@ -57,3 +57,46 @@ pub fn security_scheme(name: &str, raw: Value) -> SecurityScheme {
         Err(_) => SecurityScheme::Unchecked(name.to_string()),
     }
 }
+
+/// The names under which this contract's requests carry secrets: `Authorization` and cookies
+/// always, and the API keys of its security schemes, by where they go. Recordings and the
+/// journal leave their values out.
+#[derive(Debug, Clone, Default)]
+pub struct SecretNames {
+    /// Lower-case header names.
+    pub headers: Vec<String>,
+    pub query: Vec<String>,
+    pub cookies: Vec<String>,
+}
+
+impl SecretNames {
+    /// The secrets of operations with these `security` requirements, added to `Authorization`
+    /// and cookies.
+    pub fn of<'r>(requirements: impl Iterator<Item = &'r SecurityRequirement>) -> SecretNames {
+        let mut names = SecretNames {
+            headers: [
+                "authorization",
+                "proxy-authorization",
+                "cookie",
+                "set-cookie",
+            ]
+            .map(String::from)
+            .to_vec(),
+            ..SecretNames::default()
+        };
+        for scheme in requirements.flat_map(|r| &r.schemes) {
+            let SecurityScheme::ApiKey { name, location } = scheme else {
+                continue;
+            };
+            let (list, name) = match location {
+                ParameterLocation::Query => (&mut names.query, name.clone()),
+                ParameterLocation::Cookie => (&mut names.cookies, name.clone()),
+                _ => (&mut names.headers, name.to_ascii_lowercase()),
+            };
+            if !list.contains(&name) {
+                list.push(name);
+            }
+        }
+        names
+    }
+}

@@ -1,81 +1,22 @@
 //! The admin API under `/__understudy/` (never routed to a contract), for test suites:
 //! `GET health`, `GET state` (dump, per session), `DELETE state` (reset), `PUT state` (load
-//! what `GET state` dumped), `GET requests` (the journal). `?session=NAME` picks one session.
-
-use std::collections::VecDeque;
-use std::sync::Mutex;
+//! what `GET state` dumped), `GET requests` (the journal, filtered), `GET requests/unmatched`,
+//! `POST verify`, `stubs`, `webhooks/NAME`. `?session=NAME` picks one session.
 
 use ::http::HeaderMap;
 use ::http::header::{CONTENT_TYPE, HeaderValue};
 use bytes::Bytes;
-use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::message::{MockRequest, MockResponse, SlViolation};
+use super::journal::Journal;
+use super::message::{MockRequest, MockResponse};
 use super::problem::problem_document;
 use super::stubs::{StubSpec, Stubs};
+use super::verify;
 use crate::contract::Contract;
 use crate::state::{DEFAULT_SESSION, Store, StoreError};
 
 pub const PREFIX: &str = "/__understudy/";
-/// Journal entries kept, oldest dropped first.
-pub const JOURNAL_ENTRIES: usize = 1000;
-
-/// One answered request. Headers and bodies are not kept, so no secret is recorded.
-#[derive(Debug, Clone, Serialize)]
-pub struct JournalEntry {
-    pub method: String,
-    pub path: String,
-    pub query: String,
-    pub session: String,
-    pub operation: Option<String>,
-    /// The stub that answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stub: Option<String>,
-    pub status: u16,
-    pub violations: Vec<SlViolation>,
-}
-
-/// The journal of one engine; a store that keeps a shared one ([`Store::journal`]) gets the
-/// entries instead.
-#[derive(Default)]
-pub struct Journal(Mutex<VecDeque<JournalEntry>>);
-
-impl Journal {
-    pub fn record(&self, entry: JournalEntry, store: &dyn Store) {
-        if let Some(shared) = store.journal() {
-            shared.append(serde_json::to_string(&entry).unwrap_or_default());
-            return;
-        }
-        let mut entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() == JOURNAL_ENTRIES {
-            entries.pop_front();
-        }
-        entries.push_back(entry);
-    }
-
-    fn entries(&self, store: &dyn Store) -> Result<Value, StoreError> {
-        if let Some(shared) = store.journal() {
-            let entries = shared.entries()?;
-            return Ok(Value::Array(
-                entries
-                    .iter()
-                    .map(|text| serde_json::from_str(text).unwrap_or(Value::Null))
-                    .collect(),
-            ));
-        }
-        let entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(serde_json::to_value(&*entries).unwrap_or_default())
-    }
-
-    fn clear(&self, store: &dyn Store) -> Result<(), StoreError> {
-        if let Some(shared) = store.journal() {
-            return shared.clear();
-        }
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
-        Ok(())
-    }
-}
 
 /// `POST /__understudy/webhooks/NAME` with `{"url": "http://…", "body": {…}?}`: the webhook,
 /// made ready for the HTTP layer to send; it answers with what the receiver said.
@@ -148,6 +89,31 @@ fn no_content() -> MockResponse {
         operation: Some("understudy-admin".into()),
         ..MockResponse::default()
     }
+}
+
+/// `GET requests?operation=&method=&path=&status=&session=&since=`: the entries that have
+/// every value given (`since`: an entry number, after which, or an RFC 3339 time, from which).
+fn filtered(entries: Vec<Value>, query: &str) -> Vec<Value> {
+    let wanted: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    entries
+        .into_iter()
+        .filter(|entry| {
+            wanted.iter().all(|(name, value)| match name.as_str() {
+                "since" => match value.parse::<u64>() {
+                    Ok(id) => entry["id"].as_u64().is_some_and(|e| e > id),
+                    Err(_) => entry["at"].as_str().is_some_and(|at| at >= value.as_str()),
+                },
+                "status" => value.parse::<u64>().ok() == entry["status"].as_u64(),
+                "method" => entry["method"]
+                    .as_str()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(value)),
+                "operation" | "path" | "session" | "stub" => entry[name.as_str()] == *value,
+                _ => true,
+            })
+        })
+        .collect()
 }
 
 /// `GET state`: `{session: dump}` for one session or every one.
@@ -255,7 +221,23 @@ pub fn answer(
             }
         }
         ("GET", "requests") => match journal.entries(store) {
-            Ok(entries) => json_response(200, &entries),
+            Ok(entries) => json_response(200, &Value::Array(filtered(entries, &request.query))),
+            Err(e) => store_unavailable(&e),
+        },
+        ("GET", "requests/unmatched") => match journal.entries(store) {
+            Ok(entries) => json_response(
+                200,
+                &Value::Array(
+                    entries
+                        .into_iter()
+                        .filter(|e| e["operation"].is_null())
+                        .collect(),
+                ),
+            ),
+            Err(e) => store_unavailable(&e),
+        },
+        ("POST", "verify") => match journal.entries(store) {
+            Ok(entries) => verify::answer(&request.body, &entries),
             Err(e) => store_unavailable(&e),
         },
         ("DELETE", "requests") => match journal.clear(store) {

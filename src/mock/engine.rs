@@ -9,10 +9,11 @@ use bytes::Bytes;
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
-use super::admin::{self, Journal, JournalEntry};
+use super::admin;
 use super::cache::{Memo, stable_hash};
 use super::choice::{choose_response, declares_answer_for, find_example};
 use super::generated::GeneratedValues;
+use super::journal::{Journal, JournalEntry};
 use super::message::{MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
 use super::options::{EngineOptions, RequestValidation};
 use super::outgoing::{self, Exchange};
@@ -108,6 +109,7 @@ impl Engine {
                 .collect()
         };
         let (warmed, repair_logged) = (flags(), flags());
+        let journal = Journal::new(options.journal_size, contract.secret_names());
         Engine {
             contract,
             warmed,
@@ -117,7 +119,7 @@ impl Engine {
             generated: GeneratedValues::default(),
             stored: StoredAnswers::default(),
             store,
-            journal: Journal::default(),
+            journal,
             stubs: Arc::default(),
             answered: AtomicU64::new(0),
         }
@@ -287,20 +289,45 @@ impl Engine {
             let draw = stable_hash(&[&self.options.seed.to_string(), &n.to_string()]);
             response.delay = Some(range.pick(draw));
         }
+        self.journal_request(request, session, &response);
+        Ok(response)
+    }
+
+    /// Records the request and its answer in the journal, with what a verification matches
+    /// on (path parameters, query, headers, cookies, body), secrets left out.
+    fn journal_request(&self, request: &MockRequest, session: String, response: &MockResponse) {
+        if !self.journal.is_on() {
+            return;
+        }
+        let path_params = self
+            .contract
+            .routes
+            .find(&request.path)
+            .and_then(|route| {
+                let op_index = operation_for(route.entry, request)?;
+                Some(decoded(&route.params(op_index)).into_iter().collect())
+            })
+            .unwrap_or_default();
+        let carried = self.journal.carried(request);
         self.journal.record(
             JournalEntry {
+                id: self.journal.next_id(),
+                at: self.options.clock.now(),
                 method: request.method.clone(),
                 path: request.path.clone(),
-                query: request.query.clone(),
+                query: carried.query,
                 session,
                 operation: response.operation.clone(),
                 stub: response.stub.clone(),
                 status: response.status,
                 violations: response.warnings.clone(),
+                path_params,
+                headers: carried.headers,
+                cookies: carried.cookies,
+                body: carried.body,
             },
             self.store.as_ref(),
         );
-        Ok(response)
     }
 
     /// After a reload: drops every stored object that its resource's read answer would have
@@ -393,6 +420,8 @@ impl Engine {
     pub fn record_outgoing(&self, call: &OutgoingCall, status: u16, violations: Vec<SlViolation>) {
         self.journal.record(
             JournalEntry {
+                id: self.journal.next_id(),
+                at: self.options.clock.now(),
                 method: call.method.clone(),
                 path: call.url.clone(),
                 query: String::new(),
@@ -401,6 +430,10 @@ impl Engine {
                 stub: None,
                 status,
                 violations,
+                path_params: Default::default(),
+                headers: Default::default(),
+                cookies: Default::default(),
+                body: None,
             },
             self.store.as_ref(),
         );

@@ -39,6 +39,8 @@ pub struct EngineOptions {
     /// Every answer waits this long (`--delay 200ms`), or a time drawn from the range
     /// (`--delay 50ms..400ms`), uniformly, seeded by `seed` and the request's number.
     pub delay: Option<DelayRange>,
+    /// Journal entries kept (`--journal-size`; 0 keeps none).
+    pub journal_size: usize,
 }
 
 /// A delay, or a range of them.
@@ -86,6 +88,7 @@ impl Default for EngineOptions {
             dynamic: false,
             ignore_examples: false,
             delay: None,
+            journal_size: super::journal::JOURNAL_ENTRIES,
         }
     }
 }

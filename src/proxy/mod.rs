@@ -13,7 +13,7 @@ use bytes::Bytes;
 
 pub use record::Recorder;
 
-use crate::contract::{Contract, SecurityScheme};
+use crate::contract::Contract;
 use crate::mock::{MockResponse, SlViolation, problem_document, reject_request, sl_violation};
 use crate::recording::Exchange;
 use crate::validate::{
@@ -75,24 +75,7 @@ impl Proxy {
 
     /// Header names that carry secrets in this contract: API keys of its security schemes.
     pub fn secret_headers(contract: &Contract) -> Vec<String> {
-        let mut names: Vec<String> = vec![
-            "authorization".into(),
-            "proxy-authorization".into(),
-            "cookie".into(),
-            "set-cookie".into(),
-        ];
-        for compiled in &contract.apis {
-            for operation in &compiled.api.operations {
-                for scheme in operation.security.iter().flat_map(|r| &r.schemes) {
-                    if let SecurityScheme::ApiKey { name, .. } = scheme
-                        && !names.contains(&name.to_ascii_lowercase())
-                    {
-                        names.push(name.to_ascii_lowercase());
-                    }
-                }
-            }
-        }
-        names
+        contract.secret_names().headers
     }
 
     pub async fn exchange(

@@ -3,6 +3,7 @@
 //! would break it: a stub is checked against the operation's declared response when it is
 //! registered and again, rendered, when it answers.
 
+mod matching;
 mod spec;
 mod template;
 
@@ -13,9 +14,9 @@ use std::time::Duration;
 use ::http::HeaderMap;
 use ::http::header::CONTENT_TYPE;
 use bytes::Bytes;
-use regex::Regex;
 use serde_json::{Map, Value, json};
 
+pub use matching::{Regexes, Seen, compile_regexes};
 pub use spec::{BodyMatch, Match, StubResponse, StubSpec};
 
 use super::cache::stable_hash;
@@ -46,7 +47,7 @@ struct Registered {
     operation: String,
     /// The path given, when it names one concrete path rather than the template.
     concrete_path: Option<String>,
-    regex: Vec<(String, Regex)>,
+    regex: Regexes,
     delay: Option<Duration>,
     /// Registration order: among equal priorities the newest answers.
     order: u64,
@@ -116,7 +117,7 @@ impl Stubs {
         if let Some(body) = &spec.response.body {
             template::check(body).map_err(Refused::because)?;
         }
-        let regex = compile_regexes(&spec.matcher)?;
+        let regex = compile_regexes(&spec.matcher).map_err(Refused::because)?;
         let delay = spec
             .response
             .delay
@@ -272,57 +273,11 @@ impl Registered {
         {
             return false;
         }
-        let matcher = &spec.matcher;
-        let param = |name: &str| {
-            call.path_params
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let query: Vec<(String, String)> = form_urlencoded::parse(call.request.query.as_bytes())
-            .into_owned()
-            .collect();
-        let cookies: Vec<(&str, &str)> = cookie_pairs(&call.request.headers).collect();
-        matcher
-            .path
-            .iter()
-            .all(|(n, v)| param(n) == Some(v.as_str()))
-            && matcher
-                .query
-                .iter()
-                .all(|(n, v)| query.iter().any(|(qn, qv)| qn == n && qv == v))
-            && matcher
-                .headers
-                .iter()
-                .all(|(n, v)| call.request.header(n).is_some_and(|h| h == v.as_str()))
-            && matcher
-                .cookies
-                .iter()
-                .all(|(n, v)| cookies.iter().any(|(cn, cv)| cn == n && cv == v))
-            && matcher
-                .body
-                .as_ref()
-                .is_none_or(|body| self.body_matches(body, call.json_body))
-    }
-
-    fn body_matches(&self, wanted: &BodyMatch, body: Option<&Value>) -> bool {
-        let Some(body) = body else {
-            return false;
-        };
-        wanted
-            .fields
-            .iter()
-            .all(|(name, value)| body.get(name) == Some(value))
-            && wanted
-                .pointers
-                .iter()
-                .all(|(pointer, value)| body.pointer(pointer) == Some(value))
-            && self.regex.iter().all(|(pointer, regex)| {
-                body.pointer(pointer).is_some_and(|found| match found {
-                    Value::String(text) => regex.is_match(text),
-                    other => regex.is_match(&other.to_string()),
-                })
-            })
+        spec.matcher.is_empty()
+            || spec
+                .matcher
+                .differences(&seen(call), &self.regex)
+                .is_empty()
     }
 
     /// Uses up one of the stub's answers; `false` when none is left.
@@ -370,18 +325,24 @@ fn target<'c>(
         .ok_or_else(|| Refused::because(format!("the contract declares no {method} {path}")))
 }
 
-fn compile_regexes(matcher: &Match) -> Result<Vec<(String, Regex)>, Refused> {
-    let Some(body) = &matcher.body else {
-        return Ok(Vec::new());
-    };
-    body.regex
-        .iter()
-        .map(|(pointer, pattern)| {
-            Regex::new(pattern)
-                .map(|regex| (pointer.clone(), regex))
-                .map_err(|e| Refused::because(format!("the regex for {pointer} is not valid: {e}")))
-        })
-        .collect()
+/// The request of `call` as a matcher sees it.
+fn seen<'a>(call: &'a StubCall<'_>) -> Seen<'a> {
+    Seen {
+        path_params: call
+            .path_params
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect(),
+        query: form_urlencoded::parse(call.request.query.as_bytes())
+            .into_owned()
+            .collect(),
+        headers: headers::to_pairs(&call.request.headers)
+            .into_iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v))
+            .collect(),
+        cookies: cookie_pairs(&call.request.headers).collect(),
+        body: call.json_body,
+    }
 }
 
 /// A delay: milliseconds, or a duration with its unit (`300ms`, `2s`).
@@ -537,6 +498,7 @@ fn check(api: &CompiledApi, operation: &Operation, response: &MockResponse) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use regex::Regex;
 
     #[test]
     fn a_uuid_from_bits_has_the_shape_of_a_version_4_uuid() {

@@ -1,0 +1,253 @@
+//! The journal: each request answered, as `GET /__understudy/requests` lists it and
+//! verification reads it (WireMock's request journal). It keeps what a test matches on (path
+//! parameters, query, headers, cookies, the JSON body) and never a secret: `Authorization`,
+//! cookies and the API keys the contract's security schemes name are left out, and body fields
+//! named like passwords, secrets or tokens are redacted.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::message::{MockRequest, SlViolation};
+use crate::contract::SecretNames;
+use crate::state::{Store, StoreError};
+use crate::validate::cookie_pairs;
+
+/// Entries kept by default (`--journal-size`), oldest dropped first.
+pub const JOURNAL_ENTRIES: usize = 1000;
+/// Bodies longer than this are not kept.
+const BODY_KEPT: usize = 64 * 1024;
+const REDACTED: &str = "[REDACTED]";
+
+/// One answered request.
+#[derive(Debug, Clone, Serialize)]
+pub struct JournalEntry {
+    /// Its number in this server's journal (1, 2, 3…).
+    pub id: u64,
+    /// When it was answered, by the engine's clock.
+    pub at: String,
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub session: String,
+    pub operation: Option<String>,
+    /// The stub that answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stub: Option<String>,
+    pub status: u16,
+    pub violations: Vec<SlViolation>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub path_params: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub cookies: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+/// What a request carried, secrets left out: the parts of an entry taken from the request.
+pub struct Carried {
+    pub query: String,
+    pub headers: BTreeMap<String, String>,
+    pub cookies: BTreeMap<String, String>,
+    pub body: Option<Value>,
+}
+
+/// The journal of one engine, `capacity` entries (0 keeps none); a store that keeps a shared
+/// one ([`Store::journal`]) gets the entries instead.
+pub struct Journal {
+    entries: Mutex<VecDeque<JournalEntry>>,
+    capacity: usize,
+    next: AtomicU64,
+    secrets: SecretNames,
+}
+
+impl Journal {
+    pub fn new(capacity: usize, secrets: SecretNames) -> Journal {
+        Journal {
+            entries: Mutex::default(),
+            capacity,
+            next: AtomicU64::new(1),
+            secrets,
+        }
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.capacity > 0
+    }
+
+    /// The next entry's number.
+    pub fn next_id(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// What `request` carried, its secrets left out.
+    pub fn carried(&self, request: &MockRequest) -> Carried {
+        let secrets = &self.secrets;
+        let query = form_urlencoded::parse(request.query.as_bytes())
+            .map(|(name, value)| {
+                let value = if secrets.query.iter().any(|s| *s == name) {
+                    REDACTED.into()
+                } else {
+                    value
+                };
+                (name, value)
+            })
+            .fold(
+                form_urlencoded::Serializer::new(String::new()),
+                |mut query, (name, value)| {
+                    query.append_pair(&name, &value);
+                    query
+                },
+            )
+            .finish();
+        let mut headers = BTreeMap::new();
+        for (name, value) in request.headers.iter() {
+            let name = name.as_str();
+            // Cookies are kept one by one below, without the secret ones.
+            let cookie = name == "cookie" || name == "set-cookie";
+            if cookie || secrets.headers.iter().any(|s| s == name) || looks_secret(name) {
+                continue;
+            }
+            if let Ok(value) = value.to_str() {
+                headers
+                    .entry(name.to_string())
+                    .or_insert_with(|| value.to_string());
+            }
+        }
+        let cookies = cookie_pairs(&request.headers)
+            .filter(|(name, _)| !secrets.cookies.iter().any(|s| s == name) && !looks_secret(name))
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        let body = (!request.body.is_empty() && request.body.len() <= BODY_KEPT)
+            .then(|| serde_json::from_slice::<Value>(&request.body).ok())
+            .flatten()
+            .map(redacted);
+        Carried {
+            query,
+            headers,
+            cookies,
+            body,
+        }
+    }
+
+    pub fn record(&self, entry: JournalEntry, store: &dyn Store) {
+        if !self.is_on() {
+            return;
+        }
+        if let Some(shared) = store.journal() {
+            shared.append(serde_json::to_string(&entry).unwrap_or_default());
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= self.capacity {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    /// Every entry kept, oldest first, as JSON.
+    pub fn entries(&self, store: &dyn Store) -> Result<Vec<Value>, StoreError> {
+        if let Some(shared) = store.journal() {
+            let entries = shared.entries()?;
+            return Ok(entries
+                .iter()
+                .filter_map(|text| serde_json::from_str(text).ok())
+                .collect());
+        }
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(entries
+            .iter()
+            .filter_map(|e| serde_json::to_value(e).ok())
+            .collect())
+    }
+
+    pub fn clear(&self, store: &dyn Store) -> Result<(), StoreError> {
+        if let Some(shared) = store.journal() {
+            return shared.clear();
+        }
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        Ok(())
+    }
+}
+
+/// Names that carry secrets whatever the contract says.
+fn looks_secret(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "password", "secret", "token", "apikey", "api-key", "api_key", "auth",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
+}
+
+/// `value` with the values of fields named like secrets replaced.
+fn redacted(value: Value) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(name, value)| {
+                    let value = if looks_secret(&name) {
+                        Value::String(REDACTED.into())
+                    } else {
+                        redacted(value)
+                    };
+                    (name, value)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(redacted).collect()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn what_a_request_carried_is_kept_without_its_secrets() {
+        let secrets = SecretNames {
+            headers: vec!["authorization".into(), "x-api-key".into()],
+            query: vec!["key".into()],
+            cookies: vec!["sid".into()],
+        };
+        let journal = Journal::new(10, secrets);
+        let request = MockRequest {
+            method: "POST".into(),
+            path: "/things".into(),
+            query: "key=s3cret&page=2".into(),
+            headers: crate::headers::from_pairs([
+                ("authorization", "Bearer s3cret"),
+                ("x-api-key", "s3cret"),
+                ("x-request-id", "r-1"),
+                ("cookie", "sid=s3cret; theme=dark"),
+            ]),
+            body: r#"{"name": "n", "password": "s3cret", "nested": {"refresh_token": "s3cret"}}"#
+                .into(),
+        };
+        let carried = journal.carried(&request);
+        assert_eq!(carried.query, "key=%5BREDACTED%5D&page=2");
+        assert_eq!(
+            carried.headers,
+            BTreeMap::from([("x-request-id".to_string(), "r-1".to_string())])
+        );
+        assert_eq!(
+            carried.cookies,
+            BTreeMap::from([("theme".to_string(), "dark".to_string())])
+        );
+        assert_eq!(
+            carried.body,
+            Some(json!({"name": "n", "password": REDACTED, "nested": {"refresh_token": REDACTED}}))
+        );
+    }
+}
