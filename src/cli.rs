@@ -276,6 +276,10 @@ pub struct ServeArgs {
     /// `delay` and a request's `Prefer: delay=MS` take precedence.
     #[arg(long, value_name = "DURATION[..DURATION]", value_parser = DelayRange::parse)]
     pub delay: Option<DelayRange>,
+    /// Answer this share of requests (0 to 1, `0.05`: one in twenty, seeded by `--seed`) with
+    /// a 5xx or 429 their operation declares, with its `Retry-After` when declared.
+    #[arg(long, default_value_t = 0.0, value_name = "SHARE", value_parser = parse_share)]
+    pub chaos: f64,
     /// Milliseconds between an answer and the callbacks its operation declares.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub callback_delay: u64,
@@ -409,6 +413,7 @@ impl From<MockArgs> for ServeArgs {
             watch: true,
             callback_delay: 0,
             delay: None,
+            chaos: 0.0,
             stream_items: 3,
             fixtures: None,
             seed_from_examples: false,
@@ -433,6 +438,13 @@ pub struct RoutesArgs {
     /// Port shown in the URLs.
     #[arg(short, long, default_value_t = 4010)]
     pub port: u16,
+}
+
+fn parse_share(raw: &str) -> Result<f64, String> {
+    raw.parse::<f64>()
+        .ok()
+        .filter(|share| (0.0..=1.0).contains(share))
+        .ok_or_else(|| format!("expected a share from 0 to 1 (`0.05`), got {raw:?}"))
 }
 
 /// Where `serve` keeps its journal (`--journal`).

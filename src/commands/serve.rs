@@ -33,6 +33,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         ignore_examples: args.ignore_examples,
         delay: args.delay,
         journal_size: args.journal_size,
+        chaos: args.chaos,
     };
     let engine = Arc::new(Engine::with_store(contract.clone(), options.clone(), store));
     // Fixtures replace the default session; the examples are added to it.

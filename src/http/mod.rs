@@ -7,15 +7,15 @@ use std::time::Instant;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::Response;
-use axum::serve::ListenerExt;
 use bytes::Bytes;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
-use crate::mock::{Engine, MockRequest, MockResponse, problem_document};
+use crate::mock::{Engine, Fault, MockRequest, MockResponse, problem_document};
 
+mod faults;
 mod outgoing;
 use crate::proxy::Proxy;
 
@@ -123,6 +123,10 @@ fn cors_layer(engine: &Engine) -> CorsLayer {
 async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
+    let connection = parts
+        .extensions
+        .get::<ConnectInfo<faults::Connection>>()
+        .map(|info| info.0.clone());
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     // The engine this request is answered by, start to end, whatever a reload swaps in.
@@ -157,7 +161,32 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
         status = answer.status,
         latency_us = started.elapsed().as_micros() as u64,
     );
-    into_response(answer, method == Method::HEAD)
+    match answer.fault {
+        None => into_response(answer, method == Method::HEAD),
+        // Never answered: the client's own time-out ends it.
+        Some(Fault::Timeout) => std::future::pending().await,
+        Some(Fault::Drip(over)) => {
+            let body = answer.body.clone();
+            let mut response = into_response(answer, method == Method::HEAD);
+            *response.body_mut() = faults::drip(body, over);
+            response
+        }
+        Some(fault) => match connection {
+            Some(connection) if connection.fail(fault) => into_response(answer, false),
+            // Without a connection of its own (an app called in-process) there is nothing to
+            // reset or close: say so rather than pretend.
+            _ => into_response(
+                problem_document(
+                    503,
+                    Some("FAULT_NEEDS_A_CONNECTION"),
+                    "The fault needs a real connection",
+                    format!("{fault:?} is carried out on a TCP connection of `serve`"),
+                    None,
+                ),
+                false,
+            ),
+        },
+    }
 }
 
 /// Sends the requests an answer asks for: callbacks after it (not awaited), or the webhook an
@@ -279,6 +308,10 @@ struct ProxyState {
 async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
+    let connection = parts
+        .extensions
+        .get::<ConnectInfo<faults::Connection>>()
+        .map(|info| info.0.clone());
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     let answer = match body_within(body, state.options.body_limit).await {
@@ -301,7 +334,32 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         violations = answer.warnings.len(),
         latency_us = started.elapsed().as_micros() as u64,
     );
-    into_response(answer, method == Method::HEAD)
+    match answer.fault {
+        None => into_response(answer, method == Method::HEAD),
+        // Never answered: the client's own time-out ends it.
+        Some(Fault::Timeout) => std::future::pending().await,
+        Some(Fault::Drip(over)) => {
+            let body = answer.body.clone();
+            let mut response = into_response(answer, method == Method::HEAD);
+            *response.body_mut() = faults::drip(body, over);
+            response
+        }
+        Some(fault) => match connection {
+            Some(connection) if connection.fail(fault) => into_response(answer, false),
+            // Without a connection of its own (an app called in-process) there is nothing to
+            // reset or close: say so rather than pretend.
+            _ => into_response(
+                problem_document(
+                    503,
+                    Some("FAULT_NEEDS_A_CONNECTION"),
+                    "The fault needs a real connection",
+                    format!("{fault:?} is carried out on a TCP connection of `serve`"),
+                    None,
+                ),
+                false,
+            ),
+        },
+    }
 }
 
 /// Why a server stopped.
@@ -353,14 +411,13 @@ pub fn listen(
 
 /// Serves `app` on `listener` until Ctrl-C.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    // Answers go out as soon as they are written: with Nagle's algorithm on, a small write
-    // can wait for the client's delayed ACK (tens of milliseconds).
-    let listener = listener.tap_io(|stream| {
-        let _ = stream.set_nodelay(true);
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let listener = faults::FaultyListener(listener);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<faults::Connection>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -23,7 +23,9 @@ use super::reject::{error_response, reject, sl_violation};
 use super::render;
 use super::stored::{Place, StatefulCall, StoredAnswers, seed, storage_name};
 use super::stubs::{StubCall, Stubs, refused_note};
-use crate::contract::{Action, CompiledApi, Contract, MediaType, Operation, Resource, RouteEntry};
+use crate::contract::{
+    Action, CompiledApi, Contract, MediaType, Operation, Resource, RouteEntry, StatusKey,
+};
 use crate::generate::{generate_valid, generate_valid_dynamic};
 use crate::headers;
 use crate::media;
@@ -83,6 +85,8 @@ pub struct Engine {
     stubs: Arc<Stubs>,
     /// Requests answered, numbering the seeded draws of `--delay`.
     answered: AtomicU64,
+    /// Requests considered, numbering the seeded draws of `--chaos`.
+    chaos_draws: AtomicU64,
 }
 
 impl Engine {
@@ -122,6 +126,7 @@ impl Engine {
             journal,
             stubs: Arc::default(),
             answered: AtomicU64::new(0),
+            chaos_draws: AtomicU64::new(0),
         }
     }
 
@@ -202,6 +207,25 @@ impl Engine {
         let stored =
             state::read(self.store.as_ref(), &session, |data| data.count(&storage)).unwrap_or(0);
         stored > LARGE_LIST
+    }
+
+    /// The status this request fails with under `--chaos`: drawn (seeded) for the given
+    /// share of requests, a 5xx or 429 the operation declares; `None` for the rest, and for
+    /// operations that declare no such failure (chaos never breaks the contract).
+    fn chaos(&self, operation: &Operation) -> Option<u16> {
+        if self.options.chaos <= 0.0 {
+            return None;
+        }
+        let n = self.chaos_draws.fetch_add(1, Ordering::Relaxed);
+        let draw = stable_hash(&[&self.options.seed.to_string(), "chaos", &n.to_string()]);
+        if (draw % 1_000_000) as f64 >= self.options.chaos * 1_000_000.0 {
+            return None;
+        }
+        operation.responses.iter().find_map(|r| match r.status {
+            StatusKey::Code(code) if code == 429 || (500..600).contains(&code) => Some(code),
+            StatusKey::Range(5) => Some(503),
+            _ => None,
+        })
     }
 
     fn place<'a>(&'a self, session: &'a str, ahead: Option<&'a Prefetched>) -> Place<'a> {
@@ -496,7 +520,18 @@ impl Engine {
         let violations = checked.violations;
         let accepted =
             violations.is_empty() || self.options.validate_requests == RequestValidation::Warn;
-        let mut response = if accepted {
+        let chaos = if accepted {
+            self.chaos(operation)
+        } else {
+            None
+        };
+        let mut response = if let Some(code) = chaos {
+            // A failure the contract declares, as if the real API had one: the contract's
+            // own answer for that status (with its `Retry-After` when it declares one).
+            let mut failing = request.clone();
+            headers::set(&mut failing.headers, "prefer", &format!("code={code}"));
+            self.respond(&failing, entry.api, op_index, api, operation)
+        } else if accepted {
             let body = checked.json_body.as_ref();
             let stubbed = if self.stubs.is_empty() {
                 None
@@ -517,6 +552,7 @@ impl Engine {
                     let mut response = answer.response;
                     response.stub = Some(answer.id);
                     response.delay = answer.delay;
+                    response.fault = answer.fault;
                     response
                         .warnings
                         .extend(violations.iter().map(sl_violation));
@@ -577,11 +613,12 @@ impl Engine {
         if is_head {
             response.body = Bytes::new();
         }
-        // The request's own `Prefer: delay`, then the stub's, then the operation's.
+        // The request's own `Prefer: delay` (and `fault`), then the stub's, then the
+        // operation's.
         let asked = prefer::preferences(request.header("prefer").as_deref(), &request.query)
-            .ok()
-            .and_then(|p| p.delay);
-        response.delay = asked.or(response.delay).or(operation.delay);
+            .unwrap_or_default();
+        response.delay = asked.delay.or(response.delay).or(operation.delay);
+        response.fault = asked.fault.or(response.fault);
         Ok(response)
     }
 

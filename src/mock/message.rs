@@ -51,6 +51,47 @@ pub struct MockResponse {
     /// How long the HTTP layer waits before sending the answer (it never holds a thread or a
     /// lock meanwhile).
     pub delay: Option<std::time::Duration>,
+    /// What goes wrong on the connection instead of (or while) sending the answer.
+    pub fault: Option<Fault>,
+}
+
+/// A fault (WireMock's), carried out by the HTTP layer on the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The connection is reset (TCP RST) without an answer.
+    Reset,
+    /// The connection is closed without an answer.
+    Empty,
+    /// Bytes that are not HTTP are sent, then the connection is closed.
+    Malformed,
+    /// The answer is trickled out over this long.
+    Drip(std::time::Duration),
+    /// No answer is ever sent.
+    Timeout,
+}
+
+impl Fault {
+    /// `reset`, `empty`, `malformed`, `timeout`, `drip` (over a second) or `drip:2s`.
+    pub fn parse(text: &str) -> Result<Fault, String> {
+        Ok(match text.trim() {
+            "reset" => Fault::Reset,
+            "empty" => Fault::Empty,
+            "malformed" => Fault::Malformed,
+            "timeout" => Fault::Timeout,
+            "drip" => Fault::Drip(std::time::Duration::from_secs(1)),
+            other => match other.strip_prefix("drip:") {
+                Some(over) => Fault::Drip(
+                    humantime::parse_duration(over)
+                        .map_err(|e| format!("drip:{over} is not a duration (`drip:2s`): {e}"))?,
+                ),
+                None => {
+                    return Err(format!(
+                        "{other:?} is no fault: reset, empty, malformed, drip[:DURATION] or timeout"
+                    ));
+                }
+            },
+        })
+    }
 }
 
 /// A request understudy sends on the API's behalf: a callback after an answer, or a webhook

@@ -23,7 +23,7 @@ mod verify;
 
 pub use engine::Engine;
 pub use journal::JOURNAL_ENTRIES;
-pub use message::{MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
+pub use message::{Fault, MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
 pub use options::{DelayRange, EngineOptions, RequestValidation};
 pub use problem::{PROBLEM_JSON, problem_document};
 pub use reject::{reject as reject_request, sl_violation};

@@ -41,6 +41,9 @@ pub struct EngineOptions {
     pub delay: Option<DelayRange>,
     /// Journal entries kept (`--journal-size`; 0 keeps none).
     pub journal_size: usize,
+    /// The share of requests (0 to 1) answered with a 5xx or 429 their operation declares
+    /// (`--chaos`), drawn with `seed`.
+    pub chaos: f64,
 }
 
 /// A delay, or a range of them.
@@ -89,6 +92,7 @@ impl Default for EngineOptions {
             ignore_examples: false,
             delay: None,
             journal_size: super::journal::JOURNAL_ENTRIES,
+            chaos: 0.0,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! What the client asked for: Prism's `Prefer` header (`code=404, example=ok, dynamic=true,
-//! seed=7`, and WireMock-style `delay=300`), or the `__code`/`__example`/`__dynamic`/`__seed`/
+//! seed=7`, and WireMock-style `delay=300`, `fault=reset`), or the `__code`/`__example`/`__dynamic`/`__seed`/
 //! `__delay` query parameters when the header is absent.
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -10,6 +10,8 @@ pub struct Preferences {
     pub seed: Option<u64>,
     /// `delay=300`: milliseconds to wait before answering.
     pub delay: Option<std::time::Duration>,
+    /// `fault=reset` (and the other faults): what goes wrong on the connection.
+    pub fault: Option<super::message::Fault>,
 }
 
 impl Preferences {
@@ -80,6 +82,10 @@ pub fn preferences(
                     ))
                 })?;
                 preferences.delay = Some(std::time::Duration::from_millis(ms));
+            }
+            "fault" => {
+                preferences.fault =
+                    Some(super::message::Fault::parse(&value).map_err(PreferenceError)?);
             }
             "seed" => {
                 preferences.seed = Some(value.parse().map_err(|_| {

@@ -21,7 +21,7 @@ pub use spec::{BodyMatch, Match, StubResponse, StubSpec};
 
 use super::cache::stable_hash;
 use super::choice::{declares_answer_for, find_example};
-use super::message::{MockRequest, MockResponse, SlViolation};
+use super::message::{Fault, MockRequest, MockResponse, SlViolation};
 use super::reject::sl_violation;
 use crate::contract::{CompiledApi, Contract, Operation};
 use crate::headers;
@@ -49,6 +49,7 @@ struct Registered {
     concrete_path: Option<String>,
     regex: Regexes,
     delay: Option<Duration>,
+    fault: Option<Fault>,
     /// Registration order: among equal priorities the newest answers.
     order: u64,
     /// Answers left (`times`), or `u32::MAX` for no limit.
@@ -92,6 +93,7 @@ pub struct StubAnswer {
     pub id: String,
     pub response: MockResponse,
     pub delay: Option<Duration>,
+    pub fault: Option<Fault>,
 }
 
 impl Stubs {
@@ -125,6 +127,13 @@ impl Stubs {
             .map(parse_delay)
             .transpose()
             .map_err(Refused::because)?;
+        let fault = spec
+            .response
+            .fault
+            .as_deref()
+            .map(Fault::parse)
+            .transpose()
+            .map_err(Refused::because)?;
         let order = self.next.fetch_add(1, Ordering::Relaxed);
         let id = spec
             .id
@@ -138,6 +147,7 @@ impl Stubs {
             concrete_path,
             regex,
             delay,
+            fault,
             order,
             remaining: AtomicU32::new(spec.times.unwrap_or(u32::MAX)),
             answered: AtomicU64::new(0),
@@ -240,6 +250,7 @@ impl Stubs {
             id,
             response,
             delay: stub.delay,
+            fault: stub.fault,
         }))
     }
 }

@@ -100,4 +100,8 @@ pub struct StubResponse {
     /// Milliseconds, or a duration (`300ms`, `2s`), waited before answering.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay: Option<Value>,
+    /// `reset`, `empty`, `malformed`, `drip` (`drip:2s`) or `timeout`: what goes wrong on
+    /// the connection instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
