@@ -303,6 +303,15 @@ pub struct ServeArgs {
     /// them, as `POST /__understudy/stubs` takes them); with `--watch`, again when they change.
     #[arg(long, value_name = "DIR")]
     pub stubs: Option<PathBuf>,
+    /// Answer requests that match an exchange of this recording (HAR or JSON lines, as
+    /// `proxy --record` writes) with the recorded answer, once it is checked against the
+    /// contract; other requests are answered from the contract. Repeatable.
+    #[arg(long, value_name = "RECORDING")]
+    pub replay: Vec<PathBuf>,
+    /// With `--replay`: replay recorded answers that break the contract too (flagged in
+    /// `sl-violations`), instead of leaving them out.
+    #[arg(long, requires = "replay")]
+    pub lenient: bool,
 }
 
 /// `understudy mock`: Prism's command line (`prism mock`), turned into [`ServeArgs`].
@@ -418,6 +427,8 @@ impl From<MockArgs> for ServeArgs {
             fixtures: None,
             seed_from_examples: false,
             stubs: None,
+            replay: Vec::new(),
+            lenient: false,
         }
     }
 }

@@ -693,3 +693,92 @@ fn serve_registers_the_stub_files_of_a_directory_and_refuses_to_start_on_one_tha
         "expected the refusal to name the file and the rules broken, received {stderr}"
     );
 }
+
+/// `METHOD path` with a JSON body over a real socket; the whole answer as text.
+fn http_send(port: u16, method: &str, path: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_replays_a_recording_in_order_and_leaves_out_answers_that_break_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("traffic.jsonl");
+    let lines = [
+        r#"{"method": "GET", "url": "http://api/things/1", "status": 200, "response_headers": {"content-type": "application/json"}, "response_body": {"id": "1", "name": "recorded", "count": 3}}"#,
+        r#"{"method": "GET", "url": "http://api/things/1", "status": 200, "response_headers": {"content-type": "application/json"}, "response_body": {"id": "1", "name": "recorded again", "count": 4}}"#,
+        r#"{"method": "POST", "url": "http://api/things", "request_body": {"name": "x"}, "status": 201, "response_headers": {"content-type": "application/json"}, "response_body": {"id": "9", "name": "{{not a template}}", "count": 0}}"#,
+        r#"{"method": "GET", "url": "http://api/things/2", "status": 200, "response_headers": {"content-type": "application/json"}, "response_body": {"id": 2}}"#,
+    ];
+    std::fs::write(&recording, lines.join("\n")).unwrap();
+    let spec = format!("{}/tests/fixtures/stubs.yaml", env!("CARGO_MANIFEST_DIR"));
+    let replaying = recording.to_str().unwrap();
+    let server = start(&[
+        "serve",
+        &spec,
+        "--port",
+        "0",
+        "--stateless",
+        "--replay",
+        replaying,
+    ]);
+    let body = |answer: &str| {
+        answer
+            .split("\r\n\r\n")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let reads: Vec<String> = (0..3)
+        .map(|_| body(&http_get(server.1, "/things/1")))
+        .collect();
+    assert!(
+        reads[0].contains("\"recorded\"")
+            && reads[1].contains("recorded again")
+            && reads[2].contains("recorded again"),
+        "expected the recorded answers in order, the last from then on: {reads:#?}"
+    );
+    let created = http_send(server.1, "POST", "/things", r#"{"name": "x"}"#);
+    assert!(
+        created.starts_with("HTTP/1.1 201") && created.contains("{{not a template}}"),
+        "expected the recorded answer to the recorded body, as written: {created}"
+    );
+    let other = http_send(server.1, "POST", "/things", r#"{"name": "y"}"#);
+    assert!(
+        !other.contains("\"9\""),
+        "expected another body to reach the contract: {other}"
+    );
+    let lying = body(&http_get(server.1, "/things/2"));
+    assert!(
+        !lying.contains("\"id\":2"),
+        "expected the recorded answer that breaks the contract left out: {lying}"
+    );
+    drop(server);
+
+    let lenient = start(&[
+        "serve",
+        &spec,
+        "--port",
+        "0",
+        "--stateless",
+        "--replay",
+        replaying,
+        "--lenient",
+    ]);
+    let answer = http_get(lenient.1, "/things/2");
+    assert!(
+        answer.contains("\"id\":2") && answer.to_ascii_lowercase().contains("sl-violations"),
+        "expected --lenient to replay it, flagged: {answer}"
+    );
+}

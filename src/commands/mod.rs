@@ -7,6 +7,7 @@ mod lint;
 mod loading;
 mod output;
 mod proxy;
+mod replay;
 mod routes;
 mod serve;
 mod stub_files;

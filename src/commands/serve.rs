@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::error::CommandError;
 use super::loading::load_contract;
+use super::replay;
 use super::stub_files;
 use super::watch;
 use crate::cli::{JournalPlace, ServeArgs, StoreUrl};
@@ -48,6 +49,19 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, CommandError> {
         }
         None => Vec::new(),
     };
+    for recording in &args.replay {
+        let replayed = replay::register(engine.stubs(), &contract, recording, args.lenient)?;
+        for line in &replayed.left_out {
+            tracing::warn!(target: "understudy::replay", "{line}");
+        }
+        tracing::info!(
+            target: "understudy::replay",
+            "{} of {} recorded exchange(s) replayed from {}",
+            replayed.replayed,
+            replayed.replayed + replayed.left_out.len(),
+            recording.display()
+        );
+    }
     if args.seed_from_examples {
         let stored = engine.seed_from_examples();
         tracing::info!(target: "understudy::state", "{stored} object(s) stored from the contract's examples");

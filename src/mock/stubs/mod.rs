@@ -116,7 +116,7 @@ impl Stubs {
                 "a stub answers with `body` or with `example`, not both",
             ));
         }
-        if let Some(body) = &spec.response.body {
+        if let Some(body) = spec.response.body.as_ref().filter(|_| spec.template) {
             template::check(body).map_err(Refused::because)?;
         }
         let regex = compile_regexes(&spec.matcher).map_err(Refused::because)?;
@@ -155,11 +155,11 @@ impl Stubs {
         };
         // What can be checked now is: the status, the headers, and a body without templates
         // (one with templates is checked each time it renders).
-        let templated = spec
-            .response
-            .body
-            .as_ref()
-            .is_some_and(|b| serde_json::to_string(b).is_ok_and(|t| template::is_template(&t)));
+        let templated =
+            spec.template
+                && spec.response.body.as_ref().is_some_and(|b| {
+                    serde_json::to_string(b).is_ok_and(|t| template::is_template(&t))
+                });
         if !spec.lenient && !templated {
             let response = build(operation, &registered, &Value::Null).map_err(Refused::because)?;
             let violations = check(api, operation, &response);
@@ -436,9 +436,14 @@ fn build(
 ) -> Result<MockResponse, String> {
     let declared = &stub.spec.response;
     let status = declared.status;
+    let literal = !stub.spec.template;
     let mut response_headers = HeaderMap::new();
     for (name, value) in &declared.headers {
-        let value = template::render_text(value, context)?;
+        let value = if literal {
+            value.clone()
+        } else {
+            template::render_text(value, context)?
+        };
         headers::set(&mut response_headers, name, &value);
     }
     let declared_media = declared_response(operation, status).map(|r| &r.content[..]);
@@ -464,6 +469,7 @@ fn build(
             };
             Some(value)
         }
+        (None, Some(body)) if literal => Some(body.clone()),
         (None, Some(body)) => Some(template::render_value(body, context)?),
         (None, None) => None,
     };

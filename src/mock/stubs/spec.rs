@@ -38,10 +38,18 @@ pub struct StubSpec {
     /// `sl-violations`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lenient: bool,
+    /// Whether `{{…}}` in the answer is a template (`false`: sent as written, as a replayed
+    /// recording is).
+    #[serde(default = "yes", skip_serializing_if = "Clone::clone")]
+    pub template: bool,
 }
 
 fn default_priority() -> i32 {
     5
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What a request must carry to match; every part given must match (values compared as text,
