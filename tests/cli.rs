@@ -694,23 +694,6 @@ fn serve_registers_the_stub_files_of_a_directory_and_refuses_to_start_on_one_tha
     );
 }
 
-/// `METHOD path` with a JSON body over a real socket; the whole answer as text.
-fn http_send(port: u16, method: &str, path: &str, body: &str) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-}
-
 #[test]
 fn serve_replays_a_recording_in_order_and_leaves_out_answers_that_break_the_contract() {
     let dir = tempfile::tempdir().unwrap();
@@ -749,12 +732,12 @@ fn serve_replays_a_recording_in_order_and_leaves_out_answers_that_break_the_cont
             && reads[2].contains("recorded again"),
         "expected the recorded answers in order, the last from then on: {reads:#?}"
     );
-    let created = http_send(server.1, "POST", "/things", r#"{"name": "x"}"#);
+    let created = http_request(server.1, "POST", "/things", r#"{"name": "x"}"#);
     assert!(
         created.starts_with("HTTP/1.1 201") && created.contains("{{not a template}}"),
         "expected the recorded answer to the recorded body, as written: {created}"
     );
-    let other = http_send(server.1, "POST", "/things", r#"{"name": "y"}"#);
+    let other = http_request(server.1, "POST", "/things", r#"{"name": "y"}"#);
     assert!(
         !other.contains("\"9\""),
         "expected another body to reach the contract: {other}"
@@ -780,5 +763,55 @@ fn serve_replays_a_recording_in_order_and_leaves_out_answers_that_break_the_cont
     assert!(
         answer.contains("\"id\":2") && answer.to_ascii_lowercase().contains("sl-violations"),
         "expected --lenient to replay it, flagged: {answer}"
+    );
+}
+
+#[test]
+fn serve_watch_registers_changed_stub_files_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("things.yaml");
+    std::fs::copy(
+        format!("{}/tests/fixtures/stubs.yaml", env!("CARGO_MANIFEST_DIR")),
+        &spec,
+    )
+    .unwrap();
+    let stubs = dir.path().join("stubs");
+    std::fs::create_dir(&stubs).unwrap();
+    let stub = |name: &str| {
+        format!(
+            "operation: getThing\nresponse: {{status: 200, body: {{id: \"1\", name: {name}, count: 1}}}}\n"
+        )
+    };
+    std::fs::write(stubs.join("thing.yaml"), stub("first")).unwrap();
+    let server = start(&[
+        "serve",
+        spec.to_str().unwrap(),
+        "--port",
+        "0",
+        "--stateless",
+        "--watch",
+        "--stubs",
+        stubs.to_str().unwrap(),
+    ]);
+    assert!(http_get(server.1, "/things/1").contains("\"first\""));
+    std::fs::write(stubs.join("thing.yaml"), stub("second")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut answer = String::new();
+    while Instant::now() < deadline {
+        answer = http_get(server.1, "/things/1");
+        if answer.contains("\"second\"") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        answer.contains("\"second\""),
+        "expected the edited stub file to answer, got {answer}"
+    );
+    let listed = http_get(server.1, "/__understudy/stubs");
+    assert_eq!(
+        listed.matches("\"id\":\"thing\"").count(),
+        1,
+        "expected the stub replaced, not added: {listed}"
     );
 }

@@ -18,6 +18,7 @@ fn stub_router() -> axum::Router {
     let contract = fixture_contract("stubs.yaml");
     let options = EngineOptions {
         stateful: false,
+        clock: understudy::state::Clock::parse("2024-01-01T00:00:00Z").unwrap(),
         ..EngineOptions::default()
     };
     app(engine(&contract, options), HttpOptions::default())
@@ -136,9 +137,10 @@ async fn templates_fill_the_answer_from_the_request() {
             "match": {"body": {"regex": {"/owner/email": "@example\\.com$"}}},
             "response": {
                 "status": 201,
+                "headers": {"X-Request-Id": "{{uuid}}"},
                 "body": {
                     "id": "{{request.body.owner.id}}-{{seq}}",
-                    "name": "{{request.body.name}} for {{request.headers.x-request-id}}",
+                    "name": "{{request.body.name}} for {{request.headers.x-request-id}} at {{now}}",
                     "count": "{{request.body.owner.id}}",
                 },
             },
@@ -160,7 +162,9 @@ async fn templates_fill_the_answer_from_the_request() {
         )
         .await;
         assert_eq!(answer.status, 201, "{}", answer.text());
-        answers.push(answer.json());
+        let mut seen = answer.json();
+        seen["x-request-id header"] = json!(answer.header("x-request-id"));
+        answers.push(seen);
     }
     assert_json_snapshot("stubs_templated_from_the_request", &answers);
     let unmatched = send(

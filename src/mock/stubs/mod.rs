@@ -413,8 +413,14 @@ fn context(call: &StubCall<'_>, id: &str, seq: u64) -> Value {
 /// A version-4-shaped uuid from 64 bits (deterministic: the same stub and answer number give
 /// the same uuid).
 fn uuid_from(bits: u64) -> String {
-    let high = bits;
-    let low = bits.rotate_left(29) ^ 0x9e37_79b9_7f4a_7c15;
+    // splitmix64's finaliser: nearby inputs (answer 1, answer 2) give unrelated outputs.
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let high = mix(bits);
+    let low = mix(bits.wrapping_add(0x9e37_79b9_7f4a_7c15));
     let hex = format!("{high:016x}{low:016x}");
     format!(
         "{}-{}-4{}-{}{}-{}",
