@@ -62,6 +62,13 @@ fn decoded(params: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What answering a request worked out that the journal keeps too.
+#[derive(Default)]
+struct Heard {
+    path_params: Vec<(String, String)>,
+    json_body: Option<Value>,
+}
+
 /// Answering needs stored data that was not fetched ahead (see [`Engine::handle_prefetched`]).
 struct WouldWait;
 
@@ -305,7 +312,7 @@ impl Engine {
             ));
         }
         let session = Self::session_name(request);
-        let mut response = self.answer(request, &session, ahead)?;
+        let (mut response, heard) = self.answer(request, &session, ahead)?;
         if response.delay.is_none()
             && let Some(range) = &self.options.delay
         {
@@ -313,26 +320,23 @@ impl Engine {
             let draw = stable_hash(&[&self.options.seed.to_string(), &n.to_string()]);
             response.delay = Some(range.pick(draw));
         }
-        self.journal_request(request, session, &response);
+        self.journal_request(request, session, &response, heard);
         Ok(response)
     }
 
     /// Records the request and its answer in the journal, with what a verification matches
     /// on (path parameters, query, headers, cookies, body), secrets left out.
-    fn journal_request(&self, request: &MockRequest, session: String, response: &MockResponse) {
+    fn journal_request(
+        &self,
+        request: &MockRequest,
+        session: String,
+        response: &MockResponse,
+        heard: Heard,
+    ) {
         if !self.journal.is_on() {
             return;
         }
-        let path_params = self
-            .contract
-            .routes
-            .find(&request.path)
-            .and_then(|route| {
-                let op_index = operation_for(route.entry, request)?;
-                Some(decoded(&route.params(op_index)).into_iter().collect())
-            })
-            .unwrap_or_default();
-        let carried = self.journal.carried(request);
+        let carried = self.journal.carried(request, heard.json_body);
         self.journal.record(
             JournalEntry {
                 id: self.journal.next_id(),
@@ -345,7 +349,7 @@ impl Engine {
                 stub: response.stub.clone(),
                 status: response.status,
                 violations: response.warnings.clone(),
-                path_params,
+                path_params: heard.path_params.into_iter().collect(),
                 headers: carried.headers,
                 cookies: carried.cookies,
                 body: carried.body,
@@ -463,19 +467,24 @@ impl Engine {
         );
     }
 
+    /// The answer to `request`, and what the journal keeps of it that answering worked out
+    /// (the path parameters, the body as parsed once by the request's check).
     fn answer(
         &self,
         request: &MockRequest,
         session: &str,
         ahead: Option<&Prefetched>,
-    ) -> Result<MockResponse, WouldWait> {
+    ) -> Result<(MockResponse, Heard), WouldWait> {
         let Some(route) = self.contract.routes.find(&request.path) else {
-            return Ok(problem(
-                ProblemKind::NoPathMatched,
-                format!(
-                    "The route {} hasn't been found in the specification file",
-                    request.path
+            return Ok((
+                problem(
+                    ProblemKind::NoPathMatched,
+                    format!(
+                        "The route {} hasn't been found in the specification file",
+                        request.path
+                    ),
                 ),
+                Heard::default(),
             ));
         };
         let entry = route.entry;
@@ -493,7 +502,7 @@ impl Engine {
                 ),
             );
             headers::set(&mut response.headers, "allow", &allowed.join(", "));
-            return Ok(response);
+            return Ok((response, Heard::default()));
         };
         let (api, operation) = self.contract.operation(entry.api, op_index);
         // Read before written: a store on every request would bounce the flag's cache line
@@ -619,7 +628,11 @@ impl Engine {
             .unwrap_or_default();
         response.delay = asked.delay.or(response.delay).or(operation.delay);
         response.fault = asked.fault.or(response.fault);
-        Ok(response)
+        let heard = Heard {
+            path_params: decoded(&path_params),
+            json_body: checked.json_body,
+        };
+        Ok((response, heard))
     }
 
     /// The answer from stored state, for an operation bound to a resource; `None` when state

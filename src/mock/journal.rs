@@ -85,8 +85,9 @@ impl Journal {
         self.next.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// What `request` carried, its secrets left out.
-    pub fn carried(&self, request: &MockRequest) -> Carried {
+    /// What `request` carried, its secrets left out; `json_body` is its body as the request's
+    /// check parsed it (never parsed again here).
+    pub fn carried(&self, request: &MockRequest, json_body: Option<Value>) -> Carried {
         let secrets = &self.secrets;
         let query = form_urlencoded::parse(request.query.as_bytes())
             .map(|(name, value)| {
@@ -123,9 +124,8 @@ impl Journal {
             .filter(|(name, _)| !secrets.cookies.iter().any(|s| s == name) && !looks_secret(name))
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
-        let body = (!request.body.is_empty() && request.body.len() <= BODY_KEPT)
-            .then(|| serde_json::from_slice::<Value>(&request.body).ok())
-            .flatten()
+        let body = json_body
+            .filter(|_| request.body.len() <= BODY_KEPT)
             .map(redacted);
         Carried {
             query,
@@ -235,7 +235,8 @@ mod tests {
             body: r#"{"name": "n", "password": "s3cret", "nested": {"refresh_token": "s3cret"}}"#
                 .into(),
         };
-        let carried = journal.carried(&request);
+        let body = serde_json::from_slice(&request.body).ok();
+        let carried = journal.carried(&request, body);
         assert_eq!(carried.query, "key=%5BREDACTED%5D&page=2");
         assert_eq!(
             carried.headers,
