@@ -308,10 +308,6 @@ struct ProxyState {
 async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
-    let connection = parts
-        .extensions
-        .get::<ConnectInfo<faults::Connection>>()
-        .map(|info| info.0.clone());
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     let answer = match body_within(body, state.options.body_limit).await {
@@ -334,32 +330,7 @@ async fn forward(State(state): State<Arc<ProxyState>>, request: Request) -> Resp
         violations = answer.warnings.len(),
         latency_us = started.elapsed().as_micros() as u64,
     );
-    match answer.fault {
-        None => into_response(answer, method == Method::HEAD),
-        // Never answered: the client's own time-out ends it.
-        Some(Fault::Timeout) => std::future::pending().await,
-        Some(Fault::Drip(over)) => {
-            let body = answer.body.clone();
-            let mut response = into_response(answer, method == Method::HEAD);
-            *response.body_mut() = faults::drip(body, over);
-            response
-        }
-        Some(fault) => match connection {
-            Some(connection) if connection.fail(fault) => into_response(answer, false),
-            // Without a connection of its own (an app called in-process) there is nothing to
-            // reset or close: say so rather than pretend.
-            _ => into_response(
-                problem_document(
-                    503,
-                    Some("FAULT_NEEDS_A_CONNECTION"),
-                    "The fault needs a real connection",
-                    format!("{fault:?} is carried out on a TCP connection of `serve`"),
-                    None,
-                ),
-                false,
-            ),
-        },
-    }
+    into_response(answer, method == Method::HEAD)
 }
 
 /// Why a server stopped.

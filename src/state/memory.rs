@@ -22,6 +22,7 @@ use serde_json::{Map, Value};
 
 use super::store::{
     DEFAULT_SESSION, Key, Ordered, Session, Store, StoreError, StoredObject, compact, compacted,
+    parse_dump,
 };
 
 /// The objects of one session: per resource, in creation order.
@@ -227,14 +228,7 @@ impl Session for SessionData {
     /// Replaces everything with a [`dump`](Self::dump), given as JSON text. Objects go into
     /// the store as text, so a large dump never becomes a value tree.
     fn load(&mut self, json: &str) -> Result<(), String> {
-        #[derive(serde::Deserialize)]
-        struct Entry {
-            key: Key,
-            object: Box<serde_json::value::RawValue>,
-        }
-        let resources: HashMap<String, Vec<Entry>> = serde_json::from_str(json).map_err(|e| {
-            format!("expected {{\"resource\": [{{\"key\": [\"id\"], \"object\": {{...}}}}]}}: {e}")
-        })?;
+        let resources = parse_dump(json)?;
         let mut fresh = SessionData::default();
         for (name, entries) in resources {
             let collection = fresh.resources.entry(name.clone()).or_default();

@@ -37,7 +37,7 @@ use serde_json::Value;
 
 use super::store::{
     DEFAULT_SESSION, Key, Ordered, Prefetched, Prefetching, Session, SharedJournal, Store,
-    StoreError, StoredObject, compact, compacted,
+    StoreError, StoredObject, compact, compacted, parse_dump,
 };
 
 /// Longest wait for one call to Redis: past it the request answers 503, never hangs.
@@ -845,14 +845,7 @@ impl Session for Attempt<'_> {
     }
 
     fn load(&mut self, json: &str) -> Result<(), String> {
-        #[derive(serde::Deserialize)]
-        struct Entry {
-            key: Key,
-            object: Box<serde_json::value::RawValue>,
-        }
-        let resources: HashMap<String, Vec<Entry>> = serde_json::from_str(json).map_err(|e| {
-            format!("expected {{\"resource\": [{{\"key\": [\"id\"], \"object\": {{...}}}}]}}: {e}")
-        })?;
+        let resources = parse_dump(json)?;
         let mut changes = Changes {
             cleared: true,
             ..Changes::default()

@@ -98,6 +98,23 @@ pub(super) fn compacted(text: &str) -> Box<str> {
     }
 }
 
+/// One object of a dump (`GET /__understudy/state`, `--fixtures`): its key, and the object
+/// as the JSON text it was written as (never a value tree: a dump may hold millions).
+#[derive(serde::Deserialize)]
+pub(super) struct DumpEntry {
+    pub key: Key,
+    pub object: Box<serde_json::value::RawValue>,
+}
+
+/// A dump read: its objects per resource.
+pub(super) fn parse_dump(
+    json: &str,
+) -> Result<std::collections::HashMap<String, Vec<DumpEntry>>, String> {
+    serde_json::from_str(json).map_err(|e| {
+        format!("expected {{\"resource\": [{{\"key\": [\"id\"], \"object\": {{...}}}}]}}: {e}")
+    })
+}
+
 /// One stored object in a listing: its key and its compact JSON text.
 pub type Ordered<'s> = (Cow<'s, Key>, Cow<'s, str>);
 
