@@ -28,6 +28,17 @@ impl Clock {
             Clock::Frozen(t) => *t,
             Clock::System => Utc::now(),
         };
-        now.to_rfc3339_opts(SecondsFormat::Secs, true)
+        // Written once per second and thread: every answer and journal entry asks.
+        thread_local! {
+            static WRITTEN: std::cell::RefCell<(i64, String)> =
+                const { std::cell::RefCell::new((i64::MIN, String::new())) };
+        }
+        WRITTEN.with_borrow_mut(|(second, text)| {
+            if *second != now.timestamp() {
+                *second = now.timestamp();
+                *text = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+            }
+            text.clone()
+        })
     }
 }
