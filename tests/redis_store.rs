@@ -5,6 +5,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +30,16 @@ impl Drop for Replica {
 /// `serve` on the bundled contracts, on a free port, keeping its objects in `redis` under
 /// `prefix`, with `extra` arguments.
 fn replica(redis: &str, prefix: &str, extra: &[&str]) -> Replica {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_understudy"))
+    replica_trusting(redis, prefix, extra, None)
+}
+
+/// [`replica`], trusting the certificate authority in `ca` (a PEM file) for `rediss://`.
+fn replica_trusting(redis: &str, prefix: &str, extra: &[&str], ca: Option<&Path>) -> Replica {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_understudy"));
+    if let Some(ca) = ca {
+        command.env("SSL_CERT_FILE", ca);
+    }
+    let mut child = command
         .current_dir(std::env::temp_dir())
         .args([
             "serve",
@@ -417,4 +427,124 @@ fn a_list_and_a_change_in_one_attempt_see_the_changes_over_what_redis_holds() {
         dumped,
         "expected a dump to load back as it was"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_reaches_redis_over_tls_with_a_password_and_is_healthy_before_any_session() {
+    let redis = RedisServer::start_with(|dir, port| {
+        certificates(dir);
+        let port = port.to_string();
+        [
+            "--port",
+            "0",
+            "--tls-port",
+            &port,
+            "--tls-auth-clients",
+            "no",
+            "--requirepass",
+            "s3cret",
+            "--tls-cert-file",
+            "server.crt",
+            "--tls-key-file",
+            "server.key",
+            "--tls-ca-cert-file",
+            "ca.crt",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+    });
+    let url = format!("rediss://:s3cret@localhost:{}/0", redis.port);
+    let ca = redis.dir().join("ca.crt");
+    let server = replica_trusting(&url, "understudy:", &[], Some(&ca));
+    let client = reqwest::Client::new();
+    let (status, health) = call(&client, &server, "GET", "/__understudy/health", None).await;
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (200, Some("ok")),
+        "expected a healthy store before any session exists: {health}"
+    );
+    assert!(
+        !health.to_string().contains("s3cret"),
+        "expected the password kept out of the health report: {health}"
+    );
+    let (status, created) = call(
+        &client,
+        &server,
+        "POST",
+        "/kodexa/api/memberships",
+        Some(json!({"role": "member"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let item = format!(
+        "/kodexa/api/memberships/{}",
+        created["id"].as_str().unwrap()
+    );
+    let (status, read) = call(&client, &server, "GET", &item, None).await;
+    assert_eq!((status, &read["id"]), (200, &created["id"]));
+}
+
+/// A certificate authority and a server certificate for localhost signed by it, in `dir`
+/// (`openssl`, from Debian's package).
+fn certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("the TLS test needs the openssl command (Debian's openssl package)");
+        assert!(status.success(), "openssl {args:?} failed");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=understudy test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
 }

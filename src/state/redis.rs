@@ -926,13 +926,18 @@ impl Store for RedisStore {
         };
         let mut connection = self.connection.clone();
         let keys: Vec<String> = versions.iter().map(|(_, key)| key.clone()).collect();
-        let alive: Vec<bool> = self.run(async move {
-            let mut pipe = redis::pipe();
-            for key in &keys {
-                pipe.cmd("EXISTS").arg(key);
-            }
-            pipe.query_async(&mut connection).await
-        })?;
+        // Redis refuses an empty pipeline.
+        let alive: Vec<bool> = if keys.is_empty() {
+            Vec::new()
+        } else {
+            self.run(async move {
+                let mut pipe = redis::pipe();
+                for key in &keys {
+                    pipe.cmd("EXISTS").arg(key);
+                }
+                pipe.query_async(&mut connection).await
+            })?
+        };
         let (alive, expired): (Vec<_>, Vec<_>) = versions
             .into_iter()
             .zip(alive)

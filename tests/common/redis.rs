@@ -15,12 +15,20 @@ pub struct RedisServer {
     dir: tempfile::TempDir,
     child: Option<Child>,
     watchdogs: Vec<Child>,
+    /// Arguments after the defaults (a later one wins).
+    extra: Vec<String>,
 }
 
 impl RedisServer {
     /// A new server on a free port. It writes every change to its append-only file before
     /// acknowledging it, so a server killed and started again has lost nothing acknowledged.
     pub fn start() -> RedisServer {
+        RedisServer::start_with(|_, _| Vec::new())
+    }
+
+    /// A new server with more arguments, made from its directory (where certificates go) and
+    /// its port.
+    pub fn start_with(extra: impl FnOnce(&std::path::Path, u16) -> Vec<String>) -> RedisServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -30,7 +38,9 @@ impl RedisServer {
             dir: tempfile::tempdir().expect("a temporary directory"),
             child: None,
             watchdogs: Vec::new(),
+            extra: Vec::new(),
         };
+        server.extra = extra(server.dir.path(), port);
         server.restart();
         server
     }
@@ -53,6 +63,7 @@ impl RedisServer {
             ])
             .arg("--dir")
             .arg(self.dir.path())
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
