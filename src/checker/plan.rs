@@ -1,6 +1,7 @@
 //! Test cases generated from the contract: for each operation a positive request (examples
-//! first, else generated valid data) and negative ones, one per kind of violation the
-//! validator knows; and, for each inferred resource, create → read and delete → read chains.
+//! first, else generated valid data), negative ones, one per kind of violation the validator
+//! knows, and boundary values one at a time (the coverage phase); and, for each inferred
+//! resource, create → read and delete → read chains.
 
 use ::http::HeaderMap;
 
@@ -62,6 +63,7 @@ pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -
                 continue;
             };
             out.extend(negatives(compiled, operation, &positive, seed));
+            out.extend(boundaries(compiled, operation, &positive, seed));
             out.push(positive);
         }
         // One undeclared method per path.
@@ -310,6 +312,180 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
         let mut case = negative("wrong body type");
         case.body = Some(json!(["not", "an", "object"]));
         out.push(case);
+    }
+    out
+}
+
+/// The coverage phase (Schemathesis's): over the positive request, one at a time, each
+/// parameter and top-level body property at the edges of what its schema allows (minimum,
+/// maximum, exclusive bounds a step inside, minLength and maxLength, each enum value,
+/// `const`, both booleans, null where nullable), and each optional query parameter present.
+/// Every one is valid input, which the provider must accept.
+fn boundaries(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u64) -> Vec<Case> {
+    let document = api.schemas.document(View::Request);
+    let mut out = Vec::new();
+    let case = |what: String| Case {
+        name: format!("{} {} (boundary: {what})", operation.method, operation.path),
+        ..positive.clone()
+    };
+    for parameter in &operation.parameters {
+        let Some(id) = parameter.schema else { continue };
+        let schema = resolve(api.schemas.node(id), document);
+        let name = &parameter.name;
+        let mut values = edges(schema);
+        if parameter.location == ParameterLocation::Query && !parameter.required {
+            values.push(("present".into(), valid_value(api, parameter, seed)));
+        }
+        for (label, value) in values {
+            // A parameter is text on the wire: null is not a value it can carry, and arrays
+            // and objects are written by their style, which these cases leave aside.
+            if value.is_null() || value.is_array() || value.is_object() {
+                continue;
+            }
+            let text = value_text(&value);
+            match parameter.location {
+                ParameterLocation::Query => {
+                    let mut case = case(format!("query {name} = {text} ({label})"));
+                    case.query.retain(|(n, _)| n != name);
+                    case.query.push((name.clone(), text));
+                    out.push(case);
+                }
+                ParameterLocation::Path => {
+                    let mut case = case(format!("path {name} = {text} ({label})"));
+                    case.path = filled_path(api, operation, seed, Some((name, &text)));
+                    out.push(case);
+                }
+                ParameterLocation::Header => {
+                    let mut case = case(format!("header {name} = {text} ({label})"));
+                    headers::set(&mut case.headers, name, &text);
+                    out.push(case);
+                }
+                ParameterLocation::Cookie | ParameterLocation::QueryString => {}
+            }
+        }
+    }
+    let body_schema = operation
+        .request_body
+        .as_ref()
+        .and_then(|b| {
+            b.content
+                .iter()
+                .find(|m| crate::media::answered_as_json(&m.media_type))
+        })
+        .and_then(|m| m.schema)
+        .map(|id| resolve(api.schemas.node(id), document));
+    if let (Some(Value::Object(body)), Some(properties)) = (
+        &positive.body,
+        body_schema
+            .and_then(|s| s.get("properties"))
+            .and_then(Value::as_object),
+    ) {
+        for (name, property) in properties {
+            let property = resolve(property, document);
+            if property.get("readOnly") == Some(&Value::Bool(true)) {
+                continue;
+            }
+            for (label, value) in edges(property) {
+                let mut changed = body.clone();
+                changed.insert(name.clone(), value.clone());
+                let mut case = case(format!("body {name} = {value} ({label})"));
+                case.body = Some(Value::Object(changed));
+                out.push(case);
+            }
+        }
+    }
+    out
+}
+
+/// The values at the edges of what `schema` allows, each with what edge it is. Only values
+/// sure to be valid: a string length edge is left out where a pattern or format constrains
+/// the text as well.
+fn edges(schema: &Value) -> Vec<(String, Value)> {
+    let mut out: Vec<(String, Value)> = Vec::new();
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return values
+            .iter()
+            .map(|v| ("enum value".to_string(), v.clone()))
+            .collect();
+    }
+    if let Some(value) = schema.get("const") {
+        return vec![("const".into(), value.clone())];
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let number = |key: &str| schema.get(key).and_then(Value::as_f64);
+    if types.contains(&"integer") {
+        let int32 = schema.get("format").and_then(Value::as_str) == Some("int32");
+        let low = number("minimum").map(|m| m.ceil() as i64).or_else(|| {
+            match schema.get("exclusiveMinimum") {
+                Some(Value::Number(n)) => n.as_f64().map(|m| m.floor() as i64 + 1),
+                _ => None,
+            }
+        });
+        let high = number("maximum").map(|m| m.floor() as i64).or_else(|| {
+            match schema.get("exclusiveMaximum") {
+                Some(Value::Number(n)) => n.as_f64().map(|m| m.ceil() as i64 - 1),
+                _ => None,
+            }
+        });
+        // 3.0's boolean exclusive bounds move the edge a step inside.
+        let step_in = |key: &str| schema.get(key) == Some(&Value::Bool(true));
+        if let Some(low) = low {
+            let low = if step_in("exclusiveMinimum") {
+                low + 1
+            } else {
+                low
+            };
+            out.push(("minimum".into(), json!(low)));
+        } else if int32 {
+            out.push(("int32 minimum".into(), json!(i32::MIN)));
+        }
+        if let Some(high) = high {
+            let high = if step_in("exclusiveMaximum") {
+                high - 1
+            } else {
+                high
+            };
+            out.push(("maximum".into(), json!(high)));
+        } else if int32 {
+            out.push(("int32 maximum".into(), json!(i32::MAX)));
+        }
+        if schema.get("multipleOf").is_some() {
+            out.clear(); // an edge need not be a multiple
+        }
+    } else if types.contains(&"number") {
+        if let (Some(low), false) = (number("minimum"), schema.get("exclusiveMinimum").is_some()) {
+            out.push(("minimum".into(), json!(low)));
+        }
+        if let (Some(high), false) = (number("maximum"), schema.get("exclusiveMaximum").is_some()) {
+            out.push(("maximum".into(), json!(high)));
+        }
+        if schema.get("multipleOf").is_some() {
+            out.clear();
+        }
+    } else if types.contains(&"string")
+        && schema.get("pattern").is_none()
+        && schema.get("format").is_none()
+    {
+        if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
+            out.push(("minLength".into(), json!("a".repeat(min as usize))));
+        }
+        if let Some(max) = schema
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .filter(|m| *m <= 4096)
+        {
+            out.push(("maxLength".into(), json!("a".repeat(max as usize))));
+        }
+    } else if types.contains(&"boolean") {
+        out.push(("true".into(), json!(true)));
+        out.push(("false".into(), json!(false)));
+    }
+    if types.contains(&"null") || schema.get("nullable") == Some(&Value::Bool(true)) {
+        out.push(("null".into(), Value::Null));
     }
     out
 }
