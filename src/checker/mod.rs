@@ -68,6 +68,7 @@ pub async fn check(
     cases.truncate(options.max_requests);
     let shared = Arc::new(Shared {
         target: options.target.clone(),
+        secrets: options.headers.iter().map(|(n, _)| n.clone()).collect(),
         recorder: options.recorder.clone(),
         on_answer: options.on_answer.clone(),
     });
@@ -99,12 +100,12 @@ pub async fn check(
         if let Ok(answer) = &answer {
             linked.extend(follow_links(&contract, &positives, &case, answer));
         }
-        builder.add(judge(&contract, &case, answer));
+        builder.add(judge(&contract, &shared, &case, answer));
     }
     // Requests that OpenAPI links lead to, with their parameters taken from the answers.
     for case in linked {
         let answer = send_recorded(&client, &shared, &case).await;
-        builder.add(judge(&contract, &case, answer));
+        builder.add(judge(&contract, &shared, &case, answer));
     }
     for chain in plan::chains(&contract) {
         for exchange in run_chain(&contract, &client, &options, &shared, chain).await {
@@ -163,6 +164,8 @@ async fn send_recorded(
 /// The parts of [`CheckOptions`] every request task needs.
 struct Shared {
     target: String,
+    /// Names of the headers that carry the credentials `check` was given.
+    secrets: Vec<String>,
     recorder: Option<Arc<crate::proxy::Recorder>>,
     on_answer: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -201,10 +204,60 @@ async fn send(client: &reqwest::Client, target: &str, case: &Case) -> Result<Ans
     })
 }
 
+/// A `curl` command that sends `case` to `target` again, the values of the `secret` headers
+/// (the credentials `check` was given) redacted.
+pub fn curl(target: &str, case: &Case, secret: &[String]) -> String {
+    let quote = |text: &str| {
+        shlex::try_quote(text).map_or_else(
+            |_| format!("'{}'", text.replace('\0', "")),
+            |q| q.into_owned(),
+        )
+    };
+    let mut url = format!("{target}{}", case.path);
+    if !case.query.is_empty() {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&case.query)
+            .finish();
+        url = format!("{url}?{query}");
+    }
+    let mut parts = vec![
+        "curl".to_string(),
+        "-X".into(),
+        case.method.clone(),
+        quote(&url),
+    ];
+    for (name, value) in &case.headers {
+        let shown = if secret.iter().any(|s| s.eq_ignore_ascii_case(name.as_str())) {
+            "[REDACTED]".to_string()
+        } else {
+            value.to_str().unwrap_or_default().to_string()
+        };
+        parts.push("-H".into());
+        parts.push(quote(&format!("{name}: {shown}")));
+    }
+    if let Some(body) = &case.body {
+        let content_type = case
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/json".into());
+        parts.push("-H".into());
+        parts.push(quote(&format!("content-type: {content_type}")));
+        parts.push("--data-raw".into());
+        parts.push(quote(&body.to_string()));
+    }
+    parts.join(" ")
+}
+
 /// The answer to `case` judged: what it deserved, and whether it keeps the contract.
-fn judge(contract: &Contract, case: &Case, answer: Result<Answer, String>) -> CheckedExchange {
+fn judge(
+    contract: &Contract,
+    shared: &Shared,
+    case: &Case,
+    answer: Result<Answer, String>,
+) -> CheckedExchange {
     let (api, operation) = contract.operation(case.api, case.operation);
     let mut checked = CheckedExchange {
+        reproduce: None,
         source: case.name.clone(),
         method: case.method.clone(),
         path: case.path.clone(),
@@ -220,6 +273,7 @@ fn judge(contract: &Contract, case: &Case, answer: Result<Answer, String>) -> Ch
                 "not_a_server_error",
                 format!("no answer: {message}"),
             ));
+            checked.reproduce = Some(curl(&shared.target, case, &shared.secrets));
             return checked;
         }
     };
@@ -279,6 +333,9 @@ fn judge(contract: &Contract, case: &Case, answer: Result<Answer, String>) -> Ch
             .failures
             .extend(response_failures(api, operation, &observed));
     }
+    if !checked.failures.is_empty() {
+        checked.reproduce = Some(curl(&shared.target, case, &shared.secrets));
+    }
     checked
 }
 
@@ -311,7 +368,7 @@ async fn run_chain(
         let id = created.as_ref().ok().and_then(created_id);
         id.map(|id| item_path(contract, chain.api, &read_case, &id))
     };
-    out.push(judge(contract, &create_case, created));
+    out.push(judge(contract, shared, &create_case, created));
     let Some(item) = item else { return out };
     let at_item = |case: &Case, label: &str| Case {
         path: item.clone(),
@@ -319,7 +376,12 @@ async fn run_chain(
         ..case.clone()
     };
     let read = at_item(&read_case, "after create");
-    let mut checked = judge(contract, &read, send_recorded(client, shared, &read).await);
+    let mut checked = judge(
+        contract,
+        shared,
+        &read,
+        send_recorded(client, shared, &read).await,
+    );
     if !(200..300).contains(&checked.status) {
         checked.failures.push(failure(
             "ensure_resource_availability",
@@ -347,6 +409,7 @@ async fn run_chain(
         }
         out.push(judge(
             contract,
+            shared,
             &update,
             send_recorded(client, shared, &update).await,
         ));
@@ -355,12 +418,14 @@ async fn run_chain(
         let delete = at_item(&delete_case, "chain");
         out.push(judge(
             contract,
+            shared,
             &delete,
             send_recorded(client, shared, &delete).await,
         ));
         let read_again = at_item(&read_case, "after delete");
         let mut checked = judge(
             contract,
+            shared,
             &read_again,
             send_recorded(client, shared, &read_again).await,
         );

@@ -182,6 +182,9 @@ impl Report {
                         failure.violation.message
                     ));
                 }
+                if let Some(command) = &exchange.reproduce {
+                    out.push_str(&format!("    reproduce: {command}\n"));
+                }
             }
         }
         out.push_str("\nCoverage (operations × declared statuses exercised):\n");

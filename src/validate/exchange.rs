@@ -31,6 +31,10 @@ pub struct CheckedExchange {
     /// The operation's id, for reports.
     pub operation_id: Option<String>,
     pub failures: Vec<Failure>,
+    /// A command that sends the request again (`check`'s failures: a `curl` line, secrets
+    /// redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reproduce: Option<String>,
 }
 
 /// Finds the route of a recorded path: as it is (recorded from `serve`), under an API's mount,
@@ -129,6 +133,7 @@ pub fn response_failures(
 pub fn check_exchange(contract: &Contract, exchange: &Exchange) -> CheckedExchange {
     let (path, query) = exchange.path_and_query();
     let mut checked = CheckedExchange {
+        reproduce: None,
         source: exchange.source.clone(),
         method: exchange.method.clone(),
         path: path.clone(),
