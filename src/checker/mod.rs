@@ -352,7 +352,10 @@ async fn run_chain(
     let find = |operation: usize| {
         all.iter()
             .find(|c| {
-                c.api == chain.api && c.operation == operation && c.expect == Expect::Accepted
+                c.api == chain.api
+                    && c.operation == operation
+                    && c.expect == Expect::Accepted
+                    && c.name.ends_with("(valid)")
             })
             .cloned()
     };
@@ -368,7 +371,29 @@ async fn run_chain(
         let id = created.as_ref().ok().and_then(created_id);
         id.map(|id| item_path(contract, chain.api, &read_case, &id))
     };
+    let first_id = created.as_ref().ok().and_then(created_id);
     out.push(judge(contract, shared, &create_case, created));
+    // A second create must get an id of its own.
+    if !chain.creates_by_upsert
+        && let Some(first_id) = &first_id
+    {
+        let mut again = create_case.clone();
+        again.name = format!(
+            "{} (second create)",
+            again.name.trim_end_matches(" (chain)")
+        );
+        let answer = send_recorded(client, shared, &again).await;
+        let second_id = answer.as_ref().ok().and_then(created_id);
+        let mut checked = judge(contract, shared, &again, answer);
+        if second_id.as_ref() == Some(first_id) {
+            checked.failures.push(failure(
+                "distinct_ids",
+                format!("two creates were both given the id {first_id}"),
+            ));
+            checked.reproduce = Some(curl(&shared.target, &again, &shared.secrets));
+        }
+        out.push(checked);
+    }
     let Some(item) = item else { return out };
     let at_item = |case: &Case, label: &str| Case {
         path: item.clone(),
@@ -407,12 +432,36 @@ async fn run_chain(
                 body.remove(field);
             }
         }
-        out.push(judge(
-            contract,
-            shared,
-            &update,
-            send_recorded(client, shared, &update).await,
-        ));
+        let answer = send_recorded(client, shared, &update).await;
+        let updated = answer
+            .as_ref()
+            .is_ok_and(|a| (200..300).contains(&a.status));
+        out.push(judge(contract, shared, &update, answer));
+        // What the update wrote is what a read answers next.
+        if updated && let Some(sent) = update.body.as_ref().map(written_fields) {
+            let read = at_item(&read_case, "after update");
+            let answer = send_recorded(client, shared, &read).await;
+            let body: Option<Value> = answer
+                .as_ref()
+                .ok()
+                .and_then(|a| serde_json::from_slice(&a.body).ok());
+            let mut checked = judge(contract, shared, &read, answer);
+            if (200..300).contains(&checked.status)
+                && let Some(body) = body
+                && !shows(&body, &sent)
+            {
+                checked.failures.push(failure(
+                    "update_visibility",
+                    format!(
+                        "{item} was updated with {}, and a read then answered {}",
+                        Value::Object(sent.clone()),
+                        body
+                    ),
+                ));
+                checked.reproduce = Some(curl(&shared.target, &read, &shared.secrets));
+            }
+            out.push(checked);
+        }
     }
     if let Some(delete_case) = chain.delete.and_then(find) {
         let delete = at_item(&delete_case, "chain");
@@ -439,8 +488,84 @@ async fn run_chain(
             ));
         }
         out.push(checked);
+        // Deleting again is answered as the contract says (a 404, or an idempotent 2xx):
+        // never a server error.
+        let again = at_item(&delete_case, "deleted again");
+        out.push(judge(
+            contract,
+            shared,
+            &again,
+            send_recorded(client, shared, &again).await,
+        ));
     }
     out
+}
+
+/// The scalar fields an update body writes: its own, or those of the one object it wraps
+/// (`{"organization_membership": {...}}`).
+fn written_fields(body: &Value) -> serde_json::Map<String, Value> {
+    match body {
+        Value::Object(fields) if fields.len() == 1 => match fields.values().next() {
+            Some(inner @ Value::Object(_)) => written_fields(inner),
+            _ => scalars(fields),
+        },
+        Value::Object(fields) => scalars(fields),
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// The scalar fields of `fields` whose value is the client's to choose: ids, timestamps and
+/// version counters are the server's (a provider rightly keeps its own).
+fn scalars(fields: &serde_json::Map<String, Value>) -> serde_json::Map<String, Value> {
+    let servers = |name: &str| {
+        let lower = name.to_ascii_lowercase();
+        lower == "id"
+            || ["created", "updated", "modified", "deleted"]
+                .iter()
+                .any(|w| lower.starts_with(w))
+            || lower.ends_with("_at")
+            || ["version", "revision", "changesequence", "etag"]
+                .iter()
+                .any(|w| lower.contains(w))
+    };
+    fields
+        .iter()
+        .filter(|(k, v)| !v.is_object() && !v.is_array() && !servers(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Scalars equal as a client reads them: `7` and `"7"` are the same value written two ways
+/// (a provider may keep a number it was sent as text, as its schema says).
+fn same(a: &Value, b: &Value) -> bool {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    a == b || (!a.is_object() && !a.is_array() && text(a) == text(b))
+}
+
+/// Whether some object in `answer` (at any depth: envelopes differ) has every field of
+/// `sent` it carries equal to what was sent, and carries at least one.
+fn shows(answer: &Value, sent: &serde_json::Map<String, Value>) -> bool {
+    if sent.is_empty() {
+        return true;
+    }
+    match answer {
+        Value::Object(fields) => {
+            let carried: Vec<_> = sent
+                .iter()
+                .filter(|(k, _)| fields.contains_key(*k))
+                .collect();
+            (!carried.is_empty()
+                && carried
+                    .iter()
+                    .all(|(k, v)| fields.get(*k).is_some_and(|f| same(f, v))))
+                || fields.values().any(|v| shows(v, sent))
+        }
+        Value::Array(items) => items.iter().any(|v| shows(v, sent)),
+        _ => false,
+    }
 }
 
 /// The read case's path with its last key replaced by `id` (other keys as generated).
