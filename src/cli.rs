@@ -65,6 +65,11 @@ pub struct CheckArgs {
     /// Seed of generated requests: the same seed sends the same requests.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Generated valid requests per operation beyond its example, each optional part present
+    /// or not by a seeded draw; a failing one is shrunk to the smallest request that still
+    /// fails.
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    pub max_examples: usize,
     /// Send at most this many generated requests (the resource chains come on top).
     #[arg(long, default_value_t = 10_000)]
     pub max_requests: usize,

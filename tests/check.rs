@@ -35,6 +35,7 @@ fn options(target: SocketAddr, headers: &[(&str, &str)]) -> CheckOptions {
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect(),
         seed: 3,
+        max_examples: 25,
         max_requests: 1000,
         timeout: Duration::from_secs(5),
         workers: 4,
@@ -314,5 +315,61 @@ async fn serve_passes_every_check_of_a_swagger_2_contract() {
     assert_eq!(
         report.summary.operations_exercised, sendable,
         "expected every operation of the 2.0 document with a JSON or no body exercised"
+    );
+}
+
+#[tokio::test]
+async fn a_defect_only_some_combinations_of_optional_parameters_reach_is_found_and_shrunk() {
+    let spec = r#"
+openapi: 3.1.0
+info: { title: search, version: "1" }
+paths:
+  /search:
+    get:
+      operationId: search
+      parameters:
+        - { name: q, in: query, schema: { type: string, enum: [lamp, desk] } }
+        - { name: page, in: query, schema: { type: integer, minimum: 1, maximum: 5 } }
+        - { name: sort, in: query, schema: { type: string, enum: [asc, desc] } }
+      responses:
+        "200": { description: found, content: { application/json: { schema: { type: array } } } }
+"#;
+    let loaded = understudy::load::load_text("search.yaml", spec).unwrap();
+    let contract = Arc::new(Contract::compile(&[loaded], &[]).unwrap());
+    // Breaks only when a page and a sort order come together.
+    async fn search(Query(query): Query<Vec<(String, String)>>) -> impl IntoResponse {
+        let has = |name: &str| query.iter().any(|(k, _)| k == name);
+        let status = if has("page") && has("sort") {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::OK
+        };
+        (status, [(header::CONTENT_TYPE, "application/json")], "[]")
+    }
+    let target = spawn(Router::new().route("/search", get(search))).await;
+    let report = check(contract, options(target, &[]), false).await.unwrap();
+    // (It also accepts invalid values: those are other defects.)
+    let failing: Vec<_> = report
+        .exchanges
+        .iter()
+        .filter(|e| e.failures.iter().any(|f| f.check == "not_a_server_error"))
+        .collect();
+    assert_eq!(
+        failing.len(),
+        1,
+        "expected the defect reported once (the same failure is not repeated), received {:#?}",
+        failing.iter().map(|e| &e.source).collect::<Vec<_>>()
+    );
+    let found = failing[0];
+    assert!(
+        found.source.contains("(generated ") && found.failures[0].check == "not_a_server_error",
+        "expected a generated request to find it, received {} {:?}",
+        found.source,
+        found.failures
+    );
+    let reproduce = found.reproduce.as_deref().unwrap_or_default();
+    assert!(
+        reproduce.contains("page=") && reproduce.contains("sort=") && !reproduce.contains("q="),
+        "expected the request shrunk to the page and the sort order, received {reproduce}"
     );
 }

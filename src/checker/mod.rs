@@ -26,6 +26,8 @@ pub struct CheckOptions {
     /// Sent with every request (credentials: `x-api-key: …`, `Authorization: Bearer …`).
     pub headers: Vec<(String, String)>,
     pub seed: u64,
+    /// Generated valid requests per operation beyond the example (`--max-examples`).
+    pub max_examples: usize,
     pub max_requests: usize,
     pub timeout: Duration,
     pub workers: usize,
@@ -65,6 +67,12 @@ pub async fn check(
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let mut cases = plan::cases(&contract, &options.headers, options.seed);
+    cases.extend(plan::generated(
+        &contract,
+        &options.headers,
+        options.seed,
+        options.max_examples,
+    ));
     cases.truncate(options.max_requests);
     let shared = Arc::new(Shared {
         target: options.target.clone(),
@@ -96,11 +104,40 @@ pub async fn check(
         .collect();
     let mut builder = ReportBuilder::new(&contract, keep_all);
     let mut linked = Vec::new();
+    // A generated request that fails only as another request already did says nothing new
+    // (Schemathesis deduplicates the same way): it is left out of the report.
+    let mut known: std::collections::HashSet<(String, String, String)> = Default::default();
+    let failure_key = |judged: &CheckedExchange, f: &Failure| {
+        (
+            judged.operation_id.clone().unwrap_or_default(),
+            f.check.clone(),
+            f.violation.message.clone(),
+        )
+    };
     for (_, case, answer) in results {
         if let Ok(answer) = &answer {
             linked.extend(follow_links(&contract, &positives, &case, answer));
         }
-        builder.add(judge(&contract, &shared, &case, answer));
+        let mut judged = judge(&contract, &shared, &case, answer);
+        let generated = case.name.contains("(generated ");
+        let new: Vec<_> = judged
+            .failures
+            .iter()
+            .map(|f| failure_key(&judged, f))
+            .filter(|key| !known.contains(key))
+            .collect();
+        if generated && !judged.failures.is_empty() && new.is_empty() {
+            continue;
+        }
+        known.extend(new);
+        if !judged.failures.is_empty() && generated {
+            let checks: Vec<String> = judged.failures.iter().map(|f| f.check.clone()).collect();
+            if let Some(smallest) = shrink(&contract, &client, &shared, &case, &checks).await {
+                judged.source = format!("{} (shrunk)", case.name);
+                judged.reproduce = Some(curl(&shared.target, &smallest, &shared.secrets));
+            }
+        }
+        builder.add(judged);
     }
     // Requests that OpenAPI links lead to, with their parameters taken from the answers.
     for case in linked {
@@ -113,6 +150,40 @@ pub async fn check(
         }
     }
     Ok(builder.finish())
+}
+
+/// Requests a shrink may send at most.
+const SHRINK_TRIES: usize = 32;
+
+/// The smallest request found that still fails one of `checks` as `case` did: optional
+/// parts left out one at a time while the failure stays (Hypothesis's shrinking, on the
+/// request's parts). `None` when nothing smaller fails.
+async fn shrink(
+    contract: &Contract,
+    client: &reqwest::Client,
+    shared: &Shared,
+    case: &Case,
+    checks: &[String],
+) -> Option<Case> {
+    let mut smallest: Option<Case> = None;
+    let mut tries = 0;
+    'smaller: loop {
+        let current = smallest.as_ref().unwrap_or(case);
+        for candidate in plan::smaller(contract, current) {
+            if tries == SHRINK_TRIES {
+                break 'smaller;
+            }
+            tries += 1;
+            let answer = send_recorded(client, shared, &candidate).await;
+            let judged = judge(contract, shared, &candidate, answer);
+            if judged.failures.iter().any(|f| checks.contains(&f.check)) {
+                smallest = Some(candidate);
+                continue 'smaller;
+            }
+        }
+        break;
+    }
+    smallest
 }
 
 /// Sends `case`, then records the exchange and reports progress when asked to.

@@ -43,16 +43,162 @@ pub struct Case {
     pub expect: Expect,
 }
 
-/// The positive and negative cases of every operation, in contract order.
-pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -> Vec<Case> {
-    // An operation shadowed by an earlier one on the same route and method is never served:
-    // there is nothing to send it.
-    let served: std::collections::HashSet<(usize, usize)> = contract
+/// Operations a request can reach: one shadowed by an earlier one on the same route and
+/// method is never served.
+fn served(contract: &Contract) -> std::collections::HashSet<(usize, usize)> {
+    contract
         .routes
         .entries()
         .iter()
         .flat_map(|e| e.operations.iter().map(|(_, index)| (e.api, *index)))
-        .collect();
+        .collect()
+}
+
+/// Property-based cases: for every operation, `count` more valid requests generated from
+/// the schemas with seeds drawn from `seed` (never the examples), each optional query and
+/// header parameter and optional body property present or absent by the draw, so that
+/// combinations of them are tried.
+pub fn generated(
+    contract: &Contract,
+    credentials: &[(String, String)],
+    seed: u64,
+    count: usize,
+) -> Vec<Case> {
+    let served = served(contract);
+    let mut out = Vec::new();
+    for compiled in &contract.apis {
+        for (index, operation) in compiled.api.operations.iter().enumerate() {
+            if !served.contains(&(compiled.index, index)) {
+                continue;
+            }
+            for n in 1..=count {
+                let draw =
+                    crate::mock::stable_hash(&[&seed.to_string(), &operation.id, &n.to_string()]);
+                let Some(mut case) = generated_case(compiled, index, operation, credentials, draw)
+                else {
+                    break;
+                };
+                case.name = format!("{} {} (generated {n})", operation.method, operation.path);
+                out.push(case);
+            }
+        }
+    }
+    out
+}
+
+/// One generated valid request: values from `draw`, each optional part in or out by a bit of
+/// it.
+fn generated_case(
+    api: &CompiledApi,
+    index: usize,
+    operation: &Operation,
+    credentials: &[(String, String)],
+    draw: u64,
+) -> Option<Case> {
+    let mut case = positive(api, index, operation, credentials, draw)?;
+    let mut bits = draw.rotate_left(17);
+    let mut coin = || {
+        bits = bits.rotate_left(1);
+        bits & 1 == 1
+    };
+    for parameter in &operation.parameters {
+        if parameter.required || !coin() {
+            continue;
+        }
+        let value = valid_value(api, parameter, draw);
+        if value.is_array() || value.is_object() || value.is_null() {
+            continue;
+        }
+        match parameter.location {
+            ParameterLocation::Query => case
+                .query
+                .push((parameter.name.clone(), value_text(&value))),
+            ParameterLocation::Header => {
+                headers::set(&mut case.headers, &parameter.name, &value_text(&value))
+            }
+            _ => {}
+        }
+    }
+    // A body generated, not the example (which the valid case already sends).
+    let media = operation.request_body.as_ref().and_then(|b| {
+        b.content
+            .iter()
+            .find(|m| crate::media::answered_as_json(&m.media_type))
+    });
+    if let Some(schema) = media.and_then(|m| m.schema) {
+        let mut body =
+            generate_valid(&api.schemas, schema, draw).unwrap_or_else(|failed| failed.best);
+        let resolved = resolve(
+            api.schemas.node(schema),
+            api.schemas.document(View::Request),
+        );
+        let required: Vec<&str> = resolved
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if let Value::Object(fields) = &mut body {
+            fields.retain(|name, _| required.contains(&name.as_str()) || coin());
+        }
+        case.body = Some(body);
+    }
+    Some(case)
+}
+
+/// `case` with one optional part fewer, each way there is: an optional query or header
+/// parameter left out, or a body property that is not required. Shrinking tries these.
+pub fn smaller(contract: &Contract, case: &Case) -> Vec<Case> {
+    let (api, operation) = contract.operation(case.api, case.operation);
+    let mut out = Vec::new();
+    for parameter in operation.parameters.iter().filter(|p| !p.required) {
+        match parameter.location {
+            ParameterLocation::Query if case.query.iter().any(|(n, _)| *n == parameter.name) => {
+                let mut smaller = case.clone();
+                smaller.query.retain(|(n, _)| *n != parameter.name);
+                out.push(smaller);
+            }
+            ParameterLocation::Header if case.headers.contains_key(parameter.name.as_str()) => {
+                let mut smaller = case.clone();
+                smaller.headers.remove(parameter.name.as_str());
+                out.push(smaller);
+            }
+            _ => {}
+        }
+    }
+    let required: Vec<String> = operation
+        .request_body
+        .as_ref()
+        .and_then(|b| {
+            b.content
+                .iter()
+                .find(|m| crate::media::answered_as_json(&m.media_type))
+        })
+        .and_then(|m| m.schema)
+        .map(|id| resolve(api.schemas.node(id), api.schemas.document(View::Request)))
+        .and_then(|s| s.get("required"))
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(Value::Object(fields)) = &case.body {
+        for name in fields.keys().filter(|n| !required.contains(n)) {
+            let mut smaller = case.clone();
+            if let Some(Value::Object(fields)) = &mut smaller.body {
+                fields.remove(name);
+            }
+            out.push(smaller);
+        }
+    }
+    out
+}
+
+/// The positive and negative cases of every operation, in contract order.
+pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -> Vec<Case> {
+    let served = served(contract);
     let mut out = Vec::new();
     for compiled in &contract.apis {
         for (index, operation) in compiled.api.operations.iter().enumerate() {

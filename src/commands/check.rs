@@ -24,6 +24,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
         target: args.target.trim_end_matches('/').to_string(),
         headers,
         seed: args.seed,
+        max_examples: args.max_examples,
         max_requests: args.max_requests,
         timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
         workers: args.workers,

@@ -21,6 +21,7 @@ mod stored;
 mod stubs;
 mod verify;
 
+pub use cache::stable_hash;
 pub use engine::Engine;
 pub use journal::JOURNAL_ENTRIES;
 pub use message::{Fault, MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
