@@ -264,6 +264,13 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
         "POST /items (valid): response_schema_conformance",
         "POST /items (missing required name): negative_data_rejection",
         "POST /items (missing required name): response_schema_conformance",
+        // The create accepts anything: a name of the wrong type, a body in text/plain.
+        "POST /items (wrong type for name): negative_data_rejection",
+        "POST /items (wrong type for name): response_schema_conformance",
+        "POST /items (undeclared media type text/plain): negative_data_rejection",
+        "POST /items (undeclared media type text/plain): response_schema_conformance",
+        // The update checks the body but not its media type: only one media type reaches it.
+        "PUT /items/{id} (undeclared media type text/plain): negative_data_rejection",
         "POST /items (wrong body type): not_a_server_error",
         "POST /items (wrong body type): status_code_conformance",
         "POST /items (valid) (chain): response_schema_conformance",

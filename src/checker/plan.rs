@@ -443,11 +443,13 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
             .schema
             .map(|id| resolve(api.schemas.node(id), document))
             .unwrap_or(&Value::Null);
-        if let Some(required) = schema
+        // Each required property missing, one at a time.
+        for required in schema
             .get("required")
             .and_then(Value::as_array)
-            .and_then(|r| r.first())
-            .and_then(Value::as_str)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
         {
             let mut case = negative(&format!("missing required {required}"));
             let mut without: Map<String, Value> = body.clone();
@@ -455,11 +457,84 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
             case.body = Some(Value::Object(without));
             out.push(case);
         }
+        // Each typed property of another type, and each formatted one with text outside its
+        // format.
+        for (name, property) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let property = resolve(property, document);
+            if let Some(wrong) = wrong_type(property) {
+                let mut case = negative(&format!("wrong type for {name}"));
+                let mut changed = body.clone();
+                changed.insert(name.clone(), wrong);
+                case.body = Some(Value::Object(changed));
+                out.push(case);
+            }
+            if let Some(outside) = outside_format(property) {
+                let mut case = negative(&format!("{name} outside its format"));
+                let mut changed = body.clone();
+                changed.insert(name.clone(), Value::String(outside.into()));
+                case.body = Some(Value::Object(changed));
+                out.push(case);
+            }
+        }
+        // A property the schema forbids.
+        if schema.get("additionalProperties") == Some(&Value::Bool(false)) {
+            let mut case = negative("additional property");
+            let mut changed = body.clone();
+            changed.insert("understudy_unexpected".into(), json!(1));
+            case.body = Some(Value::Object(changed));
+            out.push(case);
+        }
         let mut case = negative("wrong body type");
         case.body = Some(json!(["not", "an", "object"]));
         out.push(case);
     }
+    // A body in a media type the operation does not declare.
+    if let Some(body) = operation.request_body.as_ref()
+        && !body.content.iter().any(|m| {
+            crate::media::essence(&m.media_type) == "text/plain" || m.media_type.contains('*')
+        })
+        && positive.body.is_some()
+    {
+        let mut case = negative("undeclared media type text/plain");
+        case.content_type = Some("text/plain".into());
+        out.push(case);
+    }
     out
+}
+
+/// A value of a type `schema` does not allow, when its type is one simple type.
+fn wrong_type(schema: &Value) -> Option<Value> {
+    if schema.get("nullable") == Some(&Value::Bool(true)) {
+        return None;
+    }
+    match schema.get("type")?.as_str()? {
+        "string" if schema.get("enum").is_none() => Some(json!(12345)),
+        "integer" | "number" => Some(json!("not a number")),
+        "boolean" => Some(json!("not a boolean")),
+        "array" => Some(json!({"not": "an array"})),
+        "object" => Some(json!("not an object")),
+        _ => None,
+    }
+}
+
+/// Text outside a string's format, for the formats the validator checks.
+fn outside_format(schema: &Value) -> Option<&'static str> {
+    if schema.get("type").and_then(Value::as_str) != Some("string") {
+        return None;
+    }
+    match schema.get("format")?.as_str()? {
+        "uuid" => Some("not-a-uuid"),
+        "date-time" => Some("not a date-time"),
+        "date" => Some("2024-13-45"),
+        "email" => Some("not an email"),
+        "ipv4" => Some("999.1.1.1"),
+        _ => None,
+    }
 }
 
 /// The coverage phase (Schemathesis's): over the positive request, one at a time, each
