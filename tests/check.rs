@@ -112,17 +112,19 @@ fn broken_provider() -> Router {
                 "{}".to_string(),
             );
         }
+        // Only at the boundary: the smallest offset allowed breaks the server.
+        if query.iter().any(|(k, v)| k == "offset" && v == "0") {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "application/json")],
+                "{}".to_string(),
+            );
+        }
         match query
             .iter()
             .find(|(k, _)| k == "limit")
             .map(|(_, v)| v.parse::<i64>())
         {
-            // Only at the boundary: the largest limit allowed breaks the server.
-            Some(Ok(50)) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CONTENT_TYPE, "application/json")],
-                "{}".to_string(),
-            ),
             // Undeclared status for an out-of-range limit.
             Some(Ok(n)) if n > 50 => (
                 StatusCode::IM_A_TEAPOT,
@@ -257,10 +259,18 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
     let expected: BTreeSet<String> = [
         "GET /items (valid): response_schema_conformance",
         "GET /items (bad query parameter limit): status_code_conformance",
-        // Only the coverage phase's boundary value reaches the server error at limit=50.
-        "GET /items (boundary: query limit = 50 (maximum)): not_a_server_error",
-        "GET /items (boundary: query limit = 50 (maximum)): status_code_conformance",
+        // The list does not check its offset either.
+        "GET /items (bad query parameter offset): negative_data_rejection",
+        "GET /items (bad query parameter offset): response_schema_conformance",
+        "GET /items (boundary: query offset = 8 (present)): response_schema_conformance",
+        // Only the coverage phase's boundary value reaches the server error at offset=0.
+        "GET /items (boundary: query offset = 0 (minimum)): not_a_server_error",
+        "GET /items (boundary: query offset = 0 (minimum)): status_code_conformance",
+        "GET /items (boundary: query limit = 50 (maximum)): response_schema_conformance",
         "GET /items (boundary: query limit = 4 (present)): response_schema_conformance",
+        // The list never shows what was created: the collection disagrees with its items.
+        "GET /items (valid) (after create): ensure_resource_availability",
+        "GET /items (valid) (after create): response_schema_conformance",
         "POST /items (valid): response_schema_conformance",
         "POST /items (missing required name): negative_data_rejection",
         "POST /items (missing required name): response_schema_conformance",

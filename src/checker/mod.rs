@@ -488,6 +488,29 @@ async fn run_chain(
         ));
     }
     out.push(checked);
+    // The collection lists what was created (unless its page is full: then it cannot tell).
+    if let (Some(list_case), Some(id)) = (chain.list.and_then(find), &first_id) {
+        let (mut list, size) = plan::largest_page(contract, &list_case);
+        list.name = format!("{} (after create)", list.name);
+        let answer = send_recorded(client, shared, &list).await;
+        let body: Option<Value> = answer
+            .as_ref()
+            .ok()
+            .and_then(|a| serde_json::from_slice(&a.body).ok());
+        let mut checked = judge(contract, shared, &list, answer);
+        if (200..300).contains(&checked.status)
+            && let Some(body) = body
+            && !mentions(&body, id)
+            && size.is_some_and(|size| (with_ids(&body) as u64) < size)
+        {
+            checked.failures.push(failure(
+                "ensure_resource_availability",
+                format!("the created resource {id} is not in the list, which is not full"),
+            ));
+            checked.reproduce = Some(curl(&shared.target, &list, &shared.secrets));
+        }
+        out.push(checked);
+    }
     if let Some(update_case) = chain.update.and_then(find) {
         let mut update = at_item(&update_case, "after create");
         // A read-modify-write without the version field: optimistic locking is not what
@@ -570,6 +593,28 @@ async fn run_chain(
         ));
     }
     out
+}
+
+/// Whether `id` appears in `answer`: as a value, or as a key (objects keyed by id).
+fn mentions(answer: &Value, id: &str) -> bool {
+    match answer {
+        Value::String(s) => s == id,
+        Value::Number(n) => n.to_string() == id,
+        Value::Object(fields) => fields.iter().any(|(k, v)| k == id || mentions(v, id)),
+        Value::Array(items) => items.iter().any(|v| mentions(v, id)),
+        _ => false,
+    }
+}
+
+/// How many objects with an `id` `answer` holds (how full a page is).
+fn with_ids(answer: &Value) -> usize {
+    match answer {
+        Value::Object(fields) => {
+            usize::from(fields.contains_key("id")) + fields.values().map(with_ids).sum::<usize>()
+        }
+        Value::Array(items) => items.iter().map(with_ids).sum(),
+        _ => 0,
+    }
 }
 
 /// The scalar fields an update body writes: its own, or those of the one object it wraps

@@ -145,6 +145,42 @@ fn generated_case(
     Some(case)
 }
 
+/// Query parameters that size a page.
+const PAGE_SIZES: &[&str] = &[
+    "limit",
+    "per_page",
+    "perPage",
+    "pageSize",
+    "page_size",
+    "size",
+];
+
+/// `case` asking for the largest page its operation allows (its page-size parameter at its
+/// maximum), and that size; `None` when the operation has no page size with a maximum.
+pub fn largest_page(contract: &Contract, case: &Case) -> (Case, Option<u64>) {
+    let (api, operation) = contract.operation(case.api, case.operation);
+    let document = api.schemas.document(View::Request);
+    let mut case = case.clone();
+    for parameter in &operation.parameters {
+        if parameter.location != ParameterLocation::Query
+            || !PAGE_SIZES.contains(&parameter.name.as_str())
+        {
+            continue;
+        }
+        let maximum = parameter
+            .schema
+            .and_then(|id| resolve(api.schemas.node(id), document).get("maximum"))
+            .and_then(Value::as_u64);
+        if let Some(maximum) = maximum {
+            case.query.retain(|(n, _)| *n != parameter.name);
+            case.query
+                .push((parameter.name.clone(), maximum.to_string()));
+            return (case, Some(maximum));
+        }
+    }
+    (case, None)
+}
+
 /// `case` with one optional part fewer, each way there is: an optional query or header
 /// parameter left out, or a body property that is not required. Shrinking tries these.
 pub fn smaller(contract: &Contract, case: &Case) -> Vec<Case> {
@@ -722,6 +758,9 @@ pub struct Chain {
     pub read: usize,
     pub update: Option<usize>,
     pub delete: Option<usize>,
+    /// The collection's list, when it needs no path parameter (a scoped list may rightly
+    /// leave the created object out).
+    pub list: Option<usize>,
 }
 
 /// A chain for every inferred resource that can be created and read.
@@ -750,6 +789,12 @@ pub fn chains(contract: &Contract) -> Vec<Chain> {
                 read,
                 update: find(&[Action::Replace, Action::Merge, Action::Upsert]),
                 delete: find(&[Action::Delete]),
+                list: find(&[Action::List]).filter(|&list| {
+                    !api.operations[list]
+                        .parameters
+                        .iter()
+                        .any(|p| p.location == ParameterLocation::Path)
+                }),
             });
         }
     }
