@@ -57,6 +57,20 @@ fn failure(check: &str, message: String) -> Failure {
     }
 }
 
+/// The requests `check` plans to send with `options`: the cases and the generated ones (the
+/// resource chains, links and shrinking come on top).
+pub fn planned(contract: &Contract, options: &CheckOptions) -> usize {
+    let cases = plan::cases(contract, &options.headers, options.seed).len()
+        + plan::generated(
+            contract,
+            &options.headers,
+            options.seed,
+            options.max_examples,
+        )
+        .len();
+    cases.min(options.max_requests)
+}
+
 pub async fn check(
     contract: Arc<Contract>,
     options: CheckOptions,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::error::CommandError;
 use super::loading::load_contract;
 use super::output::{Progress, recorder};
-use crate::checker::{CheckOptions, check};
+use crate::checker::{CheckOptions, check, planned};
 use crate::cli::{CheckArgs, ReportFormat};
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
@@ -31,6 +31,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
         recorder,
         on_answer: progress.ticker(),
     };
+    let progress = progress.planned(planned(&contract, &options));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

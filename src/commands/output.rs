@@ -39,6 +39,19 @@ impl Progress {
         Progress(Some(bar))
     }
 
+    /// A bar of `total` planned steps (more may come: the bar then stays full).
+    pub fn planned(self, total: usize) -> Progress {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} requests answered ({per_sec}, {eta} left)",
+            ) {
+                bar.set_style(style);
+            }
+        }
+        self
+    }
+
     pub fn tick(&self) {
         if let Some(bar) = &self.0 {
             bar.inc(1);
