@@ -166,6 +166,22 @@ pub async fn check(
     Ok(builder.finish())
 }
 
+/// Sends `case` and judges the answer; also the answer's JSON body, for checks across
+/// requests.
+async fn send_judged(
+    contract: &Contract,
+    client: &reqwest::Client,
+    shared: &Shared,
+    case: &Case,
+) -> (CheckedExchange, Option<Value>) {
+    let answer = send_recorded(client, shared, case).await;
+    let body = answer
+        .as_ref()
+        .ok()
+        .and_then(|a| serde_json::from_slice(&a.body).ok());
+    (judge(contract, shared, case, answer), body)
+}
+
 /// Requests a shrink may send at most.
 const SHRINK_TRIES: usize = 32;
 
@@ -506,12 +522,7 @@ async fn run_chain(
     if let (Some(list_case), Some(id)) = (chain.list.and_then(find), &first_id) {
         let (mut list, size) = plan::largest_page(contract, &list_case);
         list.name = format!("{} (after create)", list.name);
-        let answer = send_recorded(client, shared, &list).await;
-        let body: Option<Value> = answer
-            .as_ref()
-            .ok()
-            .and_then(|a| serde_json::from_slice(&a.body).ok());
-        let mut checked = judge(contract, shared, &list, answer);
+        let (mut checked, body) = send_judged(contract, client, shared, &list).await;
         if (200..300).contains(&checked.status)
             && let Some(body) = body
             && !mentions(&body, id)
@@ -548,12 +559,7 @@ async fn run_chain(
         // What the update wrote is what a read answers next.
         if updated && let Some(sent) = update.body.as_ref().map(written_fields) {
             let read = at_item(&read_case, "after update");
-            let answer = send_recorded(client, shared, &read).await;
-            let body: Option<Value> = answer
-                .as_ref()
-                .ok()
-                .and_then(|a| serde_json::from_slice(&a.body).ok());
-            let mut checked = judge(contract, shared, &read, answer);
+            let (mut checked, body) = send_judged(contract, client, shared, &read).await;
             if (200..300).contains(&checked.status)
                 && let Some(body) = body
                 && !shows(&body, &sent)

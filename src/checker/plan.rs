@@ -120,12 +120,7 @@ fn generated_case(
         }
     }
     // A body generated, not the example (which the valid case already sends).
-    let media = operation.request_body.as_ref().and_then(|b| {
-        b.content
-            .iter()
-            .find(|m| crate::media::answered_as_json(&m.media_type))
-    });
-    if let Some(schema) = media.and_then(|m| m.schema) {
+    if let Some(schema) = json_media(operation).and_then(|m| m.schema) {
         let mut body =
             generate_valid(&api.schemas, schema, draw).unwrap_or_else(|failed| failed.best);
         let resolved = resolve(
@@ -143,6 +138,24 @@ fn generated_case(
         case.body = Some(body);
     }
     Some(case)
+}
+
+/// The JSON media type of the operation's request body, the one `check` sends.
+fn json_media(operation: &Operation) -> Option<&crate::contract::MediaType> {
+    operation.request_body.as_ref().and_then(|b| {
+        b.content
+            .iter()
+            .find(|m| crate::media::answered_as_json(&m.media_type))
+    })
+}
+
+/// The schema of the operation's JSON request body, resolved.
+fn json_body_schema<'a>(api: &'a CompiledApi, operation: &Operation) -> Option<&'a Value> {
+    let id = json_media(operation)?.schema?;
+    Some(resolve(
+        api.schemas.node(id),
+        api.schemas.document(View::Request),
+    ))
 }
 
 /// Query parameters that size a page.
@@ -201,16 +214,7 @@ pub fn smaller(contract: &Contract, case: &Case) -> Vec<Case> {
             _ => {}
         }
     }
-    let required: Vec<String> = operation
-        .request_body
-        .as_ref()
-        .and_then(|b| {
-            b.content
-                .iter()
-                .find(|m| crate::media::answered_as_json(&m.media_type))
-        })
-        .and_then(|m| m.schema)
-        .map(|id| resolve(api.schemas.node(id), api.schemas.document(View::Request)))
+    let required: Vec<String> = json_body_schema(api, operation)
         .and_then(|s| s.get("required"))
         .and_then(Value::as_array)
         .map(|r| {
@@ -367,11 +371,7 @@ fn positive(
             _ => {}
         }
     }
-    let media = operation.request_body.as_ref().and_then(|b| {
-        b.content
-            .iter()
-            .find(|m| crate::media::answered_as_json(&m.media_type))
-    });
+    let media = json_media(operation);
     let body = media.map(|m| {
         m.examples
             .first()
@@ -621,16 +621,7 @@ fn boundaries(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u
             }
         }
     }
-    let body_schema = operation
-        .request_body
-        .as_ref()
-        .and_then(|b| {
-            b.content
-                .iter()
-                .find(|m| crate::media::answered_as_json(&m.media_type))
-        })
-        .and_then(|m| m.schema)
-        .map(|id| resolve(api.schemas.node(id), document));
+    let body_schema = json_body_schema(api, operation);
     if let (Some(Value::Object(body)), Some(properties)) = (
         &positive.body,
         body_schema
