@@ -5,7 +5,7 @@
 
 use ::http::HeaderMap;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::contract::{
     Action, CompiledApi, Contract, Operation, Parameter, ParameterLocation, SecurityScheme, View,
@@ -479,18 +479,17 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
             .schema
             .map(|id| resolve(api.schemas.node(id), document))
             .unwrap_or(&Value::Null);
-        // Each required property missing, one at a time.
-        for required in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            let mut case = negative(&format!("missing required {required}"));
-            let mut without: Map<String, Value> = body.clone();
-            without.remove(required);
-            case.body = Some(Value::Object(without));
+        // Each required property missing, one at a time, at every depth the valid body
+        // reaches.
+        for pointer in required_pointers(schema, &Value::Object(body.clone()), document, "") {
+            let (parent, name) = pointer.rsplit_once('/').unwrap_or(("", &pointer));
+            let mut without = Value::Object(body.clone());
+            if let Some(Value::Object(fields)) = without.pointer_mut(parent) {
+                fields.remove(name);
+            }
+            let shown = pointer.trim_start_matches('/').replace('/', ".");
+            let mut case = negative(&format!("missing required {shown}"));
+            case.body = Some(without);
             out.push(case);
         }
         // Each typed property of another type, and each formatted one with text outside its
@@ -541,6 +540,45 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
         out.push(case);
     }
     out
+}
+
+/// JSON pointers (under `at`) to every property `schema` requires that `value` has, down
+/// through nested objects (three levels: deeper is rare, and each level multiplies cases).
+fn required_pointers(schema: &Value, value: &Value, document: &Value, at: &str) -> Vec<String> {
+    let Value::Object(fields) = value else {
+        return Vec::new();
+    };
+    if at.matches('/').count() >= 3 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for required in schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|name| fields.contains_key(*name))
+    {
+        out.push(format!("{at}/{}", escape_pointer(required)));
+    }
+    for (name, property) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(inner) = fields.get(name) {
+            let property = resolve(property, document);
+            let here = format!("{at}/{}", escape_pointer(name));
+            out.extend(required_pointers(property, inner, document, &here));
+        }
+    }
+    out
+}
+
+fn escape_pointer(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
 }
 
 /// A value of a type `schema` does not allow, when its type is one simple type.
@@ -633,14 +671,48 @@ fn boundaries(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u
             if property.get("readOnly") == Some(&Value::Bool(true)) {
                 continue;
             }
-            for (label, value) in edges(property) {
+            let mut values = edges(property);
+            values.extend(array_edges(property, body.get(name)));
+            for (label, value) in values {
                 let mut changed = body.clone();
                 changed.insert(name.clone(), value.clone());
-                let mut case = case(format!("body {name} = {value} ({label})"));
+                let shown = if value.is_array() {
+                    format!("{} item(s)", value.as_array().map_or(0, Vec::len))
+                } else {
+                    value.to_string()
+                };
+                let mut case = case(format!("body {name} = {shown} ({label})"));
                 case.body = Some(Value::Object(changed));
                 out.push(case);
             }
         }
+    }
+    out
+}
+
+/// An array property at its fewest and most items, its valid value's first item repeated
+/// (not where items must be unique, and at most 100).
+fn array_edges(schema: &Value, valid: Option<&Value>) -> Vec<(String, Value)> {
+    let Some(Value::Array(items)) = valid else {
+        return Vec::new();
+    };
+    let Some(first) = items.first() else {
+        return Vec::new();
+    };
+    if schema.get("uniqueItems") == Some(&Value::Bool(true)) {
+        return Vec::new();
+    }
+    let sized = |n: u64| Value::Array(vec![first.clone(); n as usize]);
+    let mut out = Vec::new();
+    if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
+        out.push(("minItems".to_string(), sized(min)));
+    }
+    if let Some(max) = schema
+        .get("maxItems")
+        .and_then(Value::as_u64)
+        .filter(|m| *m <= 100)
+    {
+        out.push(("maxItems".to_string(), sized(max)));
     }
     out
 }
@@ -819,5 +891,39 @@ mod tests {
                 .map(|c| &c.name)
                 .collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn the_bundled_kantata_create_is_checked_without_a_required_field_inside_its_envelope() {
+        let specs = crate::load::load_paths(&[
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/kantata.yaml")
+        ])
+        .unwrap();
+        let contract = Contract::compile(&specs, &[]).unwrap();
+        let names: Vec<String> = cases(&contract, &[], 0)
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert!(
+            names
+                .iter()
+                .any(|n| n.contains("missing required organization_membership.member_id")),
+            "expected a case without the envelope's required member_id, received {names:#?}"
+        );
+    }
+
+    #[test]
+    fn an_array_is_tried_at_its_fewest_and_most_items_unless_they_must_be_unique() {
+        let schema = json!({"type": "array", "minItems": 1, "maxItems": 3});
+        let valid = json!(["a", "b"]);
+        assert_eq!(
+            array_edges(&schema, Some(&valid)),
+            [
+                ("minItems".to_string(), json!(["a"])),
+                ("maxItems".to_string(), json!(["a", "a", "a"]))
+            ]
+        );
+        let unique = json!({"type": "array", "minItems": 1, "uniqueItems": true});
+        assert!(array_edges(&unique, Some(&valid)).is_empty());
     }
 }
