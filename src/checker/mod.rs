@@ -225,15 +225,7 @@ async fn send_recorded(
     let started = std::time::Instant::now();
     let answer = send(client, &options.target, case).await;
     if let (Some(recorder), Ok(answer)) = (&options.recorder, &answer) {
-        let query: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&case.query)
-            .finish();
-        let url = format!(
-            "{}{}{}{query}",
-            options.target,
-            case.path,
-            if query.is_empty() { "" } else { "?" }
-        );
+        let url = case.url(&options.target);
         let mut request_headers = case.headers.clone();
         if let Some(content_type) = case.body.as_ref().and(case.content_type.as_ref()) {
             headers::set(&mut request_headers, "content-type", content_type);
@@ -272,13 +264,7 @@ struct Shared {
 }
 
 async fn send(client: &reqwest::Client, target: &str, case: &Case) -> Result<Answer, String> {
-    let mut url = format!("{target}{}", case.path);
-    if !case.query.is_empty() {
-        let query: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&case.query)
-            .finish();
-        url = format!("{url}?{query}");
-    }
+    let url = case.url(target);
     let method = reqwest::Method::from_bytes(case.method.as_bytes()).map_err(|e| e.to_string())?;
     let mut request = client.request(method, &url);
     for (name, value) in &case.headers {
@@ -314,13 +300,7 @@ pub fn curl(target: &str, case: &Case, secret: &[String]) -> String {
             |q| q.into_owned(),
         )
     };
-    let mut url = format!("{target}{}", case.path);
-    if !case.query.is_empty() {
-        let query: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&case.query)
-            .finish();
-        url = format!("{url}?{query}");
-    }
+    let url = case.url(target);
     let mut parts = vec![
         "curl".to_string(),
         "-X".into(),

@@ -64,23 +64,17 @@ pub fn generated(
     seed: u64,
     count: usize,
 ) -> Vec<Case> {
-    let served = served(contract);
     let mut out = Vec::new();
-    for compiled in &contract.apis {
-        for (index, operation) in compiled.api.operations.iter().enumerate() {
-            if !served.contains(&(compiled.index, index)) {
-                continue;
-            }
-            for n in 1..=count {
-                let draw =
-                    crate::mock::stable_hash(&[&seed.to_string(), &operation.id, &n.to_string()]);
-                let Some(mut case) = generated_case(compiled, index, operation, credentials, draw)
-                else {
-                    break;
-                };
-                case.name = format!("{} {} (generated {n})", operation.method, operation.path);
-                out.push(case);
-            }
+    for (compiled, index, operation) in served_operations(contract) {
+        for n in 1..=count {
+            let draw =
+                crate::mock::stable_hash(&[&seed.to_string(), &operation.id, &n.to_string()]);
+            let Some(mut case) = generated_case(compiled, index, operation, credentials, draw)
+            else {
+                break;
+            };
+            case.name = format!("{} {} (generated {n})", operation.method, operation.path);
+            out.push(case);
         }
     }
     out
@@ -234,6 +228,36 @@ pub fn smaller(contract: &Contract, case: &Case) -> Vec<Case> {
         }
     }
     out
+}
+
+/// Every operation a request can reach, with its API and index, in contract order.
+fn served_operations(
+    contract: &Contract,
+) -> impl Iterator<Item = (&CompiledApi, usize, &Operation)> {
+    let served = served(contract);
+    contract.apis.iter().flat_map(move |compiled| {
+        let served = served.clone();
+        compiled
+            .api
+            .operations
+            .iter()
+            .enumerate()
+            .filter(move |(index, _)| served.contains(&(compiled.index, *index)))
+            .map(move |(index, operation)| (compiled, index, operation))
+    })
+}
+
+impl Case {
+    /// The URL the case is sent to under `target`, query included.
+    pub fn url(&self, target: &str) -> String {
+        if self.query.is_empty() {
+            return format!("{target}{}", self.path);
+        }
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&self.query)
+            .finish();
+        format!("{target}{}?{query}", self.path)
+    }
 }
 
 /// The positive and negative cases of every operation, in contract order.
