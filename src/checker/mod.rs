@@ -2,6 +2,8 @@
 //! contract (see `plan`) are sent to the target; every answer is checked against the contract
 //! and against what the request deserved, with Schemathesis's check names.
 
+mod case;
+mod coverage;
 mod plan;
 
 use std::borrow::Cow;
@@ -18,7 +20,7 @@ use crate::headers;
 use crate::report::{Report, ReportBuilder};
 use crate::validate::{CheckedExchange, Failure, ObservedResponse, response_failures};
 use crate::violation::{Violation, ViolationKind};
-pub use plan::{Case, Expect};
+pub use case::{Case, Expect};
 
 pub struct CheckOptions {
     /// The provider's base URL, without a trailing slash.

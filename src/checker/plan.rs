@@ -3,45 +3,19 @@
 //! knows, and boundary values one at a time (the coverage phase); and, for each inferred
 //! resource, create → read and delete → read chains.
 
-use ::http::HeaderMap;
-
 use serde_json::{Value, json};
 
+use super::case::{
+    Case, Expect, filled_path, json_body_schema, json_media, valid_value, value_text,
+};
+use super::coverage::boundaries;
 use crate::contract::{
-    Action, CompiledApi, Contract, Operation, Parameter, ParameterLocation, SecurityScheme, View,
-    routed_path,
+    Action, CompiledApi, Contract, Operation, ParameterLocation, SecurityScheme, View,
 };
 use crate::generate::generate_valid;
 use crate::headers;
+use crate::pointer;
 use crate::validate::resolve;
-
-/// What a case expects of the provider, named as Schemathesis names the check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
-    /// Valid input: 2xx, or 401/403/404/409 (`positive_data_acceptance`).
-    Accepted,
-    /// Invalid input: a 4xx (`negative_data_rejection`).
-    Rejected,
-    /// No or bad credentials: 401 or 403 (`ignored_auth`).
-    Unauthorized,
-    /// An undeclared method: 405 with `Allow` (`unsupported_method`).
-    MethodNotAllowed,
-}
-
-#[derive(Debug, Clone)]
-pub struct Case {
-    pub name: String,
-    pub api: usize,
-    pub operation: usize,
-    pub method: String,
-    /// Path (with parameters filled) and query, without the target's base URL.
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub headers: HeaderMap,
-    pub body: Option<Value>,
-    pub content_type: Option<String>,
-    pub expect: Expect,
-}
 
 /// Operations a request can reach: one shadowed by an earlier one on the same route and
 /// method is never served.
@@ -132,24 +106,6 @@ fn generated_case(
         case.body = Some(body);
     }
     Some(case)
-}
-
-/// The JSON media type of the operation's request body, the one `check` sends.
-fn json_media(operation: &Operation) -> Option<&crate::contract::MediaType> {
-    operation.request_body.as_ref().and_then(|b| {
-        b.content
-            .iter()
-            .find(|m| crate::media::answered_as_json(&m.media_type))
-    })
-}
-
-/// The schema of the operation's JSON request body, resolved.
-fn json_body_schema<'a>(api: &'a CompiledApi, operation: &Operation) -> Option<&'a Value> {
-    let id = json_media(operation)?.schema?;
-    Some(resolve(
-        api.schemas.node(id),
-        api.schemas.document(View::Request),
-    ))
 }
 
 /// Query parameters that size a page.
@@ -247,19 +203,6 @@ fn served_operations(
     })
 }
 
-impl Case {
-    /// The URL the case is sent to under `target`, query included.
-    pub fn url(&self, target: &str) -> String {
-        if self.query.is_empty() {
-            return format!("{target}{}", self.path);
-        }
-        let query: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&self.query)
-            .finish();
-        format!("{target}{}?{query}", self.path)
-    }
-}
-
 /// The positive and negative cases of every operation, in contract order.
 pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -> Vec<Case> {
     let served = served(contract);
@@ -305,44 +248,6 @@ pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -
     out
 }
 
-fn valid_value(api: &CompiledApi, parameter: &Parameter, seed: u64) -> Value {
-    parameter
-        .schema
-        .map(|id| generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best))
-        .unwrap_or(json!("x"))
-}
-
-/// The operation's path (under its API's mount) with every parameter filled with its valid
-/// value, except `bad` (name, value) when given.
-fn filled_path(
-    api: &CompiledApi,
-    operation: &Operation,
-    seed: u64,
-    bad: Option<(&str, &str)>,
-) -> String {
-    let mut path = format!("{}{}", api.api.mount, routed_path(&operation.path));
-    for parameter in operation
-        .parameters
-        .iter()
-        .filter(|p| p.location == ParameterLocation::Path)
-    {
-        let value = match bad {
-            Some((name, bad)) if name == parameter.name => bad.to_string(),
-            _ => value_text(&valid_value(api, parameter, seed)),
-        };
-        let encoded = percent_encoding::utf8_percent_encode(&value, PATH_SEGMENT);
-        path = path.replace(&format!("{{{}}}", parameter.name), &encoded.to_string());
-    }
-    path
-}
-
-/// What a path segment must percent-encode: all but RFC 3986's unreserved characters.
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
 /// A value a parameter's schema refuses, when one is easy to be sure of.
 fn invalid_value(schema: &Value) -> Option<String> {
     if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
@@ -361,13 +266,6 @@ fn invalid_value(schema: &Value) -> Option<String> {
             .get("maxLength")
             .and_then(Value::as_u64)
             .map(|max| "x".repeat(max as usize + 1))
-    }
-}
-
-fn value_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -584,7 +482,7 @@ fn required_pointers(schema: &Value, value: &Value, document: &Value, at: &str) 
         .filter_map(Value::as_str)
         .filter(|name| fields.contains_key(*name))
     {
-        out.push(format!("{at}/{}", escape_pointer(required)));
+        out.push(format!("{at}/{}", pointer::escape(required)));
     }
     for (name, property) in schema
         .get("properties")
@@ -594,15 +492,11 @@ fn required_pointers(schema: &Value, value: &Value, document: &Value, at: &str) 
     {
         if let Some(inner) = fields.get(name) {
             let property = resolve(property, document);
-            let here = format!("{at}/{}", escape_pointer(name));
+            let here = format!("{at}/{}", pointer::escape(name));
             out.extend(required_pointers(property, inner, document, &here));
         }
     }
     out
-}
-
-fn escape_pointer(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
 }
 
 /// A value of a type `schema` does not allow, when its type is one simple type.
@@ -633,205 +527,6 @@ fn outside_format(schema: &Value) -> Option<&'static str> {
         "ipv4" => Some("999.1.1.1"),
         _ => None,
     }
-}
-
-/// The coverage phase (Schemathesis's): over the positive request, one at a time, each
-/// parameter and top-level body property at the edges of what its schema allows (minimum,
-/// maximum, exclusive bounds a step inside, minLength and maxLength, each enum value,
-/// `const`, both booleans, null where nullable), and each optional query parameter present.
-/// Every one is valid input, which the provider must accept.
-fn boundaries(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u64) -> Vec<Case> {
-    let document = api.schemas.document(View::Request);
-    let mut out = Vec::new();
-    let case = |what: String| Case {
-        name: format!("{} {} (boundary: {what})", operation.method, operation.path),
-        ..positive.clone()
-    };
-    for parameter in &operation.parameters {
-        let Some(id) = parameter.schema else { continue };
-        let schema = resolve(api.schemas.node(id), document);
-        let name = &parameter.name;
-        let mut values = edges(schema);
-        if parameter.location == ParameterLocation::Query && !parameter.required {
-            values.push(("present".into(), valid_value(api, parameter, seed)));
-        }
-        for (label, value) in values {
-            // A parameter is text on the wire: null is not a value it can carry, and arrays
-            // and objects are written by their style, which these cases leave aside.
-            if value.is_null() || value.is_array() || value.is_object() {
-                continue;
-            }
-            let text = value_text(&value);
-            match parameter.location {
-                ParameterLocation::Query => {
-                    let mut case = case(format!("query {name} = {text} ({label})"));
-                    case.query.retain(|(n, _)| n != name);
-                    case.query.push((name.clone(), text));
-                    out.push(case);
-                }
-                ParameterLocation::Path => {
-                    let mut case = case(format!("path {name} = {text} ({label})"));
-                    case.path = filled_path(api, operation, seed, Some((name, &text)));
-                    out.push(case);
-                }
-                ParameterLocation::Header => {
-                    let mut case = case(format!("header {name} = {text} ({label})"));
-                    headers::set(&mut case.headers, name, &text);
-                    out.push(case);
-                }
-                ParameterLocation::Cookie | ParameterLocation::QueryString => {}
-            }
-        }
-    }
-    let body_schema = json_body_schema(api, operation);
-    if let (Some(Value::Object(body)), Some(properties)) = (
-        &positive.body,
-        body_schema
-            .and_then(|s| s.get("properties"))
-            .and_then(Value::as_object),
-    ) {
-        for (name, property) in properties {
-            let property = resolve(property, document);
-            if property.get("readOnly") == Some(&Value::Bool(true)) {
-                continue;
-            }
-            let mut values = edges(property);
-            values.extend(array_edges(property, body.get(name)));
-            for (label, value) in values {
-                let mut changed = body.clone();
-                changed.insert(name.clone(), value.clone());
-                let shown = if value.is_array() {
-                    format!("{} item(s)", value.as_array().map_or(0, Vec::len))
-                } else {
-                    value.to_string()
-                };
-                let mut case = case(format!("body {name} = {shown} ({label})"));
-                case.body = Some(Value::Object(changed));
-                out.push(case);
-            }
-        }
-    }
-    out
-}
-
-/// An array property at its fewest and most items, its valid value's first item repeated
-/// (not where items must be unique, and at most 100).
-fn array_edges(schema: &Value, valid: Option<&Value>) -> Vec<(String, Value)> {
-    let Some(Value::Array(items)) = valid else {
-        return Vec::new();
-    };
-    let Some(first) = items.first() else {
-        return Vec::new();
-    };
-    if schema.get("uniqueItems") == Some(&Value::Bool(true)) {
-        return Vec::new();
-    }
-    let sized = |n: u64| Value::Array(vec![first.clone(); n as usize]);
-    let mut out = Vec::new();
-    if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
-        out.push(("minItems".to_string(), sized(min)));
-    }
-    if let Some(max) = schema
-        .get("maxItems")
-        .and_then(Value::as_u64)
-        .filter(|m| *m <= 100)
-    {
-        out.push(("maxItems".to_string(), sized(max)));
-    }
-    out
-}
-
-/// The values at the edges of what `schema` allows, each with what edge it is. Only values
-/// sure to be valid: a string length edge is left out where a pattern or format constrains
-/// the text as well.
-fn edges(schema: &Value) -> Vec<(String, Value)> {
-    let mut out: Vec<(String, Value)> = Vec::new();
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        return values
-            .iter()
-            .map(|v| ("enum value".to_string(), v.clone()))
-            .collect();
-    }
-    if let Some(value) = schema.get("const") {
-        return vec![("const".into(), value.clone())];
-    }
-    let types: Vec<&str> = match schema.get("type") {
-        Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
-    let number = |key: &str| schema.get(key).and_then(Value::as_f64);
-    if types.contains(&"integer") {
-        let int32 = schema.get("format").and_then(Value::as_str) == Some("int32");
-        let low = number("minimum").map(|m| m.ceil() as i64).or_else(|| {
-            match schema.get("exclusiveMinimum") {
-                Some(Value::Number(n)) => n.as_f64().map(|m| m.floor() as i64 + 1),
-                _ => None,
-            }
-        });
-        let high = number("maximum").map(|m| m.floor() as i64).or_else(|| {
-            match schema.get("exclusiveMaximum") {
-                Some(Value::Number(n)) => n.as_f64().map(|m| m.ceil() as i64 - 1),
-                _ => None,
-            }
-        });
-        // 3.0's boolean exclusive bounds move the edge a step inside.
-        let step_in = |key: &str| schema.get(key) == Some(&Value::Bool(true));
-        if let Some(low) = low {
-            let low = if step_in("exclusiveMinimum") {
-                low + 1
-            } else {
-                low
-            };
-            out.push(("minimum".into(), json!(low)));
-        } else if int32 {
-            out.push(("int32 minimum".into(), json!(i32::MIN)));
-        }
-        if let Some(high) = high {
-            let high = if step_in("exclusiveMaximum") {
-                high - 1
-            } else {
-                high
-            };
-            out.push(("maximum".into(), json!(high)));
-        } else if int32 {
-            out.push(("int32 maximum".into(), json!(i32::MAX)));
-        }
-        if schema.get("multipleOf").is_some() {
-            out.clear(); // an edge need not be a multiple
-        }
-    } else if types.contains(&"number") {
-        if let (Some(low), false) = (number("minimum"), schema.get("exclusiveMinimum").is_some()) {
-            out.push(("minimum".into(), json!(low)));
-        }
-        if let (Some(high), false) = (number("maximum"), schema.get("exclusiveMaximum").is_some()) {
-            out.push(("maximum".into(), json!(high)));
-        }
-        if schema.get("multipleOf").is_some() {
-            out.clear();
-        }
-    } else if types.contains(&"string")
-        && schema.get("pattern").is_none()
-        && schema.get("format").is_none()
-    {
-        if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
-            out.push(("minLength".into(), json!("a".repeat(min as usize))));
-        }
-        if let Some(max) = schema
-            .get("maxLength")
-            .and_then(Value::as_u64)
-            .filter(|m| *m <= 4096)
-        {
-            out.push(("maxLength".into(), json!("a".repeat(max as usize))));
-        }
-    } else if types.contains(&"boolean") {
-        out.push(("true".into(), json!(true)));
-        out.push(("false".into(), json!(false)));
-    }
-    if types.contains(&"null") || schema.get("nullable") == Some(&Value::Bool(true)) {
-        out.push(("null".into(), Value::Null));
-    }
-    out
 }
 
 /// The operations of one inferred resource that a create → read → update → delete → read
@@ -937,17 +632,55 @@ mod tests {
     }
 
     #[test]
-    fn an_array_is_tried_at_its_fewest_and_most_items_unless_they_must_be_unique() {
-        let schema = json!({"type": "array", "minItems": 1, "maxItems": 3});
-        let valid = json!(["a", "b"]);
-        assert_eq!(
-            array_edges(&schema, Some(&valid)),
-            [
-                ("minItems".to_string(), json!(["a"])),
-                ("maxItems".to_string(), json!(["a", "a", "a"]))
-            ]
+    fn nested_body_properties_and_formats_are_tried_at_their_edges_and_only_valid_edges_are_sent() {
+        let spec = r#"
+openapi: 3.1.0
+info: { title: t, version: "1" }
+paths:
+  /orders:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [customer]
+              properties:
+                customer:
+                  type: object
+                  required: [email]
+                  properties:
+                    email: { type: string, format: email }
+                    code: { type: string, pattern: "^[A-Z]{3}$", minLength: 3, maxLength: 3 }
+                    since: { type: string, format: date }
+                    id: { type: string, format: uuid, readOnly: true }
+                quantity: { type: integer, format: int64 }
+      responses:
+        "201": { description: created }
+"#;
+        let loaded = crate::load::load_text("orders.yaml", spec).unwrap();
+        let contract = Contract::compile(&[loaded], &[]).unwrap();
+        let names: Vec<String> = cases(&contract, &[], 0)
+            .into_iter()
+            .map(|c| c.name)
+            .filter(|n| n.contains("(boundary:"))
+            .collect();
+        for expected in [
+            r#"body customer.email = "a@b.co" (shortest email)"#,
+            r#"body customer.since = "2024-02-29" (leap day)"#,
+            "body quantity = 9223372036854775807 (",
+        ] {
+            assert!(
+                names.iter().any(|n| n.contains(expected)),
+                "expected a case named {expected:?}, received {names:#?}"
+            );
+        }
+        // "aaa" breaks the pattern; a read-only id is not sent.
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.contains("customer.code") || n.contains("customer.id")),
+            "expected no edge that breaks the schema, received {names:#?}"
         );
-        let unique = json!({"type": "array", "minItems": 1, "uniqueItems": true});
-        assert!(array_edges(&unique, Some(&valid)).is_empty());
     }
 }
