@@ -182,6 +182,10 @@ fn broken_provider() -> Router {
         if !headers.contains_key("x-api-key") {
             return (StatusCode::UNAUTHORIZED, json, "{}".to_string());
         }
+        // Only one of the two declared media types: it cannot read the other.
+        if headers.get(header::CONTENT_TYPE).is_some_and(|t| t == "application/vnd.item+json") {
+            return (StatusCode::INTERNAL_SERVER_ERROR, json, "{}".to_string());
+        }
         let name = serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
             .and_then(|b| b.get("name").and_then(|n| n.as_str()).map(str::to_string));
@@ -281,6 +285,9 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
         "POST /items (undeclared media type text/plain): response_schema_conformance",
         // The update checks the body but not its media type: only one media type reaches it.
         "PUT /items/{id} (undeclared media type text/plain): negative_data_rejection",
+        // It reads only one of the two JSON media types the update declares.
+        "PUT /items/{id} (valid, as application/vnd.item+json): not_a_server_error",
+        "PUT /items/{id} (valid, as application/vnd.item+json): status_code_conformance",
         "POST /items (wrong body type): not_a_server_error",
         "POST /items (wrong body type): status_code_conformance",
         "POST /items (valid) (chain): response_schema_conformance",

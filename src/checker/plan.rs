@@ -217,6 +217,7 @@ pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -
             };
             out.extend(negatives(compiled, operation, &positive, seed));
             out.extend(boundaries(compiled, operation, &positive, seed));
+            out.extend(other_media_types(compiled, operation, &positive, seed));
             out.push(positive);
         }
         // One undeclared method per path.
@@ -294,18 +295,7 @@ fn positive(
         }
     }
     let media = json_media(operation);
-    let body = media.map(|m| {
-        m.examples
-            .first()
-            .map(|e| (*e.value).clone())
-            .unwrap_or_else(|| {
-                m.schema
-                    .map(|id| {
-                        generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
-                    })
-                    .unwrap_or(json!({}))
-            })
-    });
+    let body = media.map(|m| valid_body(api, m, seed));
     if operation.request_body.as_ref().is_some_and(|b| b.required) && body.is_none() {
         return None; // only JSON bodies are generated
     }
@@ -321,6 +311,56 @@ fn positive(
         content_type: media.map(|m| crate::media::concrete(&m.media_type)),
         expect: Expect::Accepted,
     })
+}
+
+/// A valid body of `media`: its first example, else one generated from its schema.
+fn valid_body(api: &CompiledApi, media: &crate::contract::MediaType, seed: u64) -> Value {
+    media
+        .examples
+        .first()
+        .map(|e| (*e.value).clone())
+        .unwrap_or_else(|| {
+            media
+                .schema
+                .map(|id| {
+                    generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
+                })
+                .unwrap_or(json!({}))
+        })
+}
+
+/// The positive request again in each other JSON media type the request body declares
+/// (`application/merge-patch+json`, `application/vnd.api+json`…), with a body valid under
+/// that media type's schema: a provider that parses only one of them is found here.
+fn other_media_types(
+    api: &CompiledApi,
+    operation: &Operation,
+    positive: &Case,
+    seed: u64,
+) -> Vec<Case> {
+    let Some(sent) = positive.content_type.as_deref() else {
+        return Vec::new();
+    };
+    let mut tried = vec![crate::media::essence(sent)];
+    let mut out = Vec::new();
+    for media in operation.request_body.iter().flat_map(|b| &b.content) {
+        let concrete = crate::media::concrete(&media.media_type);
+        let essence = crate::media::essence(&concrete);
+        if !crate::media::answered_as_json(&media.media_type) || tried.contains(&essence) {
+            continue;
+        }
+        tried.push(essence);
+        out.push(Case {
+            name: format!(
+                "{} {} (valid, as {concrete})",
+                operation.method, operation.path
+            ),
+            body: Some(valid_body(api, media, seed)),
+            content_type: Some(concrete),
+            ..positive.clone()
+        });
+    }
+    out
 }
 
 /// One case per kind of violation that can be provoked from the positive request: no
