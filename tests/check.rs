@@ -1,6 +1,8 @@
 //! `understudy check` against providers: `serve` keeps its own contract completely, and a
 //! deliberately broken provider has each of its defects reported, and only those.
 
+#[path = "providers/broken.rs"]
+mod broken;
 mod common;
 
 use std::collections::BTreeSet;
@@ -9,9 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::Query;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use common::*;
@@ -59,10 +60,19 @@ fn failing_checks(report: &understudy::report::Report) -> BTreeSet<String> {
         .collect()
 }
 
+/// `serve --credential …`: any other credential is refused, as `check`'s invalid-credentials
+/// cases expect (without it `serve` accepts any well-formed one, as Prism does).
+fn accepting_only(credentials: &[&str]) -> EngineOptions {
+    EngineOptions {
+        credentials: credentials.iter().map(|c| c.to_string()).collect(),
+        ..EngineOptions::default()
+    }
+}
+
 #[tokio::test]
 async fn serve_passes_every_check_of_its_own_contracts() {
     let contract = bundled();
-    let engine = engine(&contract, EngineOptions::default());
+    let engine = engine(&contract, accepting_only(&["k", "t"]));
     let target = spawn(app(engine, HttpOptions::default())).await;
     let credentials = [
         ("x-api-key", "k"),
@@ -99,142 +109,11 @@ async fn serve_passes_every_check_of_its_own_contracts() {
     }
 }
 
-/// One defect per check kind.
-fn broken_provider() -> Router {
-    async fn list(
-        headers: HeaderMap,
-        Query(query): Query<Vec<(String, String)>>,
-    ) -> impl IntoResponse {
-        if !headers.contains_key("x-api-key") {
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::CONTENT_TYPE, "application/json")],
-                "{}".to_string(),
-            );
-        }
-        // Only at the boundary: the smallest offset allowed breaks the server.
-        if query.iter().any(|(k, v)| k == "offset" && v == "0") {
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CONTENT_TYPE, "application/json")],
-                "{}".to_string(),
-            );
-        }
-        match query
-            .iter()
-            .find(|(k, _)| k == "limit")
-            .map(|(_, v)| v.parse::<i64>())
-        {
-            // Undeclared status for an out-of-range limit.
-            Some(Ok(n)) if n > 50 => (
-                StatusCode::IM_A_TEAPOT,
-                [(header::CONTENT_TYPE, "application/json")],
-                "{}".to_string(),
-            ),
-            // A server error on a limit that is not a number.
-            Some(Err(_)) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CONTENT_TYPE, "application/json")],
-                "{}".to_string(),
-            ),
-            // Wrong type: name is a number.
-            _ => (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "application/json")],
-                r#"[{"id": 1, "name": 5}]"#.to_string(),
-            ),
-        }
-    }
-    async fn create(headers: HeaderMap, body: Bytes) -> impl IntoResponse {
-        let json = [(header::CONTENT_TYPE, "application/json")];
-        if !headers.contains_key("x-api-key") {
-            return (StatusCode::UNAUTHORIZED, json, "{}");
-        }
-        // A server error on a body that is not an object.
-        if body.starts_with(b"[") {
-            return (StatusCode::INTERNAL_SERVER_ERROR, json, "{}");
-        }
-        // Accepts anything else, and forgets the required name in its answer.
-        (StatusCode::CREATED, json, r#"{"id": 7}"#)
-    }
-    // Accepts any id, even one that is not the declared integer.
-    async fn item(headers: HeaderMap) -> impl IntoResponse {
-        if !headers.contains_key("x-api-key") {
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::CONTENT_TYPE, "application/json")],
-                "{}",
-            );
-        }
-        (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            r#"{"id": 7, "name": "kept"}"#,
-        )
-    }
-    // Checks what it is sent and answers as if it kept it; the item read next is unchanged.
-    async fn update_forgotten(
-        headers: HeaderMap,
-        axum::extract::Path(id): axum::extract::Path<String>,
-        body: Bytes,
-    ) -> impl IntoResponse {
-        let json = [(header::CONTENT_TYPE, "application/json")];
-        if !headers.contains_key("x-api-key") {
-            return (StatusCode::UNAUTHORIZED, json, "{}".to_string());
-        }
-        // Only one of the two declared media types: it cannot read the other.
-        if headers.get(header::CONTENT_TYPE).is_some_and(|t| t == "application/vnd.item+json") {
-            return (StatusCode::INTERNAL_SERVER_ERROR, json, "{}".to_string());
-        }
-        let name = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|b| b.get("name").and_then(|n| n.as_str()).map(str::to_string));
-        match (id.parse::<i64>(), name) {
-            (Ok(id), Some(name)) => (
-                StatusCode::OK,
-                json,
-                serde_json::json!({"id": id, "name": name}).to_string(),
-            ),
-            _ => (
-                StatusCode::BAD_REQUEST,
-                json,
-                r#"{"message": "bad"}"#.to_string(),
-            ),
-        }
-    }
-    async fn forget_delete(headers: HeaderMap) -> StatusCode {
-        if !headers.contains_key("x-api-key") {
-            return StatusCode::UNAUTHORIZED;
-        }
-        // Answers as if it deleted, and keeps the item.
-        StatusCode::NO_CONTENT
-    }
-    // Undeclared methods get 405 without Allow.
-    let no_allow = || async { StatusCode::METHOD_NOT_ALLOWED };
-    Router::new()
-        .route(
-            "/items",
-            get(list)
-                .post(create)
-                .patch(no_allow)
-                .put(no_allow)
-                .delete(no_allow),
-        )
-        .route(
-            "/items/{id}",
-            get(item)
-                .delete(forget_delete)
-                .patch(no_allow)
-                .put(update_forgotten)
-                .post(no_allow),
-        )
-}
-
 #[tokio::test]
 async fn a_broken_provider_has_each_defect_reported_and_only_those() {
     let specs = understudy::load::load_paths(&[fixture("provider.yaml")]).unwrap();
     let contract = Arc::new(Contract::compile(&specs, &[]).unwrap());
-    let target = spawn(broken_provider()).await;
+    let target = spawn(broken::broken_provider()).await;
     let report = check(contract, options(target, &[("x-api-key", "k")]), true)
         .await
         .unwrap();
@@ -261,6 +140,16 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
         "expected a curl line that sends the boundary case again, credentials redacted:\n{human}"
     );
     let expected: BTreeSet<String> = [
+        // It checks that a key is sent, not which: a forged one gets in everywhere.
+        "GET /items (invalid credentials): ignored_auth",
+        "GET /items (invalid credentials): response_schema_conformance",
+        "POST /items (invalid credentials): ignored_auth",
+        "POST /items (invalid credentials): response_schema_conformance",
+        "GET /items/{id} (invalid credentials): ignored_auth",
+        "PUT /items/{id} (invalid credentials): ignored_auth",
+        "DELETE /items/{id} (invalid credentials): ignored_auth",
+        // Its 401 on a delete has no body and no Content-Type, where the contract declares JSON.
+        "DELETE /items/{id} (no credentials): content_type_conformance",
         "GET /items (valid): response_schema_conformance",
         "GET /items (bad query parameter limit): status_code_conformance",
         // The list does not check its offset either.
@@ -330,7 +219,7 @@ async fn serve_passes_every_check_of_a_swagger_2_contract() {
             })
         })
         .count();
-    let engine = engine(&contract, EngineOptions::default());
+    let engine = engine(&contract, accepting_only(&["k", "t"]));
     let target = spawn(app(engine, HttpOptions::default())).await;
     let report = check(contract, options(target, &[("x-api-key", "k")]), false)
         .await

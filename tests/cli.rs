@@ -234,7 +234,8 @@ fn broken_fixtures_are_refused_at_startup() {
 
 #[test]
 fn check_records_its_exchanges_for_validate_without_secrets() {
-    let server = start_server(&[]);
+    // Only the given credential opens: check's forged ones must be refused.
+    let server = start_server(&["--credential", "top-secret"]);
     let dir = tempfile::tempdir().unwrap();
     let recording = dir.path().join("check.har");
     let output = understudy()

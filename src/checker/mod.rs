@@ -92,7 +92,7 @@ pub async fn check(
     cases.truncate(options.max_requests);
     let shared = Arc::new(Shared {
         target: options.target.clone(),
-        secrets: options.headers.iter().map(|(n, _)| n.clone()).collect(),
+        secrets: options.headers.clone(),
         recorder: options.recorder.clone(),
         on_answer: options.on_answer.clone(),
     });
@@ -259,8 +259,8 @@ async fn send_recorded(
 /// The parts of [`CheckOptions`] every request task needs.
 struct Shared {
     target: String,
-    /// Names of the headers that carry the credentials `check` was given.
-    secrets: Vec<String>,
+    /// The credentials `check` was given, as (header name, value).
+    secrets: Vec<(String, String)>,
     recorder: Option<Arc<crate::proxy::Recorder>>,
     on_answer: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -293,9 +293,10 @@ async fn send(client: &reqwest::Client, target: &str, case: &Case) -> Result<Ans
     })
 }
 
-/// A `curl` command that sends `case` to `target` again, the values of the `secret` headers
-/// (the credentials `check` was given) redacted.
-pub fn curl(target: &str, case: &Case, secret: &[String]) -> String {
+/// A `curl` command that sends `case` to `target` again, the `secret` headers (the credentials
+/// `check` was given) redacted; a forged credential is no secret and is shown, so that the line
+/// still reproduces an `ignored_auth` failure.
+pub fn curl(target: &str, case: &Case, secret: &[(String, String)]) -> String {
     let quote = |text: &str| {
         shlex::try_quote(text).map_or_else(
             |_| format!("'{}'", text.replace('\0', "")),
@@ -310,7 +311,10 @@ pub fn curl(target: &str, case: &Case, secret: &[String]) -> String {
         quote(&url),
     ];
     for (name, value) in &case.headers {
-        let shown = if secret.iter().any(|s| s.eq_ignore_ascii_case(name.as_str())) {
+        let shown = if secret
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case(name.as_str()) && value == v.as_str())
+        {
             "[REDACTED]".to_string()
         } else {
             value.to_str().unwrap_or_default().to_string()
@@ -386,7 +390,7 @@ fn judge(
         Expect::Unauthorized if ![401, 403].contains(&status) && status < 500 => {
             checked.failures.push(failure(
                 "ignored_auth",
-                format!("a request without credentials was answered {status}"),
+                format!("a request without valid credentials was answered {status}"),
             ));
         }
         Expect::MethodNotAllowed if status != 405 && status < 500 => {

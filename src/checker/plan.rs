@@ -391,11 +391,24 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
                 _ => "authorization".to_string(),
             })
             .collect();
+        // The same request with each credential it carries replaced by a wrong one of the
+        // same form: a provider that checks only that a key is there lets it through.
+        let mut forged = negative("invalid credentials");
+        forged.expect = Expect::Unauthorized;
+        let mut carried = false;
         for name in &secret {
             case.headers.remove(name.as_str());
+            if let Some(value) = forged.headers.get(name.as_str()) {
+                let wrong = forged_credential(value.to_str().unwrap_or_default());
+                headers::set(&mut forged.headers, name, &wrong);
+                carried = true;
+            }
         }
         case.expect = Expect::Unauthorized;
         out.push(case);
+        if carried {
+            out.push(forged);
+        }
     }
     let document = api.schemas.document(View::Request);
     for parameter in &operation.parameters {
@@ -502,6 +515,18 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
         out.push(case);
     }
     out
+}
+
+/// A credential of the same form as `given` that no provider issued.
+fn forged_credential(given: &str) -> String {
+    match given.split_once(' ') {
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("basic") => {
+            // base64 of `understudy:not-the-password`
+            format!("{scheme} dW5kZXJzdHVkeTpub3QtdGhlLXBhc3N3b3Jk")
+        }
+        Some((scheme, _)) => format!("{scheme} understudy-forged-token"),
+        None => "understudy-forged-key".to_string(),
+    }
 }
 
 /// JSON pointers (under `at`) to every property `schema` requires that `value` has, down

@@ -71,6 +71,11 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Whether the answer goes out at all (trickled), so that it must follow the contract.
+    pub fn sends_answer(&self) -> bool {
+        matches!(self, Fault::Drip(_))
+    }
+
     /// `reset`, `empty`, `malformed`, `timeout`, `drip` (over a second) or `drip:2s`.
     pub fn parse(text: &str) -> Result<Fault, String> {
         Ok(match text.trim() {

@@ -73,7 +73,17 @@ pub fn response_violations(
     if declared.content.is_empty() {
         return violations;
     }
-    let content_type = observed.header("content-type").unwrap_or_default();
+    let Some(content_type) = observed.header("content-type") else {
+        violations.push(Violation::of(
+            ViolationKind::Check("content_type_conformance".into()),
+            &["response", "header", "content-type"],
+            format!(
+                "the Content-Type header is missing (declared: {})",
+                media_type_list(&declared.content)
+            ),
+        ));
+        return violations;
+    };
     let essence = media::essence(&content_type);
     let declared_types: Vec<&str> = declared
         .content
