@@ -180,7 +180,11 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
         "POST /items (wrong body type): not_a_server_error",
         "POST /items (wrong body type): status_code_conformance",
         "POST /items (valid) (chain): response_schema_conformance",
+        // Every undeclared method gets a 405 without Allow.
+        "PUT /items (undeclared method): unsupported_method",
+        "DELETE /items (undeclared method): unsupported_method",
         "PATCH /items (undeclared method): unsupported_method",
+        "POST /items/{id} (undeclared method): unsupported_method",
         "PATCH /items/{id} (undeclared method): unsupported_method",
         "GET /items/{id} (valid) (after delete): use_after_free",
         // Only the second request of a sequence shows these: an update the next read does

@@ -220,7 +220,7 @@ pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -
             out.extend(other_media_types(compiled, operation, &positive, seed));
             out.push(positive);
         }
-        // One undeclared method per path.
+        // Every undeclared method of each path: a provider may route each one its own way.
         for entry in contract
             .routes
             .entries()
@@ -228,21 +228,23 @@ pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -
             .filter(|e| e.api == compiled.index)
         {
             let declared: Vec<&str> = entry.operations.iter().map(|(m, _)| m.as_str()).collect();
-            let Some(method) = ["PATCH", "PUT", "DELETE", "POST"]
-                .into_iter()
-                .find(|m| !declared.contains(m))
-            else {
-                continue;
-            };
             let (_, index) = entry.operations[0];
             let operation = &compiled.api.operations[index];
-            if let Some(mut case) = positive(compiled, index, operation, credentials, seed) {
-                case.name = format!("{method} {} (undeclared method)", operation.path);
-                case.method = method.to_string();
-                case.body = None;
-                case.content_type = None;
-                case.expect = Expect::MethodNotAllowed;
-                out.push(case);
+            let Some(base) = positive(compiled, index, operation, credentials, seed) else {
+                continue;
+            };
+            for method in ["GET", "PUT", "POST", "DELETE", "PATCH"]
+                .into_iter()
+                .filter(|m| !declared.contains(m))
+            {
+                out.push(Case {
+                    name: format!("{method} {} (undeclared method)", operation.path),
+                    method: method.to_string(),
+                    body: None,
+                    content_type: None,
+                    expect: Expect::MethodNotAllowed,
+                    ..base.clone()
+                });
             }
         }
     }
