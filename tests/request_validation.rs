@@ -311,7 +311,7 @@ const CASES: &[Case] = &[
         uri: "/estimates",
         headers: &[("content-type", "text/html")],
         body: "{\"amount\": \"three\"}",
-        status: 422,
+        status: 200,
         locations: &[&["request", "body", "amount"]],
     },
     Case {
@@ -337,7 +337,7 @@ const CASES: &[Case] = &[
             ("x-trace", "3f0c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10"),
         ],
         body: "",
-        status: 401,
+        status: 200,
         locations: &[&["request", "header", "Authorization"]],
     },
     Case {
@@ -347,7 +347,7 @@ const CASES: &[Case] = &[
         uri: "/search?api_key=k&tags=1&tags=x&ids=ab|c&filter[status]=maybe&filter[min]=z&limit=11",
         headers: &[],
         body: "",
-        status: 422,
+        status: 200,
         locations: &[
             &["request", "query", "tags", "1"],
             &["request", "query", "ids", "1"],
@@ -374,7 +374,7 @@ const CASES: &[Case] = &[
         uri: "/forms",
         headers: &[("content-type", "application/x-www-form-urlencoded")],
         body: "name=x&age=old&colors=red&colors=green",
-        status: 422,
+        status: 204,
         locations: &[
             &["request", "body", "name"],
             &["request", "body", "age"],
@@ -405,13 +405,13 @@ const CASES: &[Case] = &[
         locations: &[],
     },
     Case {
-        name: "fixture: the wrong content type is a 415",
+        name: "fixture: the wrong content type is named",
         fixture: Some("validation.yaml"),
         method: "POST",
         uri: "/forms",
         headers: &[JSON],
         body: "{}",
-        status: 415,
+        status: 204,
         locations: &[&["request", "header", "content-type"]],
     },
     Case {
@@ -425,13 +425,13 @@ const CASES: &[Case] = &[
         locations: &[],
     },
     Case {
-        name: "fixture: wrong types are a 422 problem",
+        name: "fixture: wrong types are named",
         fixture: Some("validation.yaml"),
         method: "POST",
         uri: "/things",
         headers: &[JSON],
         body: "{\"name\": 5, \"nested\": []}",
-        status: 422,
+        status: 201,
         locations: &[&["request", "body", "name"], &["request", "body", "nested"]],
     },
     Case {
@@ -441,7 +441,7 @@ const CASES: &[Case] = &[
         uri: "/uploads",
         headers: &[MULTIPART],
         body: BAD_UPLOAD,
-        status: 422,
+        status: 204,
         locations: &[
             &["request", "body"],
             &["request", "body", "title"],
@@ -465,7 +465,7 @@ const CASES: &[Case] = &[
         uri: "/uploads",
         headers: &[MULTIPART],
         body: "no parts here",
-        status: 400,
+        status: 204,
         locations: &[&["request", "body"]],
     },
     Case {
@@ -475,7 +475,7 @@ const CASES: &[Case] = &[
         uri: "/things",
         headers: &[JSON],
         body: "[1,2,3]",
-        status: 422,
+        status: 201,
         locations: &[&["request", "body"]],
     },
 ];
@@ -513,7 +513,7 @@ fn violation_locations(answer: &Answer) -> Vec<Vec<String>> {
 }
 
 #[tokio::test]
-async fn invalid_requests_get_the_contracts_error_with_every_violation_located() {
+async fn invalid_requests_get_the_contracts_answer_with_every_violation_located() {
     let mut failures = Vec::new();
     for case in CASES {
         let router = router_for(case.fixture, RequestValidation::Enforce);
@@ -613,25 +613,85 @@ fn find_operation<'a>(
         .expect("a declared operation")
 }
 
+/// `validation.yaml` with a `4XX` answer declared on every operation: the refusals it then
+/// has words for.
+fn refusing_router() -> axum::Router {
+    let text = std::fs::read_to_string(fixture("validation.yaml"))
+        .unwrap()
+        .replace(
+            "      responses:\n",
+            "      responses:\n        \"4XX\": { description: refused }\n",
+        );
+    let loaded = understudy::load::load_text("validation-4xx.yaml", &text).unwrap();
+    let contract = std::sync::Arc::new(Contract::compile(&[loaded], &[]).unwrap());
+    app(
+        engine(&contract, EngineOptions::default()),
+        HttpOptions::default(),
+    )
+}
+
 #[tokio::test]
-async fn a_document_without_error_responses_gets_problem_json_with_a_validation_list() {
+async fn a_document_without_error_responses_answers_invalid_requests_as_declared_naming_the_violations()
+ {
     let router = router_for(Some("validation.yaml"), RequestValidation::Enforce);
     let answer = send(&router, "POST", "/things", &[JSON], "{\"name\": 5}").await;
-    assert_eq!(answer.status, 422);
     assert_eq!(
-        answer.header("content-type"),
-        Some("application/problem+json")
+        answer.status,
+        201,
+        "expected the only declared answer, not an undeclared 422: {}",
+        answer.text()
     );
-    let body = answer.json();
+    let contract = fixture_contract("validation.yaml");
+    let (api, operation) = find_operation(&contract, "POST", "/things");
     assert_eq!(
-        body["type"],
-        "https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY"
+        contract_problems(api, operation, &answer),
+        Vec::<String>::new()
     );
     assert_eq!(
-        body["validation"][0]["location"],
-        json!(["request", "body", "name"])
+        violation_locations(&answer),
+        [vec!["request", "body", "name"]],
+        "expected the violation named in sl-violations"
     );
-    assert_eq!(body["validation"][0]["code"], "type");
+}
+
+#[tokio::test]
+async fn where_the_contract_declares_a_4xx_range_each_refusal_gets_its_own_status() {
+    let router = refusing_router();
+    // (case of the table above, status with `4XX` declared)
+    let expected = [
+        (
+            "fixture: Basic credentials must decode to user:password",
+            401,
+        ),
+        ("fixture: styles and a required header", 422),
+        ("fixture: a form body is decoded and validated", 422),
+        ("fixture: the wrong content type is named", 415),
+        ("fixture: wrong types are named", 422),
+        ("fixture: a multipart body that does not parse", 400),
+        ("fixture: a JSON array where an object is expected", 422),
+    ];
+    let mut failures = Vec::new();
+    for (name, status) in expected {
+        let case = CASES.iter().find(|c| c.name == name).expect(name);
+        let answer = send(&router, case.method, case.uri, case.headers, case.body).await;
+        if answer.status != status {
+            failures.push(format!(
+                "{name}: received {}, expected {status}",
+                answer.status
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    // The `4XX` declares no content: none is sent, the violations are in the header.
+    let answer = send(&router, "POST", "/things", &[JSON], "{\"name\": 5}").await;
+    assert_eq!(
+        (answer.header("content-type"), answer.text().as_str()),
+        (None, "")
+    );
+    assert_eq!(
+        violation_locations(&answer),
+        [vec!["request", "body", "name"]]
+    );
 }
 
 #[tokio::test]
@@ -678,7 +738,7 @@ async fn off_mode_checks_nothing() {
 
 #[tokio::test]
 async fn hostile_bodies_get_4xx_never_5xx() {
-    let router = router_for(Some("validation.yaml"), RequestValidation::Enforce);
+    let router = refusing_router();
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let cases: Vec<(String, Vec<(&str, &str)>)> = vec![
         (deep, vec![JSON]),

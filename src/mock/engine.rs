@@ -588,7 +588,18 @@ impl Engine {
             }
         } else {
             let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
-            reject(api, operation, &request.path, &violations, seed)
+            reject(api, operation, &request.path, &violations, seed).unwrap_or_else(|| {
+                // The contract has no answer that refuses this request: it answers as it
+                // declares (no state is changed), and says what was wrong with the request.
+                let mut response = self.respond(request, entry.api, op_index, api, operation);
+                response.warnings = violations.iter().map(sl_violation).collect();
+                response.log = Some(format!(
+                    "{} declares no answer for an invalid request (no 4xx, no default): \
+                     invalid requests get its declared answer, the violations in sl-violations",
+                    operation.id
+                ));
+                response
+            })
         };
         // The callbacks the operation declares go out after a successful answer, to the URLs
         // the request named (the HTTP layer sends them).
@@ -759,7 +770,7 @@ impl Engine {
                     ),
                 );
                 let seed = self.options.seed ^ stable_hash(&[&operation.id, "not acceptable"]);
-                return error_response(
+                if let Some(refusal) = error_response(
                     api,
                     operation,
                     &request.path,
@@ -767,7 +778,10 @@ impl Engine {
                     "NOT_ACCEPTABLE",
                     &[&violation],
                     seed,
-                );
+                ) {
+                    return refusal;
+                }
+                media::negotiate(&media_types, None).unwrap_or(0)
             }
         };
         let media = &declared.content[media_index];

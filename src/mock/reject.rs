@@ -1,4 +1,4 @@
-//! The answer to an invalid request, in the contract's own words where it has them.
+//! The answer to an invalid request, in the contract's own words.
 //!
 //! The status follows Prism: a security violation gets 401; a content-type violation 415,
 //! else 422, else 400; a body that does not parse 400, else 422; anything else 422, else 400;
@@ -8,6 +8,11 @@
 //! is, the 403 refuses it. When the chosen response declares a JSON schema, the body is
 //! generated from it and its message fields carry the real violations (Prism only repeats the
 //! static example); otherwise it is `application/problem+json` with a `validation` array.
+//!
+//! Unlike Prism, no refusal is sent with a status the operation does not declare: where the
+//! contract has no answer for it, there is no refusal (`None`), and the caller answers from
+//! the contract, the violations named in `sl-violations`. An undeclared 422 would break the
+//! contract the mock stands for.
 
 use serde_json::{Map, Value, json};
 
@@ -22,14 +27,15 @@ use crate::media;
 use crate::validate::challenges;
 use crate::violation::{Violation, ViolationKind};
 
-/// The answer to a request to `instance` (its path) that breaks the contract in `violations`.
+/// The answer to a request to `instance` (its path) that breaks the contract in `violations`;
+/// `None` when the operation declares no answer that refuses it.
 pub fn reject(
     api: &CompiledApi,
     operation: &Operation,
     instance: &str,
     violations: &[Violation],
     seed: u64,
-) -> MockResponse {
+) -> Option<MockResponse> {
     let has = |kind: ViolationKind| violations.iter().any(|v| v.kind == kind);
     let only_path = violations
         .iter()
@@ -47,8 +53,7 @@ pub fn reject(
     };
     // Where the contract declares no answer for this refusal (none of these statuses, their
     // range or `default`) but a 403, the 403 says it truthfully: the server understood the
-    // request and refuses it (RFC 9110, 15.5.4), its body naming the violations. An
-    // undeclared 422 would break the contract the mock stands for.
+    // request and refuses it (RFC 9110, 15.5.4), its body naming the violations.
     let candidates: &[u16] = if !candidates
         .iter()
         .any(|code| declares_answer_for(operation, *code))
@@ -81,13 +86,13 @@ pub fn reject(
         problem_type,
         &relevant,
         seed,
-    );
+    )?;
     response.warnings = violations.iter().map(sl_violation).collect();
-    response
+    Some(response)
 }
 
 /// The declared response for the first of `candidates` (exact, range, then `default`) with
-/// `violations` written into its body, or a problem document of `problem_type`.
+/// `violations` written into its body; `None` when the operation declares none of them.
 pub fn error_response(
     api: &CompiledApi,
     operation: &Operation,
@@ -96,7 +101,7 @@ pub fn error_response(
     problem_type: &str,
     relevant: &[&Violation],
     seed: u64,
-) -> MockResponse {
+) -> Option<MockResponse> {
     let declared = candidates.iter().find_map(|code| {
         operation
             .responses
@@ -117,8 +122,9 @@ pub fn error_response(
             .find(|r| r.status == StatusKey::Default)
             .map(|r| (candidates[0], r))
     });
-    let mut response = match declared {
-        Some((status, declared)) => {
+    let (status, declared) = declared?;
+    let mut response = {
+        {
             let media = declared
                 .content
                 .iter()
@@ -159,7 +165,6 @@ pub fn error_response(
             }
             response
         }
-        None => problem(candidates[0], problem_type, relevant),
     };
     if response.status == 401 {
         let challenge = challenges(operation);
@@ -167,7 +172,7 @@ pub fn error_response(
             headers::set(&mut response.headers, "www-authenticate", &challenge);
         }
     }
-    response
+    Some(response)
 }
 
 pub fn sl_violation(violation: &Violation) -> SlViolation {
@@ -179,26 +184,16 @@ pub fn sl_violation(violation: &Violation) -> SlViolation {
     }
 }
 
-fn problem(status: u16, problem_type: &str, violations: &[&Violation]) -> MockResponse {
-    let title = match status {
-        404 => "Not found",
-        409 => "Conflict",
-        401 => "Invalid security scheme used",
-        415 => "Invalid content type",
-        400 => "Invalid request body",
-        _ => "Invalid request",
-    };
-    let detail = match status {
-        404 | 409 => violations.iter().map(|v| v.message.as_str()).collect::<Vec<_>>().join("; "),
-        401 => "Your request does not fullfil the security requirements and no HTTP unauthorized response was found in the spec, so Prism is generating this error for you.".replace("Prism", "understudy"),
-        _ => "Your request is not valid and no HTTP validation response was found in the spec, so understudy is generating this error for you.".to_string(),
-    };
-    let requested: Vec<&Violation> = violations
-        .iter()
-        .copied()
-        .filter(|v| v.location.first().is_some_and(|l| l == "request"))
-        .collect();
-    problem_document(status, Some(problem_type), title, detail, Some(&requested))
+/// The one refusal sent without a declared status: a read of an object deleted in this
+/// session, where the operation declares no 404 (serving the object would be a lie).
+pub fn deleted_not_found(violation: &Violation) -> MockResponse {
+    problem_document(
+        404,
+        Some("NOT_FOUND"),
+        "Not found",
+        violation.message.clone(),
+        Some(&[violation]),
+    )
 }
 
 const MESSAGE_FIELDS: &[&str] = &[

@@ -104,8 +104,12 @@ impl Proxy {
             let violations = request_violations(api, operation, &request);
             if !violations.is_empty() {
                 tracing::warn!(target: "understudy::proxy", "{method} {path}: {} request violation(s)", violations.len());
-                if self.errors {
-                    return reject_request(api, operation, path, &violations, 0);
+                // A refusal the contract declares answers for the upstream; where it declares
+                // none, the upstream answers, the violations noted.
+                if self.errors
+                    && let Some(refusal) = reject_request(api, operation, path, &violations, 0)
+                {
+                    return refusal;
                 }
                 warnings.extend(violations.iter().map(sl_violation));
             }

@@ -24,7 +24,7 @@ use crate::mock::cache::{Memo, stable_hash};
 use crate::mock::choice::declares_not_found;
 use crate::mock::generated::GeneratedValues;
 use crate::mock::message::{MockResponse, SlViolation};
-use crate::mock::reject::error_response;
+use crate::mock::reject::{deleted_not_found, error_response};
 use crate::state::Key;
 use crate::validate::declared_response;
 use crate::violation::{Violation, ViolationKind};
@@ -133,7 +133,8 @@ impl Writer<'_> {
                         "NOT_FOUND",
                         &[&violation],
                         self.seed,
-                    );
+                    )
+                    .unwrap_or_else(|| deleted_not_found(&violation));
                     if !declared {
                         response.warnings.push(SlViolation {
                             location: vec!["response".into(), "status".into()],
@@ -153,7 +154,9 @@ impl Writer<'_> {
                         &["request", "body"],
                         message.clone(),
                     );
-                    return Some(Written::unchecked(error_response(
+                    // Without a declared 409 the contract answers (`None`), as for any
+                    // refusal it has no words for.
+                    return error_response(
                         call.api,
                         call.operation,
                         &call.request.path,
@@ -161,7 +164,8 @@ impl Writer<'_> {
                         "CONFLICT",
                         &[&violation],
                         self.seed,
-                    )));
+                    )
+                    .map(Written::unchecked);
                 }
                 Outcome::One(status, answered) | Outcome::Created(status, answered) => {
                     let id = answered.key.last().cloned().unwrap_or_default();
