@@ -1,0 +1,318 @@
+//! The stateful sequences over each inferred resource: create twice (the ids must differ),
+//! list (the created object is there), read, update then read (the update shows), delete,
+//! read (404), delete again.
+
+use serde_json::Value;
+
+use super::case::{Case, Expect};
+use super::judge::{failure, judge, send_judged};
+use super::plan;
+use super::send::{Answer, Shared, curl, send_recorded};
+use crate::contract::Contract;
+use crate::headers;
+use crate::validate::CheckedExchange;
+
+/// Create, read what was created, update it, delete it, read it again (a 404 is expected).
+pub(super) async fn run_chain(
+    contract: &Contract,
+    client: &reqwest::Client,
+    credentials: &[(String, String)],
+    seed: u64,
+    shared: &Shared,
+    chain: plan::Chain,
+) -> Vec<CheckedExchange> {
+    let mut out = Vec::new();
+    let all = plan::cases(contract, credentials, seed ^ 0x5eed);
+    let find = |operation: usize| {
+        all.iter()
+            .find(|c| {
+                c.api == chain.api
+                    && c.operation == operation
+                    && c.expect == Expect::Accepted
+                    && c.name.ends_with("(valid)")
+            })
+            .cloned()
+    };
+    let (Some(mut create_case), Some(read_case)) = (find(chain.create), find(chain.read)) else {
+        return out;
+    };
+    create_case.name = format!("{} (chain)", create_case.name);
+    let created = send_recorded(client, shared, &create_case).await;
+    // Where the created object lives: the upsert's own path, or the id the create answered.
+    let item = if chain.creates_by_upsert {
+        Some(create_case.path.clone())
+    } else {
+        let id = created.as_ref().ok().and_then(created_id);
+        id.map(|id| item_path(contract, chain.api, &read_case, &id))
+    };
+    let first_id = created.as_ref().ok().and_then(created_id);
+    out.push(judge(contract, shared, &create_case, created));
+    // A second create must get an id of its own.
+    if !chain.creates_by_upsert
+        && let Some(first_id) = &first_id
+    {
+        let mut again = create_case.clone();
+        again.name = format!(
+            "{} (second create)",
+            again.name.trim_end_matches(" (chain)")
+        );
+        let answer = send_recorded(client, shared, &again).await;
+        let second_id = answer.as_ref().ok().and_then(created_id);
+        let mut checked = judge(contract, shared, &again, answer);
+        if second_id.as_ref() == Some(first_id) {
+            checked.failures.push(failure(
+                "distinct_ids",
+                format!("two creates were both given the id {first_id}"),
+            ));
+            checked.reproduce = Some(curl(&shared.target, &again, &shared.secrets));
+        }
+        out.push(checked);
+    }
+    let Some(item) = item else { return out };
+    let at_item = |case: &Case, label: &str| Case {
+        path: item.clone(),
+        name: format!("{} ({label})", case.name),
+        ..case.clone()
+    };
+    let read = at_item(&read_case, "after create");
+    let mut checked = judge(
+        contract,
+        shared,
+        &read,
+        send_recorded(client, shared, &read).await,
+    );
+    if !(200..300).contains(&checked.status) {
+        checked.failures.push(failure(
+            "ensure_resource_availability",
+            format!(
+                "the created resource {item} was answered {}",
+                checked.status
+            ),
+        ));
+    }
+    out.push(checked);
+    // The collection lists what was created (unless its page is full: then it cannot tell).
+    if let (Some(list_case), Some(id)) = (chain.list.and_then(find), &first_id) {
+        let (mut list, size) = plan::largest_page(contract, &list_case);
+        list.name = format!("{} (after create)", list.name);
+        let (mut checked, body) = send_judged(contract, client, shared, &list).await;
+        if (200..300).contains(&checked.status)
+            && let Some(body) = body
+            && !mentions(&body, id)
+            && size.is_some_and(|size| (with_ids(&body) as u64) < size)
+        {
+            checked.failures.push(failure(
+                "ensure_resource_availability",
+                format!("the created resource {id} is not in the list, which is not full"),
+            ));
+            checked.reproduce = Some(curl(&shared.target, &list, &shared.secrets));
+        }
+        out.push(checked);
+    }
+    if let Some(update_case) = chain.update.and_then(find) {
+        let mut update = at_item(&update_case, "after create");
+        // A read-modify-write without the version field: optimistic locking is not what
+        // this step tests.
+        if let Some(serde_json::Value::Object(body)) = &mut update.body {
+            for field in [
+                "changeSequence",
+                "version",
+                "revision",
+                "lockVersion",
+                "lock_version",
+            ] {
+                body.remove(field);
+            }
+        }
+        let answer = send_recorded(client, shared, &update).await;
+        let updated = answer
+            .as_ref()
+            .is_ok_and(|a| (200..300).contains(&a.status));
+        out.push(judge(contract, shared, &update, answer));
+        // What the update wrote is what a read answers next.
+        if updated && let Some(sent) = update.body.as_ref().map(written_fields) {
+            let read = at_item(&read_case, "after update");
+            let (mut checked, body) = send_judged(contract, client, shared, &read).await;
+            if (200..300).contains(&checked.status)
+                && let Some(body) = body
+                && !shows(&body, &sent)
+            {
+                checked.failures.push(failure(
+                    "update_visibility",
+                    format!(
+                        "{item} was updated with {}, and a read then answered {}",
+                        Value::Object(sent.clone()),
+                        body
+                    ),
+                ));
+                checked.reproduce = Some(curl(&shared.target, &read, &shared.secrets));
+            }
+            out.push(checked);
+        }
+    }
+    if let Some(delete_case) = chain.delete.and_then(find) {
+        let delete = at_item(&delete_case, "chain");
+        out.push(judge(
+            contract,
+            shared,
+            &delete,
+            send_recorded(client, shared, &delete).await,
+        ));
+        let read_again = at_item(&read_case, "after delete");
+        let mut checked = judge(
+            contract,
+            shared,
+            &read_again,
+            send_recorded(client, shared, &read_again).await,
+        );
+        if checked.status != 404 {
+            checked.failures.push(failure(
+                "use_after_free",
+                format!(
+                    "the deleted resource {item} was answered {}, not 404",
+                    checked.status
+                ),
+            ));
+        }
+        out.push(checked);
+        // Deleting again is answered as the contract says (a 404, or an idempotent 2xx):
+        // never a server error.
+        let again = at_item(&delete_case, "deleted again");
+        out.push(judge(
+            contract,
+            shared,
+            &again,
+            send_recorded(client, shared, &again).await,
+        ));
+    }
+    out
+}
+
+/// Whether `id` appears in `answer`: as a value, or as a key (objects keyed by id).
+pub(super) fn mentions(answer: &Value, id: &str) -> bool {
+    match answer {
+        Value::String(s) => s == id,
+        Value::Number(n) => n.to_string() == id,
+        Value::Object(fields) => fields.iter().any(|(k, v)| k == id || mentions(v, id)),
+        Value::Array(items) => items.iter().any(|v| mentions(v, id)),
+        _ => false,
+    }
+}
+
+/// How many objects with an `id` `answer` holds (how full a page is).
+pub(super) fn with_ids(answer: &Value) -> usize {
+    match answer {
+        Value::Object(fields) => {
+            usize::from(fields.contains_key("id")) + fields.values().map(with_ids).sum::<usize>()
+        }
+        Value::Array(items) => items.iter().map(with_ids).sum(),
+        _ => 0,
+    }
+}
+
+/// The scalar fields an update body writes: its own, or those of the one object it wraps
+/// (`{"organization_membership": {...}}`).
+pub(super) fn written_fields(body: &Value) -> serde_json::Map<String, Value> {
+    match body {
+        Value::Object(fields) if fields.len() == 1 => match fields.values().next() {
+            Some(inner @ Value::Object(_)) => written_fields(inner),
+            _ => scalars(fields),
+        },
+        Value::Object(fields) => scalars(fields),
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// The scalar fields of `fields` whose value is the client's to choose: ids, timestamps and
+/// version counters are the server's (a provider rightly keeps its own).
+pub(super) fn scalars(fields: &serde_json::Map<String, Value>) -> serde_json::Map<String, Value> {
+    let servers = |name: &str| {
+        let lower = name.to_ascii_lowercase();
+        lower == "id"
+            || ["created", "updated", "modified", "deleted"]
+                .iter()
+                .any(|w| lower.starts_with(w))
+            || lower.ends_with("_at")
+            || ["version", "revision", "changesequence", "etag"]
+                .iter()
+                .any(|w| lower.contains(w))
+    };
+    fields
+        .iter()
+        .filter(|(k, v)| !v.is_object() && !v.is_array() && !servers(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Scalars equal as a client reads them: `7` and `"7"` are the same value written two ways
+/// (a provider may keep a number it was sent as text, as its schema says).
+pub(super) fn same(a: &Value, b: &Value) -> bool {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    a == b || (!a.is_object() && !a.is_array() && text(a) == text(b))
+}
+
+/// Whether some object in `answer` (at any depth: envelopes differ) has every field of
+/// `sent` it carries equal to what was sent, and carries at least one.
+pub(super) fn shows(answer: &Value, sent: &serde_json::Map<String, Value>) -> bool {
+    if sent.is_empty() {
+        return true;
+    }
+    match answer {
+        Value::Object(fields) => {
+            let carried: Vec<_> = sent
+                .iter()
+                .filter(|(k, _)| fields.contains_key(*k))
+                .collect();
+            (!carried.is_empty()
+                && carried
+                    .iter()
+                    .all(|(k, v)| fields.get(*k).is_some_and(|f| same(f, v))))
+                || fields.values().any(|v| shows(v, sent))
+        }
+        Value::Array(items) => items.iter().any(|v| shows(v, sent)),
+        _ => false,
+    }
+}
+
+/// The read case's path with its last key replaced by `id` (other keys as generated).
+pub(super) fn item_path(contract: &Contract, api: usize, read_case: &Case, id: &str) -> String {
+    let compiled = &contract.apis[api].api;
+    let template = format!(
+        "{}{}",
+        compiled.mount, compiled.operations[read_case.operation].path
+    );
+    let encoded =
+        percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let mut segments: Vec<String> = read_case.path.split('/').map(str::to_string).collect();
+    if let Some(position) = template
+        .split('/')
+        .collect::<Vec<_>>()
+        .iter()
+        .rposition(|s| s.starts_with('{'))
+    {
+        if let Some(segment) = segments.get_mut(position) {
+            *segment = encoded;
+        }
+    }
+    segments.join("/")
+}
+
+/// The id of what a create answered with: `Location`'s last segment, the body's `id`, or the
+/// first `results[].id` of an envelope.
+pub(super) fn created_id(answer: &Answer) -> Option<String> {
+    if let Some(location) = headers::text(&answer.headers, "location") {
+        return location.rsplit('/').next().map(str::to_string);
+    }
+    let body: Value = serde_json::from_slice(&answer.body).ok()?;
+    let text = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .or_else(|| v.as_i64().map(|n| n.to_string()))
+    };
+    body.get("id")
+        .and_then(text)
+        .or_else(|| body.pointer("/results/0/id").and_then(text))
+}
