@@ -207,6 +207,48 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
     );
 }
 
+/// `serve` on each fixture, `check` against it: nothing reported. These documents declare no
+/// error answers for some operations, operations without responses, arrays in queries,
+/// discriminators, vendor media types… (`undeclared-404.yaml` is left out: its 404 for an object
+/// deleted earlier in the run is the one undeclared status `serve` sends, knowingly.)
+#[tokio::test]
+async fn serve_passes_every_check_of_each_fixture_contract() {
+    let mut failures = Vec::new();
+    for name in [
+        "callbacks.yaml",
+        "circular.yaml",
+        "deletion-marker.yaml",
+        "discriminator.yaml",
+        "formats.yaml",
+        "petstore-quirks.yaml",
+        "responses.yaml",
+        "schema-examples.yaml",
+        "stateful.yaml",
+        "types31.yaml",
+        "validation.yaml",
+        "vendor-json.yaml",
+    ] {
+        let contract = fixture_contract(name);
+        let engine = engine(&contract, EngineOptions::default());
+        let target = spawn(app(engine, HttpOptions::default())).await;
+        let report = check(
+            contract,
+            options(target, &[("x-api-key", "k"), ("authorization", "Bearer t")]),
+            false,
+        )
+        .await
+        .unwrap();
+        if !report.conforms() {
+            failures.push(format!("{name}: {:#?}", failing_checks(&report)));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "expected serve to pass every check of each fixture, received:\n{}",
+        failures.join("\n")
+    );
+}
+
 #[tokio::test]
 async fn serve_passes_every_check_of_a_swagger_2_contract() {
     let contract = fixture_contract("swagger2/petstore.yaml");

@@ -5,6 +5,7 @@
 use ::http::HeaderMap;
 use serde_json::{Value, json};
 
+use super::wire;
 use crate::contract::{CompiledApi, Operation, Parameter, ParameterLocation, View, routed_path};
 use crate::generate::generate_valid;
 use crate::validate::resolve;
@@ -16,6 +17,8 @@ pub enum Expect {
     Accepted,
     /// Invalid input: a 4xx (`negative_data_rejection`).
     Rejected,
+    /// A path that names nothing that can exist (a bad path parameter): a 4xx, 404 among them.
+    RejectedPath,
     /// No or bad credentials: 401 or 403 (`ignored_auth`).
     Unauthorized,
     /// An undeclared method: 405 with `Allow` (`unsupported_method`).
@@ -94,7 +97,9 @@ pub(super) fn filled_path(
     {
         let value = match bad {
             Some((name, bad)) if name == parameter.name => bad.to_string(),
-            _ => value_text(&valid_value(api, parameter, seed)),
+            _ => {
+                wire::simple_text(parameter, &valid_value(api, parameter, seed)).unwrap_or_default()
+            }
         };
         let encoded = percent_encoding::utf8_percent_encode(&value, PATH_SEGMENT);
         path = path.replace(&format!("{{{}}}", parameter.name), &encoded.to_string());
@@ -108,10 +113,3 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
-
-pub(super) fn value_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::case::{Case, filled_path, json_media, valid_value, value_text};
+use super::case::{Case, filled_path, json_media, valid_value};
+use super::wire;
 use crate::contract::{CompiledApi, Operation, ParameterLocation, View};
 use crate::headers;
 use crate::pointer;
@@ -46,7 +47,7 @@ pub(super) fn boundaries(
             {
                 continue;
             }
-            let text = value_text(&value);
+            let text = wire::text(&value);
             match parameter.location {
                 ParameterLocation::Query => {
                     let mut case = case(format!("query {name} = {text} ({label})"));

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::case::{Case, Expect};
 use super::send::{Answer, Shared, curl, send_recorded};
-use crate::contract::Contract;
+use crate::contract::{Contract, Operation, StatusKey};
 use crate::validate::{CheckedExchange, Failure, ObservedResponse, response_failures};
 use crate::violation::{Violation, ViolationKind};
 
@@ -75,22 +75,39 @@ pub(super) fn judge(
             format!("the provider answered {status}"),
         ));
     }
+    // What a case deserves is asked of the provider only where the contract lets it answer
+    // so: an operation declaring no 2xx cannot accept, one declaring no 4xx cannot refuse.
+    let can = |codes: &[u16]| declares_any(operation, codes);
     match case.expect {
         Expect::Accepted
-            if (400..500).contains(&status) && ![401, 403, 404, 409].contains(&status) =>
+            if (400..500).contains(&status)
+                && ![401, 403, 404, 409].contains(&status)
+                && declares_class(operation, 2) =>
         {
             checked.failures.push(failure(
                 "positive_data_acceptance",
                 format!("valid input was answered {status}"),
             ));
         }
-        Expect::Rejected if !(400..500).contains(&status) && status < 500 => {
+        // A refusal fits an invalid request when it is a 400, 403, 415 or 422 (404 too when
+        // the path names nothing), as `serve` chooses one.
+        Expect::Rejected | Expect::RejectedPath
+            if !(400..500).contains(&status)
+                && status < 500
+                && can(if case.expect == Expect::Rejected {
+                    &[400, 403, 415, 422]
+                } else {
+                    &[400, 403, 404, 422]
+                }) =>
+        {
             checked.failures.push(failure(
                 "negative_data_rejection",
                 format!("invalid input was answered {status}, not a 4xx"),
             ));
         }
-        Expect::Unauthorized if ![401, 403].contains(&status) && status < 500 => {
+        Expect::Unauthorized
+            if ![401, 403].contains(&status) && status < 500 && can(&[401, 403]) =>
+        {
             checked.failures.push(failure(
                 "ignored_auth",
                 format!("a request without valid credentials was answered {status}"),
@@ -127,4 +144,23 @@ pub(super) fn judge(
         checked.reproduce = Some(curl(&shared.target, case, &shared.secrets));
     }
     checked
+}
+
+/// Whether `operation` declares an answer of class `class` (2 for 2xx…): a code of it, its
+/// range (`2XX`), or `default`.
+fn declares_class(operation: &Operation, class: u16) -> bool {
+    operation.responses.iter().any(|r| match r.status {
+        StatusKey::Code(code) => code / 100 == class,
+        StatusKey::Range(range) => range == class,
+        StatusKey::Default => true,
+    })
+}
+
+/// Whether `operation` declares one of `codes`, their range or `default`.
+fn declares_any(operation: &Operation, codes: &[u16]) -> bool {
+    operation.responses.iter().any(|r| match r.status {
+        StatusKey::Code(code) => codes.contains(&code),
+        StatusKey::Range(range) => codes.iter().any(|c| c / 100 == range),
+        StatusKey::Default => true,
+    })
 }

@@ -9,6 +9,7 @@ mod judge;
 mod links;
 mod plan;
 mod send;
+mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;

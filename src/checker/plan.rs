@@ -5,10 +5,9 @@
 
 use serde_json::{Value, json};
 
-use super::case::{
-    Case, Expect, filled_path, json_body_schema, json_media, valid_value, value_text,
-};
+use super::case::{Case, Expect, filled_path, json_body_schema, json_media, valid_value};
 use super::coverage::boundaries;
+use super::wire;
 use crate::contract::{
     Action, CompiledApi, Contract, Operation, ParameterLocation, SecurityScheme, View,
 };
@@ -74,15 +73,12 @@ fn generated_case(
             continue;
         }
         let value = valid_value(api, parameter, draw);
-        if value.is_array() || value.is_object() || value.is_null() {
-            continue;
-        }
         match parameter.location {
-            ParameterLocation::Query => case
-                .query
-                .push((parameter.name.clone(), value_text(&value))),
+            ParameterLocation::Query => case.query.extend(wire::query_pairs(parameter, &value)),
             ParameterLocation::Header => {
-                headers::set(&mut case.headers, &parameter.name, &value_text(&value))
+                if let Some(text) = wire::simple_text(parameter, &value) {
+                    headers::set(&mut case.headers, &parameter.name, &text)
+                }
             }
             _ => {}
         }
@@ -288,10 +284,12 @@ fn positive(
         let value = valid_value(api, parameter, seed);
         match parameter.location {
             ParameterLocation::Query if parameter.required => {
-                query.push((parameter.name.clone(), value_text(&value)))
+                query.extend(wire::query_pairs(parameter, &value))
             }
             ParameterLocation::Header if parameter.required => {
-                headers::append(&mut headers, &parameter.name, &value_text(&value))
+                if let Some(text) = wire::simple_text(parameter, &value) {
+                    headers::append(&mut headers, &parameter.name, &text)
+                }
             }
             _ => {}
         }
@@ -433,6 +431,7 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
             }
             ParameterLocation::Path => {
                 let mut case = negative(&format!("bad path parameter {name}"));
+                case.expect = Expect::RejectedPath;
                 case.path = filled_path(api, operation, seed, Some((name, &bad)));
                 out.push(case);
             }

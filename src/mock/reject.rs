@@ -144,7 +144,12 @@ pub fn error_response(
                             instance,
                         };
                         fill(&mut filled, &context, true);
-                        if api.schemas.is_valid(id, &filled) {
+                        // The filled body, unless filling broke a valid one (a schema no
+                        // value can follow, say a `oneOf` of two alike, leaves both invalid:
+                        // the words that name the violations are worth more than filler).
+                        if api.schemas.is_valid(id, &filled)
+                            || !api.schemas.is_valid(id, &generated)
+                        {
                             filled
                         } else {
                             generated
