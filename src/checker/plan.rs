@@ -14,7 +14,7 @@ use crate::contract::{
 use crate::generate::generate_valid;
 use crate::headers;
 use crate::pointer;
-use crate::validate::resolve;
+use crate::validate::{coerce, resolve};
 
 /// Operations a request can reach: one shadowed by an earlier one on the same route and
 /// method is never served.
@@ -249,7 +249,13 @@ pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -
 
 /// A value a parameter's schema refuses, when one is easy to be sure of.
 fn invalid_value(schema: &Value) -> Option<String> {
-    if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
+    let maximum = schema.get("maximum");
+    if let Some(max) = maximum.and_then(Value::as_i64) {
+        // Exactly one more, past i64 if need be (`i64::MAX as f64 + 1.0` is `i64::MAX` again).
+        Some((i128::from(max) + 1).to_string())
+    } else if let Some(max) = maximum.and_then(Value::as_u64) {
+        Some((u128::from(max) + 1).to_string())
+    } else if let Some(max) = maximum.and_then(Value::as_f64) {
         Some(((max + 1.0).floor() as i64).to_string())
     } else if schema.get("enum").is_some() {
         Some("not-one-of-the-values".to_string())
@@ -419,7 +425,11 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
             out.push(case);
         }
         let Some(id) = parameter.schema else { continue };
-        let Some(bad) = invalid_value(resolve(api.schemas.node(id), document)) else {
+        let schema = resolve(api.schemas.node(id), document);
+        // Only a value the schema refuses makes a negative case.
+        let Some(bad) = invalid_value(schema)
+            .filter(|bad| !api.schemas.is_valid(id, &coerce(schema, document, bad)))
+        else {
             continue;
         };
         match parameter.location {
@@ -503,6 +513,17 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
         let mut case = negative("wrong body type");
         case.body = Some(json!(["not", "an", "object"]));
         out.push(case);
+        // Only a body the schema refuses makes a negative case (a schema with `properties`
+        // and no `type` takes an array, say).
+        if let Some(id) = media.schema {
+            out.retain(|case| {
+                case.body.as_ref() == positive.body.as_ref()
+                    || case
+                        .body
+                        .as_ref()
+                        .is_none_or(|b| !api.schemas.is_valid(id, b))
+            });
+        }
     }
     // A body in a media type the operation does not declare.
     if let Some(body) = operation.request_body.as_ref()
@@ -747,6 +768,44 @@ paths:
                 .iter()
                 .any(|n| n.contains("customer.code") || n.contains("customer.id")),
             "expected no edge that breaks the schema, received {names:#?}"
+        );
+    }
+
+    #[test]
+    fn a_negative_case_is_sent_only_when_the_schema_refuses_it() {
+        let spec = r#"
+openapi: 3.0.3
+info: { title: t, version: "1" }
+paths:
+  /tags/{id}:
+    put:
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: integer, format: int64 } }
+      requestBody:
+        content:
+          application/json:
+            schema: { properties: { name: { type: string } } }
+      responses:
+        "200": { description: ok }
+        "400": { description: refused }
+"#;
+        let loaded = crate::load::load_text("tags.yaml", spec).unwrap();
+        let contract = Contract::compile(&[loaded], &[]).unwrap();
+        let cases = cases(&contract, &[], 0);
+        let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        // Without `type: object` an array is a valid body.
+        assert!(
+            !names.iter().any(|n| n.contains("wrong body type")),
+            "expected no case the schema accepts, received {names:#?}"
+        );
+        let bad_id = cases
+            .iter()
+            .find(|c| c.name.contains("bad path parameter id"))
+            .map(|c| c.path.as_str());
+        assert_eq!(
+            bad_id,
+            Some("/tags/9223372036854775808"),
+            "expected one past the int64 maximum"
         );
     }
 }
