@@ -10,6 +10,7 @@ pub mod contract;
 pub mod generate;
 pub mod headers;
 pub mod http;
+pub mod json_text;
 pub mod load;
 pub mod media;
 pub mod mock;

@@ -4,6 +4,8 @@
 mod common;
 
 use common::*;
+use understudy::http::{HttpOptions, app};
+use understudy::mock::EngineOptions;
 
 const FIXTURES: &[&str] = &[
     "circular.yaml",
@@ -428,5 +430,32 @@ fn a_mount_for_an_unknown_spec_is_refused() {
     assert!(
         error.to_string().contains("no spec is named \"nope\""),
         "{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_integer_beyond_64_bits_is_answered_in_digits_as_sent() {
+    // An id never seen, where no 404 is declared, stands for an object with that id.
+    let contract = fixture_contract("undeclared-404.yaml");
+    let stateful = app(
+        engine(&contract, EngineOptions::default()),
+        HttpOptions::default(),
+    );
+    let answer = send(
+        &stateful,
+        "GET",
+        "/things/3075247173807758799460630528",
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    // A reader that takes `3.075247173807759e27` for a float refuses it as an integer.
+    assert!(
+        answer
+            .text()
+            .contains("\"id\":3075247173807758799460630528"),
+        "expected the id in digits, received {}",
+        answer.text()
     );
 }

@@ -10,7 +10,7 @@ pub fn body_bytes(media_type: &str, value: &Value) -> Bytes {
         Value::String(text) if !crate::media::answered_as_json(media_type) => {
             Bytes::from(text.clone())
         }
-        _ => Bytes::from(serde_json::to_vec(value).unwrap_or_default()),
+        _ => Bytes::from(crate::json_text::to_vec(value)),
     }
 }
 

@@ -82,7 +82,7 @@ pub trait Session {
 }
 
 pub(super) fn compact(value: &Value) -> String {
-    serde_json::to_string(value).unwrap_or_default()
+    crate::json_text::to_string(value)
 }
 
 /// `text` (valid JSON) in the compact form `compact` writes, so that a loaded object is

@@ -131,7 +131,7 @@ impl Envelope {
     }
 
     fn value(&mut self, value: &Value) {
-        self.text(&serde_json::to_string(value).unwrap_or_default());
+        self.text(&crate::json_text::to_string(value));
     }
 
     fn key(&mut self, key: &str) {

@@ -313,7 +313,7 @@ impl Writer<'_> {
                 let valid = repair(schemas, id, value, seed)
                     .or_else(|| generate_valid(schemas, id, seed).ok());
                 if let Some(valid) = valid {
-                    body = serde_json::to_vec(&valid).unwrap_or(body);
+                    body = crate::json_text::to_vec(&valid);
                 }
             }
         }
