@@ -459,3 +459,45 @@ async fn an_integer_beyond_64_bits_is_answered_in_digits_as_sent() {
         answer.text()
     );
 }
+
+#[tokio::test]
+async fn a_declared_content_length_or_content_type_header_is_never_sent_from_the_contract() {
+    let spec = r#"
+openapi: 3.0.3
+info: { title: markdown, version: "1" }
+paths:
+  /markdown:
+    post:
+      responses:
+        "200":
+          description: rendered
+          headers:
+            Content-Length: { schema: { type: string }, example: "279" }
+            Content-Type: { schema: { type: string, enum: [text/plain] } }
+            X-Renderer: { schema: { type: string, enum: [commonmark] } }
+          content:
+            text/html:
+              schema: { type: string }
+              example: "<p>Hello</p>"
+"#;
+    let loaded = understudy::load::load_text("markdown.yaml", spec).unwrap();
+    let contract =
+        std::sync::Arc::new(understudy::contract::Contract::compile(&[loaded], &[]).unwrap());
+    let answer = send(&router(&contract), "POST", "/markdown", &[], "").await;
+    assert_eq!(
+        (
+            answer.status,
+            answer.header("content-type"),
+            answer.header("x-renderer")
+        ),
+        (200, Some("text/html"), Some("commonmark")),
+        "{:?}",
+        answer.headers
+    );
+    let body_length = answer.text().len().to_string();
+    let length = answer.header("content-length");
+    assert!(
+        length.is_none_or(|l| l == body_length),
+        "expected HTTP's own Content-Length ({body_length}), not one from the contract: {length:?}"
+    );
+}

@@ -18,6 +18,19 @@ use super::security::requirements;
 use crate::load::{LoadedSpec, SourceLocation};
 use crate::pointer::{escape, local_target};
 
+/// Response headers a document may name but never sets: Content-Type (OpenAPI says it is
+/// ignored: the media type is the content's key) and the headers that frame the message.
+const FRAMING_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "trailer",
+    "te",
+];
+
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -551,7 +564,13 @@ impl<'a> Compiler<'a> {
             let mut headers = Vec::new();
             if let Some(map) = value.get("headers").and_then(Value::as_object) {
                 for (name, raw_header) in map {
-                    if name.eq_ignore_ascii_case("content-type") {
+                    // OpenAPI ignores a declared Content-Type; the framing headers are HTTP's
+                    // to set (a declared `Content-Length: 279` sent with another body breaks
+                    // the connection).
+                    if FRAMING_HEADERS
+                        .iter()
+                        .any(|framing| name.eq_ignore_ascii_case(framing))
+                    {
                         continue;
                     }
                     let header_pointer = format!("{resolved_pointer}/headers/{}", escape(name));
