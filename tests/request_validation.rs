@@ -821,3 +821,47 @@ async fn with_credentials_configured_only_those_are_accepted() {
         401
     );
 }
+
+#[tokio::test]
+async fn a_request_without_credentials_and_with_a_bad_body_gets_the_declared_400_when_no_401_is_declared()
+ {
+    let spec = r#"
+openapi: 3.0.3
+info: { title: categories, version: "1" }
+security: [{ key: [] }]
+components:
+  securitySchemes:
+    key: { type: apiKey, in: header, name: x-api-key }
+paths:
+  /categories:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { type: object, properties: { title: { type: string } } }
+      responses:
+        "201": { description: created }
+        "400": { description: refused }
+"#;
+    let loaded = understudy::load::load_text("categories.yaml", spec).unwrap();
+    let contract = std::sync::Arc::new(Contract::compile(&[loaded], &[]).unwrap());
+    let router = app(
+        engine(&contract, EngineOptions::default()),
+        HttpOptions::default(),
+    );
+    let answer = send(&router, "POST", "/categories", &[JSON], "[1]").await;
+    assert_eq!(
+        answer.status,
+        400,
+        "expected the declared refusal of the body, received {} {:?}",
+        answer.status,
+        answer.header("sl-violations")
+    );
+    let locations = violation_locations(&answer);
+    assert!(
+        locations.contains(&vec!["request".into(), "body".into()])
+            && locations.contains(&vec!["request".into(), "header".into(), "x-api-key".into()]),
+        "expected both violations named, received {locations:?}"
+    );
+}

@@ -594,8 +594,8 @@ impl Engine {
                 let mut response = self.respond(request, entry.api, op_index, api, operation);
                 response.warnings = violations.iter().map(sl_violation).collect();
                 response.log = Some(format!(
-                    "{} declares no answer for an invalid request (no 4xx, no default): \
-                     invalid requests get its declared answer, the violations in sl-violations",
+                    "{} declares no answer that refuses an invalid request of this kind: it \
+                     gets the declared answer, the violations in sl-violations",
                     operation.id
                 ));
                 response

@@ -2,7 +2,8 @@
 //!
 //! The status follows Prism: a security violation gets 401; a content-type violation 415,
 //! else 422, else 400; a body that does not parse 400, else 422; anything else 422, else 400;
-//! else the `default` response. A request wrong only in its path parameters names something
+//! else the `default` response. Where the first of those the request deserves is not declared,
+//! the next one is tried (no credentials and a bad body: 400 where no 401 is declared). A request wrong only in its path parameters names something
 //! that cannot exist, so where neither 422 nor 400 is declared a declared 404 answers it (as
 //! real APIs do, and as contract checkers expect); where none of those is declared but a 403
 //! is, the 403 refuses it. When the chosen response declares a JSON schema, the body is
@@ -40,44 +41,61 @@ pub fn reject(
     let only_path = violations
         .iter()
         .all(|v| v.location.get(1).is_some_and(|l| l == "path"));
-    let (candidates, problem_type): (&[u16], &str) = if has(ViolationKind::Security) {
-        (&[401], "UNAUTHORIZED")
-    } else if has(ViolationKind::ContentType) {
-        (&[415, 422, 400], "INVALID_CONTENT_TYPE")
-    } else if has(ViolationKind::Malformed) {
-        (&[400, 422], "INVALID_BODY")
-    } else if only_path {
-        (&[422, 400, 404], "UNPROCESSABLE_ENTITY")
-    } else {
-        (&[422, 400], "UNPROCESSABLE_ENTITY")
-    };
-    // Where the contract declares no answer for this refusal (none of these statuses, their
-    // range or `default`) but a 403, the 403 says it truthfully: the server understood the
-    // request and refuses it (RFC 9110, 15.5.4), its body naming the violations.
-    let candidates: &[u16] = if !candidates
-        .iter()
-        .any(|code| declares_answer_for(operation, *code))
-        && operation
-            .responses
-            .iter()
-            .any(|r| r.status == StatusKey::Code(403))
-    {
-        &[403]
-    } else {
-        candidates
-    };
-    // Only the violations of the kind that decided the status are reported in the body.
-    let relevant: Vec<&Violation> = match problem_type {
-        "UNAUTHORIZED" => violations
+    // The refusals that fit, most telling first, each with the violations it is about: a
+    // request with no credentials and a bad body gets the 401 where one is declared, else the
+    // 400 or 422 its body deserves.
+    let security = || -> Vec<&Violation> {
+        violations
             .iter()
             .filter(|v| v.kind == ViolationKind::Security)
-            .collect(),
-        "INVALID_CONTENT_TYPE" => violations
+            .collect()
+    };
+    let content_type = || -> Vec<&Violation> {
+        violations
             .iter()
             .filter(|v| v.kind == ViolationKind::ContentType)
-            .collect(),
-        _ => violations.iter().collect(),
+            .collect()
     };
+    let others = || -> Vec<&Violation> {
+        violations
+            .iter()
+            .filter(|v| v.kind != ViolationKind::Security)
+            .collect()
+    };
+    let mut refusals: Vec<(&[u16], &str, Vec<&Violation>)> = Vec::new();
+    if has(ViolationKind::Security) {
+        refusals.push((&[401], "UNAUTHORIZED", security()));
+    }
+    if has(ViolationKind::ContentType) {
+        refusals.push((&[415, 422, 400], "INVALID_CONTENT_TYPE", content_type()));
+    } else if has(ViolationKind::Malformed) {
+        refusals.push((&[400, 422], "INVALID_BODY", others()));
+    } else if only_path {
+        refusals.push((&[422, 400, 404], "UNPROCESSABLE_ENTITY", others()));
+    } else if !others().is_empty() {
+        refusals.push((&[422, 400], "UNPROCESSABLE_ENTITY", others()));
+    }
+    let declared = |codes: &[u16]| {
+        codes
+            .iter()
+            .any(|code| declares_answer_for(operation, *code))
+    };
+    // Where the contract declares none of those (nor their range, nor `default`) but a 403,
+    // the 403 says it truthfully: the server understood the request and refuses it (RFC 9110,
+    // 15.5.4), its body naming the violations.
+    let forbidden = operation
+        .responses
+        .iter()
+        .any(|r| r.status == StatusKey::Code(403));
+    let (candidates, problem_type, relevant) =
+        match refusals.iter().position(|(codes, _, _)| declared(codes)) {
+            Some(found) => refusals.swap_remove(found),
+            None if forbidden => {
+                let (_, problem_type, relevant) = refusals.into_iter().next()?;
+                (&[403][..], problem_type, relevant)
+            }
+            None => return None,
+        };
     let mut response = error_response(
         api,
         operation,
