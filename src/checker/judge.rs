@@ -6,7 +6,9 @@ use serde_json::Value;
 use super::case::{Case, Expect};
 use super::send::{Answer, Shared, curl, send_recorded};
 use crate::contract::{Contract, Operation, StatusKey};
-use crate::validate::{CheckedExchange, Failure, ObservedResponse, response_failures};
+use crate::validate::{
+    CheckedExchange, Failure, ObservedResponse, declared_response, response_failures,
+};
 use crate::violation::{Violation, ViolationKind};
 
 pub(super) fn failure(check: &str, message: String) -> Failure {
@@ -77,7 +79,11 @@ pub(super) fn judge(
     }
     // What a case deserves is asked of the provider only where the contract lets it answer
     // so: an operation declaring no 2xx cannot accept, one declaring no 4xx cannot refuse.
-    let can = |codes: &[u16]| declares_any(operation, codes);
+    let can = |codes: &[u16]| {
+        codes
+            .iter()
+            .any(|c| declared_response(operation, *c).is_some())
+    };
     match case.expect {
         Expect::Accepted
             if (400..500).contains(&status)
@@ -152,15 +158,6 @@ fn declares_class(operation: &Operation, class: u16) -> bool {
     operation.responses.iter().any(|r| match r.status {
         StatusKey::Code(code) => code / 100 == class,
         StatusKey::Range(range) => range == class,
-        StatusKey::Default => true,
-    })
-}
-
-/// Whether `operation` declares one of `codes`, their range or `default`.
-fn declares_any(operation: &Operation, codes: &[u16]) -> bool {
-    operation.responses.iter().any(|r| match r.status {
-        StatusKey::Code(code) => codes.contains(&code),
-        StatusKey::Range(range) => codes.iter().any(|c| c / 100 == range),
         StatusKey::Default => true,
     })
 }
