@@ -17,6 +17,7 @@ import json
 import os
 import random
 import socket
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -216,6 +217,8 @@ def serve_one(args, st, rel, path, version, work: Path):
     if proc is None:
         why = (work / "serve.log").read_text(errors="replace").strip().splitlines()
         return (rel, version, "not-served", 0, (why[-1] if why else port)[:200])
+    # A report left from an earlier run in the same --serve-logs directory is not this run's.
+    shutil.rmtree(work / "report", ignore_errors=True)
     try:
         cmd = st + ["--config-file", str(work / "schemathesis.toml"), "run", str(path),
                     "--url", f"http://127.0.0.1:{port}", "--mode", "positive",

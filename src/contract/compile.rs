@@ -131,6 +131,7 @@ pub fn compile_api(
     for operation in &mut operations {
         check_examples(&schemas, operation, &mut findings);
     }
+    let mut shadowed = Vec::new();
     for (op_index, operation) in operations.iter().enumerate() {
         let added = routes
             .add(index, &mount, &operation.path, &operation.method, op_index)
@@ -145,11 +146,16 @@ pub fn compile_api(
                 &operation.pointer,
                 format!(
                     "{} {} is the same route as {} {} (path templates equal but for parameter \
-                     names, which OpenAPI forbids): the first is served, this one never is",
+                     names, which OpenAPI forbids): the first answers both, as both declare \
+                     where they agree",
                     operation.method, operation.path, first.method, first.path
                 ),
             );
+            shadowed.push((by, op_index));
         }
+    }
+    for (by, op_index) in shadowed {
+        operations[by].shadows.push(op_index);
     }
     let resources = super::resources::infer(&mut operations);
     let api = Api {
@@ -406,6 +412,7 @@ impl<'a> Compiler<'a> {
             }),
             binding: None,
             callbacks: self.callbacks(doc, pointer, op)?,
+            shadows: Vec::new(),
         })
     }
 

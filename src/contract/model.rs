@@ -135,6 +135,9 @@ pub struct Operation {
     pub binding: Option<Binding>,
     /// The callbacks it declares: requests the API sends after answering it.
     pub callbacks: Vec<Outgoing>,
+    /// Operations (indexes in the API) whose requests this one receives: the same method on
+    /// a template equal but for parameter names. Its answers must follow theirs too.
+    pub shadows: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,11 +6,13 @@
 //! [`generate_valid`] checks the result with the contract's compiled validator, retrying other
 //! choices, so what the mock serves is valid under its schema.
 
+mod agree;
 mod repair;
 mod strings;
 mod valid;
 mod values;
 
+pub use agree::valid_under_all;
 pub use repair::repair;
 pub use valid::{NoValidValue, generate_valid, generate_valid_dynamic};
 pub use values::generate;

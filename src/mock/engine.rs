@@ -21,6 +21,7 @@ use super::prefer;
 use super::problem::{ProblemKind, problem, store_unavailable};
 use super::reject::{error_response, reject, sl_violation};
 use super::render;
+use super::shadows::follow_shadowed;
 use super::stored::{Place, StatefulCall, StoredAnswers, seed, storage_name};
 use super::stubs::{StubCall, Stubs, refused_note};
 use crate::contract::{
@@ -601,6 +602,9 @@ impl Engine {
                 response
             })
         };
+        if !operation.shadows.is_empty() {
+            follow_shadowed(api, operation, &mut response);
+        }
         // The callbacks the operation declares go out after a successful answer, to the URLs
         // the request named (the HTTP layer sends them).
         if accepted && (200..300).contains(&response.status) && !operation.callbacks.is_empty() {

@@ -17,6 +17,7 @@ mod prefer;
 mod problem;
 mod reject;
 mod render;
+mod shadows;
 mod stored;
 mod stubs;
 mod verify;

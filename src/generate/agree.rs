@@ -1,0 +1,71 @@
+//! One value valid under several schemas at once: the answer to a request that reaches more
+//! than one operation. A document may declare the same method twice on templates equal but
+//! for their parameter names (`/v1/{name}/topics` and `/v1/{parent}/topics`, each answering
+//! its own schema); a request cannot say which it means, so its answer must follow both.
+
+use serde_json::Value;
+
+use crate::contract::{SchemaId, Schemas};
+use crate::pointer::segments;
+
+/// Removals tried before giving up: each takes away one refused value.
+const ROUNDS: usize = 64;
+
+/// `value` with what any of `ids` refuses left out, a property or an array item at a time
+/// (the refused value itself, else the nearest of its holders whose removal helps): where
+/// the schemas disagree about an optional part, the answer does without it. `None` when
+/// leaving things out does not make it valid under all of them (a property one requires
+/// and another forbids).
+pub fn valid_under_all(schemas: &Schemas, ids: &[SchemaId], mut value: Value) -> Option<Value> {
+    let count = |value: &Value| -> usize {
+        ids.iter()
+            .map(|id| schemas.violations(*id, value, &[]).len())
+            .sum()
+    };
+    for _ in 0..ROUNDS {
+        let places: Vec<String> = ids
+            .iter()
+            .flat_map(|id| schemas.violations(*id, &value, &[]))
+            .map(|violation| violation.instance_path)
+            .collect();
+        if places.is_empty() {
+            return Some(value);
+        }
+        let before = places.len();
+        let fewer = places.iter().find_map(|place| {
+            let mut place = place.as_str();
+            while !place.is_empty() {
+                let mut trial = value.clone();
+                if remove(&mut trial, place) && count(&trial) < before {
+                    return Some(trial);
+                }
+                place = place.rsplit_once('/').map_or("", |(parent, _)| parent);
+            }
+            None
+        })?;
+        value = fewer;
+    }
+    None
+}
+
+/// Removes what `pointer` names from the object or array holding it; `false` when nothing
+/// is there.
+fn remove(value: &mut Value, pointer: &str) -> bool {
+    let Some((parent, _)) = pointer.rsplit_once('/') else {
+        return false;
+    };
+    let Some(last) = segments(pointer).last() else {
+        return false;
+    };
+    match value.pointer_mut(parent) {
+        Some(Value::Object(object)) => object.shift_remove(&last).is_some(),
+        Some(Value::Array(items)) => match last.parse::<usize>() {
+            Ok(index) if index < items.len() => {
+                items.remove(index);
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
