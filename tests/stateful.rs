@@ -1535,3 +1535,47 @@ async fn a_read_from_redis_is_fetched_ahead_and_answered_without_waiting_unless_
     );
     assert_eq!(engine.handle(&unseen).status, 200);
 }
+
+#[tokio::test]
+async fn created_objects_get_ids_within_the_id_parameters_bounds_and_can_be_read_by_them() {
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract("bounded-ids.yaml");
+        let router = app(
+            engine_on(backend, &contract, EngineOptions::default()),
+            HttpOptions::default(),
+        );
+        let place = || thing_step(&contract, &router, "POST", "/orders", r#"{"quantity": 2}"#);
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            ids.push(place().await.json()["id"].clone());
+        }
+        assert_eq!(
+            ids,
+            [json!(1), json!(2), json!(3)],
+            "expected the first three orders to get the ids 1 to 3 the parameter allows"
+        );
+        let gone = thing_step(&contract, &router, "DELETE", "/orders/2", "").await;
+        assert_eq!(
+            gone.status,
+            204,
+            "expected the delete to succeed: {}",
+            gone.text()
+        );
+        let fourth = place().await;
+        assert_eq!(
+            fourth.json()["id"],
+            2,
+            "expected the next order to get the one id free within 1 to 3, got {}",
+            fourth.text()
+        );
+        let read = thing_step(&contract, &router, "GET", "/orders/2", "").await;
+        assert_eq!(
+            (read.status, read.json()["quantity"].clone()),
+            (200, json!(2)),
+            "expected the new order 2 to be readable by its id, got {} {}",
+            read.status,
+            read.text()
+        );
+    }
+}

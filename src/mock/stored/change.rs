@@ -306,6 +306,30 @@ fn key_schema(call: &StatefulCall<'_>, name: &str) -> Option<SchemaId> {
         .and_then(|p| p.schema)
 }
 
+/// The `n`th integer id (from 1): counted up from the parameter's minimum (1 when lower),
+/// and round again within its maximum, so that every created object can be read by its id
+/// (Swagger's petstore declares order ids 1 to 10). [`new_key`] skips the ids in use.
+fn integer_id(schema: &Value, n: u64) -> i128 {
+    let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
+    let minimum = bound("minimum")
+        .map(|x| x.ceil() as i128)
+        .or(bound("exclusiveMinimum").map(|x| x.floor() as i128 + 1));
+    let maximum = bound("maximum")
+        .map(|x| x.floor() as i128)
+        .or(bound("exclusiveMaximum").map(|x| x.ceil() as i128 - 1));
+    let mut first = minimum.map_or(1, |m| m.max(1));
+    if let Some(last) = maximum
+        && last < first
+    {
+        first = minimum.unwrap_or(last);
+    }
+    let offset = i128::from(n.max(1) - 1);
+    match maximum {
+        Some(last) if last >= first => first + offset % (last - first + 1),
+        _ => first + offset,
+    }
+}
+
 /// The `n`th server-assigned id, shaped by the id parameter's schema.
 fn id_value(seed: u64, call: &StatefulCall<'_>, schema: Option<SchemaId>, n: u64) -> String {
     let Some(id) = schema else {
@@ -315,8 +339,7 @@ fn id_value(seed: u64, call: &StatefulCall<'_>, schema: Option<SchemaId>, n: u64
     let node = resolve(schemas.node(id), schemas.document(View::Request));
     let kind = node.get("type").and_then(Value::as_str).unwrap_or("string");
     if kind == "integer" || kind == "number" {
-        let minimum = node.get("minimum").and_then(Value::as_u64).unwrap_or(0);
-        return (n + minimum.saturating_sub(1)).to_string();
+        return integer_id(node, n).to_string();
     }
     if node.get("format").is_some() || node.get("pattern").is_some() {
         let seed = seed ^ stable_hash(&[&call.storage(), &n.to_string()]);
