@@ -82,8 +82,8 @@ fn only_load_and_recording_read_files() {
 #[test]
 fn only_the_redis_store_talks_to_redis() {
     assert_none(
-        "only src/state/redis.rs may use the redis crate (src/state/mod.rs re-exports it)",
-        offenders(&["redis::"], &["src/state/redis.rs", "src/state/mod.rs"]),
+        "only src/state/redis/ may use the redis crate (src/state/mod.rs re-exports it)",
+        offenders(&["redis::"], &["src/state/redis/", "src/state/mod.rs"]),
     );
 }
 
