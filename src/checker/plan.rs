@@ -454,13 +454,14 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
             ParameterLocation::Cookie | ParameterLocation::QueryString => {}
         }
     }
-    if let (Some(Value::Object(body)), Some(media)) = (
-        &positive.body,
-        operation
-            .request_body
-            .as_ref()
-            .and_then(|b| b.content.first()),
-    ) {
+    // The media type the valid body is sent in: its schema says what is invalid.
+    let sent_as = operation.request_body.as_ref().and_then(|b| {
+        b.content
+            .iter()
+            .find(|m| positive.content_type.as_deref() == Some(m.media_type.as_str()))
+            .or(b.content.first())
+    });
+    if let (Some(Value::Object(body)), Some(media)) = (&positive.body, sent_as) {
         let schema = media
             .schema
             .map(|id| resolve(api.schemas.node(id), document))
@@ -514,16 +515,15 @@ fn negatives(api: &CompiledApi, operation: &Operation, positive: &Case, seed: u6
         case.body = Some(json!(["not", "an", "object"]));
         out.push(case);
         // Only a body the schema refuses makes a negative case (a schema with `properties`
-        // and no `type` takes an array, say).
-        if let Some(id) = media.schema {
-            out.retain(|case| {
-                case.body.as_ref() == positive.body.as_ref()
-                    || case
-                        .body
+        // and no `type` takes an array, say; a media type without a schema takes anything).
+        out.retain(|case| {
+            case.body.as_ref() == positive.body.as_ref()
+                || media.schema.is_some_and(|id| {
+                    case.body
                         .as_ref()
                         .is_none_or(|b| !api.schemas.is_valid(id, b))
-            });
-        }
+                })
+        });
     }
     // A body in a media type the operation does not declare.
     if let Some(body) = operation.request_body.as_ref()
@@ -788,12 +788,21 @@ paths:
       responses:
         "200": { description: ok }
         "400": { description: refused }
+  /notes:
+    post:
+      requestBody:
+        content:
+          text/plain: { example: "a note" }
+          application/json: { example: { text: "a note" } }
+      responses:
+        "200": { description: ok }
+        "400": { description: refused }
 "#;
         let loaded = crate::load::load_text("tags.yaml", spec).unwrap();
         let contract = Contract::compile(&[loaded], &[]).unwrap();
         let cases = cases(&contract, &[], 0);
         let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
-        // Without `type: object` an array is a valid body.
+        // Without `type: object` an array is a valid body; without a schema, anything is.
         assert!(
             !names.iter().any(|n| n.contains("wrong body type")),
             "expected no case the schema accepts, received {names:#?}"

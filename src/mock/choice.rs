@@ -4,12 +4,21 @@ use serde_json::Value;
 
 use crate::contract::{MediaType, Operation, StatusKey};
 
+/// Whether `status` can be an answer: an informational status other than 101 (100
+/// Continue, 102 Processing, 103 Early Hints) only ever comes before one, and HTTP servers
+/// send none of them as the answer (hyper turns one into a 500).
+pub fn is_final(status: u16) -> bool {
+    !(100..200).contains(&status) || status == 101
+}
+
 /// The response to serve and its status: with a preferred code, exact, then its range, then
-/// `default`; without, the lowest 2xx, a `2XX` range, `default`, then the first declared.
+/// `default`; without, the lowest 2xx, a `2XX` range, `default`, then the first declared
+/// that is a final answer (`None` when there is none: an operation declaring only `100`).
 pub fn choose_response(operation: &Operation, code: Option<u16>) -> Option<(usize, u16)> {
     let responses = &operation.responses;
     let position = |key: StatusKey| responses.iter().position(|r| r.status == key);
     match code {
+        Some(code) if !is_final(code) => None,
         Some(code) => position(StatusKey::Code(code))
             .or_else(|| position(StatusKey::Range(code / 100)))
             .or_else(|| position(StatusKey::Default))
@@ -27,11 +36,16 @@ pub fn choose_response(operation: &Operation, code: Option<u16>) -> Option<(usiz
                 .or_else(|| position(StatusKey::Range(2)).map(|i| (i, 200)))
                 .or_else(|| position(StatusKey::Default).map(|i| (i, 200)))
                 .or_else(|| {
-                    responses.first().map(|r| match r.status {
-                        StatusKey::Code(c) => (0, c),
-                        StatusKey::Range(d) => (0, d * 100),
-                        StatusKey::Default => (0, 200),
-                    })
+                    responses
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| match r.status {
+                            StatusKey::Code(c) => (i, c),
+                            StatusKey::Range(1) => (i, 101),
+                            StatusKey::Range(d) => (i, d * 100),
+                            StatusKey::Default => (i, 200),
+                        })
+                        .find(|(_, status)| is_final(*status))
                 })
         }
     }

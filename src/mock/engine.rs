@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::admin;
 use super::cache::{Memo, stable_hash};
-use super::choice::{choose_response, declares_answer_for, find_example};
+use super::choice::{choose_response, declares_answer_for, find_example, is_final};
 use super::generated::GeneratedValues;
 use super::journal::{Journal, JournalEntry};
 use super::message::{MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
@@ -718,14 +718,36 @@ impl Engine {
             };
         let Some((response_index, status)) = choose_response(operation, preferences.code) else {
             return match preferences.code {
+                Some(code) if !is_final(code) => problem(
+                    ProblemKind::InvalidPreference,
+                    format!(
+                        "Requested status code {code} is informational: HTTP sends it ahead of \
+                         an answer, never as one."
+                    ),
+                ),
                 Some(code) => problem(
                     ProblemKind::NotFound,
                     format!("Requested status code {code} is not defined in the document."),
                 ),
                 // An operation without responses (3.1 allows it) promises nothing: an empty
-                // success breaks nothing it says.
+                // success breaks nothing it says. One declaring only informational statuses
+                // (`100`) declares no answer HTTP can send: the same, and says so.
                 None => MockResponse {
                     status: 204,
+                    warnings: if operation.responses.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![SlViolation {
+                            location: vec!["response".into(), "status".into()],
+                            severity: "Warning",
+                            code: "informational".into(),
+                            message: format!(
+                                "{} declares only informational statuses, which HTTP sends \
+                                 ahead of an answer, never as one: 204 with no body",
+                                operation.id
+                            ),
+                        }]
+                    },
                     ..MockResponse::default()
                 },
             };
