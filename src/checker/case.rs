@@ -74,6 +74,22 @@ pub(super) fn json_body_schema<'a>(
     ))
 }
 
+/// `body` without its property `name`, when the operation's body schema still takes it: a
+/// property not in the schema's own `required` may still be required by an `allOf` branch,
+/// a `dependentRequired` or a `minProperties`.
+pub(super) fn without_property(
+    api: &CompiledApi,
+    operation: &Operation,
+    body: &Value,
+    name: &str,
+) -> Option<Value> {
+    let mut smaller = body.clone();
+    smaller.as_object_mut()?.shift_remove(name)?;
+    let id = json_media(operation).and_then(|m| m.schema);
+    id.is_none_or(|id| api.schemas.is_valid(id, &smaller))
+        .then_some(smaller)
+}
+
 pub(super) fn valid_value(api: &CompiledApi, parameter: &Parameter, seed: u64) -> Value {
     parameter
         .schema

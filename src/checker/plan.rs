@@ -5,7 +5,9 @@
 
 use serde_json::{Value, json};
 
-use super::case::{Case, Expect, filled_path, json_body_schema, json_media, valid_value};
+use super::case::{
+    Case, Expect, filled_path, json_body_schema, json_media, valid_value, without_property,
+};
 use super::coverage::boundaries;
 use super::wire;
 use crate::contract::{
@@ -96,8 +98,19 @@ fn generated_case(
             .and_then(Value::as_array)
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        if let Value::Object(fields) = &mut body {
-            fields.retain(|name, _| required.contains(&name.as_str()) || coin());
+        let optional: Vec<String> = body
+            .as_object()
+            .into_iter()
+            .flat_map(|fields| fields.keys())
+            .filter(|name| !required.contains(&name.as_str()))
+            .cloned()
+            .collect();
+        for name in optional {
+            if !coin()
+                && let Some(smaller) = without_property(api, operation, &body, &name)
+            {
+                body = smaller;
+            }
         }
         case.body = Some(body);
     }
@@ -170,13 +183,13 @@ pub fn smaller(contract: &Contract, case: &Case) -> Vec<Case> {
                 .collect()
         })
         .unwrap_or_default();
-    if let Some(Value::Object(fields)) = &case.body {
+    if let Some(body @ Value::Object(fields)) = &case.body {
         for name in fields.keys().filter(|n| !required.contains(n)) {
-            let mut smaller = case.clone();
-            if let Some(Value::Object(fields)) = &mut smaller.body {
-                fields.remove(name);
+            if let Some(smaller_body) = without_property(api, operation, body, name) {
+                let mut smaller = case.clone();
+                smaller.body = Some(smaller_body);
+                out.push(smaller);
             }
-            out.push(smaller);
         }
     }
     out
