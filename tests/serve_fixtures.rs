@@ -481,7 +481,7 @@ async fn an_integer_beyond_64_bits_is_answered_in_digits_as_sent() {
 }
 
 #[tokio::test]
-async fn a_declared_content_length_or_content_type_header_is_never_sent_from_the_contract() {
+async fn a_declared_content_length_type_or_encoding_header_is_never_sent_from_the_contract() {
     let spec = r#"
 openapi: 3.0.3
 info: { title: markdown, version: "1" }
@@ -494,6 +494,7 @@ paths:
           headers:
             Content-Length: { schema: { type: string }, example: "279" }
             Content-Type: { schema: { type: string, enum: [text/plain] } }
+            Content-Encoding: { schema: { type: string, example: gzip } }
             X-Renderer: { schema: { type: string, enum: [commonmark] } }
           content:
             text/html:
@@ -513,6 +514,11 @@ paths:
         (200, Some("text/html"), Some("commonmark")),
         "{:?}",
         answer.headers
+    );
+    assert_eq!(
+        answer.header("content-encoding"),
+        None,
+        "expected no Content-Encoding over a body that is not encoded"
     );
     let body_length = answer.text().len().to_string();
     let length = answer.header("content-length");

@@ -19,9 +19,12 @@ use crate::load::{LoadedSpec, SourceLocation};
 use crate::pointer::{escape, local_target};
 
 /// Response headers a document may name but never sets: Content-Type (OpenAPI says it is
-/// ignored: the media type is the content's key) and the headers that frame the message.
+/// ignored: the media type is the content's key), Content-Encoding (Notion declares `gzip`:
+/// sent over a body that is not, clients fail to decode it) and the headers that frame the
+/// message.
 const FRAMING_HEADERS: &[&str] = &[
     "content-type",
+    "content-encoding",
     "content-length",
     "transfer-encoding",
     "connection",
