@@ -225,3 +225,21 @@ fn a_pattern_with_lookahead_still_gives_values_that_match_it() {
         );
     }
 }
+
+#[test]
+fn properties_that_only_an_all_of_branch_declares_are_left_out_where_additional_ones_are_forbidden()
+{
+    // ShipEngine's bodies: `additionalProperties: false` beside an `allOf` that declares the
+    // properties, so that, read as JSON Schema reads it, no property is allowed at all.
+    let schema = json!({
+        "type": "object", "additionalProperties": false,
+        "allOf": [{ "type": "object", "properties": { "layout": { "enum": ["4x6", "Letter"] } } }]
+    });
+    for value in valid_values(&schema) {
+        assert_eq!(
+            value,
+            json!({}),
+            "expected the one value the schema allows, an empty object"
+        );
+    }
+}

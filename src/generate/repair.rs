@@ -51,9 +51,17 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
             else {
                 continue;
             };
+            // `additionalProperties: false` may be reported as a false schema at the object
+            // (jsonschema names the object, not the property): the object keeps only the
+            // properties declared beside it.
+            let forbids_others = (pointer.ends_with("/additionalProperties")
+                || pointer.ends_with("/unevaluatedProperties"))
+                && value
+                    .pointer(&violation.instance_path)
+                    .is_some_and(Value::is_object);
             // A value where the schema allows none (a writeOnly property in an answer):
             // removed from the object holding it.
-            if violation.keyword() == "falseSchema" {
+            if violation.keyword() == "falseSchema" && !forbids_others {
                 remove_at(&mut value, &violation.instance_path);
                 continue;
             }
@@ -61,7 +69,12 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
                 continue;
             };
             let seed = seed ^ round;
-            match violation.keyword() {
+            let keyword = if forbids_others {
+                "additionalProperties"
+            } else {
+                violation.keyword()
+            };
+            match keyword {
                 "additionalProperties" | "unevaluatedProperties" => {
                     let declared = node.get("properties").and_then(Value::as_object);
                     if let Value::Object(object) = target {
