@@ -243,3 +243,29 @@ fn properties_that_only_an_all_of_branch_declares_are_left_out_where_additional_
         );
     }
 }
+
+#[test]
+fn a_pattern_with_an_open_repetition_gives_values_of_the_length_the_schema_fixes() {
+    // CloudTrail's UUID: any number of hex digits and hyphens, exactly 36 of them.
+    let schema =
+        json!({ "type": "string", "pattern": "^[a-f0-9\\-]+$", "minLength": 36, "maxLength": 36 });
+    let pattern = regex::Regex::new("^[a-f0-9\\-]+$").unwrap();
+    for value in valid_values(&schema) {
+        let text = value.as_str().expect("a string");
+        assert!(
+            text.len() == 36 && pattern.is_match(text),
+            "expected 36 hex digits or hyphens, got {text:?}"
+        );
+    }
+}
+
+#[test]
+fn a_pattern_anchored_after_a_wildcard_gives_values_that_start_where_the_anchor_says() {
+    // IoT TwinMaker's S3 location: `.*` before a `^`, which only the empty string satisfies.
+    let source = ".*(^arn:((aws)|(aws-cn)|(aws-us-gov)):s3:::)([a-zA-Z0-9_-]+$).*";
+    let schema = json!({ "type": "string", "pattern": source, "maxLength": 1011 });
+    for value in valid_values(&schema) {
+        let text = value.as_str().expect("a string");
+        assert!(text.starts_with("arn:"), "expected an S3 ARN, got {text:?}");
+    }
+}

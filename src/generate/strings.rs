@@ -1,10 +1,15 @@
 //! Strings: by `format`, by `pattern` (through rand_regex), or words within length bounds.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use base64::Engine;
 use chrono::{DateTime, Duration};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
+use regex_syntax::hir::{
+    Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Repetition,
+};
 use serde_json::{Map, Value};
 
 const WORDS: &[&str] = &[
@@ -144,16 +149,89 @@ fn by_pattern(
     let parse = |text: &str| regex_syntax::ParserBuilder::new().build().parse(text).ok();
     let hir = parse(pattern).or_else(|| parse(&without_lookaround(pattern)))?;
     let hir = prefer_ascii(hir);
+    // Where the pattern compiles here, a candidate must match it: anchors and lookaround
+    // generate nothing, so `.*(^arn:…)` gives text before the `arn:` that the anchor refuses.
+    let compiled = compiled(pattern);
+    let matches = |candidate: &str| {
+        compiled
+            .as_ref()
+            .is_none_or(|regex| regex.is_match(candidate))
+    };
+    let fits = |candidate: &str| {
+        let length = candidate.chars().count();
+        length >= min && max.is_none_or(|m| length <= m) && matches(candidate)
+    };
     let max_repeat = max.map(|m| m.clamp(1, 16) as u32).unwrap_or(8);
-    let regex = rand_regex::Regex::with_hir(hir, max_repeat).ok()?;
+    let regex = rand_regex::Regex::with_hir(hir.clone(), max_repeat).ok()?;
     for _ in 0..16 {
         let candidate: String = rng.sample(&regex);
-        let length = candidate.chars().count();
-        if length >= min && max.is_none_or(|m| length <= m) {
+        if fits(&candidate) {
             return Some(candidate);
         }
     }
-    None
+    // Random repetition counts rarely land on a length the schema fixes (`[a-f0-9-]+` of 36
+    // characters) or on nothing where an anchor follows: every repetition at its least,
+    // then each open-ended one stretched to the least length, a little less, and so on.
+    let least = repeated(&hir, &|low, _| (low, Some(low)));
+    let stretched = (min.saturating_sub(8)..=min).rev().map(|length| {
+        let length = u32::try_from(length).unwrap_or(u32::MAX);
+        repeated(&hir, &|low, high| match high {
+            Some(high) => (low, Some(high)),
+            None => (low.max(length), Some(low.max(length))),
+        })
+    });
+    std::iter::once(least)
+        .chain(stretched)
+        .filter_map(|hir| rand_regex::Regex::with_hir(hir, max_repeat).ok())
+        .map(|regex| rng.sample::<String, _>(&regex))
+        .find(|candidate| fits(candidate))
+}
+
+/// `pattern` compiled by the regex crate (`None` where it cannot be: lookaround), once per
+/// thread: strings are generated on the request path.
+fn compiled(pattern: &str) -> Option<regex::Regex> {
+    thread_local! {
+        static COMPILED: RefCell<HashMap<String, Option<regex::Regex>>> =
+            RefCell::new(HashMap::new());
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(known) = cache.get(pattern) {
+            return known.clone();
+        }
+        // A bound on what a thread keeps: documents with thousands of patterns start over.
+        if cache.len() >= 4096 {
+            cache.clear();
+        }
+        let regex = regex::Regex::new(pattern).ok();
+        cache.insert(pattern.to_string(), regex.clone());
+        regex
+    })
+}
+
+/// `hir` with the bounds of every repetition replaced by `bounds(min, max)`.
+fn repeated(hir: &Hir, bounds: &dyn Fn(u32, Option<u32>) -> (u32, Option<u32>)) -> Hir {
+    match hir.kind() {
+        HirKind::Repetition(repetition) => {
+            let (min, max) = bounds(repetition.min, repetition.max);
+            Hir::repetition(Repetition {
+                min,
+                max,
+                greedy: repetition.greedy,
+                sub: Box::new(repeated(&repetition.sub, bounds)),
+            })
+        }
+        HirKind::Capture(capture) => Hir::capture(Capture {
+            index: capture.index,
+            name: capture.name.clone(),
+            sub: Box::new(repeated(&capture.sub, bounds)),
+        }),
+        HirKind::Concat(parts) => Hir::concat(parts.iter().map(|p| repeated(p, bounds)).collect()),
+        HirKind::Alternation(parts) => {
+            Hir::alternation(parts.iter().map(|p| repeated(p, bounds)).collect())
+        }
+        _ => hir.clone(),
+    }
 }
 
 /// `pattern` with its lookahead and lookbehind groups (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`)
