@@ -269,3 +269,18 @@ fn a_pattern_anchored_after_a_wildcard_gives_values_that_start_where_the_anchor_
         assert!(text.starts_with("arn:"), "expected an S3 ARN, got {text:?}");
     }
 }
+
+#[test]
+fn a_pattern_whose_lookahead_asks_for_a_symbol_gives_values_with_one() {
+    // Azure's admin password: a lower-case letter, an upper-case one and a symbol, 12 or more.
+    let source =
+        "^(?=.*[a-z])(?=.*[A-Z])(?=.*[!@#$%\\^&\\*\\(\\)])[a-zA-Z\\d!@#$%\\^&\\*\\(\\)]{12,123}$";
+    let schema = json!({ "type": "string", "pattern": source });
+    for value in valid_values(&schema) {
+        let text = value.as_str().expect("a string");
+        assert!(
+            text.chars().any(|c| "!@#$%^&*()".contains(c)) && text.len() >= 12,
+            "expected a password with a symbol, got {text:?}"
+        );
+    }
+}
