@@ -284,3 +284,25 @@ fn a_pattern_whose_lookahead_asks_for_a_symbol_gives_values_with_one() {
         );
     }
 }
+
+#[test]
+fn array_items_no_value_satisfies_are_left_out() {
+    // App Store Connect's `included`: items under a `oneOf` of the same schema twice.
+    let category = json!({ "type": "object", "required": ["id"], "properties": { "id": { "type": "string" } } });
+    let schema = json!({
+        "type": "object", "required": ["data"],
+        "properties": {
+            "data": category,
+            "included": { "type": "array", "items": { "oneOf": [category, category] } }
+        }
+    });
+    for value in valid_values(&schema) {
+        assert!(
+            value["data"]["id"].is_string()
+                && value
+                    .get("included")
+                    .is_none_or(|items| items.as_array().is_some_and(Vec::is_empty)),
+            "expected the data kept and no included item, got {value}"
+        );
+    }
+}

@@ -50,7 +50,7 @@ pub fn valid_under_all(schemas: &Schemas, ids: &[SchemaId], mut value: Value) ->
 
 /// Removes what `pointer` names from the object or array holding it; `false` when nothing
 /// is there.
-fn remove(value: &mut Value, pointer: &str) -> bool {
+pub(super) fn remove(value: &mut Value, pointer: &str) -> bool {
     let Some((parent, _)) = pointer.rsplit_once('/') else {
         return false;
     };

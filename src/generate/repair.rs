@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use std::collections::HashSet;
 
+use super::agree::remove;
 use super::values::generate;
 use crate::contract::{SchemaId, Schemas};
 use crate::pointer::{local_target, segments};
@@ -32,13 +33,22 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
         }
         let before = violations.len();
         for violation in violations {
+            // Failing again once regenerated (no value satisfies its schema, as a `oneOf` of
+            // two equal branches): left out, else the nearest holder whose removal leaves
+            // fewer violations (an array item, then the array).
             if !violation.instance_path.is_empty()
                 && !regenerated.insert(violation.instance_path.clone())
             {
-                let mut trial = value.clone();
-                remove_at(&mut trial, &violation.instance_path);
-                if schemas.violations(id, &trial, &[]).len() < before {
-                    value = trial;
+                let mut place = violation.instance_path.as_str();
+                while !place.is_empty() {
+                    let mut trial = value.clone();
+                    if remove(&mut trial, place)
+                        && schemas.violations(id, &trial, &[]).len() < before
+                    {
+                        value = trial;
+                        break;
+                    }
+                    place = place.rsplit_once('/').map_or("", |(parent, _)| parent);
                 }
                 continue;
             }
