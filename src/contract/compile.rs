@@ -18,13 +18,9 @@ use super::security::requirements;
 use crate::load::{LoadedSpec, SourceLocation};
 use crate::pointer::{escape, local_target};
 
-/// Response headers a document may name but never sets: Content-Type (OpenAPI says it is
-/// ignored: the media type is the content's key), Content-Encoding (Notion declares `gzip`:
-/// sent over a body that is not, clients fail to decode it) and the headers that frame the
-/// message.
-const FRAMING_HEADERS: &[&str] = &[
-    "content-type",
-    "content-encoding",
+/// Headers that frame an HTTP message: the client and server set them, never the contract
+/// (a declared `Content-Length` sent with another body breaks the connection).
+const MESSAGE_FRAMING: &[&str] = &[
     "content-length",
     "transfer-encoding",
     "connection",
@@ -33,6 +29,21 @@ const FRAMING_HEADERS: &[&str] = &[
     "trailer",
     "te",
 ];
+
+fn frames_the_message(name: &str) -> bool {
+    MESSAGE_FRAMING
+        .iter()
+        .any(|framing| name.eq_ignore_ascii_case(framing))
+}
+
+/// Response headers a document may name but never sets: Content-Type (OpenAPI says it is
+/// ignored: the media type is the content's key), Content-Encoding (Notion declares `gzip`:
+/// sent over a body that is not, clients fail to decode it) and those that frame the message.
+fn never_set_from_the_contract(name: &str) -> bool {
+    name.eq_ignore_ascii_case("content-type")
+        || name.eq_ignore_ascii_case("content-encoding")
+        || frames_the_message(name)
+}
 
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -382,6 +393,19 @@ impl<'a> Compiler<'a> {
                     self.finding(Severity::Warning, &format!("{list_pointer}/{i}"), message);
                     continue;
                 }
+                // PeerTube declares `Content-Length` as a header parameter: a value generated
+                // for it and sent with another body breaks the request.
+                if parameter.location == ParameterLocation::Header
+                    && frames_the_message(&parameter.name)
+                {
+                    let message = format!(
+                        "header parameter {:?} is ignored: HTTP frames the message with it, and \
+                         the client sets it",
+                        parameter.name
+                    );
+                    self.finding(Severity::Warning, &format!("{list_pointer}/{i}"), message);
+                    continue;
+                }
                 parameters
                     .retain(|p| !(p.name == parameter.name && p.location == parameter.location));
                 parameters.push(parameter);
@@ -577,10 +601,7 @@ impl<'a> Compiler<'a> {
                     // OpenAPI ignores a declared Content-Type; the framing headers are HTTP's
                     // to set (a declared `Content-Length: 279` sent with another body breaks
                     // the connection).
-                    if FRAMING_HEADERS
-                        .iter()
-                        .any(|framing| name.eq_ignore_ascii_case(framing))
-                    {
+                    if never_set_from_the_contract(name) {
                         continue;
                     }
                     let header_pointer = format!("{resolved_pointer}/headers/{}", escape(name));
