@@ -7,6 +7,7 @@ mod chain;
 mod coverage;
 mod judge;
 mod links;
+mod negative;
 mod plan;
 mod send;
 mod wire;

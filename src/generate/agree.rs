@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
+use super::prune::without_nearest;
 use crate::contract::{SchemaId, Schemas};
-use crate::pointer::segments;
 
 /// Removals tried before giving up: each takes away one refused value.
 const ROUNDS: usize = 64;
@@ -32,40 +32,9 @@ pub fn valid_under_all(schemas: &Schemas, ids: &[SchemaId], mut value: Value) ->
             return Some(value);
         }
         let before = places.len();
-        let fewer = places.iter().find_map(|place| {
-            let mut place = place.as_str();
-            while !place.is_empty() {
-                let mut trial = value.clone();
-                if remove(&mut trial, place) && count(&trial) < before {
-                    return Some(trial);
-                }
-                place = place.rsplit_once('/').map_or("", |(parent, _)| parent);
-            }
-            None
-        })?;
-        value = fewer;
+        value = places
+            .iter()
+            .find_map(|place| without_nearest(&value, place, |trial| count(trial) < before))?;
     }
     None
-}
-
-/// Removes what `pointer` names from the object or array holding it; `false` when nothing
-/// is there.
-pub(super) fn remove(value: &mut Value, pointer: &str) -> bool {
-    let Some((parent, _)) = pointer.rsplit_once('/') else {
-        return false;
-    };
-    let Some(last) = segments(pointer).last() else {
-        return false;
-    };
-    match value.pointer_mut(parent) {
-        Some(Value::Object(object)) => object.shift_remove(&last).is_some(),
-        Some(Value::Array(items)) => match last.parse::<usize>() {
-            Ok(index) if index < items.len() => {
-                items.remove(index);
-                true
-            }
-            _ => false,
-        },
-        _ => false,
-    }
 }

@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use std::collections::HashSet;
 
-use super::agree::remove;
+use super::prune::{remove_property, without_nearest};
 use super::values::generate;
 use crate::contract::{SchemaId, Schemas};
-use crate::pointer::{local_target, segments};
+use crate::pointer::local_target;
 
 /// Rounds of repair before giving up: each round fixes every violation found, and a fix may
 /// uncover a deeper one (a required object added whose own fields are checked next).
@@ -39,16 +39,9 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
             if !violation.instance_path.is_empty()
                 && !regenerated.insert(violation.instance_path.clone())
             {
-                let mut place = violation.instance_path.as_str();
-                while !place.is_empty() {
-                    let mut trial = value.clone();
-                    if remove(&mut trial, place)
-                        && schemas.violations(id, &trial, &[]).len() < before
-                    {
-                        value = trial;
-                        break;
-                    }
-                    place = place.rsplit_once('/').map_or("", |(parent, _)| parent);
+                let fewer = |trial: &Value| schemas.violations(id, trial, &[]).len() < before;
+                if let Some(smaller) = without_nearest(&value, &violation.instance_path, fewer) {
+                    value = smaller;
                 }
                 continue;
             }
@@ -72,7 +65,7 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
             // A value where the schema allows none (a writeOnly property in an answer):
             // removed from the object holding it.
             if violation.keyword() == "falseSchema" && !forbids_others {
-                remove_at(&mut value, &violation.instance_path);
+                remove_property(&mut value, &violation.instance_path);
                 continue;
             }
             let Some(target) = value.pointer_mut(&violation.instance_path) else {
@@ -111,18 +104,4 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
         }
     }
     schemas.is_valid(id, &value).then_some(value)
-}
-
-/// Removes the property at `pointer` from the object holding it (not an array's item, whose
-/// removal would move the items after it).
-fn remove_at(value: &mut Value, pointer: &str) {
-    let Some((parent, _)) = pointer.rsplit_once('/') else {
-        return;
-    };
-    let Some(name) = segments(pointer).last() else {
-        return;
-    };
-    if let Some(Value::Object(object)) = value.pointer_mut(parent) {
-        object.shift_remove(&name);
-    }
 }
