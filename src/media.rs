@@ -18,6 +18,12 @@ pub fn essence(media_type: &str) -> String {
     }
 }
 
+/// Whether text is a media type (`type/subtype` with optional parameters); documents name
+/// content `Promotion` or `gzip`, which no client can read an answer labelled with.
+pub fn is_media_type(text: &str) -> bool {
+    MediaType::parse(text.trim()).is_ok()
+}
+
 /// Whether an essence is JSON: `application/json`, any `+json` suffix, and `text/json`
 /// (which ASP.NET documents declare beside `application/json`).
 pub fn is_json_essence(essence: &str) -> bool {

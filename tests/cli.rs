@@ -43,19 +43,23 @@ fn broken_documents_are_refused_with_file_line_and_pointer() {
     assert_text_snapshot("broken_spec_errors", &report);
 }
 
+/// Documents lint warns of, each with the snapshot of what it says: warnings alone exit 0.
 #[test]
-fn lint_reports_examples_that_contradict_their_schema() {
-    let output = understudy()
-        .args(["lint", "tests/fixtures/responses.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "warnings alone do not fail lint"
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_text_snapshot("lint_responses_fixture", &stdout);
+fn lint_warns_of_contradicting_examples_and_of_what_http_cannot_carry() {
+    for (fixture, snapshot) in [
+        ("responses.yaml", "lint_responses_fixture"),
+        ("contradicts-http.yaml", "lint_contradicts_http"),
+    ] {
+        let path = format!("tests/fixtures/{fixture}");
+        let output = understudy().args(["lint", &path]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{fixture}: warnings alone do not fail lint, got {stdout}"
+        );
+        assert_text_snapshot(snapshot, &stdout);
+    }
 }
 
 #[test]

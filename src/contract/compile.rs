@@ -45,6 +45,20 @@ fn never_set_from_the_contract(name: &str) -> bool {
         || frames_the_message(name)
 }
 
+/// Why a name cannot be a header's (HTTP allows letters, digits and a few symbols, no
+/// spaces): a client cannot send such a header, and servers refuse requests that carry one.
+fn not_a_header_name(name: &str) -> Option<String> {
+    http::HeaderName::from_bytes(name.as_bytes())
+        .err()
+        .map(|_| {
+            format!(
+                "header {name:?} is not a valid HTTP header name (letters, digits and \
+             !#$%&'*+-.^_`|~ only, no spaces): no client can send it, and servers refuse \
+             requests that carry it"
+            )
+        })
+}
+
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -126,6 +140,15 @@ pub fn compile_api(
             list: findings,
         },
     };
+    for (name, scheme) in &compiler.security_schemes {
+        if scheme.get("in").and_then(Value::as_str) == Some("header")
+            && let Some(header) = scheme.get("name").and_then(Value::as_str)
+            && let Some(message) = not_a_header_name(header)
+        {
+            let pointer = format!("/components/securitySchemes/{}/name", escape(name));
+            compiler.findings.push(Severity::Warning, &pointer, message);
+        }
+    }
     let servers = compiler.servers();
     // On a large document the schemas are converted while the operations are compiled (on a
     // 46 MB document each took a third of a second); examples are checked once both are done.
@@ -406,6 +429,11 @@ impl<'a> Compiler<'a> {
                     self.finding(Severity::Warning, &format!("{list_pointer}/{i}"), message);
                     continue;
                 }
+                if parameter.location == ParameterLocation::Header
+                    && let Some(message) = not_a_header_name(&parameter.name)
+                {
+                    self.finding(Severity::Warning, &format!("{list_pointer}/{i}"), message);
+                }
                 parameters
                     .retain(|p| !(p.name == parameter.name && p.location == parameter.location));
                 parameters.push(parameter);
@@ -616,6 +644,20 @@ impl<'a> Compiler<'a> {
                     });
                 }
             }
+            let content = self.content(&resolved_pointer, value, View::Response)?;
+            if let StatusKey::Code(code @ (204 | 205 | 304)) = status
+                && content.iter().any(|m| m.schema.is_some())
+            {
+                self.finding(
+                    Severity::Warning,
+                    &resolved_pointer,
+                    format!(
+                        "a {code} answer has no body in HTTP, so the content declared for it \
+                         can never be sent (understudy answers {code} with none, and a client \
+                         reading the declared schema finds nothing): declare it without content"
+                    ),
+                );
+            }
             responses.push(Response {
                 status,
                 description: value
@@ -624,7 +666,7 @@ impl<'a> Compiler<'a> {
                     .unwrap_or_default()
                     .to_string(),
                 headers,
-                content: self.content(&resolved_pointer, value, View::Response)?,
+                content,
                 links: self.links(&resolved_pointer, value)?,
             });
         }
@@ -671,6 +713,16 @@ impl<'a> Compiler<'a> {
         let mut media_types = Vec::new();
         for (media_type, value) in content {
             let media_pointer = format!("{pointer}/content/{}", escape(media_type));
+            if !crate::media::is_media_type(media_type) {
+                self.finding(
+                    Severity::Warning,
+                    &media_pointer,
+                    format!(
+                        "{media_type:?} is not a media type (type/subtype, as in \
+                         application/json): no client can read what is labelled with it"
+                    ),
+                );
+            }
             let schema = value
                 .get("schema")
                 .map(|schema| self.schema(&format!("{media_pointer}/schema"), schema, view));
