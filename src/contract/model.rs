@@ -86,14 +86,35 @@ pub struct Resource {
     pub item_path: String,
     /// Every path parameter of the item path, in order: together they identify an object.
     pub keys: Vec<String>,
+    /// [`Resource::one`], inflected once: the pluralizer's rules are a few microseconds a
+    /// call, and a create asks for it on every request.
+    one: String,
 }
 
 impl Resource {
+    pub fn new(name: String, item_path: String, keys: Vec<String>) -> Resource {
+        let one = singular(&name);
+        Resource {
+            name,
+            item_path,
+            keys,
+            one,
+        }
+    }
+
     /// One of the resource, as a sentence names it: `organization membership` for
     /// `organization_memberships`, `repository` for `repositories` (English inflection,
     /// by the pluralizer crate).
-    pub fn one(&self) -> String {
-        singular(&self.name)
+    pub fn one(&self) -> &str {
+        &self.one
+    }
+
+    /// Whether `word` (a property name) names one of the resource, in the singular or the
+    /// plural (`organization_membership(s)` for `organization_memberships`). Asked on every
+    /// create, so the singular spelling is compared before the pluralizer is asked.
+    pub fn is_one_named(&self, word: &str) -> bool {
+        let spaced = word.replace(['_', '-'], " ");
+        spaced == self.one || singular(word) == self.one
     }
 }
 
@@ -290,7 +311,7 @@ pub enum SecurityScheme {
 
 #[cfg(test)]
 mod tests {
-    use super::singular;
+    use super::{Resource, singular};
 
     #[test]
     fn a_resource_is_named_in_english_in_the_singular() {
@@ -301,5 +322,18 @@ mod tests {
         assert_eq!(singular("repositories"), "repository");
         assert_eq!(singular("team-members"), "team member");
         assert_eq!(singular("people"), "person");
+    }
+
+    #[test]
+    fn a_property_names_one_of_a_resource_in_the_singular_or_the_plural() {
+        let resource = Resource::new("people".into(), "/people/{id}".into(), vec!["id".into()]);
+        assert_eq!(resource.one(), "person");
+        for word in ["person", "people"] {
+            assert!(
+                resource.is_one_named(word),
+                "expected {word:?} to name a person"
+            );
+        }
+        assert!(!resource.is_one_named("persons_group"));
     }
 }

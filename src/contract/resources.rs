@@ -37,11 +37,7 @@ pub fn infer(operations: &mut [Operation]) -> Vec<Resource> {
             .filter(|s| is_param(s))
             .map(|s| s[1..s.len() - 1].to_string())
             .collect();
-        resources.push(Resource {
-            name,
-            item_path: operation.path.clone(),
-            keys,
-        });
+        resources.push(Resource::new(name, operation.path.clone(), keys));
     }
     let index = Index::new(&resources);
     let bindings: Vec<Option<Binding>> = operations

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::call::StatefulCall;
 use super::change::{Change, apply, read};
+use super::objects::ObjectModel;
 use super::shape::object_schema_in;
 use super::write::{Forms, Writer};
 use crate::contract::Action;
@@ -31,8 +32,8 @@ pub struct Place<'a> {
 #[derive(Default)]
 pub struct StoredAnswers {
     forms: Forms,
-    /// Per (api, resource): the resource object's schema.
-    object_schemas: Memo<(usize, usize), Arc<Value>>,
+    /// Per (api, resource): the resource object's schema, read for building objects.
+    objects: Memo<(usize, usize), Arc<ObjectModel>>,
 }
 
 impl StoredAnswers {
@@ -60,12 +61,12 @@ impl StoredAnswers {
         if !(200..300).contains(&status) {
             return Ok(None);
         }
-        let object_schema = self.object_schema(call);
+        let object = self.object_model(call);
         let now = clock.now();
         let change = Change {
             seed,
             now: &now,
-            object_schema: &object_schema,
+            object: &object,
         };
         // The session is locked while its data is read and changed, not while the answer is
         // written, so concurrent requests of one session wait as little as possible; reads
@@ -95,7 +96,7 @@ impl StoredAnswers {
             generated,
             seed,
         };
-        let Some(written) = writer.write(call, &outcome, &object_schema) else {
+        let Some(written) = writer.write(call, &outcome, &object.schema) else {
             return Ok(None);
         };
         // An answer made from a stored object passed its check: remember it for that version
@@ -106,11 +107,12 @@ impl StoredAnswers {
         Ok(Some(written.response))
     }
 
-    /// [`object_schema`], worked out once per resource.
-    fn object_schema(&self, call: &StatefulCall<'_>) -> Arc<Value> {
+    /// [`object_schema`] and what building objects needs of it, worked out once per resource.
+    fn object_model(&self, call: &StatefulCall<'_>) -> Arc<ObjectModel> {
         let key = (call.api.index, call.binding.resource);
-        self.object_schemas.get_or_make(key, || {
-            Arc::new(object_schema(call).unwrap_or(Value::Bool(true)))
+        self.objects.get_or_make(key, || {
+            let schema = object_schema(call).unwrap_or(Value::Bool(true));
+            Arc::new(ObjectModel::new(schema, call.document()))
         })
     }
 }

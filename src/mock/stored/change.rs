@@ -5,9 +5,9 @@ use serde_json::{Map, Value};
 
 use super::call::StatefulCall;
 use super::listing;
-use super::objects::{apply_request, properties, set_ids, stamp, version_field};
+use super::objects::{ObjectModel, apply_request, properties, set_ids, stamp};
 use super::outcome::{Answered, Outcome};
-use crate::contract::{Action, ParameterLocation, SchemaId, View, singular};
+use crate::contract::{Action, ParameterLocation, SchemaId, View};
 use crate::generate::{generate, generate_valid_dynamic};
 use crate::media;
 use crate::mock::cache::stable_hash;
@@ -19,8 +19,8 @@ use crate::validate::resolve;
 pub struct Change<'a> {
     pub seed: u64,
     pub now: &'a str,
-    /// The resource object's schema (see `answers`).
-    pub object_schema: &'a Value,
+    /// The resource object's schema and what building objects needs of it (see `answers`).
+    pub object: &'a ObjectModel,
 }
 
 /// What a read or a list answers with, from `session` as it is; `status` is the operation's
@@ -185,7 +185,7 @@ fn request_data(call: &StatefulCall<'_>) -> Map<String, Value> {
             && data.len() == 1
             && let Some((name, Value::Object(inner))) = data.iter().next()
             && props.get(name).is_some()
-            && call.resource().one() == singular(name)
+            && call.resource().is_one_named(name)
         {
             return inner.clone();
         }
@@ -206,37 +206,28 @@ fn made(
     data: &Map<String, Value>,
 ) -> Value {
     let document = call.document();
-    let schema = change.object_schema;
+    let model = change.object;
     let seed = change.seed ^ stable_hash(&[&call.storage(), &key.join("/")]);
-    let mut object = match generate(document, schema, View::Response, seed, true) {
+    let mut object = match generate(document, &model.schema, View::Response, seed, true) {
         Value::Object(map) => map,
         _ => Map::new(),
     };
-    apply_request(&mut object, data, schema, document, false);
-    set_ids(&mut object, &call.resource().keys, key, schema, document);
-    let version = version_field(schema, document);
-    stamp(
-        &mut object,
-        schema,
-        document,
-        change.now,
-        true,
-        version.as_deref(),
-    );
+    apply_request(&mut object, data, model, document, false);
+    set_ids(&mut object, &call.resource().keys, key, model, document);
+    stamp(&mut object, model, change.now, true);
     Value::Object(object)
 }
 
 fn update(change: &Change<'_>, call: &StatefulCall<'_>, existing: Value) -> Result<Value, String> {
     let document = call.document();
-    let schema = change.object_schema;
+    let model = change.object;
     let Value::Object(mut object) = existing else {
         return Ok(existing);
     };
     let data = request_data(call);
-    let version = version_field(schema, document);
     // A stale version is refused only where the contract declares the refusal (409, 4XX or
     // default); elsewhere the last write wins, as it does without optimistic locking.
-    if let Some(field) = &version
+    if let Some(field) = model.version()
         && declares_answer_for(call.operation, 409)
         && let Some(sent) = data.get(field)
         && object.get(field) != Some(sent)
@@ -248,17 +239,10 @@ fn update(change: &Change<'_>, call: &StatefulCall<'_>, existing: Value) -> Resu
         ));
     }
     let merge = call.binding.action == Action::Merge;
-    apply_request(&mut object, &data, schema, document, merge);
+    apply_request(&mut object, &data, model, document, merge);
     let key = call.key().unwrap_or_default();
-    set_ids(&mut object, &call.resource().keys, &key, schema, document);
-    stamp(
-        &mut object,
-        schema,
-        document,
-        change.now,
-        false,
-        version.as_deref(),
-    );
+    set_ids(&mut object, &call.resource().keys, &key, model, document);
+    stamp(&mut object, model, change.now, false);
     Ok(Value::Object(object))
 }
 
