@@ -7,6 +7,12 @@ use mediatype::{MediaType, MediaTypeList};
 /// A media type without its parameters, lower-cased (`Application/JSON; charset=utf-8` →
 /// `application/json`); text that is no media type is lower-cased up to its first `;`.
 pub fn essence(media_type: &str) -> String {
+    // Asked several times a request of types the document and the client write plainly:
+    // one already its own essence (lower case, `type/subtype` of the characters RFC 6838
+    // allows in names) is not handed to the parser.
+    if is_plain_essence(media_type) {
+        return media_type.to_string();
+    }
     match MediaType::parse(media_type.trim()) {
         Ok(parsed) => parsed.essence().to_string().to_ascii_lowercase(),
         Err(_) => media_type
@@ -16,6 +22,18 @@ pub fn essence(media_type: &str) -> String {
             .trim()
             .to_ascii_lowercase(),
     }
+}
+
+/// Whether `text` is a lower-case `type/subtype` without parameters or spaces.
+fn is_plain_essence(text: &str) -> bool {
+    let name = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$&-^_.+".contains(&b))
+    };
+    text.split_once('/')
+        .is_some_and(|(kind, subtype)| name(kind) && name(subtype))
 }
 
 /// Whether text is a media type (`type/subtype` with optional parameters); documents name
@@ -199,6 +217,36 @@ mod tests {
             "application/vnd.api+json"
         );
         assert_eq!(essence("not a type; x"), "not a type");
+    }
+
+    #[test]
+    fn a_plain_essence_is_what_the_parser_would_make_of_it() {
+        for plain in [
+            "application/json",
+            "application/vnd.api+json",
+            "application/x-www-form-urlencoded",
+            "image/svg+xml",
+            "application/vnd.ms-excel.sheet.macroenabled.12",
+        ] {
+            assert!(
+                is_plain_essence(plain),
+                "expected {plain:?} to be taken as it is"
+            );
+            let parsed = MediaType::parse(plain).unwrap().essence().to_string();
+            assert_eq!(essence(plain), parsed, "essence of {plain:?}");
+        }
+        for other in [
+            "*/*",
+            "Application/json",
+            "application/json; q=1",
+            "gzip",
+            "a/",
+        ] {
+            assert!(
+                !is_plain_essence(other),
+                "expected {other:?} to go to the parser"
+            );
+        }
     }
 
     #[test]

@@ -126,7 +126,10 @@ impl Journal {
             .collect();
         let body = json_body
             .filter(|_| request.body.len() <= BODY_KEPT)
-            .map(redacted);
+            .map(|mut body| {
+                redact(&mut body);
+                body
+            });
         Carried {
             query,
             headers,
@@ -188,24 +191,21 @@ fn looks_secret(name: &str) -> bool {
     .any(|word| lower.contains(word))
 }
 
-/// `value` with the values of fields named like secrets replaced.
-fn redacted(value: Value) -> Value {
+/// Replaces the values of fields named like secrets, in place (rebuilding every object of a
+/// body cost a create 2 % of its time).
+fn redact(value: &mut Value) {
     match value {
-        Value::Object(fields) => Value::Object(
-            fields
-                .into_iter()
-                .map(|(name, value)| {
-                    let value = if looks_secret(&name) {
-                        Value::String(REDACTED.into())
-                    } else {
-                        redacted(value)
-                    };
-                    (name, value)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(redacted).collect()),
-        other => other,
+        Value::Object(fields) => {
+            for (name, value) in fields.iter_mut() {
+                if looks_secret(name) {
+                    *value = Value::String(REDACTED.into());
+                } else {
+                    redact(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
     }
 }
 
