@@ -43,7 +43,7 @@ pub fn read(call: &StatefulCall<'_>, session: &dyn Session, status: u16) -> Opti
         return None;
     }
     Some(match session.get(&storage, &key) {
-        Some(object) => Outcome::One(status, Answered { key, object }),
+        Some(object) => Outcome::One(status, Answered::read(key, object)),
         None => Outcome::NotFound,
     })
 }
@@ -70,7 +70,7 @@ pub fn apply(
         Action::Delete => {
             let key = call.key()?;
             match session.remove(&storage, &key) {
-                Some(object) => Outcome::One(status, Answered { key, object }),
+                Some(object) => Outcome::One(status, Answered::read(key, object)),
                 // Deleting again what this session deleted, where no 404 is declared: DELETE
                 // is idempotent, and the contract's answer says nothing false.
                 None if !declares_not_found(call.operation)
@@ -95,7 +95,7 @@ pub fn apply(
                         } else {
                             status
                         };
-                        Outcome::One(status, Answered { key, object })
+                        Outcome::One(status, Answered::made(key, object, updated))
                     }
                     Err(conflict) => Outcome::Conflict(conflict),
                 },
@@ -107,7 +107,7 @@ pub fn apply(
                     } else {
                         status
                     };
-                    Outcome::Created(status, Answered { key, object })
+                    Outcome::Created(status, Answered::made(key, object, created))
                 }
                 // A PUT of an object deleted in this session, where no 404 is declared: PUT
                 // creates what it names (RFC 9110, 9.3.4), so the answer stays declared.
@@ -116,7 +116,7 @@ pub fn apply(
                 {
                     let created = create(change, call, &key);
                     let object = session.put(&storage, key.clone(), &created);
-                    Outcome::One(status, Answered { key, object })
+                    Outcome::One(status, Answered::made(key, object, created))
                 }
                 None => Outcome::NotFound,
             }
@@ -125,7 +125,7 @@ pub fn apply(
             let key = new_key(change, call, session, &storage);
             let created = create(change, call, &key);
             let object = session.put(&storage, key.clone(), &created);
-            Outcome::Created(status, Answered { key, object })
+            Outcome::Created(status, Answered::made(key, object, created))
         }
     };
     Some(outcome)

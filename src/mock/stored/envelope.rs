@@ -64,6 +64,14 @@ impl Envelope {
         envelope
     }
 
+    /// Whether the resource goes in the envelope (a template that is not an object has no
+    /// place for it).
+    pub fn has_slot(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Hole(Hole::Slot)))
+    }
+
     /// The answer's text: the holes filled from `page`, the slot by `write_slot`.
     pub fn render(&self, page: &Page, write_slot: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
         let mut out = Vec::with_capacity(512);

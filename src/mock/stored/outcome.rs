@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use super::shape::Page;
 use crate::state::{Key, StoredObject};
 
@@ -28,9 +30,30 @@ impl Outcome {
 pub struct Answered {
     pub key: Key,
     pub object: Arc<StoredObject>,
+    /// The object as a value, where this call made it (a create, an update): its answer is
+    /// checked without parsing the stored text back.
+    pub made: Option<Value>,
 }
 
 impl Answered {
+    /// An object read as it is stored.
+    pub fn read(key: Key, object: Arc<StoredObject>) -> Answered {
+        Answered {
+            key,
+            object,
+            made: None,
+        }
+    }
+
+    /// An object this call stored as `made`.
+    pub fn made(key: Key, object: Arc<StoredObject>, made: Value) -> Answered {
+        Answered {
+            key,
+            object,
+            made: Some(made),
+        }
+    }
+
     pub fn text(&self) -> &str {
         self.object.text()
     }
