@@ -10,8 +10,8 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use super::admin;
-use super::cache::{Memo, stable_hash};
-use super::choice::{choose_response, declares_answer_for, find_example, is_final};
+use super::cache::stable_hash;
+use super::from_contract::ContractAnswers;
 use super::generated::GeneratedValues;
 use super::journal::{Journal, JournalEntry};
 use super::message::{MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
@@ -19,25 +19,16 @@ use super::options::{EngineOptions, RequestValidation};
 use super::outgoing::{self, Exchange};
 use super::prefer;
 use super::problem::{ProblemKind, problem, store_unavailable};
-use super::reject::{error_response, reject, sl_violation};
-use super::render;
+use super::reject::{reject, sl_violation};
 use super::shadows::follow_shadowed;
 use super::stored::{Place, StatefulCall, StoredAnswers, seed, storage_name};
 use super::stubs::{StubCall, Stubs, refused_note};
-use crate::contract::{
-    Action, CompiledApi, Contract, MediaType, Operation, Resource, RouteEntry, StatusKey,
-};
-use crate::generate::{generate_valid, generate_valid_dynamic};
+use crate::contract::{Action, CompiledApi, Contract, Operation, Resource, RouteEntry, StatusKey};
 use crate::headers;
-use crate::media;
 use crate::state::{
     self, DEFAULT_SESSION, Key, MemoryStore, Prefetched, Prefetching, Store, StoreError,
 };
 use crate::validate::{CheckedRequest, ObservedRequest, check_request, cookie_pairs};
-use crate::violation::{Violation, ViolationKind};
-
-/// Key of a cached default body: api, operation, response, media type.
-type BodyKey = (usize, usize, usize, usize);
 
 /// Stored objects above which listing a collection counts as slow: sorting and filtering
 /// this many takes about a tenth of a millisecond.
@@ -82,8 +73,7 @@ pub struct Engine {
     /// Per operation: whether the log already said why one of its answers was made to fit.
     repair_logged: Vec<Vec<AtomicBool>>,
     options: EngineOptions,
-    /// Default (non-dynamic) bodies are deterministic, so each is generated once.
-    bodies: Memo<BodyKey, Bytes>,
+    from_contract: ContractAnswers,
     /// Generated values for fixed seeds (header values).
     generated: GeneratedValues,
     stored: StoredAnswers,
@@ -127,7 +117,7 @@ impl Engine {
             warmed,
             repair_logged,
             options,
-            bodies: Memo::default(),
+            from_contract: ContractAnswers::default(),
             generated: GeneratedValues::default(),
             stored: StoredAnswers::default(),
             store,
@@ -540,7 +530,7 @@ impl Engine {
             // own answer for that status (with its `Retry-After` when it declares one).
             let mut failing = request.clone();
             headers::set(&mut failing.headers, "prefer", &format!("code={code}"));
-            self.respond(&failing, entry.api, op_index, api, operation)
+            self.contract_answer(&failing, entry.api, op_index)
         } else if accepted {
             let body = checked.json_body.as_ref();
             let stubbed = if self.stubs.is_empty() {
@@ -575,9 +565,7 @@ impl Engine {
                     let place = self.place(session, ahead);
                     let mut response = self
                         .stateful_answer(request, body, &place, &path_params, api, op_index)?
-                        .unwrap_or_else(|| {
-                            self.respond(request, entry.api, op_index, api, operation)
-                        });
+                        .unwrap_or_else(|| self.contract_answer(request, entry.api, op_index));
                     response
                         .warnings
                         .extend(violations.iter().map(sl_violation));
@@ -592,7 +580,7 @@ impl Engine {
             reject(api, operation, &request.path, &violations, seed).unwrap_or_else(|| {
                 // The contract has no answer that refuses this request: it answers as it
                 // declares (no state is changed), and says what was wrong with the request.
-                let mut response = self.respond(request, entry.api, op_index, api, operation);
+                let mut response = self.contract_answer(request, entry.api, op_index);
                 response.warnings = violations.iter().map(sl_violation).collect();
                 response.log = Some(format!(
                     "{} declares no answer that refuses an invalid request of this kind: it \
@@ -650,6 +638,24 @@ impl Engine {
         Ok((response, heard))
     }
 
+    /// The contract's answer (see [`ContractAnswers::respond`]).
+    fn contract_answer(
+        &self,
+        request: &MockRequest,
+        api_index: usize,
+        op_index: usize,
+    ) -> MockResponse {
+        let (api, operation) = self.contract.operation(api_index, op_index);
+        self.from_contract.respond(
+            &self.options,
+            &self.generated,
+            request,
+            (api_index, op_index),
+            api,
+            operation,
+        )
+    }
+
     /// The answer from stored state, for an operation bound to a resource; `None` when state
     /// is off, the client asked for a specific mock answer (`Prefer`, `__code`…), or the
     /// operation is better answered statelessly.
@@ -701,211 +707,5 @@ impl Engine {
             // happen).
             Err(e) => Ok(Some(store_unavailable(&e))),
         }
-    }
-
-    fn respond(
-        &self,
-        request: &MockRequest,
-        api_index: usize,
-        op_index: usize,
-        api: &CompiledApi,
-        operation: &Operation,
-    ) -> MockResponse {
-        let preferences =
-            match prefer::preferences(request.header("prefer").as_deref(), &request.query) {
-                Ok(p) => p,
-                Err(e) => return problem(ProblemKind::InvalidPreference, e.0),
-            };
-        let Some((response_index, status)) = choose_response(operation, preferences.code) else {
-            return match preferences.code {
-                Some(code) if !is_final(code) => problem(
-                    ProblemKind::InvalidPreference,
-                    format!(
-                        "Requested status code {code} is informational: HTTP sends it ahead of \
-                         an answer, never as one."
-                    ),
-                ),
-                Some(code) => problem(
-                    ProblemKind::NotFound,
-                    format!("Requested status code {code} is not defined in the document."),
-                ),
-                // An operation without responses (3.1 allows it) promises nothing: an empty
-                // success breaks nothing it says. One declaring only informational statuses
-                // (`100`) declares no answer HTTP can send: the same, and says so.
-                None => MockResponse {
-                    status: 204,
-                    warnings: if operation.responses.is_empty() {
-                        Vec::new()
-                    } else {
-                        vec![SlViolation {
-                            location: vec!["response".into(), "status".into()],
-                            severity: "Warning",
-                            code: "informational".into(),
-                            message: format!(
-                                "{} declares only informational statuses, which HTTP sends \
-                                 ahead of an answer, never as one: 204 with no body",
-                                operation.id
-                            ),
-                        }]
-                    },
-                    ..MockResponse::default()
-                },
-            };
-        };
-        let declared = &operation.responses[response_index];
-        let mut response = MockResponse {
-            status,
-            ..MockResponse::default()
-        };
-        response.headers =
-            self.generated
-                .response_headers(self.options.seed, api, operation, declared);
-        if declared.content.is_empty() {
-            return response;
-        }
-        let media_types: Vec<&str> = declared
-            .content
-            .iter()
-            .map(|m| m.media_type.as_str())
-            .collect();
-        let accept = request.header("accept");
-        if status == 204 || status == 304 {
-            // No content, but a declared media type (a Swagger 2.0 `produces`) is named:
-            // the answer's type is what the contract says, with nothing in it.
-            let index = media::negotiate(&media_types, accept.as_deref()).unwrap_or(0);
-            let content_type = media::concrete(media_types[index]);
-            headers::set(&mut response.headers, "content-type", &content_type);
-            return response;
-        }
-        let media_index = match media::negotiate(&media_types, accept.as_deref()) {
-            Some(index) => index,
-            // HTTP lets a server disregard `Accept` instead of answering 406 (RFC 9110,
-            // 12.5.1); without a declared 406 (or `4XX`, or `default`), that is what keeps the
-            // answer within the contract.
-            None if !declares_answer_for(operation, 406) => {
-                media::negotiate(&media_types, None).unwrap_or(0)
-            }
-            None => {
-                let violation = Violation::of(
-                    ViolationKind::ContentType,
-                    &["request", "header", "accept"],
-                    format!(
-                        "Unable to find content for {:?}; the operation offers {}",
-                        accept.unwrap_or_default(),
-                        media_types.join(", ")
-                    ),
-                );
-                let seed = self.options.seed ^ stable_hash(&[&operation.id, "not acceptable"]);
-                if let Some(refusal) = error_response(
-                    api,
-                    operation,
-                    &request.path,
-                    &[406],
-                    "NOT_ACCEPTABLE",
-                    &[&violation],
-                    seed,
-                ) {
-                    return refusal;
-                }
-                media::negotiate(&media_types, None).unwrap_or(0)
-            }
-        };
-        let media = &declared.content[media_index];
-        let content_type = media::concrete(&media.media_type);
-        let body = if let Some(name) = &preferences.example {
-            match find_example(media, name) {
-                Some((value, valid)) => {
-                    if !valid {
-                        response.warnings.push(SlViolation {
-                            location: vec!["response".into(), "body".into()],
-                            severity: "Warning",
-                            code: "example".into(),
-                            message: format!("The example {name:?} is not valid under the response schema (served because it was asked for)"),
-                        });
-                    }
-                    render::body_bytes(&content_type, &value)
-                }
-                None => {
-                    return problem(
-                        ProblemKind::NotFound,
-                        format!(
-                            "Response for contentType: {} and exampleKey: {name} does not exist.",
-                            media.media_type
-                        ),
-                    );
-                }
-            }
-        } else if preferences.dynamic || preferences.seed.is_some() || self.options.dynamic {
-            let seed = self.request_seed(request, preferences.seed);
-            let value = media
-                .schema
-                .map(|id| {
-                    generate_valid_dynamic(&api.schemas, id, seed)
-                        .unwrap_or_else(|failed| failed.best)
-                })
-                .unwrap_or(Value::Null);
-            render::body_bytes(&content_type, &value)
-        } else {
-            self.default_body(
-                (api_index, op_index, response_index, media_index),
-                api,
-                operation,
-                media,
-                &content_type,
-            )
-        };
-        headers::set(&mut response.headers, "content-type", &content_type);
-        response.body = body;
-        response
-    }
-
-    /// The first valid example, else a value generated from the schema; cached.
-    fn default_body(
-        &self,
-        key: BodyKey,
-        api: &CompiledApi,
-        operation: &Operation,
-        media: &MediaType,
-        content_type: &str,
-    ) -> Bytes {
-        self.bodies.get_or_make(key, || {
-            let seed = self.options.seed
-                ^ stable_hash(&[&operation.id, &key.2.to_string(), &media.media_type]);
-            if let Some(id) = media.item_schema {
-                // A sequence (server-sent events, JSON lines): a few items, each valid under
-                // the item schema, framed as the media type frames them.
-                let items: Vec<Value> = (0..self.options.stream_items as u64)
-                    .map(|i| {
-                        generate_valid(&api.schemas, id, seed.wrapping_add(i))
-                            .unwrap_or_else(|failed| failed.best)
-                    })
-                    .collect();
-                let framing = crate::sequence::framing(&media::essence(content_type));
-                return Bytes::from(crate::sequence::write(framing, &items));
-            }
-            let example = media
-                .examples
-                .first()
-                .filter(|_| !self.options.ignore_examples);
-            let value = match (example, media.schema) {
-                (Some(example), _) => (*example.value).clone(),
-                (None, Some(id)) if self.options.ignore_examples => {
-                    generate_valid_dynamic(&api.schemas, id, seed)
-                        .unwrap_or_else(|failed| failed.best)
-                }
-                (None, Some(id)) => {
-                    generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
-                }
-                (None, None) => Value::Null,
-            };
-            render::body_bytes(content_type, &value)
-        })
-    }
-
-    /// Dynamic answers are deterministic per request: the same request and seed give the
-    /// same bytes.
-    fn request_seed(&self, request: &MockRequest, seed: Option<u64>) -> u64 {
-        seed.unwrap_or(self.options.seed)
-            ^ stable_hash(&[&request.method, &request.path, &request.query])
     }
 }

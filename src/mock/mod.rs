@@ -8,6 +8,7 @@ mod admin;
 mod cache;
 mod choice;
 mod engine;
+mod from_contract;
 mod generated;
 mod journal;
 mod message;
