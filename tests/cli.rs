@@ -45,10 +45,10 @@ fn broken_documents_are_refused_with_file_line_and_pointer() {
 
 /// Documents lint warns of, each with the snapshot of what it says: warnings alone exit 0.
 #[test]
-fn lint_warns_of_contradicting_examples_and_of_what_http_cannot_carry() {
+fn lint_warns_of_contradicting_examples_and_of_what_no_server_can_send() {
     for (fixture, snapshot) in [
         ("responses.yaml", "lint_responses_fixture"),
-        ("contradicts-http.yaml", "lint_contradicts_http"),
+        ("unfollowable.yaml", "lint_unfollowable"),
     ] {
         let path = format!("tests/fixtures/{fixture}");
         let output = understudy().args(["lint", &path]).output().unwrap();

@@ -6,7 +6,10 @@ use super::error::CommandError;
 use super::loading::load_contract;
 use super::output::print_out;
 use crate::cli::LintArgs;
-use crate::contract::{Finding, Severity};
+use std::collections::HashSet;
+
+use crate::contract::{CompiledApi, Finding, Severity};
+use crate::generate::generate_valid;
 use crate::load::{LoadedSpec, SourceLocation};
 
 pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
@@ -30,8 +33,14 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
             });
         }
         // Examples inside schemas: never served unchecked (generated values are validated
-        // whole), but a reader of the document is misled by them.
-        for (pointer, message) in compiled.schemas.invalid_schema_examples() {
+        // whole), but a reader of the document is misled by them. Response schemas no valid
+        // answer was found for: `serve` sends one they refuse.
+        let warnings = compiled
+            .schemas
+            .invalid_schema_examples()
+            .into_iter()
+            .chain(unanswerable(compiled));
+        for (pointer, message) in warnings {
             findings.push(Finding {
                 severity: Severity::Warning,
                 location: SourceLocation {
@@ -72,6 +81,46 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The response schemas `serve` finds no valid answer for (`(pointer, message)`): those no
+/// value satisfies (ShipEngine's `additionalProperties: false` forbidding what its `allOf`
+/// requires, a `oneOf` every value matches twice), or one the generator misses. `serve`
+/// answers with the nearest value it found, which the schema refuses: the reader should know.
+fn unanswerable(compiled: &CompiledApi) -> Vec<(String, String)> {
+    let schemas = &compiled.schemas;
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    let ids = compiled.api.operations.iter().flat_map(|operation| {
+        operation
+            .responses
+            .iter()
+            .flat_map(|response| response.content.iter().filter_map(|media| media.schema))
+    });
+    for id in ids {
+        if !seen.insert(id) {
+            continue;
+        }
+        let Err(failed) = generate_valid(schemas, id, 0) else {
+            continue;
+        };
+        let why = schemas
+            .violations(id, &failed.best, &["response", "body"])
+            .into_iter()
+            .next()
+            .map_or_else(String::new, |v| match v.instance_path.as_str() {
+                "" => format!(" ({})", v.message),
+                at => format!(" (at {at}: {})", v.message),
+            });
+        out.push((
+            schemas.pointer(id).to_string(),
+            format!(
+                "no value was found that this response schema accepts{why}: `serve` answers \
+                 with the nearest value it found, which the schema refuses"
+            ),
+        ));
+    }
+    out
 }
 
 /// `file: version`, and the features of its version the document uses where it is one

@@ -187,6 +187,11 @@ impl Schemas {
         })
     }
 
+    /// Where schema `id` is in the document (a JSON pointer), for messages.
+    pub fn pointer(&self, id: SchemaId) -> &str {
+        &self.entries[id.0 as usize].pointer
+    }
+
     pub fn view(&self, id: SchemaId) -> View {
         self.entries[id.0 as usize].view
     }
