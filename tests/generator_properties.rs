@@ -306,3 +306,35 @@ fn array_items_no_value_satisfies_are_left_out() {
         );
     }
 }
+
+#[test]
+fn array_items_two_all_of_branches_describe_are_valid_under_both() {
+    // NPR's documents: a base document's `items: [object]`, narrowed by the one that extends
+    // it to items that are documents themselves (with a `version`).
+    let base = "#/components/schemas/S/$defs/Collection";
+    let schema = json!({
+        "$defs": {
+            "Collection": { "type": "object",
+                "required": ["version", "href", "attributes", "links", "items"],
+                "properties": {
+                    "version": { "type": "string" }, "href": { "type": "string" },
+                    "attributes": { "type": "object" }, "links": { "type": "object" },
+                    "items": { "type": "array", "items": { "type": "object" } } } },
+            "Channel": { "allOf": [{ "$ref": base },
+                { "properties": { "attributes": { "type": "object",
+                    "properties": { "id": { "type": "string" } } } } }] }
+        },
+        "allOf": [
+            { "$ref": base },
+            { "properties": { "items": { "type": "array",
+                "items": { "$ref": "#/components/schemas/S/$defs/Channel" } } } }
+        ]
+    });
+    for value in valid_values(&schema) {
+        let items = value["items"].as_array().expect("items");
+        assert!(
+            items.iter().all(|item| item["version"].is_string()),
+            "expected every item with a version, got {value}"
+        );
+    }
+}

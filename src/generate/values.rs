@@ -518,6 +518,13 @@ fn merge_into(target: &mut Map<String, Value>, branch: &Map<String, Value>) {
                     }
                 }
             }
+            // Keywords holding a subschema: a value must satisfy both branches' (NPR's base
+            // document's `items: [object]`, narrowed to items that are documents too).
+            ("items" | "contains" | "propertyNames", Some(existing))
+                if existing != value && existing.is_object() && value.is_object() =>
+            {
+                *existing = json!({ "allOf": [existing.clone(), value.clone()] });
+            }
             ("type", Some(existing)) if existing == "number" && value == "integer" => {
                 *existing = value.clone();
             }
