@@ -35,9 +35,12 @@ SECRET = "understudy-corpus-credential"
 # place fails whatever a server sends: a 204 whose declared JSON body HTTP never sends (an
 # empty body is no JSON), content under a name that is no media type.
 CONTRADICTION = re.compile(r" at #(\S+): warning: (a \d+ answer has no body in HTTP|"
-                           r"\"[^\"]*\" is not a media type)")
+                           r"\"[^\"]*\" is not a media type|"
+                           r"header \"[^\"]*\" is not a valid HTTP header name)")
 CONTRADICTION_CHECKS = {"ST104 Missing Content-Type header", "ST106 Malformed media type",
                         "ST109 JSON deserialization error", "ST110 Content deserialization error"}
+# A request carrying a header HTTP refuses is refused before the server reads it (400).
+REFUSED_CHECKS = {"ST103 Undocumented status code"}
 UNFOLLOWABLE = "only where lint finds the contract asks what HTTP cannot carry: "
 
 
@@ -225,12 +228,30 @@ def operation_pointer(case_name: str):
     return "/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method.lower()
 
 
-def all_unfollowable(failures, places):
+def unsendable_credentials(name: str, document, places):
+    """Whether every credential the operation `name` accepts must go in a header `lint` finds
+    HTTP cannot carry (dynamicdocs's `ADVICEment API Key`): no request of it can be sent."""
+    method, _, path = (name or "").partition(" ")
+    operation = ((document.get("paths") or {}).get(path) or {}).get(method.lower())
+    if not isinstance(operation, dict):
+        return False
+    requirements = operation.get("security", document.get("security")) or []
+    def unsendable(scheme):
+        return any(f"{root}/{scheme.replace('~', '~0').replace('/', '~1')}/name" in places
+                   for root in ("/components/securitySchemes", "/securityDefinitions"))
+    return bool(requirements) and all(
+        isinstance(r, dict) and any(unsendable(scheme) for scheme in r) for r in requirements)
+
+
+def all_unfollowable(failures, places, document):
     """Whether every failure is one no server could avoid: its checks are those a
-    contradiction fails, on an operation where `lint` found one."""
-    return all(set(checks) <= CONTRADICTION_CHECKS
-               and any(p.startswith(operation_pointer(name) + "/") for p in places)
-               for name, checks in failures)
+    contradiction fails, on an operation where `lint` found one; or a refusal of a request
+    whose every credential goes in a header HTTP cannot carry."""
+    def explained(name, checks):
+        if set(checks) <= CONTRADICTION_CHECKS:
+            return any(p.startswith(operation_pointer(name) + "/") for p in places)
+        return set(checks) <= REFUSED_CHECKS and unsendable_credentials(name, document, places)
+    return all(explained(name, checks) for name, checks in failures)
 
 
 def serve_one(args, st, rel, path, version, work: Path):
@@ -269,7 +290,8 @@ def serve_one(args, st, rel, path, version, work: Path):
             checks = sorted({c for _, codes in failures for c in codes})
             first = f"{failures[0][0]}: {', '.join(failures[0][1])}"
             summary = f"{'; '.join(checks)} (e.g. {first})"
-            if all_unfollowable(failures, contradictions(args.understudy, path)):
+            places = contradictions(args.understudy, path)
+            if all_unfollowable(failures, places, document if isinstance(document, dict) else {}):
                 summary = UNFOLLOWABLE + summary
             return (rel, version, "failures", len(failures), summary[:300])
         if errors:
