@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use base64::Engine;
 use chrono::{DateTime, Duration, SecondsFormat};
@@ -147,16 +148,14 @@ fn by_pattern(
     max: Option<usize>,
     rng: &mut ChaCha8Rng,
 ) -> Option<String> {
-    // regex-syntax knows no lookaround (`^(?!-)[a-z0-9-]+$`, common in AWS's documents): the
-    // pattern without it generates candidates, and the validator keeps those that fit.
-    let parse = |text: &str| regex_syntax::ParserBuilder::new().build().parse(text).ok();
-    let hir = parse(pattern).or_else(|| parse(&without_lookaround(pattern)))?;
+    let pattern = read_pattern(pattern)?;
+    let hir = &pattern.hir;
     // Where the pattern compiles here, a candidate must match it: anchors and lookaround
     // generate nothing, so `.*(^arn:…)` gives text before the `arn:` that the anchor refuses,
     // and a password's `(?=.*[!@#$])` nothing it asks for.
-    let compiled = compiled(pattern);
     let matches = |candidate: &str| {
-        compiled
+        pattern
+            .compiled
             .as_ref()
             .is_none_or(|regex| regex.is_match(candidate).unwrap_or(true))
     };
@@ -199,14 +198,21 @@ fn by_pattern(
     None
 }
 
-/// `pattern` compiled by fancy-regex (lookaround included, as the validator reads it; `None`
-/// where it cannot be), once per thread: strings are generated on the request path.
-fn compiled(pattern: &str) -> Option<fancy_regex::Regex> {
+/// A pattern as generation reads it: its syntax tree, and the pattern compiled by
+/// fancy-regex (lookaround included, as the validator reads it; `None` where it cannot be).
+struct Pattern {
+    hir: Hir,
+    compiled: Option<fancy_regex::Regex>,
+}
+
+/// `pattern` read once per thread (strings are generated on the request path); `None` when
+/// regex-syntax cannot parse it even without its lookaround.
+fn read_pattern(pattern: &str) -> Option<Rc<Pattern>> {
     thread_local! {
-        static COMPILED: RefCell<HashMap<String, Option<fancy_regex::Regex>>> =
+        static READ: RefCell<HashMap<String, Option<Rc<Pattern>>>> =
             RefCell::new(HashMap::new());
     }
-    COMPILED.with(|cache| {
+    READ.with(|cache| {
         let mut cache = cache.borrow_mut();
         if let Some(known) = cache.get(pattern) {
             return known.clone();
@@ -215,9 +221,20 @@ fn compiled(pattern: &str) -> Option<fancy_regex::Regex> {
         if cache.len() >= 4096 {
             cache.clear();
         }
-        let regex = fancy_regex::Regex::new(pattern).ok();
-        cache.insert(pattern.to_string(), regex.clone());
-        regex
+        // regex-syntax knows no lookaround (`^(?!-)[a-z0-9-]+$`, common in AWS's
+        // documents): the pattern without it generates candidates, and the compiled pattern
+        // keeps those that fit.
+        let parse = |text: &str| regex_syntax::ParserBuilder::new().build().parse(text).ok();
+        let read = parse(pattern)
+            .or_else(|| parse(&without_lookaround(pattern)))
+            .map(|hir| {
+                Rc::new(Pattern {
+                    hir,
+                    compiled: fancy_regex::Regex::new(pattern).ok(),
+                })
+            });
+        cache.insert(pattern.to_string(), read.clone());
+        read
     })
 }
 
