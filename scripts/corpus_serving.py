@@ -188,21 +188,14 @@ def schemathesis_command():
 def failures_in(report_dir: Path):
     """From the JUnit report: [(operation, check titles)] of every failing test case,
     [(operation, message)] of Schemathesis's own errors (a document with one is not clean),
-    the operations it could not generate a request for (their schemas admit no value), and the
-    operations whose only failures are the one undeclared status the contract-first rules
-    allow: a 404 for an object deleted earlier in the run where the operation declares no
-    404 (serving a deleted object would be a lie; the body says so)."""
-    failures, errors, untestable, deleted = [], [], [], []
+    and the operations it could not generate a request for (their schemas admit no value)."""
+    failures, errors, untestable = [], [], []
     for xml in report_dir.glob("*.xml"):
         for case in ET.parse(xml).getroot().iter("testcase"):
             for failure in case.findall("failure"):
                 text = failure.text or ""
                 titles = [line.strip()[2:].split(" (")[0] for line in text.splitlines()
                           if line.strip().startswith("- ST")]
-                if (set(titles) == {"ST103 Undocumented status code"} and "Received: 404" in text
-                        and "was deleted in this session" in text):
-                    deleted.append(case.get("name"))
-                    continue
                 failures.append((case.get("name"), sorted(set(titles)) or [failure.get("message")]))
             for error in case.findall("error"):
                 text = (error.text or error.get("message") or "error").strip()
@@ -212,7 +205,7 @@ def failures_in(report_dir: Path):
                     untestable.append(case.get("name"))
                 else:
                     errors.append((case.get("name"), text.splitlines()[0][:120]))
-    return failures, errors, untestable, deleted
+    return failures, errors, untestable
 
 
 def contradictions(binary, path: Path):
@@ -285,7 +278,7 @@ def serve_one(args, st, rel, path, version, work: Path):
                 return (rel, version, "timeout", 0, f"Schemathesis ran over {args.serve_timeout:.0f} s")
         if proc.poll() is not None:
             return (rel, version, "server-exited", 0, f"serve exited with {proc.returncode} under test")
-        failures, errors, untestable, deleted = failures_in(work / "report")
+        failures, errors, untestable = failures_in(work / "report")
         if failures:
             checks = sorted({c for _, codes in failures for c in codes})
             first = f"{failures[0][0]}: {', '.join(failures[0][1])}"
@@ -304,9 +297,6 @@ def serve_one(args, st, rel, path, version, work: Path):
         if untestable:
             notes.append(f"{len(untestable)} operation(s) Schemathesis cannot generate requests "
                          f"for: {', '.join(untestable)}")
-        if deleted:
-            notes.append(f"{len(deleted)} operation(s) answered 404 for an object deleted earlier "
-                         f"in the run (allowed): {', '.join(sorted(set(deleted)))}")
         note = "; ".join(notes)
         return (rel, version, "clean", 0, note[:300])
     finally:

@@ -176,7 +176,14 @@ pub(super) async fn run_chain(
             if checked.failures.is_empty() {
                 checked.reproduce = None;
             }
-        } else {
+        } else if contract
+            .operation(read_case.api, read_case.operation)
+            .1
+            .declares_answer_for(404)
+        {
+            // Only where the contract gives the provider a way to say the resource is gone:
+            // a read that declares no 404 (nor `4XX`, nor `default`) leaves it none, and its
+            // declared answer is no lie about what the contract lets it say.
             checked.failures.push(failure(
                 "use_after_free",
                 format!(

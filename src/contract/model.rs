@@ -161,6 +161,18 @@ pub struct Operation {
     pub shadows: Vec<usize>,
 }
 
+impl Operation {
+    /// Whether the operation declares an answer with status `code`: exactly, by its range
+    /// (`4XX`), or `default`.
+    pub fn declares_answer_for(&self, code: u16) -> bool {
+        self.responses.iter().any(|r| {
+            r.status == StatusKey::Code(code)
+                || r.status == StatusKey::Range(code / 100)
+                || r.status == StatusKey::Default
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParameterLocation {
     Path,

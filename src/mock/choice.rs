@@ -70,17 +70,7 @@ pub fn find_example(media: &MediaType, name: &str) -> Option<(Value, bool)> {
 /// Whether the operation declares an answer for an object that does not exist: a 404, a
 /// `4XX` range or `default`.
 pub fn declares_not_found(operation: &Operation) -> bool {
-    declares_answer_for(operation, 404)
-}
-
-/// Whether the operation declares an answer with status `code`: exactly, by its range, or
-/// `default`.
-pub fn declares_answer_for(operation: &Operation, code: u16) -> bool {
-    operation.responses.iter().any(|r| {
-        r.status == StatusKey::Code(code)
-            || r.status == StatusKey::Range(code / 100)
-            || r.status == StatusKey::Default
-    })
+    operation.declares_answer_for(404)
 }
 
 /// Whether the operation declares exactly `code`.

@@ -21,7 +21,7 @@ use super::prefer;
 use super::problem::{ProblemKind, problem, store_unavailable};
 use super::reject::{reject, sl_violation};
 use super::shadows::follow_shadowed;
-use super::stored::{Place, StatefulCall, StoredAnswers, seed, storage_name};
+use super::stored::{Place, StatefulCall, StoredAnswer, StoredAnswers, seed, storage_name};
 use super::stubs::{StubCall, Stubs, refused_note};
 use crate::contract::{Action, CompiledApi, Contract, Operation, Resource, RouteEntry, StatusKey};
 use crate::headers;
@@ -429,7 +429,9 @@ impl Engine {
                 };
                 let place = self.place(session, None);
                 self.stateful_answer(&request, None, &place, &params, compiled, op_index)
-                    .is_ok_and(|answer| answer.is_some_and(|a| a.log.is_some()))
+                    .is_ok_and(
+                        |answer| matches!(answer, StoredAnswer::Stored(a) if a.log.is_some()),
+                    )
             })
             .collect()
     }
@@ -563,9 +565,21 @@ impl Engine {
                 refused => {
                     let refused = refused.and_then(Result::err);
                     let place = self.place(session, ahead);
-                    let mut response = self
-                        .stateful_answer(request, body, &place, &path_params, api, op_index)?
-                        .unwrap_or_else(|| self.contract_answer(request, entry.api, op_index));
+                    let mut response = match self.stateful_answer(
+                        request,
+                        body,
+                        &place,
+                        &path_params,
+                        api,
+                        op_index,
+                    )? {
+                        StoredAnswer::Stored(response) => response,
+                        StoredAnswer::Contract(note) => {
+                            let mut response = self.contract_answer(request, entry.api, op_index);
+                            response.warnings.extend(note);
+                            response
+                        }
+                    };
                     response
                         .warnings
                         .extend(violations.iter().map(sl_violation));
@@ -667,16 +681,16 @@ impl Engine {
         params: &[(String, String)],
         api: &CompiledApi,
         op_index: usize,
-    ) -> Result<Option<MockResponse>, WouldWait> {
+    ) -> Result<StoredAnswer, WouldWait> {
         let Some(binding) = api.api.operations[op_index].binding.as_ref() else {
-            return Ok(None);
+            return Ok(StoredAnswer::Contract(None));
         };
         // A preference that cannot be read asks for the contract's answer too, which says so.
         let asks_for_mock =
             prefer::preferences(request.header("prefer").as_deref(), &request.query)
                 .map_or(true, |p| p.ask_for_mock());
         if !self.options.stateful || asks_for_mock {
-            return Ok(None);
+            return Ok(StoredAnswer::Contract(None));
         }
         let call = StatefulCall {
             api,
@@ -705,7 +719,7 @@ impl Engine {
             // A store that cannot be reached changed nothing: 503 says so (a stateful
             // operation answered from the contract instead would claim a change that did not
             // happen).
-            Err(e) => Ok(Some(store_unavailable(&e))),
+            Err(e) => Ok(StoredAnswer::Stored(store_unavailable(&e))),
         }
     }
 }

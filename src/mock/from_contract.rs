@@ -7,7 +7,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::cache::{Memo, stable_hash};
-use super::choice::{choose_response, declares_answer_for, find_example, is_final};
+use super::choice::{choose_response, find_example, is_final};
 use super::generated::GeneratedValues;
 use super::message::{MockRequest, MockResponse, SlViolation};
 use super::options::EngineOptions;
@@ -113,7 +113,7 @@ impl ContractAnswers {
             // HTTP lets a server disregard `Accept` instead of answering 406 (RFC 9110,
             // 12.5.1); without a declared 406 (or `4XX`, or `default`), that is what keeps the
             // answer within the contract.
-            None if !declares_answer_for(operation, 406) => {
+            None if !operation.declares_answer_for(406) => {
                 media::negotiate(&media_types, None).unwrap_or(0)
             }
             None => {

@@ -17,9 +17,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::choice::declares_answer_for;
 use super::message::{MockResponse, SlViolation};
-use super::problem::{problem_document, problem_type_uri};
+use super::problem::problem_type_uri;
 use super::render;
 use crate::contract::{CompiledApi, Operation, StatusKey};
 use crate::generate::generate_valid;
@@ -78,7 +77,7 @@ pub fn reject(
     let declared = |codes: &[u16]| {
         codes
             .iter()
-            .any(|code| declares_answer_for(operation, *code))
+            .any(|code| operation.declares_answer_for(*code))
     };
     // Where the contract declares none of those (nor their range, nor `default`) but a 403,
     // the 403 says it truthfully: the server understood the request and refuses it (RFC 9110,
@@ -205,18 +204,6 @@ pub fn sl_violation(violation: &Violation) -> SlViolation {
         code: violation.keyword().to_string(),
         message: violation.message.clone(),
     }
-}
-
-/// The one refusal sent without a declared status: a read of an object deleted in this
-/// session, where the operation declares no 404 (serving the object would be a lie).
-pub fn deleted_not_found(violation: &Violation) -> MockResponse {
-    problem_document(
-        404,
-        Some("NOT_FOUND"),
-        "Not found",
-        violation.message.clone(),
-        Some(&[violation]),
-    )
 }
 
 const MESSAGE_FIELDS: &[&str] = &[

@@ -10,13 +10,13 @@ use super::call::StatefulCall;
 use super::change::{Change, apply, read};
 use super::objects::ObjectModel;
 use super::shape::object_schema_in;
-use super::write::{Forms, Writer};
+use super::write::{Forms, Writer, Written};
 use crate::contract::Action;
 use crate::media;
 use crate::mock::cache::Memo;
 use crate::mock::choice::choose_response;
 use crate::mock::generated::GeneratedValues;
-use crate::mock::message::MockResponse;
+use crate::mock::message::{MockResponse, SlViolation};
 use crate::state::{self, Clock, Prefetched, Store, StoreError};
 
 /// Where a call's objects are: the store, the session, and what was fetched ahead of the call
@@ -28,6 +28,15 @@ pub struct Place<'a> {
     pub ahead: Option<&'a Prefetched>,
 }
 
+/// How a stateful call is answered.
+pub enum StoredAnswer {
+    /// From stored state.
+    Stored(MockResponse),
+    /// From the contract, with a note (for `sl-violations`) where stored state had something
+    /// to say that the contract's answer cannot.
+    Contract(Option<SlViolation>),
+}
+
 /// What answering from stored state keeps between requests.
 #[derive(Default)]
 pub struct StoredAnswers {
@@ -37,9 +46,10 @@ pub struct StoredAnswers {
 }
 
 impl StoredAnswers {
-    /// The stored-state answer, or `None` when this call is better answered from the
-    /// contract (a non-JSON representation was asked for, or the operation says nothing
-    /// usable); an error when the store could not be reached (nothing was changed).
+    /// The stored-state answer, or the contract's when this call is better answered from the
+    /// contract (a non-JSON representation was asked for, the operation says nothing usable,
+    /// or stored state has no answer the contract allows); an error when the store could not
+    /// be reached (nothing was changed).
     pub fn answer(
         &self,
         call: &StatefulCall<'_>,
@@ -47,19 +57,19 @@ impl StoredAnswers {
         seed: u64,
         clock: &Clock,
         generated: &GeneratedValues,
-    ) -> Result<Option<MockResponse>, StoreError> {
+    ) -> Result<StoredAnswer, StoreError> {
         let Place {
             store,
             session,
             ahead,
         } = *place;
         let Some((_, status)) = choose_response(call.operation, None) else {
-            return Ok(None);
+            return Ok(StoredAnswer::Contract(None));
         };
         // An operation whose answer is no success (`POST /pet` declaring only a 405) changes
         // and reads nothing: the contract answers.
         if !(200..300).contains(&status) {
-            return Ok(None);
+            return Ok(StoredAnswer::Contract(None));
         }
         let object = self.object_model(call);
         let now = clock.now();
@@ -87,7 +97,7 @@ impl StoredAnswers {
             None => {
                 match state::write(store, session, |data| apply(&change, call, data, status))? {
                     Some(outcome) => outcome,
-                    None => return Ok(None),
+                    None => return Ok(StoredAnswer::Contract(None)),
                 }
             }
         };
@@ -96,15 +106,18 @@ impl StoredAnswers {
             generated,
             seed,
         };
-        let Some(written) = writer.write(call, &outcome, &object.schema) else {
-            return Ok(None);
-        };
-        // An answer made from a stored object passed its check: remember it for that version
-        // of the object (see `StoredObject::checked`).
-        if let (Some(tag), Some(stored)) = (written.checked, outcome.stored()) {
-            stored.object.mark_checked(tag);
+        match writer.write(call, &outcome, &object.schema) {
+            Some(Written::Stored { response, checked }) => {
+                // An answer made from a stored object passed its check: remember it for that
+                // version of the object (see `StoredObject::checked`).
+                if let (Some(tag), Some(stored)) = (checked, outcome.stored()) {
+                    stored.object.mark_checked(tag);
+                }
+                Ok(StoredAnswer::Stored(response))
+            }
+            Some(Written::Contract(note)) => Ok(StoredAnswer::Contract(Some(note))),
+            None => Ok(StoredAnswer::Contract(None)),
         }
-        Ok(Some(written.response))
     }
 
     /// [`object_schema`] and what building objects needs of it, worked out once per resource.

@@ -11,7 +11,7 @@ use crate::contract::{Action, ParameterLocation, SchemaId, View};
 use crate::generate::{generate, generate_valid_dynamic};
 use crate::media;
 use crate::mock::cache::stable_hash;
-use crate::mock::choice::{declares, declares_answer_for, declares_not_found};
+use crate::mock::choice::{declares, declares_not_found};
 use crate::state::{Key, Session};
 use crate::validate::resolve;
 
@@ -228,7 +228,7 @@ fn update(change: &Change<'_>, call: &StatefulCall<'_>, existing: Value) -> Resu
     // A stale version is refused only where the contract declares the refusal (409, 4XX or
     // default); elsewhere the last write wins, as it does without optimistic locking.
     if let Some(field) = model.version()
-        && declares_answer_for(call.operation, 409)
+        && call.operation.declares_answer_for(409)
         && let Some(sent) = data.get(field)
         && object.get(field) != Some(sent)
     {

@@ -14,5 +14,5 @@ pub mod seed;
 mod shape;
 mod write;
 
-pub use answers::{Place, StoredAnswers};
+pub use answers::{Place, StoredAnswer, StoredAnswers};
 pub use call::{StatefulCall, storage_name};

@@ -25,7 +25,7 @@ use crate::mock::cache::{Memo, stable_hash};
 use crate::mock::choice::declares_not_found;
 use crate::mock::generated::GeneratedValues;
 use crate::mock::message::{MockResponse, SlViolation};
-use crate::mock::reject::{deleted_not_found, error_response};
+use crate::mock::reject::error_response;
 use crate::state::Key;
 use crate::validate::declared_response;
 use crate::violation::{Violation, ViolationKind};
@@ -108,25 +108,29 @@ impl Writer<'_> {
             match outcome {
                 Outcome::NotFound => {
                     let key = call.key().unwrap_or_default().join("/");
-                    let id_name = call.resource().keys.last().map_or("", String::as_str);
+                    let one = call.resource().one();
                     // Only an object deleted in this session gets here without a declared
-                    // answer (an id never seen stands for one): serving it would be a lie,
-                    // and the answer says why it breaks the contract.
-                    let declared = declares_not_found(call.operation);
-                    let message = if declared {
-                        format!("No {} {key} exists", call.resource().one())
-                    } else {
-                        format!(
-                            "The {} {key} was deleted in this session",
-                            call.resource().one()
-                        )
-                    };
+                    // answer (an id never seen stands for one). A 404 would break the
+                    // contract, so the contract answers; the object stays deleted, and the
+                    // note says why the answer does not show it.
+                    if !declares_not_found(call.operation) {
+                        return Some(Written::Contract(SlViolation {
+                            location: vec!["response".into(), "status".into()],
+                            severity: "Warning",
+                            code: "status_code_conformance".into(),
+                            message: format!(
+                                "the {one} {key} was deleted in this session, but {} declares no                                  404, 4XX or default answer: this answer is the contract's, and                                  the {one} stays deleted",
+                                call.operation.id
+                            ),
+                        }));
+                    }
+                    let id_name = call.resource().keys.last().map_or("", String::as_str);
                     let violation = Violation::of(
                         ViolationKind::NotFound,
                         &["request", "path", id_name],
-                        message,
+                        format!("No {one} {key} exists"),
                     );
-                    let mut response = error_response(
+                    return error_response(
                         call.api,
                         call.operation,
                         &call.request.path,
@@ -135,19 +139,7 @@ impl Writer<'_> {
                         &[&violation],
                         self.seed,
                     )
-                    .unwrap_or_else(|| deleted_not_found(&violation));
-                    if !declared {
-                        response.warnings.push(SlViolation {
-                            location: vec!["response".into(), "status".into()],
-                            severity: "Warning",
-                            code: "status_code_conformance".into(),
-                            message: format!(
-                                "{} declares no 404, 4XX or default answer; 404 because {key} was deleted in this session",
-                                call.operation.id
-                            ),
-                        });
-                    }
-                    return Some(Written::unchecked(response));
+                    .map(Written::unchecked);
                 }
                 Outcome::Conflict(message) => {
                     let violation = Violation::of(
@@ -312,7 +304,7 @@ impl Writer<'_> {
                     v.message
                 ),
             }));
-        Some(Written { response, checked })
+        Some(Written::Stored { response, checked })
     }
 }
 
@@ -400,15 +392,24 @@ fn key_text(key: Option<&Key>) -> String {
     key.map(|k| k.join("/")).unwrap_or_default()
 }
 
-/// An answer, and the form tag it passed its schema check for (if it did).
-pub struct Written {
-    pub response: MockResponse,
-    pub checked: Option<u32>,
+/// What stored state answers a call with.
+// Built once per call and moved out at once: boxing the answer would cost an allocation on
+// every stored answer to save a few bytes on the rare contract's one.
+#[allow(clippy::large_enum_variant)]
+pub enum Written {
+    /// An answer, and the form tag it passed its schema check for (if it did).
+    Stored {
+        response: MockResponse,
+        checked: Option<u32>,
+    },
+    /// The contract's answer, as stored state has none the contract allows; the note says why
+    /// (in `sl-violations`).
+    Contract(SlViolation),
 }
 
 impl Written {
     fn unchecked(response: MockResponse) -> Written {
-        Written {
+        Written::Stored {
             response,
             checked: None,
         }

@@ -20,7 +20,7 @@ pub use matching::{Regexes, Seen, compile_regexes};
 pub use spec::{BodyMatch, Match, StubResponse, StubSpec};
 
 use super::cache::stable_hash;
-use super::choice::{declares_answer_for, find_example};
+use super::choice::find_example;
 use super::message::{Fault, MockRequest, MockResponse, SlViolation};
 use super::reject::sl_violation;
 use crate::contract::{CompiledApi, Contract, Operation};
@@ -101,7 +101,7 @@ impl Stubs {
     pub fn register(&self, contract: &Contract, mut spec: StubSpec) -> Result<StubSpec, Refused> {
         let (api, operation) = target(contract, &spec)?;
         let status = spec.response.status;
-        if !declares_answer_for(operation, status) {
+        if !operation.declares_answer_for(status) {
             return Err(Refused {
                 message: format!(
                     "{} declares no {status} answer (nor {}XX, nor default)",
