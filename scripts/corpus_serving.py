@@ -33,15 +33,28 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 SECRET = "understudy-corpus-credential"
 # What `lint` warns of where a document asks for what HTTP cannot carry, and the checks such a
 # place fails whatever a server sends: a 204 whose declared JSON body HTTP never sends (an
-# empty body is no JSON), content under a name that is no media type.
-CONTRADICTION = re.compile(r" at #(\S+): warning: (a \d+ answer has no body in HTTP|"
-                           r"\"[^\"]*\" is not a media type|"
-                           r"header \"[^\"]*\" is not a valid HTTP header name)")
+# empty body is no JSON), content under a name that is no media type; a header name HTTP
+# refuses, or a header parameter that frames the message (PeerTube's `Content-Length`: a
+# generated value is refused before the server reads the request, 400).
+LINT_PLACES = {
+    "http": re.compile(r" at #(\S+): warning: (?:a \d+ answer has no body in HTTP|"
+                       r"\"[^\"]*\" is not a media type|"
+                       r"header \"[^\"]*\" is not a valid HTTP header name)"),
+    "framing": re.compile(r" at #(\S+): warning: header parameter \"[^\"]*\" is ignored: HTTP "
+                          r"frames the message"),
+    # A response schema `lint` found no valid value for: its own check finds none, which is
+    # not proof that none exists, so documents failing there are counted apart from those
+    # HTTP explains.
+    "no_value": re.compile(r" at #(\S+): warning: no value was found that this response "
+                           r"schema accepts"),
+}
 CONTRADICTION_CHECKS = {"ST104 Missing Content-Type header", "ST106 Malformed media type",
                         "ST109 JSON deserialization error", "ST110 Content deserialization error"}
-# A request carrying a header HTTP refuses is refused before the server reads it (400).
-REFUSED_CHECKS = {"ST103 Undocumented status code"}
+REFUSED_CHECK = "ST103 Undocumented status code"
+SCHEMA_CHECK = "ST108 Response violates schema"
 UNFOLLOWABLE = "only where lint finds the contract asks what HTTP cannot carry: "
+NO_VALUE = ("only where lint finds what HTTP cannot carry or a response schema it found no "
+            "value for: ")
 
 
 def add_arguments(p, target):
@@ -208,11 +221,12 @@ def failures_in(report_dir: Path):
     return failures, errors, untestable
 
 
-def contradictions(binary, path: Path):
-    """JSON pointers of the places `lint` finds asking for what HTTP cannot carry."""
+def lint_places(binary, path: Path):
+    """{kind: JSON pointers} of the places `lint` warns of (see LINT_PLACES)."""
     out = subprocess.run([binary, "lint", str(path)], capture_output=True, text=True,
                          env={**os.environ, "RUST_LOG": "off", "NO_COLOR": "1"})
-    return [m.group(1) for m in CONTRADICTION.finditer(out.stdout)]
+    return {kind: {m.group(1) for m in pattern.finditer(out.stdout)}
+            for kind, pattern in LINT_PLACES.items()}
 
 
 def operation_pointer(case_name: str):
@@ -221,30 +235,97 @@ def operation_pointer(case_name: str):
     return "/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method.lower()
 
 
+def escape(segment: str) -> str:
+    return segment.replace("~", "~0").replace("/", "~1")
+
+
+def operation_in(document, name: str):
+    """The operation object `name` (`POST /a/{b}`) names, or None."""
+    method, _, path = (name or "").partition(" ")
+    operation = ((document.get("paths") or {}).get(path) or {}).get(method.lower())
+    return operation if isinstance(operation, dict) else None
+
+
 def unsendable_credentials(name: str, document, places):
     """Whether every credential the operation `name` accepts must go in a header `lint` finds
     HTTP cannot carry (dynamicdocs's `ADVICEment API Key`): no request of it can be sent."""
-    method, _, path = (name or "").partition(" ")
-    operation = ((document.get("paths") or {}).get(path) or {}).get(method.lower())
-    if not isinstance(operation, dict):
+    operation = operation_in(document, name)
+    if operation is None:
         return False
     requirements = operation.get("security", document.get("security")) or []
     def unsendable(scheme):
-        return any(f"{root}/{scheme.replace('~', '~0').replace('/', '~1')}/name" in places
+        return any(f"{root}/{escape(scheme)}/name" in places
                    for root in ("/components/securitySchemes", "/securityDefinitions"))
     return bool(requirements) and all(
         isinstance(r, dict) and any(unsendable(scheme) for scheme in r) for r in requirements)
 
 
-def all_unfollowable(failures, places, document):
-    """Whether every failure is one no server could avoid: its checks are those a
-    contradiction fails, on an operation where `lint` found one; or a refusal of a request
-    whose every credential goes in a header HTTP cannot carry."""
-    def explained(name, checks):
-        if set(checks) <= CONTRADICTION_CHECKS:
-            return any(p.startswith(operation_pointer(name) + "/") for p in places)
-        return set(checks) <= REFUSED_CHECKS and unsendable_credentials(name, document, places)
-    return all(explained(name, checks) for name, checks in failures)
+def resolved(document, node, pointer: str):
+    """`node` at `pointer` with its local `$ref` chain followed: [(pointer, node)], the
+    referring places first (a schema's warning is at the pointer its target has)."""
+    seen = [(pointer, node)]
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) \
+            and node["$ref"].startswith("#/") and len(seen) < 20:
+        pointer = node["$ref"][1:]
+        node = document
+        for part in pointer.split("/")[1:]:
+            part = part.replace("~1", "/").replace("~0", "~")
+            node = node.get(part) if isinstance(node, dict) else None
+        seen.append((pointer, node))
+    return seen
+
+
+def response_schema_places(document, name: str):
+    """The pointers the response schemas of operation `name` may be warned of at: each
+    schema's own place and its `$ref` targets (responses given by `$ref` followed too)."""
+    operation = operation_in(document, name)
+    if operation is None:
+        return set()
+    base = operation_pointer(name)
+    places = set()
+    for status, response in (operation.get("responses") or {}).items():
+        for r_pointer, r_node in resolved(document, response, f"{base}/responses/{escape(str(status))}"):
+            if not isinstance(r_node, dict):
+                continue
+            schemas = [(f"{r_pointer}/schema", r_node.get("schema"))]  # Swagger 2.0
+            for media, content in (r_node.get("content") or {}).items():
+                if isinstance(content, dict):
+                    schemas.append((f"{r_pointer}/content/{escape(media)}/schema", content.get("schema")))
+            for pointer, schema in schemas:
+                if schema is not None:
+                    places.update(p for p, _ in resolved(document, schema, pointer))
+    return places
+
+
+def explanation(name, checks, places, document):
+    """Why no server could pass operation `name`'s failing `checks`: "http" where each is one
+    a place `lint` finds HTTP cannot carry fails, "no_value" where a response schema `lint`
+    found no value for is among them too; None where some check is not explained so."""
+    under = operation_pointer(name) + "/"
+    path_item = under.rsplit("/", 2)[0] + "/parameters/"
+    why = "http"
+    for check in checks:
+        if check in CONTRADICTION_CHECKS:
+            ok = any(p.startswith(under) for p in places["http"])
+        elif check == REFUSED_CHECK:
+            ok = (unsendable_credentials(name, document, places["http"])
+                  or any(p.startswith((under, path_item)) for p in places["framing"]))
+        elif check == SCHEMA_CHECK:
+            ok = bool(places["no_value"] & response_schema_places(document, name))
+            why = "no_value"
+        else:
+            ok = False
+        if not ok:
+            return None
+    return why
+
+
+def unfollowable_label(failures, places, document):
+    """The label of a document whose every failure `explanation` explains, else ""."""
+    whys = [explanation(name, checks, places, document) for name, checks in failures]
+    if not whys or None in whys:
+        return ""
+    return NO_VALUE if "no_value" in whys else UNFOLLOWABLE
 
 
 def serve_one(args, st, rel, path, version, work: Path):
@@ -283,9 +364,9 @@ def serve_one(args, st, rel, path, version, work: Path):
             checks = sorted({c for _, codes in failures for c in codes})
             first = f"{failures[0][0]}: {', '.join(failures[0][1])}"
             summary = f"{'; '.join(checks)} (e.g. {first})"
-            places = contradictions(args.understudy, path)
-            if all_unfollowable(failures, places, document if isinstance(document, dict) else {}):
-                summary = UNFOLLOWABLE + summary
+            places = lint_places(args.understudy, path)
+            summary = unfollowable_label(
+                failures, places, document if isinstance(document, dict) else {}) + summary
             return (rel, version, "failures", len(failures), summary[:300])
         if errors:
             return (rel, version, "schemathesis-error", len(errors),
@@ -338,11 +419,21 @@ def report(rows):
     share = 100.0 * len(clean) / max(len(served), 1)
     print(f"served: {len(served)}, with zero failures: {len(clean)} ({share:.1f} %)")
     unfollowable = [r for r in served if r[2] == "failures" and r[4].startswith(UNFOLLOWABLE)]
+    no_value = [r for r in served if r[2] == "failures" and r[4].startswith(NO_VALUE)]
     if unfollowable:
-        followable = len(served) - len(unfollowable)
         print(f"  {len(unfollowable)} fail only where lint finds the contract asks what HTTP "
-              f"cannot carry ({', '.join(r[0] for r in unfollowable)}); of the other "
-              f"{followable}, {len(clean)} clean ({100.0 * len(clean) / max(followable, 1):.1f} %)")
+              f"cannot carry ({', '.join(r[0] for r in unfollowable)})")
+    if no_value:
+        print(f"  {len(no_value)} fail only there or at a response schema lint found no value "
+              f"for ({', '.join(r[0] for r in no_value)})")
+    if unfollowable or no_value:
+        followable = len(served) - len(unfollowable)
+        print(f"  of the {followable} others than the first, {len(clean)} clean "
+              f"({100.0 * len(clean) / max(followable, 1):.1f} %)")
+        if no_value:
+            rest = followable - len(no_value)
+            print(f"  of the {rest} others than both, {len(clean)} clean "
+                  f"({100.0 * len(clean) / max(rest, 1):.1f} %)")
     for version in ("2.0", "3.0", "3.1"):
         v_rows = [r for r in rows if r[1] == version]
         v_served = [r for r in v_rows if r in served]
@@ -357,7 +448,7 @@ def report(rows):
     by_check = {}
     for r in rows:
         if r[2] == "failures":
-            for check in r[4].removeprefix(UNFOLLOWABLE).split(" (e.g.")[0].split("; "):
+            for check in r[4].removeprefix(UNFOLLOWABLE).removeprefix(NO_VALUE).split(" (e.g.")[0].split("; "):
                 by_check[check] = by_check.get(check, 0) + 1
     for check, count in sorted(by_check.items(), key=lambda kv: -kv[1]):
         print(f"        {count:4} document(s) fail: {check}")

@@ -338,3 +338,33 @@ fn array_items_two_all_of_branches_describe_are_valid_under_both() {
         );
     }
 }
+
+#[test]
+fn a_one_of_whose_branches_all_match_gets_a_value_that_matches_one() {
+    // PeerTube's user: the second branch adds optional counts to the first, so every user
+    // is both. intellifi's item: `location` or `location_id`, each branch open to the other.
+    let user = json!({ "type": "object", "required": ["id"],
+        "properties": { "id": { "type": "integer" }, "name": { "type": "string" } } });
+    let schemas = [
+        json!({
+            "$defs": { "User": user.clone(),
+                "UserWithStats": { "allOf": [{ "$ref": "#/components/schemas/S/$defs/User" },
+                    { "properties": { "videosCount": { "type": "integer" } } }] } },
+            "oneOf": [{ "$ref": "#/components/schemas/S/$defs/User" },
+                      { "$ref": "#/components/schemas/S/$defs/UserWithStats" }]
+        }),
+        json!({ "type": "object", "properties": { "name": { "type": "string" } },
+            "oneOf": [
+                { "type": "object", "properties": { "location": { "type": "object" } } },
+                { "type": "object", "properties": { "location_id": { "type": "string" } } }
+            ] }),
+    ];
+    for schema in &schemas {
+        // valid_values fails with the invalid value when none is found.
+        assert_eq!(
+            valid_values(schema).len(),
+            8,
+            "expected eight values for {schema}"
+        );
+    }
+}

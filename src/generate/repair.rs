@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use std::collections::HashSet;
 
+use super::exclusive::set_apart;
 use super::prune::{remove_property, without_nearest};
 use super::values::generate;
 use crate::contract::{SchemaId, Schemas};
@@ -66,6 +67,17 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
             // removed from the object holding it.
             if violation.keyword() == "falseSchema" && !forbids_others {
                 remove_property(&mut value, &violation.instance_path);
+                continue;
+            }
+            // A `oneOf` every branch of which the value matches: a property one branch
+            // declares set to a value it refuses, so that the others match once.
+            if violation.keyword() == "oneOf"
+                && let Some(apart) =
+                    set_apart(document, node, &value, &violation.instance_path, |trial| {
+                        schemas.violations(id, trial, &[]).len() < before
+                    })
+            {
+                value = apart;
                 continue;
             }
             let Some(target) = value.pointer_mut(&violation.instance_path) else {
