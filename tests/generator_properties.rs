@@ -342,7 +342,8 @@ fn array_items_two_all_of_branches_describe_are_valid_under_both() {
 #[test]
 fn a_one_of_whose_branches_all_match_gets_a_value_that_matches_one() {
     // PeerTube's user: the second branch adds optional counts to the first, so every user
-    // is both. intellifi's item: `location` or `location_id`, each branch open to the other.
+    // is both. intellifi's item: `location`, `location_id` or `location_url`, each branch
+    // open to the others (two must be refused).
     let user = json!({ "type": "object", "required": ["id"],
         "properties": { "id": { "type": "integer" }, "name": { "type": "string" } } });
     let schemas = [
@@ -356,7 +357,8 @@ fn a_one_of_whose_branches_all_match_gets_a_value_that_matches_one() {
         json!({ "type": "object", "properties": { "name": { "type": "string" } },
             "oneOf": [
                 { "type": "object", "properties": { "location": { "type": "object" } } },
-                { "type": "object", "properties": { "location_id": { "type": "string" } } }
+                { "type": "object", "properties": { "location_id": { "type": "string" } } },
+                { "type": "object", "properties": { "location_url": { "type": "string" } } }
             ] }),
     ];
     for schema in &schemas {

@@ -1,8 +1,8 @@
 //! A value that matches every branch of a `oneOf` set apart to match one: `oneOf` wants
 //! exactly one, and open branches (PeerTube's `oneOf: [User, UserWithStats]`, where the
 //! second adds optional counts to the first; intellifi's `location` or `location_id`) all
-//! accept a value that carries none of what tells them apart. A property one branch declares,
-//! set to a value it refuses (`null` first), leaves the others the one match.
+//! accept a value that carries none of what tells them apart. Properties the other branches
+//! declare, set to values they refuse (`null` first), leave one branch the one match.
 
 use serde_json::{Map, Value};
 
@@ -23,14 +23,17 @@ fn refusals() -> [Value; 4] {
     ]
 }
 
-/// `value` with one property of the object at `place` (a `oneOf` schema `node` holds) set to
-/// a refused value, the first such change that makes `better` true; `None` when none does.
+/// `value` with properties of the object at `place` (a `oneOf` schema `node` holds) set to
+/// refused values, one branch at a time, until `count` (the violations of the whole value)
+/// is below `before`; `None` when it does not get there. Each step keeps the first change
+/// that does not add violations: with three open branches, two must be refused.
 pub fn set_apart(
     document: &Value,
     node: &Value,
     value: &Value,
     place: &str,
-    better: impl Fn(&Value) -> bool,
+    before: usize,
+    count: impl Fn(&Value) -> usize,
 ) -> Option<Value> {
     let branches = node.get("oneOf")?.as_array()?;
     value.pointer(place)?.as_object()?;
@@ -38,14 +41,32 @@ pub fn set_apart(
     for branch in branches {
         declared_names(document, branch, 0, &mut names);
     }
-    names.into_iter().take(MOST_NAMES).find_map(|name| {
-        refusals().into_iter().find_map(|refused| {
-            let mut trial = value.clone();
-            let object = trial.pointer_mut(place)?.as_object_mut()?;
-            object.insert(name.clone(), refused);
-            better(&trial).then_some(trial)
-        })
-    })
+    names.truncate(MOST_NAMES);
+    let mut current = value.clone();
+    let mut now = before;
+    for _ in 1..branches.len() {
+        // A change that does it, else the first that adds no violation, for the next step.
+        let mut next: Option<(usize, Value, usize)> = None;
+        for (index, name) in names.iter().enumerate() {
+            for refused in refusals() {
+                let mut trial = current.clone();
+                let object = trial.pointer_mut(place)?.as_object_mut()?;
+                object.insert(name.clone(), refused);
+                let after = count(&trial);
+                if after < before {
+                    return Some(trial);
+                }
+                if after <= now && next.is_none() {
+                    next = Some((index, trial, after));
+                }
+            }
+        }
+        let (index, trial, after) = next?;
+        names.remove(index);
+        current = trial;
+        now = after;
+    }
+    None
 }
 
 /// The property names `schema` declares, through `$ref`s and `allOf`, in document order.

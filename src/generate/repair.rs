@@ -69,13 +69,17 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
                 remove_property(&mut value, &violation.instance_path);
                 continue;
             }
-            // A `oneOf` every branch of which the value matches: a property one branch
-            // declares set to a value it refuses, so that the others match once.
+            // A `oneOf` more than one branch of which the value matches: properties the
+            // others declare set to values they refuse, so that one matches.
             if violation.keyword() == "oneOf"
-                && let Some(apart) =
-                    set_apart(document, node, &value, &violation.instance_path, |trial| {
-                        schemas.violations(id, trial, &[]).len() < before
-                    })
+                && let Some(apart) = set_apart(
+                    document,
+                    node,
+                    &value,
+                    &violation.instance_path,
+                    before,
+                    |trial| schemas.violations(id, trial, &[]).len(),
+                )
             {
                 value = apart;
                 continue;

@@ -5,9 +5,10 @@
 //! named like passwords, secrets or tokens are redacted.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex};
 
+use aho_corasick::AhoCorasick;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -181,14 +182,20 @@ impl Journal {
     }
 }
 
-/// Names that carry secrets whatever the contract says.
+/// Words that mark a name as carrying a secret whatever the contract says, found in any case
+/// by one automaton (lower-casing each name and searching it word by word was 2 % of a
+/// create's time).
+static SECRET_WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "password", "secret", "token", "apikey", "api-key", "api_key", "auth",
+        ])
+        .expect("fixed words build an automaton")
+});
+
 fn looks_secret(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    [
-        "password", "secret", "token", "apikey", "api-key", "api_key", "auth",
-    ]
-    .iter()
-    .any(|word| lower.contains(word))
+    SECRET_WORDS.is_match(name)
 }
 
 /// Replaces the values of fields named like secrets, in place (rebuilding every object of a

@@ -8,7 +8,7 @@ use super::listing;
 use super::objects::{ObjectModel, apply_request, properties, set_ids, stamp};
 use super::outcome::{Answered, Outcome};
 use crate::contract::{Action, ParameterLocation, SchemaId, View};
-use crate::generate::{generate, generate_valid_dynamic};
+use crate::generate::generate_valid_dynamic;
 use crate::media;
 use crate::mock::cache::stable_hash;
 use crate::mock::choice::{declares, declares_not_found};
@@ -207,11 +207,8 @@ fn made(
 ) -> Value {
     let document = call.document();
     let model = change.object;
-    let seed = change.seed ^ stable_hash(&[&call.storage(), &key.join("/")]);
-    let mut object = match generate(document, &model.schema, View::Response, seed, true) {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
+    let seed = change.seed ^ stable_hash(&[&call.storage()]);
+    let mut object = model.generated(document, seed, stable_hash(&[&key.join("/")]));
     apply_request(&mut object, data, model, document, false);
     set_ids(&mut object, &call.resource().keys, key, model, document);
     stamp(&mut object, model, change.now, true);

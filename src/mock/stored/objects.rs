@@ -2,9 +2,12 @@
 //! schema, with the fields the server owns (ids, readOnly fields, created/updated timestamps,
 //! version counters) set by understudy rather than taken from the client.
 
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value};
 
-use crate::contract::has_flag;
+use crate::contract::{View, has_flag};
+use crate::generate::generate;
 use crate::validate::{coerce, resolve};
 
 /// Property names that hold an optimistic-locking version.
@@ -66,7 +69,14 @@ pub struct ObjectModel {
     closed: bool,
     /// The property holding an optimistic-locking version, if one does.
     version: Option<String>,
+    /// Objects generated from the schema, made once for a seed: a new object starts from one
+    /// of them (see [`ObjectModel::generated`]).
+    generated: OnceLock<(u64, Vec<Map<String, Value>>)>,
 }
+
+/// How many generated objects new objects start from: enough that neighbours differ;
+/// generating one per create was a ninth of its time.
+const GENERATED: u64 = 16;
 
 /// One declared property of an [`ObjectModel`].
 struct Field {
@@ -135,7 +145,32 @@ impl ObjectModel {
             fields,
             closed,
             version,
+            generated: OnceLock::new(),
         }
+    }
+
+    /// A generated object for a new object to start from: one of [`GENERATED`] made from the
+    /// schema with `seed` (once), chosen by `pick` (a hash of the new object's key), so the
+    /// same key under the same seed always starts from the same one.
+    pub fn generated(&self, document: &Value, seed: u64, pick: u64) -> Map<String, Value> {
+        let make = |i: u64| match generate(
+            document,
+            &self.schema,
+            View::Response,
+            seed.wrapping_add(i),
+            true,
+        ) {
+            Value::Object(object) => object,
+            _ => Map::new(),
+        };
+        let (made_for, objects) = self
+            .generated
+            .get_or_init(|| (seed, (0..GENERATED).map(make).collect()));
+        // Engines share a model only with their own seed; another seed makes its own.
+        if *made_for != seed {
+            return make(pick % GENERATED);
+        }
+        objects[(pick % GENERATED) as usize].clone()
     }
 
     /// The property holding an optimistic-locking version, if one does.
