@@ -346,8 +346,8 @@ fn render_body(layout: &Layout, items: &[(String, &str)], page: &mut Page) -> Ve
 }
 
 /// The answer `body` as a value, for its check. Where the call just made the one object
-/// answered (`made`), the value is built from it and the envelope alone is read back: parsing
-/// the whole answer again was a tenth of a create's time.
+/// answered (`made`), the value is built from it and the envelope's value (see
+/// [`Envelope::filled`]): parsing the whole answer again was a tenth of a create's time.
 fn answer_value<'a>(
     body: &[u8],
     made: Option<&'a Value>,
@@ -361,12 +361,7 @@ fn answer_value<'a>(
     match layout {
         Layout::Bare => Cow::Borrowed(made),
         Layout::Array => Cow::Owned(Value::Array(vec![made.clone()])),
-        Layout::Envelope {
-            slot,
-            kind,
-            envelope,
-        } if envelope.has_slot() => {
-            let mut value = parsed(&envelope.render(page, |out| out.extend_from_slice(b"null")));
+        Layout::Envelope { kind, envelope, .. } if envelope.has_slot() => {
             let Some((_, id)) = page.results.first() else {
                 return Cow::Owned(parsed(body));
             };
@@ -375,13 +370,7 @@ fn answer_value<'a>(
                 SlotKind::Items => Value::Array(vec![made.clone()]),
                 SlotKind::Map => Value::Object(Map::from_iter([(id.clone(), made.clone())])),
             };
-            match value.as_object_mut() {
-                Some(fields) => {
-                    fields.insert(slot.clone(), filled);
-                    Cow::Owned(value)
-                }
-                None => Cow::Owned(parsed(body)),
-            }
+            Cow::Owned(envelope.filled(page, filled))
         }
         Layout::Envelope { .. } => Cow::Owned(parsed(body)),
     }
