@@ -76,6 +76,16 @@ impl Envelope {
             }
             other => envelope.value(other),
         }
+        // What the holes hold is replaced in every answer: null, so that copying the
+        // template does not copy the generated resources in the slot.
+        for (path, _) in &envelope.holes {
+            if let Some(place) = path
+                .iter()
+                .try_fold(&mut envelope.template, |at, key| at.get_mut(key))
+            {
+                *place = Value::Null;
+            }
+        }
         envelope
     }
 
@@ -104,7 +114,12 @@ impl Envelope {
                 Hole::Results => page
                     .results
                     .iter()
-                    .map(|(key, id)| serde_json::json!({"key": key, "id": id}))
+                    .map(|(key, id)| {
+                        let mut entry = Map::with_capacity(2);
+                        entry.insert("key".into(), Value::String(key.clone()));
+                        entry.insert("id".into(), Value::String(id.clone()));
+                        Value::Object(entry)
+                    })
                     .collect(),
             };
             let place = path.iter().try_fold(&mut out, |at, key| at.get_mut(key));
