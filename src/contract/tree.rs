@@ -17,6 +17,67 @@ pub fn schema_ref(schema: &Value) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// The properties a schema declares (through `$ref`s and `allOf`), borrowed from the
+/// document, in document order: copying them out was a quarter of a create's time.
+pub struct Properties<'a>(Vec<(&'a str, &'a Value)>);
+
+/// How deep `allOf`s and `$ref` chains are followed: a schema that refers to itself through
+/// them ends there.
+const DEEPEST: usize = 16;
+
+impl<'a> Properties<'a> {
+    pub fn get(&self, name: &str) -> Option<&'a Value> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// Adds `schema`'s properties; a later one of the same name replaces the earlier.
+    fn collect(&mut self, schema: &'a Value, document: &'a Value, depth: usize) {
+        if depth > DEEPEST {
+            return;
+        }
+        let mut schema = schema;
+        for _ in 0..DEEPEST {
+            match schema_ref(schema)
+                .and_then(local_target)
+                .and_then(|pointer| document.pointer(&pointer))
+            {
+                Some(target) => schema = target,
+                None => break,
+            }
+        }
+        let own = schema.get("properties").and_then(Value::as_object);
+        for (name, property) in own.into_iter().flatten() {
+            match self.0.iter_mut().find(|(n, _)| n == name) {
+                Some(entry) => entry.1 = property,
+                None => self.0.push((name, property)),
+            }
+        }
+        let parts = schema.get("allOf").and_then(Value::as_array);
+        for part in parts.into_iter().flatten() {
+            self.collect(part, document, depth + 1);
+        }
+    }
+}
+
+/// The properties `schema` declares, through `$ref`s and `allOf`.
+pub fn properties<'a>(schema: &'a Value, document: &'a Value) -> Properties<'a> {
+    let mut out = Properties(Vec::new());
+    out.collect(schema, document, 0);
+    out
+}
+
 /// How a schema keyword holds subschemas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Holds {
@@ -151,5 +212,31 @@ pub(super) fn push_children(node: &Value, pointer: &str, out: &mut Vec<String>) 
             (Some(_), _) => out.push(format!("{pointer}/{}", escape_pointer(key))),
             (None, _) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn properties_are_read_through_refs_and_all_of_and_a_schema_referring_to_itself_ends() {
+        let document = json!({"components": {"schemas": {
+            "Base": {"properties": {"id": {"type": "integer"}}},
+            "Loop": {"allOf": [{"$ref": "#/components/schemas/Loop"},
+                               {"$ref": "#/components/schemas/Base"}],
+                     "properties": {"name": {"type": "string"}}}
+        }}});
+        let schema = json!({"$ref": "#/components/schemas/Loop"});
+        let names: Vec<&str> = properties(&schema, &document)
+            .iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            names,
+            ["name", "id"],
+            "expected the properties of Loop and Base"
+        );
     }
 }

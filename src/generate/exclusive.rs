@@ -4,10 +4,9 @@
 //! accept a value that carries none of what tells them apart. Properties the other branches
 //! declare, set to values they refuse (`null` first), leave one branch the one match.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::contract::schema_ref;
-use crate::pointer::local_target;
+use crate::contract::properties;
 
 /// Properties tried, at most: each trial is a validation of the whole value.
 const MOST_NAMES: usize = 32;
@@ -37,9 +36,13 @@ pub fn set_apart(
 ) -> Option<Value> {
     let branches = node.get("oneOf")?.as_array()?;
     value.pointer(place)?.as_object()?;
-    let mut names = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     for branch in branches {
-        declared_names(document, branch, 0, &mut names);
+        for (name, _) in properties(branch, document).iter() {
+            if !names.iter().any(|known| known == name) {
+                names.push(name.to_string());
+            }
+        }
     }
     names.truncate(MOST_NAMES);
     let mut current = value.clone();
@@ -67,31 +70,4 @@ pub fn set_apart(
         now = after;
     }
     None
-}
-
-/// The property names `schema` declares, through `$ref`s and `allOf`, in document order.
-fn declared_names(document: &Value, schema: &Value, depth: usize, names: &mut Vec<String>) {
-    if depth > 8 {
-        return;
-    }
-    if let Some(target) = schema_ref(schema)
-        .and_then(local_target)
-        .and_then(|pointer| document.pointer(&pointer))
-    {
-        declared_names(document, target, depth + 1, names);
-    }
-    for branch in schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        declared_names(document, branch, depth + 1, names);
-    }
-    let declared = schema.get("properties").and_then(Value::as_object);
-    for name in declared.into_iter().flat_map(Map::keys) {
-        if !names.contains(name) {
-            names.push(name.clone());
-        }
-    }
 }

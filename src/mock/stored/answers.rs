@@ -13,7 +13,7 @@ use super::shape::object_schema_in;
 use super::write::{Forms, Writer, Written};
 use crate::contract::Action;
 use crate::media;
-use crate::mock::cache::Memo;
+use crate::mock::cache::{Memo, stable_hash};
 use crate::mock::choice::choose_response;
 use crate::mock::generated::GeneratedValues;
 use crate::mock::message::{MockResponse, SlViolation};
@@ -71,7 +71,7 @@ impl StoredAnswers {
         if !(200..300).contains(&status) {
             return Ok(StoredAnswer::Contract(None));
         }
-        let object = self.object_model(call);
+        let object = self.object_model(call, seed);
         let now = clock.now();
         let change = Change {
             seed,
@@ -120,12 +120,14 @@ impl StoredAnswers {
         }
     }
 
-    /// [`object_schema`] and what building objects needs of it, worked out once per resource.
-    fn object_model(&self, call: &StatefulCall<'_>) -> Arc<ObjectModel> {
+    /// [`object_schema`] and what building objects needs of it, worked out once per resource
+    /// (`seed` is the engine's, the same on every call).
+    fn object_model(&self, call: &StatefulCall<'_>, seed: u64) -> Arc<ObjectModel> {
         let key = (call.api.index, call.binding.resource);
         self.objects.get_or_make(key, || {
             let schema = object_schema(call).unwrap_or(Value::Bool(true));
-            Arc::new(ObjectModel::new(schema, call.document()))
+            let seed = seed ^ stable_hash(&[&call.storage()]);
+            Arc::new(ObjectModel::new(schema, call.document()).with_seed(seed))
         })
     }
 }

@@ -5,9 +5,9 @@ use serde_json::{Map, Value};
 
 use super::call::StatefulCall;
 use super::listing;
-use super::objects::{ObjectModel, apply_request, properties, set_ids, stamp};
+use super::objects::{ObjectModel, apply_request, set_ids, stamp};
 use super::outcome::{Answered, Outcome};
-use crate::contract::{Action, ParameterLocation, SchemaId, View};
+use crate::contract::{Action, ParameterLocation, SchemaId, View, properties};
 use crate::generate::generate_valid_dynamic;
 use crate::media;
 use crate::mock::cache::stable_hash;
@@ -210,8 +210,7 @@ fn made(
 ) -> Value {
     let document = call.document();
     let model = change.object;
-    let seed = change.seed ^ stable_hash(&[&call.storage()]);
-    let mut object = model.generated(document, seed, stable_hash(&[&key.join("/")]));
+    let mut object = model.generated(document, stable_hash(&[&key.join("/")]));
     apply_request(&mut object, data, model, document, false);
     set_ids(&mut object, &call.resource().keys, key, model, document);
     stamp(&mut object, model, change.now, true);

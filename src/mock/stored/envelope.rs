@@ -50,9 +50,19 @@ enum Part {
 #[derive(Debug, Clone)]
 pub struct Envelope {
     parts: Vec<Part>,
+    /// The generated envelope, null where its holes are (copying it for a check copies no
+    /// generated resources).
     template: Value,
+    /// The holes, each with its place in `template` (the keys of the objects it is in).
     holes: Vec<(Vec<String>, Hole)>,
-    /// Where the builder is in the template: the keys of the objects it is in.
+}
+
+/// What [`Envelope::new`] keeps while it walks the generated envelope.
+#[derive(Default)]
+struct Builder {
+    parts: Vec<Part>,
+    holes: Vec<(Vec<String>, Hole)>,
+    /// Where the walk is: the keys of the objects it is in.
     path: Vec<String>,
 }
 
@@ -61,32 +71,27 @@ impl Envelope {
     /// and the bookkeeping fields go. Fields it does not recognise keep their generated
     /// (valid) values; a template that is not an object has no holes at all.
     pub fn new(template: &Value, slot: &str) -> Envelope {
-        let mut envelope = Envelope {
-            parts: Vec::new(),
-            template: template.clone(),
-            holes: Vec::new(),
-            path: Vec::new(),
-        };
+        let mut builder = Builder::default();
+        let mut value = template.clone();
         match template {
             Value::Object(object) => {
-                envelope.object(object, Some(slot), slot);
-                if let Value::Object(top) = &mut envelope.template {
+                builder.object(object, Some(slot), slot);
+                if let Value::Object(top) = &mut value {
                     top.entry(slot).or_insert(Value::Null);
                 }
             }
-            other => envelope.value(other),
+            other => builder.value(other),
         }
-        // What the holes hold is replaced in every answer: null, so that copying the
-        // template does not copy the generated resources in the slot.
-        for (path, _) in &envelope.holes {
-            if let Some(place) = path
-                .iter()
-                .try_fold(&mut envelope.template, |at, key| at.get_mut(key))
-            {
+        for (path, _) in &builder.holes {
+            if let Some(place) = place_mut(&mut value, path) {
                 *place = Value::Null;
             }
         }
-        envelope
+        Envelope {
+            parts: builder.parts,
+            template: value,
+            holes: builder.holes,
+        }
     }
 
     /// The answer as a value, as [`Envelope::render`] writes it: the holes filled from `page`,
@@ -122,8 +127,7 @@ impl Envelope {
                     })
                     .collect(),
             };
-            let place = path.iter().try_fold(&mut out, |at, key| at.get_mut(key));
-            if let Some(place) = place {
+            if let Some(place) = place_mut(&mut out, path) {
                 *place = filled;
             }
         }
@@ -182,7 +186,9 @@ impl Envelope {
         }
         out
     }
+}
 
+impl Builder {
     fn text(&mut self, text: &str) {
         match self.parts.last_mut() {
             Some(Part::Text(last)) => last.push_str(text),
@@ -284,6 +290,11 @@ impl Envelope {
             _ => self.value(value),
         }
     }
+}
+
+/// What `path` (keys of nested objects) names in `value`.
+fn place_mut<'a>(value: &'a mut Value, path: &[String]) -> Option<&'a mut Value> {
+    path.iter().try_fold(value, |at, key| at.get_mut(key))
 }
 
 /// How many pages `page` is one of.

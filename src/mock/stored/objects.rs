@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use crate::contract::{View, has_flag};
+use crate::contract::{View, has_flag, properties};
 use crate::generate::generate;
 use crate::validate::{coerce, resolve};
 
@@ -19,46 +19,6 @@ const VERSION_FIELDS: &[&str] = &[
     "lock_version",
 ];
 
-/// The properties of an object schema (through `$ref` and `allOf`), borrowed from the
-/// document: copying them out was a quarter of a create's time.
-pub struct Properties<'a>(Vec<(&'a str, &'a Value)>);
-
-impl<'a> Properties<'a> {
-    pub fn get(&self, name: &str) -> Option<&'a Value> {
-        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
-        self.0.iter().copied()
-    }
-
-    /// Adds `schema`'s properties; a later one of the same name replaces the earlier.
-    fn collect(&mut self, schema: &'a Value, document: &'a Value) {
-        let resolved = resolve(schema, document);
-        let own = resolved.get("properties").and_then(Value::as_object);
-        for (name, property) in own.into_iter().flatten() {
-            match self.0.iter_mut().find(|(n, _)| n == name) {
-                Some(entry) => entry.1 = property,
-                None => self.0.push((name, property)),
-            }
-        }
-        let parts = resolved.get("allOf").and_then(Value::as_array);
-        for part in parts.into_iter().flatten() {
-            self.collect(part, document);
-        }
-    }
-}
-
-pub fn properties<'a>(schema: &'a Value, document: &'a Value) -> Properties<'a> {
-    let mut out = Properties(Vec::new());
-    out.collect(schema, document);
-    out
-}
-
 /// What building objects of one resource needs from its schema, read once per resource:
 /// walking the schema (`$ref`s, `allOf`, flags) on every create was a sixth of its time.
 pub struct ObjectModel {
@@ -69,9 +29,11 @@ pub struct ObjectModel {
     closed: bool,
     /// The property holding an optimistic-locking version, if one does.
     version: Option<String>,
-    /// Objects generated from the schema, made once for a seed: a new object starts from one
-    /// of them (see [`ObjectModel::generated`]).
-    generated: OnceLock<(u64, Vec<Map<String, Value>>)>,
+    /// The seed the objects new ones start from are generated with (see
+    /// [`ObjectModel::with_seed`]).
+    seed: u64,
+    /// Those objects, made at the first create (see [`ObjectModel::generated`]).
+    generated: OnceLock<Vec<Map<String, Value>>>,
 }
 
 /// How many generated objects new objects start from: enough that neighbours differ;
@@ -145,31 +107,32 @@ impl ObjectModel {
             fields,
             closed,
             version,
+            seed: 0,
             generated: OnceLock::new(),
         }
     }
 
+    /// The model with the seed new objects are generated with (the engine's, mixed with the
+    /// resource's storage name): objects of this resource are made with it only.
+    pub fn with_seed(self, seed: u64) -> ObjectModel {
+        ObjectModel { seed, ..self }
+    }
+
     /// A generated object for a new object to start from: one of [`GENERATED`] made from the
-    /// schema with `seed` (once), chosen by `pick` (a hash of the new object's key), so the
-    /// same key under the same seed always starts from the same one.
-    pub fn generated(&self, document: &Value, seed: u64, pick: u64) -> Map<String, Value> {
-        let make = |i: u64| match generate(
-            document,
-            &self.schema,
-            View::Response,
-            seed.wrapping_add(i),
-            true,
-        ) {
-            Value::Object(object) => object,
-            _ => Map::new(),
-        };
-        let (made_for, objects) = self
-            .generated
-            .get_or_init(|| (seed, (0..GENERATED).map(make).collect()));
-        // Engines share a model only with their own seed; another seed makes its own.
-        if *made_for != seed {
-            return make(pick % GENERATED);
-        }
+    /// schema with the model's seed (once), chosen by `pick` (a hash of the new object's key),
+    /// so the same key always starts from the same one.
+    pub fn generated(&self, document: &Value, pick: u64) -> Map<String, Value> {
+        let objects = self.generated.get_or_init(|| {
+            (0..GENERATED)
+                .map(|i| {
+                    let seed = self.seed.wrapping_add(i);
+                    match generate(document, &self.schema, View::Response, seed, true) {
+                        Value::Object(object) => object,
+                        _ => Map::new(),
+                    }
+                })
+                .collect()
+        });
         objects[(pick % GENERATED) as usize].clone()
     }
 
