@@ -10,6 +10,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::error::{ContractError, Finding, Severity};
+use super::http_rules::{
+    bodiless_status, ignored_header_parameter, never_set_from_the_contract, not_a_header_name,
+};
 use super::model::*;
 use super::rewrite::{Dialect, View};
 use super::routes::{Added, RouteTable};
@@ -17,47 +20,6 @@ use super::schemas::{SchemaError, SchemaId, SchemaViews, Schemas, SchemasBuilder
 use super::security::requirements;
 use crate::load::{LoadedSpec, SourceLocation};
 use crate::pointer::{escape, local_target};
-
-/// Headers that frame an HTTP message: the client and server set them, never the contract
-/// (a declared `Content-Length` sent with another body breaks the connection).
-const MESSAGE_FRAMING: &[&str] = &[
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "keep-alive",
-    "upgrade",
-    "trailer",
-    "te",
-];
-
-fn frames_the_message(name: &str) -> bool {
-    MESSAGE_FRAMING
-        .iter()
-        .any(|framing| name.eq_ignore_ascii_case(framing))
-}
-
-/// Response headers a document may name but never sets: Content-Type (OpenAPI says it is
-/// ignored: the media type is the content's key), Content-Encoding (Notion declares `gzip`:
-/// sent over a body that is not, clients fail to decode it) and those that frame the message.
-fn never_set_from_the_contract(name: &str) -> bool {
-    name.eq_ignore_ascii_case("content-type")
-        || name.eq_ignore_ascii_case("content-encoding")
-        || frames_the_message(name)
-}
-
-/// Why a name cannot be a header's (HTTP allows letters, digits and a few symbols, no
-/// spaces): a client cannot send such a header, and servers refuse requests that carry one.
-fn not_a_header_name(name: &str) -> Option<String> {
-    http::HeaderName::from_bytes(name.as_bytes())
-        .err()
-        .map(|_| {
-            format!(
-                "header {name:?} is not a valid HTTP header name (letters, digits and \
-             !#$%&'*+-.^_`|~ only, no spaces): no client can send it, and servers refuse \
-             requests that carry it"
-            )
-        })
-}
 
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -403,29 +365,9 @@ impl<'a> Compiler<'a> {
             };
             for (i, raw) in list.iter().enumerate() {
                 let parameter = self.parameter(format!("{list_pointer}/{i}"), raw)?;
-                // OpenAPI: header parameters named Accept, Content-Type or Authorization "SHALL
-                // be ignored" (the request body, responses and security schemes say those).
                 if parameter.location == ParameterLocation::Header
-                    && ["accept", "content-type", "authorization"]
-                        .contains(&parameter.name.to_ascii_lowercase().as_str())
+                    && let Some(message) = ignored_header_parameter(&parameter.name)
                 {
-                    let message = format!(
-                        "header parameter {:?} is ignored, as OpenAPI requires: describe it with the request body, responses or security schemes",
-                        parameter.name
-                    );
-                    self.finding(Severity::Warning, &format!("{list_pointer}/{i}"), message);
-                    continue;
-                }
-                // PeerTube declares `Content-Length` as a header parameter: a value generated
-                // for it and sent with another body breaks the request.
-                if parameter.location == ParameterLocation::Header
-                    && frames_the_message(&parameter.name)
-                {
-                    let message = format!(
-                        "header parameter {:?} is ignored: HTTP frames the message with it, and \
-                         the client sets it",
-                        parameter.name
-                    );
                     self.finding(Severity::Warning, &format!("{list_pointer}/{i}"), message);
                     continue;
                 }
@@ -645,18 +587,11 @@ impl<'a> Compiler<'a> {
                 }
             }
             let content = self.content(&resolved_pointer, value, View::Response)?;
-            if let StatusKey::Code(code @ (204 | 205 | 304)) = status
+            if let StatusKey::Code(code) = status
+                && let Some(message) = bodiless_status(code)
                 && content.iter().any(|m| m.schema.is_some())
             {
-                self.finding(
-                    Severity::Warning,
-                    &resolved_pointer,
-                    format!(
-                        "a {code} answer has no body in HTTP, so the content declared for it \
-                         can never be sent (understudy answers {code} with none, and a client \
-                         reading the declared schema finds nothing): declare it without content"
-                    ),
-                );
+                self.finding(Severity::Warning, &resolved_pointer, message);
             }
             responses.push(Response {
                 status,

@@ -7,6 +7,7 @@ mod convert;
 mod error;
 mod features;
 mod formats;
+mod http_rules;
 mod messages;
 mod model;
 mod parallel;
