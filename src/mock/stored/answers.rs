@@ -91,7 +91,7 @@ impl StoredAnswers {
             _ => None,
         };
         // A change, or a read that makes a stand-in: never from data fetched ahead.
-        let outcome = match read_only {
+        let mut outcome = match read_only {
             Some(outcome) => outcome,
             None if ahead.is_some() => return Err(StoreError::WouldWait),
             None => {
@@ -106,7 +106,7 @@ impl StoredAnswers {
             generated,
             seed,
         };
-        match writer.write(call, &outcome, &object.schema) {
+        match writer.write(call, &mut outcome, &object.schema) {
             Some(Written::Stored { response, checked }) => {
                 // An answer made from a stored object passed its check: remember it for that
                 // version of the object (see `StoredObject::checked`).

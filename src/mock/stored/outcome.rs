@@ -24,6 +24,15 @@ impl Outcome {
             _ => None,
         }
     }
+
+    /// The object this call made, taken out for the answer's check (which then owns it rather
+    /// than copying it: a copy was 1 % of a create).
+    pub fn take_made(&mut self) -> Option<Value> {
+        match self {
+            Outcome::One(_, answered) | Outcome::Created(_, answered) => answered.made.take(),
+            _ => None,
+        }
+    }
 }
 
 /// A stored object an answer is made from.

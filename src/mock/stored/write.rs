@@ -2,7 +2,6 @@
 //! the envelope around it as text with holes), the stored objects' text spliced in, and the
 //! check of stored data against the response schema, once per stored version and form.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -100,9 +99,11 @@ impl Writer<'_> {
     pub fn write(
         &self,
         call: &StatefulCall<'_>,
-        outcome: &Outcome,
+        outcome: &mut Outcome,
         object_schema: &Value,
     ) -> Option<Written> {
+        let made = outcome.take_made();
+        let outcome = &*outcome;
         // The objects answered, as (id, compact JSON text).
         let (status, key, items, mut page): (u16, Option<&Key>, Vec<(String, &str)>, Page) =
             match outcome {
@@ -260,7 +261,6 @@ impl Writer<'_> {
             .is_some_and(|s| s.object.checked() == form.tag);
         let mut mismatches = Vec::new();
         if !known_good {
-            let made = outcome.stored().and_then(|s| s.made.as_ref());
             let value = answer_value(&body, made, &form.layout, &page);
             mismatches = call
                 .api
@@ -273,7 +273,7 @@ impl Writer<'_> {
                 // and flagged on every answer, until it is replaced.
                 let seed = self.seed ^ stable_hash(&[&call.operation.id, &key_text(key)]);
                 let schemas = &call.api.schemas;
-                let valid = repair(schemas, id, value.into_owned(), seed)
+                let valid = repair(schemas, id, value, seed)
                     .or_else(|| generate_valid(schemas, id, seed).ok());
                 if let Some(valid) = valid {
                     body = crate::json_text::to_vec(&valid);
@@ -348,31 +348,26 @@ fn render_body(layout: &Layout, items: &[(String, &str)], page: &mut Page) -> Ve
 /// The answer `body` as a value, for its check. Where the call just made the one object
 /// answered (`made`), the value is built from it and the envelope's value (see
 /// [`Envelope::filled`]): parsing the whole answer again was a tenth of a create's time.
-fn answer_value<'a>(
-    body: &[u8],
-    made: Option<&'a Value>,
-    layout: &Layout,
-    page: &Page,
-) -> Cow<'a, Value> {
+fn answer_value(body: &[u8], made: Option<Value>, layout: &Layout, page: &Page) -> Value {
     let parsed = |text: &[u8]| serde_json::from_slice(text).unwrap_or(Value::Null);
     let Some(made) = made else {
-        return Cow::Owned(parsed(body));
+        return parsed(body);
     };
     match layout {
-        Layout::Bare => Cow::Borrowed(made),
-        Layout::Array => Cow::Owned(Value::Array(vec![made.clone()])),
+        Layout::Bare => made,
+        Layout::Array => Value::Array(vec![made]),
         Layout::Envelope { kind, envelope, .. } if envelope.has_slot() => {
             let Some((_, id)) = page.results.first() else {
-                return Cow::Owned(parsed(body));
+                return parsed(body);
             };
             let filled = match kind {
-                SlotKind::Object => made.clone(),
-                SlotKind::Items => Value::Array(vec![made.clone()]),
-                SlotKind::Map => Value::Object(Map::from_iter([(id.clone(), made.clone())])),
+                SlotKind::Object => made,
+                SlotKind::Items => Value::Array(vec![made]),
+                SlotKind::Map => Value::Object(Map::from_iter([(id.clone(), made)])),
             };
-            Cow::Owned(envelope.filled(page, filled))
+            envelope.filled(page, filled)
         }
-        Layout::Envelope { .. } => Cow::Owned(parsed(body)),
+        Layout::Envelope { .. } => parsed(body),
     }
 }
 
@@ -470,9 +465,9 @@ mod tests {
             };
             let body = render_body(layout, &[("7".to_string(), text.as_str())], &mut page);
             let sent: Value = serde_json::from_slice(&body).unwrap();
-            let checked = answer_value(&body, Some(&made), layout, &page);
+            let checked = answer_value(&body, Some(made.clone()), layout, &page);
             assert_eq!(
-                *checked,
+                checked,
                 sent,
                 "checked {checked} but sent {}",
                 String::from_utf8_lossy(&body)
