@@ -389,6 +389,48 @@ async fn routing_and_response_choice_follow_the_table() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// A request without `Origin` is no CORS request: its answer carries no CORS headers, which
+/// would tell its client nothing, but says with `Vary` that one with an `Origin` is answered
+/// differently, so that a shared cache keeps the two apart.
+#[tokio::test]
+async fn an_answer_to_a_request_without_origin_has_no_cors_headers_but_varies_on_origin() {
+    let contract = fixture_contract("types31.yaml");
+    let app = router(&contract);
+    let plain = send(&app, "GET", "/things/1", &[], "").await;
+    let cors: Vec<_> = plain
+        .headers
+        .keys()
+        .filter(|name| name.as_str().starts_with("access-control-"))
+        .collect();
+    assert!(
+        cors.is_empty(),
+        "expected no CORS headers without Origin, got {cors:?}"
+    );
+    let vary = plain.headers.get("vary").and_then(|v| v.to_str().ok());
+    assert_eq!(
+        vary,
+        Some("origin, access-control-request-method, access-control-request-headers"),
+        "expected the answer to vary on Origin"
+    );
+    let cross = send(
+        &app,
+        "GET",
+        "/things/1",
+        &[("origin", "http://app.test")],
+        "",
+    )
+    .await;
+    assert_eq!(
+        cross.headers.get("vary"),
+        plain.headers.get("vary"),
+        "expected both answers to name the same request headers in Vary"
+    );
+    assert_eq!(
+        cross.status, plain.status,
+        "the same operation answered both"
+    );
+}
+
 #[tokio::test]
 async fn several_specs_are_mounted_apart_and_can_be_remounted() {
     let specs =

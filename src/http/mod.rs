@@ -8,7 +8,7 @@ use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
@@ -77,22 +77,35 @@ pub fn app_with_reloads(engines: Engines, options: HttpOptions) -> Router {
     router.layer(axum::middleware::from_fn_with_state(state, plain_options))
 }
 
-/// tower-http's CORS layer answers every OPTIONS as a preflight; one without
-/// `Access-Control-Request-Method` is not a preflight and goes to the contract (405 with
-/// `Allow` when the path declares no OPTIONS operation).
+/// What goes around the CORS layer straight to the engine. tower-http's CORS layer answers
+/// every OPTIONS as a preflight; one without `Access-Control-Request-Method` is not a
+/// preflight and goes to the contract (405 with `Allow` when the path declares no OPTIONS
+/// operation). A request without `Origin` is no CORS request (browsers send `Origin` on every
+/// cross-origin call), so CORS headers would tell its client nothing: it skips the layer,
+/// which cost a create an eighth of its time, and its answer says with `Vary` that one with an
+/// `Origin` is answered differently, as the layer's answers say.
 async fn plain_options(
     State(state): State<Arc<AppState>>,
     request: Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let is_preflight = request
-        .headers()
-        .contains_key("access-control-request-method");
+    let headers = request.headers();
+    let is_preflight = headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if request.method() == Method::OPTIONS && !is_preflight {
         return dispatch(State(state), request).await;
     }
+    if state.options.cors && !headers.contains_key(header::ORIGIN) {
+        let mut response = dispatch(State(state), request).await;
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static(CORS_VARY));
+        return response;
+    }
     next.run(request).await
 }
+
+/// The request headers a CORS answer depends on, as tower-http's layer names them.
+const CORS_VARY: &str = "origin, access-control-request-method, access-control-request-headers";
 
 /// Browsers on any origin may call every operation, with credentials, and read every
 /// response header the contracts declare.
