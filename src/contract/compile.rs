@@ -157,6 +157,7 @@ pub fn compile_api(
         operations[by].shadows.push(op_index);
     }
     let resources = super::resources::infer(&mut operations);
+    super::resources::find_body_wrappers(&mut operations, &resources, &schemas);
     let api = Api {
         name: spec.name.clone(),
         file: spec.file.clone(),

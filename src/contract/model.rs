@@ -128,6 +128,9 @@ pub fn singular(name: &str) -> String {
 pub struct Binding {
     pub resource: usize,
     pub action: Action,
+    /// The one property the request body wraps the resource in, where its schema has only
+    /// that property and it names the resource (Kantata's `{organization_membership: {…}}`).
+    pub body_wrapper: Option<String>,
 }
 
 #[derive(Debug)]

@@ -15,6 +15,9 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::model::{Action, Binding, Operation, ParameterLocation, Resource, StatusKey};
+use super::rewrite::View;
+use super::schemas::Schemas;
+use super::tree::properties;
 
 /// Infers the resources of one API, and binds each operation that acts on one
 /// (`Operation::binding`).
@@ -134,7 +137,7 @@ fn bind(operation: &Operation, index: &Index) -> Option<Binding> {
         (a, b) => a.or(b),
     };
     if let Some((resource, action)) = found {
-        return Some(Binding { resource, action });
+        return Some(Binding::new(resource, action));
     }
     // A scoped list: a GET ending with the collection's last segment, under path parameters.
     if operation.method == "GET"
@@ -145,10 +148,7 @@ fn bind(operation: &Operation, index: &Index) -> Option<Binding> {
     {
         let last = operation.path.rsplit('/').next().unwrap_or_default();
         if let Some(&resource) = index.by_name.get(last) {
-            return Some(Binding {
-                resource,
-                action: Action::List,
-            });
+            return Some(Binding::new(resource, Action::List));
         }
     }
     None
@@ -167,5 +167,48 @@ fn explicit(extension: &Value, resources: &[Resource]) -> Option<Binding> {
         "list" => Action::List,
         _ => return None,
     };
-    Some(Binding { resource, action })
+    Some(Binding::new(resource, action))
+}
+
+impl Binding {
+    fn new(resource: usize, action: Action) -> Binding {
+        Binding {
+            resource,
+            action,
+            body_wrapper: None,
+        }
+    }
+}
+
+/// Finds, once, the property each bound operation's JSON request body wraps its resource in
+/// (see [`Binding::body_wrapper`]): working it out on every create was 1 % of its time.
+pub fn find_body_wrappers(operations: &mut [Operation], resources: &[Resource], schemas: &Schemas) {
+    let document = schemas.document(View::Request);
+    for operation in operations {
+        let Some(binding) = operation.binding.as_mut() else {
+            continue;
+        };
+        let Some(schema) = operation
+            .request_body
+            .as_ref()
+            .and_then(|body| {
+                body.content
+                    .iter()
+                    .find(|m| crate::media::answered_as_json(&m.media_type))
+            })
+            .and_then(|m| m.schema)
+        else {
+            continue;
+        };
+        let props = properties(schemas.node(schema), document);
+        if props.len() != 1 {
+            continue;
+        }
+        binding.body_wrapper = props
+            .iter()
+            .next()
+            .map(|(name, _)| name)
+            .filter(|name| resources[binding.resource].is_one_named(name))
+            .map(str::to_string);
+    }
 }

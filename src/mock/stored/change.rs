@@ -7,9 +7,8 @@ use super::call::StatefulCall;
 use super::listing;
 use super::objects::{ObjectModel, apply_request, set_ids, stamp};
 use super::outcome::{Answered, Outcome};
-use crate::contract::{Action, ParameterLocation, SchemaId, View, properties};
+use crate::contract::{Action, ParameterLocation, SchemaId, View};
 use crate::generate::generate_valid_dynamic;
-use crate::media;
 use crate::mock::cache::stable_hash;
 use crate::mock::choice::{declares, declares_not_found};
 use crate::state::{Key, Session};
@@ -172,26 +171,11 @@ fn request_data(call: &StatefulCall<'_>) -> Map<String, Value> {
             }
         }
     };
-    let request_schema = call
-        .operation
-        .request_body
-        .as_ref()
-        .and_then(|b| {
-            b.content
-                .iter()
-                .find(|m| media::answered_as_json(&m.media_type))
-        })
-        .and_then(|m| m.schema)
-        .map(|id| call.api.schemas.node(id));
-    if let Some(schema) = request_schema
+    if let Some(wrapper) = &call.binding.body_wrapper
         && data.len() == 1
-        && let Some((name, Value::Object(inner))) = data.iter().next()
+        && let Some(Value::Object(inner)) = data.get(wrapper)
     {
-        let document = call.api.schemas.document(View::Request);
-        let props = properties(schema, document);
-        if props.len() == 1 && props.get(name).is_some() && call.resource().is_one_named(name) {
-            return inner.clone();
-        }
+        return inner.clone();
     }
     data.clone()
 }
