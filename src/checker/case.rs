@@ -53,21 +53,12 @@ impl Case {
     }
 }
 
-/// The JSON media type of the operation's request body, the one `check` sends.
-pub(super) fn json_media(operation: &Operation) -> Option<&crate::contract::MediaType> {
-    operation.request_body.as_ref().and_then(|b| {
-        b.content
-            .iter()
-            .find(|m| crate::media::answered_as_json(&m.media_type))
-    })
-}
-
 /// The schema of the operation's JSON request body, resolved.
 pub(super) fn json_body_schema<'a>(
     api: &'a CompiledApi,
     operation: &Operation,
 ) -> Option<&'a Value> {
-    let id = json_media(operation)?.schema?;
+    let id = operation.json_request_media()?.schema?;
     Some(resolve(
         api.schemas.node(id),
         api.schemas.document(View::Request),
@@ -85,7 +76,7 @@ pub(super) fn without_property(
 ) -> Option<Value> {
     let mut smaller = body.clone();
     smaller.as_object_mut()?.shift_remove(name)?;
-    let id = json_media(operation).and_then(|m| m.schema);
+    let id = operation.json_request_media().and_then(|m| m.schema);
     id.is_none_or(|id| api.schemas.is_valid(id, &smaller))
         .then_some(smaller)
 }

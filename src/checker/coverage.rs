@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::case::{Case, filled_path, json_media, valid_value};
+use super::case::{Case, filled_path, valid_value};
 use super::wire;
 use crate::contract::{CompiledApi, Operation, ParameterLocation, View};
 use crate::headers;
@@ -69,8 +69,10 @@ pub(super) fn boundaries(
             }
         }
     }
-    let (Some(body), Some(id)) = (&positive.body, json_media(operation).and_then(|m| m.schema))
-    else {
+    let (Some(body), Some(id)) = (
+        &positive.body,
+        operation.json_request_media().and_then(|m| m.schema),
+    ) else {
         return out;
     };
     let mut found = Vec::new();

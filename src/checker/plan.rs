@@ -5,9 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::case::{
-    Case, Expect, filled_path, json_body_schema, json_media, valid_value, without_property,
-};
+use super::case::{Case, Expect, filled_path, json_body_schema, valid_value, without_property};
 use super::coverage::boundaries;
 use super::negative::negatives;
 use super::wire;
@@ -84,7 +82,7 @@ fn generated_case(
         }
     }
     // A body generated, not the example (which the valid case already sends).
-    if let Some(schema) = json_media(operation).and_then(|m| m.schema) {
+    if let Some(schema) = operation.json_request_media().and_then(|m| m.schema) {
         let mut body =
             generate_valid(&api.schemas, schema, draw).unwrap_or_else(|failed| failed.best);
         let resolved = resolve(
@@ -284,7 +282,7 @@ fn positive(
             _ => {}
         }
     }
-    let media = json_media(operation);
+    let media = operation.json_request_media();
     let body = media.map(|m| valid_body(api, m, seed));
     if operation.request_body.as_ref().is_some_and(|b| b.required) && body.is_none() {
         return None; // only JSON bodies are generated

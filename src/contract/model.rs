@@ -165,6 +165,15 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The request body's first JSON media type: the one a client sends and a create reads.
+    pub fn json_request_media(&self) -> Option<&MediaType> {
+        self.request_body.as_ref().and_then(|body| {
+            body.content
+                .iter()
+                .find(|m| crate::media::answered_as_json(&m.media_type))
+        })
+    }
+
     /// Whether the operation declares an answer with status `code`: exactly, by its range
     /// (`4XX`), or `default`.
     pub fn declares_answer_for(&self, code: u16) -> bool {

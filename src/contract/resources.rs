@@ -185,19 +185,10 @@ impl Binding {
 pub fn find_body_wrappers(operations: &mut [Operation], resources: &[Resource], schemas: &Schemas) {
     let document = schemas.document(View::Request);
     for operation in operations {
-        let Some(binding) = operation.binding.as_mut() else {
+        let Some(schema) = operation.json_request_media().and_then(|m| m.schema) else {
             continue;
         };
-        let Some(schema) = operation
-            .request_body
-            .as_ref()
-            .and_then(|body| {
-                body.content
-                    .iter()
-                    .find(|m| crate::media::answered_as_json(&m.media_type))
-            })
-            .and_then(|m| m.schema)
-        else {
+        let Some(binding) = operation.binding.as_mut() else {
             continue;
         };
         let props = properties(schemas.node(schema), document);

@@ -106,7 +106,8 @@ impl StoredAnswers {
             generated,
             seed,
         };
-        match writer.write(call, &mut outcome, &object.schema) {
+        let made = outcome.take_made();
+        match writer.write(call, &outcome, made, &object.schema) {
             Some(Written::Stored { response, checked }) => {
                 // An answer made from a stored object passed its check: remember it for that
                 // version of the object (see `StoredObject::checked`).

@@ -95,15 +95,15 @@ impl Writer<'_> {
     }
 
     /// The answer for `outcome`, shaped by the schema of the response declared for its status;
-    /// `None` when the client accepts no JSON representation of it.
+    /// `None` when the client accepts no JSON representation of it. `made` is the object the
+    /// call made (see [`Outcome::take_made`]), which the answer's check takes over.
     pub fn write(
         &self,
         call: &StatefulCall<'_>,
-        outcome: &mut Outcome,
+        outcome: &Outcome,
+        made: Option<Value>,
         object_schema: &Value,
     ) -> Option<Written> {
-        let made = outcome.take_made();
-        let outcome = &*outcome;
         // The objects answered, as (id, compact JSON text).
         let (status, key, items, mut page): (u16, Option<&Key>, Vec<(String, &str)>, Page) =
             match outcome {
