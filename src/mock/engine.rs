@@ -21,9 +21,11 @@ use super::prefer;
 use super::problem::{ProblemKind, problem, store_unavailable};
 use super::reject::{reject, sl_violation};
 use super::shadows::follow_shadowed;
-use super::stored::{Place, StatefulCall, StoredAnswer, StoredAnswers, seed, storage_name};
+use super::stored::{
+    Answering, Place, StatefulCall, StoredAnswer, StoredAnswers, seed, storage_name,
+};
 use super::stubs::{StubCall, Stubs, refused_note};
-use crate::contract::{Action, CompiledApi, Contract, Operation, Resource, RouteEntry, StatusKey};
+use crate::contract::{Action, CompiledApi, Contract, Operation, RouteEntry, StatusKey};
 use crate::headers;
 use crate::state::{
     self, DEFAULT_SESSION, Key, MemoryStore, Prefetched, Prefetching, Store, StoreError,
@@ -349,91 +351,20 @@ impl Engine {
         );
     }
 
-    /// After a reload: drops every stored object that its resource's read answer would have
-    /// to make fit under this engine's contract (its schema changed), and says, per resource,
-    /// how many went. Objects of resources whose item path is gone are not read at all.
+    /// After a reload: drops every stored object that no longer fits this engine's contract
+    /// (see [`StoredAnswers::drop_misfits`]), and says, per resource, how many went.
     pub fn drop_stored_objects_that_no_longer_fit(&self) -> Vec<String> {
-        let mut said = Vec::new();
-        for compiled in &self.contract.apis {
-            let api = &compiled.api;
-            for (resource_index, resource) in api.resources.iter().enumerate() {
-                let read = api.operations.iter().position(|o| {
-                    o.binding
-                        .as_ref()
-                        .is_some_and(|b| b.resource == resource_index && b.action == Action::Read)
-                });
-                let Some(op_index) = read else { continue };
-                let storage = storage_name(&api.name, resource);
-                let mut dropped = 0;
-                let sessions = match self.store.sessions() {
-                    Ok(sessions) => sessions,
-                    Err(e) => {
-                        said.push(format!("stored objects were not checked: {e}"));
-                        return said;
-                    }
-                };
-                for session in sessions {
-                    let misfits = self.misfits(compiled, resource, op_index, &session, &storage);
-                    if misfits.is_empty() {
-                        continue;
-                    }
-                    let removed = state::write(self.store.as_ref(), &session, |s| {
-                        for key in &misfits {
-                            s.remove(&storage, key);
-                        }
-                    });
-                    match removed {
-                        Ok(()) => dropped += misfits.len(),
-                        Err(e) => said.push(format!("stored objects were not dropped: {e}")),
-                    }
-                }
-                if dropped > 0 {
-                    said.push(format!(
-                        "{dropped} stored {} object(s) no longer fit the contract and were dropped",
-                        resource.one()
-                    ));
-                }
-            }
+        // Without state nothing is answered from what is stored, so nothing misfits.
+        if !self.options.stateful {
+            return Vec::new();
         }
-        said
-    }
-
-    /// The keys of `resource`'s objects in `session` whose answer from its read operation
-    /// `op_index` would have to be made to fit (the answer then carries a log line).
-    fn misfits(
-        &self,
-        compiled: &CompiledApi,
-        resource: &Resource,
-        op_index: usize,
-        session: &str,
-        storage: &str,
-    ) -> Vec<Key> {
-        let keys: Vec<Key> = state::read(self.store.as_ref(), session, |s| {
-            s.ordered(storage)
-                .map(|(key, _)| key.into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-        keys.into_iter()
-            .filter(|key| {
-                let params: Vec<(String, String)> = resource
-                    .keys
-                    .iter()
-                    .cloned()
-                    .zip(key.iter().cloned())
-                    .collect();
-                let request = MockRequest {
-                    method: "GET".into(),
-                    path: resource.item_path.clone(),
-                    ..MockRequest::default()
-                };
-                let place = self.place(session, None);
-                self.stateful_answer(&request, None, &place, &params, compiled, op_index)
-                    .is_ok_and(
-                        |answer| matches!(answer, StoredAnswer::Stored(a) if a.log.is_some()),
-                    )
-            })
-            .collect()
+        let answering = Answering {
+            seed: self.options.seed,
+            clock: &self.options.clock,
+            generated: &self.generated,
+        };
+        self.stored
+            .drop_misfits(&self.contract, self.store.as_ref(), &answering)
     }
 
     /// Records a request understudy sent (a callback or a webhook) in the journal, as

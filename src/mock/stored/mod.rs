@@ -10,9 +10,11 @@ mod envelope;
 mod listing;
 mod objects;
 mod outcome;
+mod reload;
 pub mod seed;
 mod shape;
 mod write;
 
 pub use answers::{Place, StoredAnswer, StoredAnswers};
 pub use call::{StatefulCall, storage_name};
+pub use reload::Answering;
