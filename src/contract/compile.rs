@@ -156,8 +156,9 @@ pub fn compile_api(
     for (by, op_index) in shadowed {
         operations[by].shadows.push(op_index);
     }
-    let resources = super::resources::infer(&mut operations);
+    let mut resources = super::resources::infer(&mut operations);
     super::resources::find_body_wrappers(&mut operations, &resources, &schemas);
+    super::resources::find_id_schemas(&operations, &mut resources);
     let api = Api {
         name: spec.name.clone(),
         file: spec.file.clone(),

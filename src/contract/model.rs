@@ -89,6 +89,9 @@ pub struct Resource {
     /// [`Resource::one`], inflected once: the pluralizer's rules are a few microseconds a
     /// call, and a create asks for it on every request.
     one: String,
+    /// The schema of the last key's path parameter, which shapes the ids a create assigns
+    /// (see `resources::find_id_schemas`).
+    pub id_schema: Option<SchemaId>,
 }
 
 impl Resource {
@@ -99,6 +102,7 @@ impl Resource {
             item_path,
             keys,
             one,
+            id_schema: None,
         }
     }
 

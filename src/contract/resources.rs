@@ -203,3 +203,20 @@ pub fn find_body_wrappers(operations: &mut [Operation], resources: &[Resource], 
             .map(str::to_string);
     }
 }
+
+/// Finds, once, the schema of each resource's id parameter (its last key) in the first
+/// operation bound to it that declares it, instead of looking through every operation of the
+/// document on each create (GitHub's has 845).
+pub fn find_id_schemas(operations: &[Operation], resources: &mut [Resource]) {
+    for (index, resource) in resources.iter_mut().enumerate() {
+        let Some(id_name) = resource.keys.last() else {
+            continue;
+        };
+        resource.id_schema = operations
+            .iter()
+            .filter(|op| op.binding.as_ref().is_some_and(|b| b.resource == index))
+            .flat_map(|op| &op.parameters)
+            .find(|p| p.location == ParameterLocation::Path && &p.name == id_name)
+            .and_then(|p| p.schema);
+    }
+}

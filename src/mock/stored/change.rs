@@ -7,7 +7,7 @@ use super::call::StatefulCall;
 use super::listing;
 use super::objects::{ObjectModel, apply_request, set_ids, stamp};
 use super::outcome::{Answered, Outcome};
-use crate::contract::{Action, ParameterLocation, SchemaId, View};
+use crate::contract::{Action, SchemaId, View};
 use crate::generate::generate_valid_dynamic;
 use crate::mock::cache::stable_hash;
 use crate::mock::choice::{declares, declares_not_found};
@@ -242,8 +242,7 @@ fn new_key(
         .iter()
         .map(|k| call.param(k).unwrap_or_default().to_string())
         .collect();
-    let id_name = &keys[keys.len() - 1];
-    let id_schema = key_schema(call, id_name);
+    let id_schema = call.resource().id_schema;
     for _ in 0..1000 {
         let n = session.next_id(storage);
         let id = id_value(change.seed, call, id_schema, n);
@@ -255,22 +254,6 @@ fn new_key(
     }
     key.push(format!("{}", session.next_id(storage)));
     key
-}
-
-/// The schema of the path parameter `name` in any operation on the call's resource.
-fn key_schema(call: &StatefulCall<'_>, name: &str) -> Option<SchemaId> {
-    call.api
-        .api
-        .operations
-        .iter()
-        .filter(|op| {
-            op.binding
-                .as_ref()
-                .is_some_and(|b| b.resource == call.binding.resource)
-        })
-        .flat_map(|op| &op.parameters)
-        .find(|p| p.location == ParameterLocation::Path && p.name == name)
-        .and_then(|p| p.schema)
 }
 
 /// The `n`th integer id (from 1): counted up from the parameter's minimum (1 when lower),
