@@ -35,7 +35,8 @@ SECRET = "understudy-corpus-credential"
 # place fails whatever a server sends: a 204 whose declared JSON body HTTP never sends (an
 # empty body is no JSON), content under a name that is no media type; a header name HTTP
 # refuses, or a header parameter that frames the message (PeerTube's `Content-Length`: a
-# generated value is refused before the server reads the request, 400).
+# generated value is refused before the server reads the request, 400 without a body, which
+# fails the content checks too where the document declares its 400 with one, as id4i's does).
 LINT_PLACES = {
     "http": re.compile(r" at #(\S+): warning: (?:a \d+ answer has no body in HTTP|"
                        r"\"[^\"]*\" is not a media type|"
@@ -310,11 +311,11 @@ def explanation(name, checks, places, document):
     path_item = under.rsplit("/", 2)[0] + "/parameters/"
     why = "http"
     for check in checks:
+        framing = any(p.startswith((under, path_item)) for p in places["framing"])
         if check in CONTRADICTION_CHECKS:
-            ok = any(p.startswith(under) for p in places["http"])
+            ok = any(p.startswith(under) for p in places["http"]) or framing
         elif check == REFUSED_CHECK:
-            ok = (unsendable_credentials(name, document, places["http"])
-                  or any(p.startswith((under, path_item)) for p in places["framing"]))
+            ok = unsendable_credentials(name, document, places["http"]) or framing
         elif check == SCHEMA_CHECK:
             ok = bool(places["no_value"] & response_schema_places(document, name))
             why = "no_value"
