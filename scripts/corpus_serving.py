@@ -130,8 +130,9 @@ def config_for(document):
     """The Schemathesis config file for one document: a credential for each declared security
     scheme (an API key in its place, HTTP basic, a bearer token for HTTP bearer, OAuth2 and
     OpenID Connect), status_code_conformance off for operations that declare no response
-    at all (OpenAPI 3.1 allows it): no status can conform to none, so Schemathesis fails any
-    answer there; understudy answers them 204 with no body; and not_a_server_error off for
+    at all (OpenAPI 3.1 allows it) or only informational ones (1xx, which HTTP never sends as
+    the answer; `lint` warns of both): no answer can conform to none, so Schemathesis fails
+    any there; understudy answers them 204 with no body; and not_a_server_error off for
     operations that declare only 5xx answers, which understudy sends as declared."""
     # Swagger 2.0 names them securityDefinitions, with `basic` for HTTP basic.
     schemes = ((document.get("components") or {}).get("securitySchemes")
@@ -160,7 +161,7 @@ def config_for(document):
                 continue
             responses = operation.get("responses") or {}
             name = f"include-name = {json.dumps(f'{method.upper()} {path}')}"
-            if not responses:
+            if not responses or all(str(code).upper().startswith("1") for code in responses):
                 lines += ["[[operations]]", name, "checks.status_code_conformance.enabled = false"]
             elif all(str(code).upper().startswith("5") for code in responses):
                 # Declares only server errors (Appwrite's `/health`: 500 "File"): the contract's

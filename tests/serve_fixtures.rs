@@ -283,6 +283,16 @@ const CASES: &[Case] = &[
         expect_body: None,
     },
     Case {
+        name: "an operation declaring only 101 switching protocols answers 204 and says why",
+        fixture: "informational.yaml",
+        method: "GET",
+        uri: "/channel",
+        headers: &[],
+        status: 204,
+        expect_header: Some("declares only informational statuses"),
+        expect_body: None,
+    },
+    Case {
         name: "an informational status asked for is refused as no answer",
         fixture: "responses.yaml",
         method: "GET",

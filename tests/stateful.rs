@@ -1535,6 +1535,28 @@ async fn a_read_from_redis_is_fetched_ahead_and_answered_without_waiting_unless_
 }
 
 #[tokio::test]
+async fn whole_numbers_a_client_writes_with_a_fraction_are_answered_as_integers() {
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract("whole-numbers.yaml");
+        let router = app(
+            engine_on(backend, &contract, EngineOptions::default()),
+            HttpOptions::default(),
+        );
+        let body = r#"{"hours": 8.0, "shifts": [{"hours": 4.0}, {"hours": 2.5}]}"#;
+        let created = thing_step(&contract, &router, "POST", "/timecards", body).await;
+        let read = thing_step(&contract, &router, "GET", "/timecards/1", "").await;
+        for (what, answer) in [("create", &created), ("read", &read)] {
+            let text = answer.text();
+            assert!(
+                text.contains(r#""hours":8,"#) && text.contains(r#"{"hours":4}"#),
+                "expected the {what}'s answer to write 8.0 and 4.0 as 8 and 4, received {text}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn created_objects_get_ids_within_the_id_parameters_bounds_and_can_be_read_by_them() {
     for backend in BACKENDS {
         let _on = OnBackend(backend);

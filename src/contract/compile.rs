@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 
 use super::error::{ContractError, Finding, Severity};
 use super::http_rules::{
-    bodiless_status, ignored_header_parameter, never_set_from_the_contract, not_a_header_name,
+    ONLY_INFORMATIONAL, ONLY_SERVER_ERRORS, bodiless_status, ignored_header_parameter, is_final,
+    never_set_from_the_contract, not_a_header_name,
 };
 use super::model::*;
 use super::rewrite::{Dialect, View};
@@ -606,6 +607,21 @@ impl<'a> Compiler<'a> {
                 content,
                 links: self.links(&resolved_pointer, value)?,
             });
+        }
+        let declares_an_answer = responses.iter().any(|r| match r.status {
+            StatusKey::Code(code) => is_final(code),
+            StatusKey::Range(digit) => digit != 1,
+            StatusKey::Default => true,
+        });
+        let only_server_errors = responses.iter().all(|r| match r.status {
+            StatusKey::Code(code) => (500..600).contains(&code),
+            StatusKey::Range(digit) => digit == 5,
+            StatusKey::Default => false,
+        });
+        if !responses.is_empty() && !declares_an_answer {
+            self.finding(Severity::Warning, &pointer, ONLY_INFORMATIONAL.into());
+        } else if !responses.is_empty() && only_server_errors {
+            self.finding(Severity::Warning, &pointer, ONLY_SERVER_ERRORS.into());
         }
         Ok(responses)
     }

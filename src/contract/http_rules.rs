@@ -1,5 +1,5 @@
 //! What HTTP itself decides and a document cannot: headers that frame a message, header names
-//! no client can send, and statuses that carry no body. Compiling leaves out what a document
+//! no client can send, statuses that carry no body and statuses that are never an answer. Compiling leaves out what a document
 //! declares against these rules, and says so in words a user can act on.
 
 /// Headers that frame an HTTP message: the client and server set them, never the contract
@@ -69,9 +69,25 @@ pub fn not_a_header_name(name: &str) -> Option<String> {
         })
 }
 
+/// Whether `status` can be the answer to a request. An informational status never is: 100
+/// Continue, 102 Processing and 103 Early Hints only come ahead of one (hyper turns one sent
+/// as the answer into a 500), and 101 Switching Protocols ends HTTP on the connection, which
+/// a server may do only to a protocol the client asked for in `Upgrade` (RFC 9110, 15.2.2)
+/// and which understudy does not speak.
+pub fn is_final(status: u16) -> bool {
+    !(100..200).contains(&status)
+}
+
 /// Why content declared for the status `code` can never be sent: HTTP gives 204, 205 and 304
-/// answers no body.
+/// answers no body, nor informational (1xx) ones (RFC 9110, 15.2).
 pub fn bodiless_status(code: u16) -> Option<String> {
+    if !is_final(code) {
+        return Some(format!(
+            "a {code} answer is informational: HTTP gives it no body and never sends it as \
+             the answer, so the content declared for it can never be sent: declare it without \
+             content"
+        ));
+    }
     matches!(code, 204 | 205 | 304).then(|| {
         format!(
             "a {code} answer has no body in HTTP, so the content declared for it can never be \
@@ -80,6 +96,18 @@ pub fn bodiless_status(code: u16) -> Option<String> {
         )
     })
 }
+
+/// Why an operation whose declared statuses are all server errors worries a client: a
+/// valid request gets one too.
+pub const ONLY_SERVER_ERRORS: &str = "every status this operation declares is a server error \
+     (5xx): even a valid request is answered with one, which clients and contract tests (such \
+     as Schemathesis's not_a_server_error) take for a failing server: declare its success";
+
+/// Why an operation whose declared statuses are all informational has no answer HTTP can
+/// send, and what understudy answers instead.
+pub const ONLY_INFORMATIONAL: &str = "every status this operation declares is informational \
+     (1xx), which HTTP sends ahead of an answer or to switch to another protocol, never as the \
+     answer: no answer it declares can be sent, so understudy answers 204 with no body";
 
 #[cfg(test)]
 mod tests {
@@ -125,11 +153,21 @@ mod tests {
 
     #[test]
     fn only_statuses_without_a_body_refuse_content() {
-        for code in [204, 205, 304] {
+        for code in [101, 103, 204, 205, 304] {
             assert!(bodiless_status(code).is_some(), "{code} took content");
         }
         for code in [200, 201, 404] {
             assert_eq!(bodiless_status(code), None, "{code} refused content");
+        }
+    }
+
+    #[test]
+    fn no_informational_status_is_an_answer_not_even_switching_protocols() {
+        for code in [100, 101, 102, 103, 199] {
+            assert!(!is_final(code), "{code} was taken for an answer");
+        }
+        for code in [200, 204, 301, 404, 500] {
+            assert!(is_final(code), "{code} was not taken for an answer");
         }
     }
 }

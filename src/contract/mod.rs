@@ -22,6 +22,7 @@ mod tree;
 
 pub use error::{ContractError, Finding, Severity};
 pub use features::version_features;
+pub use http_rules::is_final;
 pub use model::*;
 pub use rewrite::{View, has_flag};
 pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path};

@@ -2,14 +2,7 @@
 
 use serde_json::Value;
 
-use crate::contract::{MediaType, Operation, StatusKey};
-
-/// Whether `status` can be an answer: an informational status other than 101 (100
-/// Continue, 102 Processing, 103 Early Hints) only ever comes before one, and HTTP servers
-/// send none of them as the answer (hyper turns one into a 500).
-pub fn is_final(status: u16) -> bool {
-    !(100..200).contains(&status) || status == 101
-}
+use crate::contract::{MediaType, Operation, StatusKey, is_final};
 
 /// The response to serve and its status: with a preferred code, exact, then its range, then
 /// `default`; without, the lowest 2xx, a `2XX` range, `default`, then the first declared

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::cache::{Memo, stable_hash};
-use super::choice::{choose_response, find_example, is_final};
+use super::choice::{choose_response, find_example};
 use super::generated::GeneratedValues;
 use super::message::{MockRequest, MockResponse, SlViolation};
 use super::options::EngineOptions;
@@ -15,7 +15,7 @@ use super::prefer;
 use super::problem::{ProblemKind, problem};
 use super::reject::error_response;
 use super::render;
-use crate::contract::{CompiledApi, MediaType, Operation};
+use crate::contract::{CompiledApi, MediaType, Operation, is_final};
 use crate::generate::{generate_valid, generate_valid_dynamic};
 use crate::headers;
 use crate::media;
@@ -64,7 +64,7 @@ impl ContractAnswers {
                 ),
                 // An operation without responses (3.1 allows it) promises nothing: an empty
                 // success breaks nothing it says. One declaring only informational statuses
-                // (`100`) declares no answer HTTP can send: the same, and says so.
+                // (`100`, `101`) declares no answer HTTP can send: the same, and says so.
                 None => MockResponse {
                     status: 204,
                     warnings: if operation.responses.is_empty() {
@@ -76,7 +76,8 @@ impl ContractAnswers {
                             code: "informational".into(),
                             message: format!(
                                 "{} declares only informational statuses, which HTTP sends \
-                                 ahead of an answer, never as one: 204 with no body",
+                                 ahead of an answer or to switch protocols, never as the \
+                                 answer: 204 with no body",
                                 operation.id
                             ),
                         }]

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::call::StatefulCall;
 use super::listing;
-use super::objects::{ObjectModel, apply_request, set_ids, stamp};
+use super::objects::{ObjectModel, apply_request, set_ids, stamp, whole_numbers_as_integers};
 use super::outcome::{Answered, Outcome};
 use crate::contract::{Action, SchemaId, View};
 use crate::generate::generate_valid_dynamic;
@@ -171,13 +171,15 @@ fn request_data(call: &StatefulCall<'_>) -> Map<String, Value> {
             }
         }
     };
-    if let Some(wrapper) = &call.binding.body_wrapper
-        && data.len() == 1
-        && let Some(Value::Object(inner)) = data.get(wrapper)
-    {
-        return inner.clone();
-    }
-    data.clone()
+    let mut kept = match &call.binding.body_wrapper {
+        Some(wrapper) if data.len() == 1 => match data.get(wrapper) {
+            Some(Value::Object(inner)) => inner.clone(),
+            _ => data.clone(),
+        },
+        _ => data.clone(),
+    };
+    kept.values_mut().for_each(whole_numbers_as_integers);
+    kept
 }
 
 fn create(change: &Change<'_>, call: &StatefulCall<'_>, key: &Key) -> Value {

@@ -171,6 +171,30 @@ fn fit(value: &Value, resolved: &Value, document: &Value) -> Value {
     }
 }
 
+/// Writes the whole numbers among a client's values (`8.0`, `1e2`) as integers, recursively.
+/// OpenAPI 3.0's JSON Schema reads `type: integer` as draft 4 does, a number written without
+/// a fraction or exponent, so a stored `8.0` answered where the contract declares an integer
+/// breaks it for strict readers (Schemathesis, on Visma's time cards), although the check
+/// before sending, which reads it as 2020-12 does, lets it pass. An integer fits wherever the
+/// same number does, in every draft, so nothing that fitted stops fitting.
+pub fn whole_numbers_as_integers(value: &mut Value) {
+    /// Beyond 2^53 an f64 no longer holds every integer: such numbers stay as they are.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(x) = n.as_f64()
+                && x.fract() == 0.0
+                && x.abs() <= EXACT
+            {
+                *value = Value::from(x as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
 /// Copies the client's writable fields of `data` onto `object`. With `merge_patch`, null
 /// removes a field (RFC 7396) and nested objects merge.
 pub fn apply_request(
