@@ -1,6 +1,8 @@
 //! Property tests: for random satisfiable schemas, generated values are valid under the
 //! schema and deterministic for a seed.
 
+use std::collections::BTreeSet;
+
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use serde_json::{Value, json};
@@ -368,5 +370,96 @@ fn a_one_of_whose_branches_all_match_gets_a_value_that_matches_one() {
             8,
             "expected eight values for {schema}"
         );
+    }
+}
+
+/// The inheritance pattern: a base naming its discriminator and mapping, subtypes
+/// `allOf: [$ref base, …]` (Twitter's `Media` and `Problem`, springdoc's polymorphic models).
+fn inheritance(response: Value, mapping: Value) -> Contract {
+    let document = json!({
+        "openapi": "3.0.3",
+        "info": { "title": "inheritance", "version": "1" },
+        "paths": { "/media": { "get": { "responses": { "200": {
+            "description": "media",
+            "content": { "application/json": { "schema": response } }
+        } } } } },
+        "components": { "schemas": {
+            "Media": {
+                "type": "object", "required": ["type"],
+                "properties": { "type": { "type": "string" }, "width": { "type": "integer" } },
+                "discriminator": { "propertyName": "type", "mapping": mapping }
+            },
+            "Photo": { "allOf": [
+                { "$ref": "#/components/schemas/Media" },
+                { "type": "object", "required": ["url"], "properties": { "url": { "type": "string" } } }
+            ] },
+            "Video": { "allOf": [
+                { "$ref": "#/components/schemas/Media" },
+                { "type": "object", "required": ["seconds"],
+                  "properties": { "seconds": { "type": "integer" } } }
+            ] }
+        } }
+    });
+    let spec =
+        understudy::load::load_text("inheritance.json", &document.to_string()).expect("loads");
+    Contract::compile(&[spec], &[]).expect("compiles")
+}
+
+#[test]
+fn an_object_of_a_discriminated_base_is_one_its_mapping_names_and_carries_that_name() {
+    let mapping = json!({
+        "photo": "#/components/schemas/Photo",
+        "video": "#/components/schemas/Video"
+    });
+    let contract = inheritance(
+        json!({ "type": "array", "minItems": 6, "items": { "$ref": "#/components/schemas/Media" } }),
+        mapping,
+    );
+    let api = &contract.apis[0];
+    let id = api.api.operations[0].responses[0].content[0]
+        .schema
+        .expect("has a schema");
+    let mut kinds = BTreeSet::new();
+    for seed in 0..4 {
+        let value = generate_valid(&api.schemas, id, seed).expect("a valid value");
+        for item in value.as_array().expect("an array") {
+            let kind = item["type"].as_str().unwrap_or_default().to_string();
+            let own = match kind.as_str() {
+                "photo" => "url",
+                "video" => "seconds",
+                _ => panic!("expected every medium's type to be photo or video, received {item}"),
+            };
+            assert!(
+                item.get(own).is_some(),
+                "expected a {kind} to have the {own} its schema requires, received {item}"
+            );
+            kinds.insert(kind);
+        }
+    }
+    assert_eq!(
+        kinds.len(),
+        2,
+        "expected both mapped schemas among 24 media, received {kinds:?}"
+    );
+}
+
+#[test]
+fn an_object_of_a_subtype_carries_its_mapped_name_or_else_its_schema_name() {
+    for (mapping, expected) in [
+        (json!({ "still": "#/components/schemas/Photo" }), "still"),
+        (json!({}), "Photo"),
+    ] {
+        let contract = inheritance(json!({ "$ref": "#/components/schemas/Photo" }), mapping);
+        let api = &contract.apis[0];
+        let id = api.api.operations[0].responses[0].content[0]
+            .schema
+            .expect("has a schema");
+        for seed in 0..4 {
+            let value = generate_valid(&api.schemas, id, seed).expect("a valid value");
+            assert_eq!(
+                value["type"], expected,
+                "expected a photo's type to be {expected:?}, received {value}"
+            );
+        }
     }
 }

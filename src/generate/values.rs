@@ -17,6 +17,36 @@ const OPTIONAL_DEPTH: usize = 6;
 /// Hard stop for recursive schemas whose recursion is required.
 const MAX_DEPTH: usize = 24;
 
+/// The discriminator `schema` carries, on itself or through its `allOf`: the inheritance
+/// pattern, where `Photo` is `allOf: [$ref Media, …]` and `Media` names the property `type`
+/// whose value says which schema an object is. A schema choosing among `oneOf`/`anyOf`
+/// branches has its discriminator read where a branch is chosen.
+fn inherited_discriminator<'s>(
+    document: &'s Value,
+    schema: &'s Value,
+) -> Option<&'s Map<String, Value>> {
+    let map = schema.as_object()?;
+    if map.contains_key("oneOf") || map.contains_key("anyOf") {
+        return None;
+    }
+    if let Some(Value::Object(discriminator)) = map.get("discriminator") {
+        return Some(discriminator);
+    }
+    map.get("allOf")?.as_array()?.iter().find_map(|branch| {
+        let resolved = schema_ref(branch)
+            .and_then(local_target)
+            .and_then(|target| document.pointer(&target))
+            .unwrap_or(branch);
+        resolved.get("discriminator")?.as_object()
+    })
+}
+
+/// Whether two schemas are the same: the same node of the document, or a copy of it (the
+/// schema a validator was compiled for is a copy).
+fn same_schema(a: &Value, b: &Value) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
 /// A value for `schema` (no validity check), resolving `$ref`s against `document`.
 pub fn generate(
     document: &Value,
@@ -61,7 +91,23 @@ impl<'a> Generator<'a> {
                 .any(|(i, r)| self.refs[i + 1..].contains(r))
     }
 
+    /// A value for `schema`; where it is a schema of a discriminated hierarchy (see
+    /// [`Generator::inherited_discriminator`]), one whose discriminator names its schema.
     fn value(&mut self, schema: &Value, depth: usize) -> Value {
+        let document: &'a Value = self.document;
+        let Some(discriminator) = inherited_discriminator(document, schema) else {
+            return self.plain_value(schema, depth);
+        };
+        if depth <= MAX_DEPTH
+            && let Some(subtype) = self.subtype_for_base(schema, discriminator)
+        {
+            return self.value(subtype, depth + 1);
+        }
+        let value = self.plain_value(schema, depth);
+        self.named(value, schema, discriminator)
+    }
+
+    fn plain_value(&mut self, schema: &Value, depth: usize) -> Value {
         let Value::Object(map) = schema else {
             // `true` (anything) or `false` (nothing): an empty object is as good as any.
             return json!({});
@@ -106,7 +152,10 @@ impl<'a> Generator<'a> {
             return pool[self.rng.random_range(0..pool.len())].clone();
         }
         if map.contains_key("allOf") {
-            let merged = self.flatten(map, 0);
+            let mut merged = self.flatten(map, 0);
+            // The schema holding the `allOf` names its object (see `value`); the merged one,
+            // which belongs to no hierarchy, must not choose a subtype again.
+            merged.remove("discriminator");
             return self.value(&Value::Object(merged), depth + 1);
         }
         for key in ["oneOf", "anyOf"] {
@@ -126,6 +175,104 @@ impl<'a> Generator<'a> {
             Some("null") => Value::Null,
             _ => json!({}),
         }
+    }
+
+    /// Where `schema` is the base of a discriminated hierarchy whose mapping does not name
+    /// it, one of the schemas the mapping does (chosen by the seed): an object of the base
+    /// itself would carry a discriminator value no reader can map (Twitter's `Problem`, whose
+    /// `type` must be one of its mapped problem URIs).
+    fn subtype_for_base(
+        &mut self,
+        schema: &Value,
+        discriminator: &Map<String, Value>,
+    ) -> Option<&'a Value> {
+        // A schema inheriting the discriminator is no base: it is named as it is.
+        schema.get("discriminator")?;
+        let mapping = discriminator.get("mapping")?.as_object()?;
+        let targets: Vec<&'a Value> = mapping
+            .values()
+            .filter_map(Value::as_str)
+            .filter(|t| t.starts_with('#'))
+            .map(|t| self.resolve(t))
+            .collect();
+        if targets.is_empty() || targets.iter().any(|t| same_schema(t, schema)) {
+            return None;
+        }
+        Some(targets[self.rng.random_range(0..targets.len())])
+    }
+
+    /// `value`, made from `schema`, with the discriminator's property set to the value
+    /// naming `schema`: its key in the mapping, else the schema's name under
+    /// `components/schemas` (OpenAPI's implicit mapping). Left as generated where `schema`
+    /// has no name, or the property's own schema lists values the name is not among.
+    fn named(&self, mut value: Value, schema: &Value, discriminator: &Map<String, Value>) -> Value {
+        let Some(property) = discriminator.get("propertyName").and_then(Value::as_str) else {
+            return value;
+        };
+        let mapped = discriminator
+            .get("mapping")
+            .and_then(Value::as_object)
+            .and_then(|m| {
+                m.iter().find(|(_, t)| {
+                    t.as_str()
+                        .is_some_and(|t| same_schema(self.resolve(t), schema))
+                })
+            })
+            .map(|(name, _)| name.as_str());
+        let Some(name) = mapped.or_else(|| self.schema_name(schema)) else {
+            return value;
+        };
+        let name = Value::String(name.to_string());
+        let refused = self
+            .declared_property(schema, property)
+            .into_iter()
+            .any(|p| match (p.get("const"), p.get("enum")) {
+                (Some(constant), _) => constant != &name,
+                (None, Some(Value::Array(options))) => !options.contains(&name),
+                _ => false,
+            });
+        if let Value::Object(object) = &mut value
+            && !refused
+        {
+            object.insert(property.to_string(), name);
+        }
+        value
+    }
+
+    /// The name `schema` has under `components/schemas`, if it is one of them.
+    fn schema_name(&self, schema: &Value) -> Option<&'a str> {
+        let document: &'a Value = self.document;
+        document
+            .pointer("/components/schemas")?
+            .as_object()?
+            .iter()
+            .find(|(_, named)| same_schema(named, schema))
+            .map(|(name, _)| name.as_str())
+    }
+
+    /// Every schema `schema` gives `property`, on itself or through its `allOf`s, `$ref`s
+    /// followed.
+    fn declared_property<'s>(&self, schema: &'s Value, property: &str) -> Vec<&'s Value>
+    where
+        'a: 's,
+    {
+        let mut found = Vec::new();
+        let mut stack = vec![schema];
+        let mut visited = 0;
+        while let Some(node) = stack.pop() {
+            visited += 1;
+            if visited > 64 {
+                break;
+            }
+            let node: &'s Value = schema_ref(node).map_or(node, |r| self.resolve(r));
+            if let Some(declared) = node.get("properties").and_then(|p| p.get(property)) {
+                found.push(schema_ref(declared).map_or(declared, |r| self.resolve(r)));
+            }
+            if let Some(Value::Array(all)) = node.get("allOf") {
+                stack.extend(all.iter());
+            }
+        }
+        found
     }
 
     /// What to give when depth runs out: null if allowed, else the emptiest value of the type.
