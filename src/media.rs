@@ -97,20 +97,17 @@ pub fn declared_for(declared: &[&str], received: &str) -> Option<usize> {
 
 /// Index of the best declared media type for `accept`, or `None` when nothing is acceptable.
 /// Where the client leaves a choice (no header, one that cannot be parsed, a range matching
-/// several), a JSON type goes first, then the first declared: a mock writes JSON from the
-/// schema, while XML or another representation can only be the generated value as text.
+/// several), a JSON type goes first, then a range answered as JSON (`*/*`), then the first
+/// declared: a mock writes JSON from the schema, while XML or another representation can only
+/// be the generated value as text. A named JSON type goes before a range, as the range is
+/// sent as `application/json`, which the named type's schema then governs (Jira declares
+/// `*/*` first, with an example string, and `application/json` with its error schema).
 pub fn negotiate(declared: &[&str], accept: Option<&str>) -> Option<usize> {
     if declared.is_empty() {
         return None;
     }
-    let first_json_or_first = || {
-        Some(
-            declared
-                .iter()
-                .position(|d| answered_as_json(d))
-                .unwrap_or(0),
-        )
-    };
+    let first_json_or_first =
+        || Some(json_first(declared.iter().copied().enumerate()).unwrap_or(0));
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return first_json_or_first();
     };
@@ -129,18 +126,48 @@ pub fn negotiate(declared: &[&str], accept: Option<&str>) -> Option<usize> {
     }
     ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (_, _, range) in &ranges {
-        let mut matching = declared.iter().enumerate().filter(|(_, candidate)| {
-            MediaType::parse(candidate).is_ok_and(|candidate| matches(range, &candidate))
-        });
-        let Some((first, _)) = matching.next() else {
-            continue;
+        let matching: Vec<(usize, &str)> = declared
+            .iter()
+            .enumerate()
+            .filter(|(_, candidate)| {
+                MediaType::parse(candidate).is_ok_and(|candidate| matches(range, &candidate))
+            })
+            .map(|(index, candidate)| (index, *candidate))
+            .collect();
+        // A declared range is sent as its concrete type (`*/*` as `application/json`): where
+        // that is not what the client accepts (`image/png`), a declared type that is goes first.
+        let sendable: Vec<(usize, &str)> = matching
+            .iter()
+            .copied()
+            .filter(|(_, candidate)| {
+                MediaType::parse(&concrete(candidate)).is_ok_and(|sent| matches(range, &sent))
+            })
+            .collect();
+        let pool = if sendable.is_empty() {
+            &matching
+        } else {
+            &sendable
         };
-        let json = std::iter::once((first, &declared[first]))
-            .chain(matching)
-            .find(|(_, candidate)| answered_as_json(candidate));
-        return Some(json.map_or(first, |(index, _)| index));
+        if let Some(&(first, _)) = pool.first() {
+            return Some(json_first(pool.iter().copied()).unwrap_or(first));
+        }
     }
     None
+}
+
+/// The index of the first named JSON type among `candidates`, else of the first range
+/// answered as JSON (`*/*`, `application/*`).
+fn json_first<'d>(candidates: impl Iterator<Item = (usize, &'d str)> + Clone) -> Option<usize> {
+    let named = candidates
+        .clone()
+        .find(|(_, d)| is_json_essence(&essence(d)))
+        .map(|(i, _)| i);
+    named.or_else(|| {
+        candidates
+            .filter(|(_, d)| answered_as_json(d))
+            .map(|(i, _)| i)
+            .next()
+    })
 }
 
 fn quality(range: &MediaType<'_>) -> f32 {
@@ -181,6 +208,16 @@ mod tests {
         assert_eq!(negotiate(&declared, Some("*/*")), Some(1));
         assert_eq!(negotiate(&declared, Some("application/xml")), Some(0));
         assert_eq!(negotiate(&["text/csv", "text/plain"], None), Some(0));
+    }
+
+    #[test]
+    fn a_named_json_type_goes_before_a_range_sent_as_json() {
+        // Jira: `*/*` with an example string first, `application/json` with a schema next.
+        let declared = ["*/*", "application/json", "image/png"];
+        assert_eq!(negotiate(&declared, None), Some(1));
+        assert_eq!(negotiate(&declared, Some("*/*")), Some(1));
+        assert_eq!(negotiate(&declared, Some("image/png")), Some(2));
+        assert_eq!(negotiate(&["*/*", "image/png"], None), Some(0));
     }
 
     #[test]
