@@ -88,6 +88,7 @@ impl Contract {
                 &mut findings,
             )?);
         }
+        routes.merge_repeated_slashes();
         Ok(Contract {
             apis,
             routes,

@@ -36,6 +36,8 @@ pub struct RouteEntry {
     /// Characters of the route outside parameters: of two routes that match, the one with
     /// more is the more specific.
     literal: usize,
+    /// The route as matchit takes it: the mount and the routed part of the template.
+    route: String,
 }
 
 /// A query parameter or header a path key names after its `?` or `#`, with the value it
@@ -191,11 +193,40 @@ impl RouteTable {
             names: vec![names],
             conditions: vec![conditions],
             literal,
+            route,
         });
         Ok(Added::Routed)
     }
 
+    /// Routes every template written with repeated slashes (Clever Cloud's `/vendor//addons`,
+    /// `//openapi`) under its slashes merged too, where no template of the document takes that
+    /// route: clients and proxies merge them (nginx does by default, Schemathesis's client
+    /// sends `/vendor/addons`), and the document cannot have meant another resource. Called
+    /// once every template is in, so that a template written so is never shadowed.
+    pub fn merge_repeated_slashes(&mut self) {
+        for (index, entry) in self.entries.iter().enumerate() {
+            if !entry.route.contains("//") {
+                continue;
+            }
+            let merged = merged_slashes(&entry.route);
+            // A route taken already (by a template written so) keeps its own.
+            if self.router.at(&merged).is_err() {
+                let _ = self.router.insert(merged, index);
+            }
+        }
+    }
+
     pub fn find(&self, path: &str) -> Option<RouteMatch<'_>> {
+        let found = self.find_as_written(path);
+        if found.is_none() && path.contains("//") {
+            // A request with repeated slashes means the route with them merged, as nginx reads
+            // it by default.
+            return self.find_as_written(&merged_slashes(path));
+        }
+        found
+    }
+
+    fn find_as_written(&self, path: &str) -> Option<RouteMatch<'_>> {
         let routed = self.router.at(path).ok().map(|found| RouteMatch {
             entry: &self.entries[*found.value],
             values: found.params.iter().map(|(_, v)| v.to_string()).collect(),
@@ -222,6 +253,18 @@ impl RouteTable {
     pub fn entries(&self) -> &[RouteEntry] {
         &self.entries
     }
+}
+
+/// `path` with each run of slashes as one.
+fn merged_slashes(path: &str) -> String {
+    let mut merged = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c == '/' && merged.ends_with('/') {
+            continue;
+        }
+        merged.push(c);
+    }
+    merged
 }
 
 /// The part of a path key that is routed: a query string or fragment some documents write
@@ -325,6 +368,32 @@ mod tests {
         );
         let m = table.find("/items/42").unwrap();
         assert_eq!(m.params(0), vec![("id".to_string(), "42".to_string())]);
+    }
+
+    #[test]
+    fn repeated_slashes_are_merged_on_either_side_unless_a_template_takes_the_merged_route() {
+        // Clever Cloud's templates, and a plain route a request writes with two slashes.
+        let mut table = table(&[
+            ("POST", "/vendor//addons"),
+            ("GET", "//openapi.{type}"),
+            ("GET", "/openapi.{type}"),
+            ("GET", "/a/b"),
+        ]);
+        table.merge_repeated_slashes();
+        let template = |path: &str| table.find(path).map(|m| m.entry.template.clone());
+        for (path, expected) in [
+            ("/vendor/addons", "/vendor//addons"),
+            ("/vendor//addons", "/vendor//addons"),
+            ("/openapi.json", "/openapi.{type}"),
+            ("//openapi.json", "//openapi.{type}"),
+            ("/a//b", "/a/b"),
+        ] {
+            assert_eq!(
+                template(path).as_deref(),
+                Some(expected),
+                "expected {path} to be routed to {expected}"
+            );
+        }
     }
 
     #[test]
