@@ -463,3 +463,28 @@ fn an_object_of_a_subtype_carries_its_mapped_name_or_else_its_schema_name() {
         }
     }
 }
+
+#[test]
+fn a_pattern_written_with_java_classes_is_followed_and_enforced() {
+    // AWS OpenSearch's GUID: the schema did not compile, so it accepted every string.
+    let schema = json!({ "type": "string", "pattern": "^\\p{XDigit}{8}-\\p{XDigit}{4}$" });
+    let hex = regex::Regex::new("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}$").unwrap();
+    for value in valid_values(&schema) {
+        let text = value.as_str().expect("a string");
+        assert!(
+            hex.is_match(text),
+            "expected eight and four hex digits, received {text:?}"
+        );
+    }
+    let contract = compile(&schema);
+    let api = &contract.apis[0];
+    let id = api.api.operations[0].responses[0].content[0]
+        .schema
+        .expect("has a schema");
+    assert!(
+        !api.schemas
+            .violations(id, &json!("sit elit-sed "), &[])
+            .is_empty(),
+        "expected lorem words refused where hex digits are asked for"
+    );
+}

@@ -8,6 +8,7 @@ mod error;
 mod features;
 mod formats;
 mod http_rules;
+mod java_classes;
 mod messages;
 mod model;
 mod parallel;

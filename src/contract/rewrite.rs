@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::java_classes;
 use super::tree::schema_ref;
 use crate::pointer::local_target;
 
@@ -47,6 +48,11 @@ pub(super) fn convert_node(node: Value, dialect: Dialect) -> Value {
         return wrapped;
     }
     add_integer_format_bounds(&mut map);
+    if let Some(Value::String(pattern)) = map.get("pattern")
+        && let Some(translated) = java_classes::translated(pattern)
+    {
+        map.insert("pattern".into(), Value::String(translated));
+    }
     Value::Object(map)
 }
 
