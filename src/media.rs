@@ -157,7 +157,7 @@ pub fn negotiate(declared: &[&str], accept: Option<&str>) -> Option<usize> {
 
 /// The index of the first named JSON type among `candidates`, else of the first range
 /// answered as JSON (`*/*`, `application/*`).
-fn json_first<'d>(candidates: impl Iterator<Item = (usize, &'d str)> + Clone) -> Option<usize> {
+pub fn json_first<'d>(candidates: impl Iterator<Item = (usize, &'d str)> + Clone) -> Option<usize> {
     let named = candidates
         .clone()
         .find(|(_, d)| is_json_essence(&essence(d)))

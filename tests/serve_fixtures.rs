@@ -15,6 +15,7 @@ const FIXTURES: &[&str] = &[
     "webhooks-only.yaml",
     "responses.yaml",
     "formats.yaml",
+    "wildcard-first.yaml",
 ];
 
 #[tokio::test]
@@ -321,6 +322,26 @@ const CASES: &[Case] = &[
         status: 200,
         expect_header: None,
         expect_body: Some("\"petType\":\""),
+    },
+    Case {
+        name: "a JSON answer follows application/json's schema where */* is declared first",
+        fixture: "wildcard-first.yaml",
+        method: "GET",
+        uri: "/avatars/a1",
+        headers: &[("prefer", "code=200")],
+        status: 200,
+        expect_header: Some("content-type: application/json"),
+        expect_body: Some("\"name\":"),
+    },
+    Case {
+        name: "an error answer follows application/json's schema where */* is declared first",
+        fixture: "wildcard-first.yaml",
+        method: "GET",
+        uri: "/avatars/a1?size=big",
+        headers: &[],
+        status: 400,
+        expect_header: Some("content-type: application/json"),
+        expect_body: Some("{\"errorMessages\":["),
     },
     Case {
         name: "a CORS preflight is answered for any origin and header",

@@ -168,14 +168,22 @@ pub struct Operation {
     pub shadows: Vec<usize>,
 }
 
+/// The media type of `content` JSON is written as: the first named JSON type, else the first
+/// range sent as JSON (`*/*`). A range goes after a named type, as the named type's schema
+/// governs what is sent as `application/json` (Jira declares `*/*` with an example string
+/// first, `application/json` with its schema next).
+pub fn json_media(content: &[MediaType]) -> Option<&MediaType> {
+    crate::media::json_first(content.iter().map(|m| m.media_type.as_str()).enumerate())
+        .map(|index| &content[index])
+}
+
 impl Operation {
-    /// The request body's first JSON media type: the one a client sends and a create reads.
+    /// The request body's JSON media type (see [`json_media`]): the one a client sends and a
+    /// create reads.
     pub fn json_request_media(&self) -> Option<&MediaType> {
-        self.request_body.as_ref().and_then(|body| {
-            body.content
-                .iter()
-                .find(|m| crate::media::answered_as_json(&m.media_type))
-        })
+        self.request_body
+            .as_ref()
+            .and_then(|body| json_media(&body.content))
     }
 
     /// Whether the operation declares an answer with status `code`: exactly, by its range

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use super::message::{MockRequest, OutgoingCall};
-use crate::contract::{CompiledApi, MediaType, Operation, OutgoingTarget};
+use crate::contract::{CompiledApi, MediaType, Operation, OutgoingTarget, json_media};
 use crate::generate::generate_valid;
 use crate::media;
 
@@ -115,10 +115,7 @@ fn is_http_url(url: &str) -> bool {
 /// The media type an outgoing request's body is sent in: its first JSON one, else its first.
 fn body_media(operation: &Operation) -> Option<&MediaType> {
     let body = operation.request_body.as_ref()?;
-    body.content
-        .iter()
-        .find(|m| media::answered_as_json(&m.media_type))
-        .or(body.content.first())
+    json_media(&body.content).or(body.content.first())
 }
 
 /// The body an outgoing request carries when none is given: the first example, else a

@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use super::message::{MockResponse, SlViolation};
 use super::problem::problem_type_uri;
 use super::render;
-use crate::contract::{CompiledApi, Operation, StatusKey};
+use crate::contract::{CompiledApi, Operation, StatusKey, json_media};
 use crate::generate::generate_valid;
 use crate::headers;
 use crate::media;
@@ -142,11 +142,7 @@ pub fn error_response(
     let (status, declared) = declared?;
     let mut response = {
         {
-            let media = declared
-                .content
-                .iter()
-                .find(|m| media::answered_as_json(&m.media_type))
-                .or(declared.content.first());
+            let media = json_media(&declared.content).or(declared.content.first());
             let body = media.map(|media| {
                 let value = media
                     .schema

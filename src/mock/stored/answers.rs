@@ -11,8 +11,7 @@ use super::change::{Change, apply, read};
 use super::objects::ObjectModel;
 use super::shape::object_schema_in;
 use super::write::{Forms, Writer, Written};
-use crate::contract::Action;
-use crate::media;
+use crate::contract::{Action, json_media};
 use crate::mock::cache::{Memo, stable_hash};
 use crate::mock::choice::choose_response;
 use crate::mock::generated::GeneratedValues;
@@ -151,11 +150,7 @@ fn object_schema(call: &StatefulCall<'_>) -> Option<Value> {
                 .as_ref()
                 .filter(|b| b.resource == call.binding.resource && b.action == *wanted)?;
             let (index, _) = choose_response(operation, None)?;
-            let id = operation.responses[index]
-                .content
-                .iter()
-                .find(|m| media::answered_as_json(&m.media_type))?
-                .schema?;
+            let id = json_media(&operation.responses[index].content)?.schema?;
             Some(object_schema_in(
                 call.api.schemas.node(id),
                 call.document(),

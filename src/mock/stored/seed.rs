@@ -6,8 +6,7 @@ use serde_json::Value;
 
 use super::call::storage_name;
 use super::shape::{Shape, SlotKind, object_schema_in, shape_of};
-use crate::contract::{Action, Contract, View};
-use crate::media;
+use crate::contract::{Action, Contract, View, json_media};
 use crate::mock::choice::choose_response;
 use crate::state::{Key, Session};
 
@@ -27,11 +26,7 @@ pub fn from_examples(contract: &Contract, data: &mut dyn Session) -> usize {
             let Some((index, _)) = choose_response(operation, None) else {
                 continue;
             };
-            let Some(media) = operation.responses[index]
-                .content
-                .iter()
-                .find(|m| media::answered_as_json(&m.media_type))
-            else {
+            let Some(media) = json_media(&operation.responses[index].content) else {
                 continue;
             };
             let Some(schema_id) = media.schema else {

@@ -23,7 +23,7 @@ use super::cache::stable_hash;
 use super::choice::find_example;
 use super::message::{Fault, MockRequest, MockResponse, SlViolation};
 use super::reject::sl_violation;
-use crate::contract::{CompiledApi, Contract, Operation};
+use crate::contract::{CompiledApi, Contract, Operation, json_media};
 use crate::headers;
 use crate::media;
 use crate::validate::{ObservedResponse, cookie_pairs, declared_response, response_violations};
@@ -466,10 +466,7 @@ fn build(
             Some(given) => content
                 .iter()
                 .find(|m| media::essence(&m.media_type) == media::essence(&given)),
-            None => content
-                .iter()
-                .find(|m| media::answered_as_json(&m.media_type))
-                .or(content.first()),
+            None => json_media(content).or(content.first()),
         }
     });
     let body = match (&declared.example, &declared.body) {
