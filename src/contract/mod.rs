@@ -99,7 +99,8 @@ impl Contract {
 
     /// The operation `method` on the routed `path` (mounts included, no server base path).
     pub fn find_operation(&self, method: &str, path: &str) -> Option<(&CompiledApi, &Operation)> {
-        let found = self.routes.find(path)?;
+        let serves = |entry: &RouteEntry| entry.operation_for(method, |_, _| false).is_some();
+        let found = self.routes.find_for(path, serves)?;
         let index = found.entry.operation_for(method, |_, _| false)?;
         Some(self.operation(found.entry.api, index))
     }
