@@ -16,7 +16,6 @@ const FIXTURES: &[&str] = &[
     "responses.yaml",
     "formats.yaml",
     "wildcard-first.yaml",
-    "static-beside-template.yaml",
 ];
 
 #[tokio::test]
@@ -343,26 +342,6 @@ const CASES: &[Case] = &[
         status: 400,
         expect_header: Some("content-type: application/json"),
         expect_body: Some("{\"errorMessages\":["),
-    },
-    Case {
-        name: "a method only a template has is the template's where a static route matches first",
-        fixture: "static-beside-template.yaml",
-        method: "PATCH",
-        uri: "/entities/Client/documents",
-        headers: &[],
-        status: 200,
-        expect_header: None,
-        expect_body: Some("\"patched\":"),
-    },
-    Case {
-        name: "a method no matching route has is refused with the static route's Allow",
-        fixture: "static-beside-template.yaml",
-        method: "DELETE",
-        uri: "/entities/Client/documents",
-        headers: &[],
-        status: 405,
-        expect_header: Some("allow: POST"),
-        expect_body: None,
     },
     Case {
         name: "a CORS preflight is answered for any origin and header",

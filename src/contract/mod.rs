@@ -99,8 +99,7 @@ impl Contract {
 
     /// The operation `method` on the routed `path` (mounts included, no server base path).
     pub fn find_operation(&self, method: &str, path: &str) -> Option<(&CompiledApi, &Operation)> {
-        let serves = |entry: &RouteEntry| entry.operation_for(method, |_, _| false).is_some();
-        let found = self.routes.find_for(path, serves)?;
+        let found = self.routes.find(path)?;
         let index = found.entry.operation_for(method, |_, _| false)?;
         Some(self.operation(found.entry.api, index))
     }

@@ -99,9 +99,6 @@ pub struct RouteTable {
     /// The route with parameter names left out (`/a/{}`) to its entry: templates equal but for
     /// those names are one route.
     by_shape: HashMap<String, usize>,
-    /// Every route as a regular expression, built at the first request whose route lacks its
-    /// method (see [`RouteTable::find_for`]).
-    every_pattern: std::sync::OnceLock<Vec<(Regex, usize)>>,
 }
 
 pub struct RouteMatch<'a> {
@@ -219,40 +216,6 @@ impl RouteTable {
         }
     }
 
-    /// The route `path` matches that `serves` (has the request's method, say): the one
-    /// [`RouteTable::find`] gives, else, where that one does not serve it, the most specific
-    /// other route the path matches that does. Static segments win over parameters, but a
-    /// method only a template has is the template's: VTEX declares a static
-    /// `/api/dataentities/Client/documents` (POST) beside `/api/dataentities/{name}/documents`
-    /// (PATCH), and a PATCH of `Client` documents is the template's, not a 405 (Prism matches
-    /// paths, then methods).
-    pub fn find_for(
-        &self,
-        path: &str,
-        serves: impl Fn(&RouteEntry) -> bool,
-    ) -> Option<RouteMatch<'_>> {
-        let found = self.find(path)?;
-        if serves(found.entry) {
-            return Some(found);
-        }
-        let patterns = self.every_pattern.get_or_init(|| {
-            self.entries
-                .iter()
-                .enumerate()
-                .filter_map(|(index, entry)| Some((pattern_of(&entry.route)?, index)))
-                .collect()
-        });
-        let other = patterns
-            .iter()
-            .filter(|(_, index)| {
-                let entry = &self.entries[*index];
-                !std::ptr::eq(entry, found.entry) && serves(entry)
-            })
-            .filter_map(|(pattern, index)| self.pattern_match(pattern, *index, path))
-            .max_by_key(|candidate| candidate.entry.literal);
-        Some(other.unwrap_or(found))
-    }
-
     pub fn find(&self, path: &str) -> Option<RouteMatch<'_>> {
         let found = self.find_as_written(path);
         if found.is_none() && path.contains("//") {
@@ -273,21 +236,18 @@ impl RouteTable {
             .patterns
             .iter()
             .filter(|(_, index)| routed.is_none() || self.entries[*index].literal > literal)
-            .find_map(|(pattern, index)| self.pattern_match(pattern, *index, path));
+            .find_map(|(pattern, index)| {
+                let captures = pattern.captures(path)?;
+                Some(RouteMatch {
+                    entry: &self.entries[*index],
+                    values: captures
+                        .iter()
+                        .skip(1)
+                        .map(|m| m.map_or_else(String::new, |m| m.as_str().to_string()))
+                        .collect(),
+                })
+            });
         patterned.or(routed)
-    }
-
-    /// Entry `index`, matched by its regular expression `pattern` against `path`.
-    fn pattern_match(&self, pattern: &Regex, index: usize, path: &str) -> Option<RouteMatch<'_>> {
-        let captures = pattern.captures(path)?;
-        Some(RouteMatch {
-            entry: &self.entries[index],
-            values: captures
-                .iter()
-                .skip(1)
-                .map(|m| m.map_or_else(String::new, |m| m.as_str().to_string()))
-                .collect(),
-        })
     }
 
     pub fn entries(&self) -> &[RouteEntry] {
@@ -434,29 +394,6 @@ mod tests {
                 "expected {path} to be routed to {expected}"
             );
         }
-    }
-
-    #[test]
-    fn a_method_only_a_template_has_is_the_templates_where_a_static_route_matches_first() {
-        let table = table(&[
-            ("POST", "/api/entities/Client/documents"),
-            ("PATCH", "/api/entities/{name}/documents"),
-        ]);
-        let has = |method: &'static str| {
-            move |entry: &RouteEntry| entry.operations.iter().any(|(m, _)| m == method)
-        };
-        let path = "/api/entities/Client/documents";
-        let patch = table.find_for(path, has("PATCH")).unwrap();
-        assert_eq!(patch.entry.template, "/api/entities/{name}/documents");
-        assert_eq!(
-            patch.params(1),
-            vec![("name".to_string(), "Client".to_string())]
-        );
-        let post = table.find_for(path, has("POST")).unwrap();
-        assert_eq!(post.entry.template, "/api/entities/Client/documents");
-        // A method no route has: the route `find` gives, for its 405 and `Allow`.
-        let delete = table.find_for(path, has("DELETE")).unwrap();
-        assert_eq!(delete.entry.template, "/api/entities/Client/documents");
     }
 
     #[test]

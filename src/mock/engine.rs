@@ -181,9 +181,7 @@ impl Engine {
         if self.is_admin(request) {
             return request.path.contains("state") || self.store.is_remote();
         }
-        let Some(route) = self.contract.routes.find_for(&request.path, |entry| {
-            operation_for(entry, request).is_some()
-        }) else {
+        let Some(route) = self.contract.routes.find(&request.path) else {
             return false;
         };
         let Some(op_index) = operation_for(route.entry, request) else {
@@ -256,9 +254,7 @@ impl Engine {
         if !self.store.is_remote() || self.is_admin(request) || !self.options.stateful {
             return None;
         }
-        let route = self.contract.routes.find_for(&request.path, |entry| {
-            operation_for(entry, request).is_some()
-        })?;
+        let route = self.contract.routes.find(&request.path)?;
         let op_index = operation_for(route.entry, request)?;
         // A first request compiles validators: it belongs on the blocking pool.
         if !self.warmed[route.entry.api][op_index].load(Ordering::Relaxed) {
@@ -403,9 +399,7 @@ impl Engine {
         session: &str,
         ahead: Option<&Prefetched>,
     ) -> Result<(MockResponse, Heard), WouldWait> {
-        let Some(route) = self.contract.routes.find_for(&request.path, |entry| {
-            operation_for(entry, request).is_some()
-        }) else {
+        let Some(route) = self.contract.routes.find(&request.path) else {
             return Ok((
                 problem(
                     ProblemKind::NoPathMatched,

@@ -86,9 +86,7 @@ impl Proxy {
         headers: HeaderMap,
         body: Bytes,
     ) -> MockResponse {
-        let route = find_route(&self.contract, path, |entry| {
-            entry.operations.iter().any(|(m, _)| m == method)
-        });
+        let route = find_route(&self.contract, path);
         let operation = route.as_ref().and_then(|route| {
             let (_, index) = route.entry.operations.iter().find(|(m, _)| m == method)?;
             let (api, operation) = self.contract.operation(route.entry.api, *index);

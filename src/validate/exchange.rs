@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::request::{ObservedRequest, request_violations};
 use super::response::{ObservedResponse, response_violations};
-use crate::contract::{CompiledApi, Contract, Operation, RouteEntry, RouteMatch};
+use crate::contract::{CompiledApi, Contract, Operation, RouteMatch};
 use crate::headers;
 use crate::recording::Exchange;
 use crate::violation::{Violation, ViolationKind};
@@ -38,14 +38,9 @@ pub struct CheckedExchange {
 }
 
 /// Finds the route of a recorded path: as it is (recorded from `serve`), under an API's mount,
-/// or with one of its server URLs' base path (`/api/v1`) taken off; of the routes a path
-/// matches, one that `serves` the exchange first (see `RouteTable::find_for`).
-pub fn find_route<'c>(
-    contract: &'c Contract,
-    path: &str,
-    serves: impl Fn(&RouteEntry) -> bool + Copy,
-) -> Option<RouteMatch<'c>> {
-    if let Some(found) = contract.routes.find_for(path, serves) {
+/// or with one of its server URLs' base path (`/api/v1`) taken off.
+pub fn find_route<'c>(contract: &'c Contract, path: &str) -> Option<RouteMatch<'c>> {
+    if let Some(found) = contract.routes.find(path) {
         return Some(found);
     }
     for compiled in &contract.apis {
@@ -59,7 +54,7 @@ pub fn find_route<'c>(
         for candidate in candidates {
             if let Some(found) = contract
                 .routes
-                .find_for(&candidate, serves)
+                .find(&candidate)
                 .filter(|f| f.entry.api == compiled.index)
             {
                 return Some(found);
@@ -157,15 +152,14 @@ pub fn check_exchange(contract: &Contract, exchange: &Exchange) -> CheckedExchan
             message,
         },
     };
-    let carries = |name: &str, value: Option<&str>| {
-        headers::carries(&query, &exchange.request_headers, name, value)
-    };
-    let serves = |entry: &RouteEntry| entry.operation_for(&exchange.method, carries).is_some();
-    let Some(route) = find_route(contract, &path, serves) else {
+    let Some(route) = find_route(contract, &path) else {
         checked.failures.push(undocumented(format!(
             "no operation of the contract matches {path}"
         )));
         return checked;
+    };
+    let carries = |name: &str, value: Option<&str>| {
+        headers::carries(&query, &exchange.request_headers, name, value)
     };
     let Some(op_index) = route.entry.operation_for(&exchange.method, carries) else {
         checked.failures.push(undocumented(format!(
