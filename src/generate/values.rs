@@ -387,29 +387,17 @@ impl<'a> Generator<'a> {
         } else {
             branch.clone()
         };
-        let mut value = self.value(&schema, depth + 1);
-        if let (Some(discriminator), Value::Object(object)) = (map.get("discriminator"), &mut value)
-            && let Some(property) = discriminator.get("propertyName").and_then(Value::as_str)
-            && let Some(reference) = schema_ref(branch)
-        {
-            let mapped = discriminator
-                .get("mapping")
-                .and_then(Value::as_object)
-                .and_then(|m| {
-                    m.iter()
-                        .find(|(_, target)| target.as_str() == Some(reference))
-                })
-                .map(|(name, _)| name.clone())
-                .unwrap_or_else(|| {
-                    reference
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or(reference)
-                        .to_string()
-                });
-            object.insert(property.to_string(), Value::String(mapped));
+        let value = self.value(&schema, depth + 1);
+        // The branch chosen is named as a subtype of a hierarchy is (see `named`).
+        match (
+            map.get("discriminator").and_then(Value::as_object),
+            schema_ref(branch),
+        ) {
+            (Some(discriminator), Some(reference)) => {
+                self.named(value, self.resolve(reference), discriminator)
+            }
+            _ => value,
         }
-        value
     }
 
     fn object(&mut self, map: &Map<String, Value>, depth: usize) -> Value {
