@@ -126,30 +126,28 @@ pub fn negotiate(declared: &[&str], accept: Option<&str>) -> Option<usize> {
     }
     ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (_, _, range) in &ranges {
-        let matching: Vec<(usize, &str)> = declared
-            .iter()
-            .enumerate()
-            .filter(|(_, candidate)| {
-                MediaType::parse(candidate).is_ok_and(|candidate| matches(range, &candidate))
-            })
-            .map(|(index, candidate)| (index, *candidate))
-            .collect();
+        // Iterators, walked again rather than collected: this runs on every answer.
+        let matching = || {
+            declared
+                .iter()
+                .enumerate()
+                .filter(|(_, candidate)| {
+                    MediaType::parse(candidate).is_ok_and(|candidate| matches(range, &candidate))
+                })
+                .map(|(index, candidate)| (index, *candidate))
+        };
         // A declared range is sent as its concrete type (`*/*` as `application/json`): where
         // that is not what the client accepts (`image/png`), a declared type that is goes first.
-        let sendable: Vec<(usize, &str)> = matching
-            .iter()
-            .copied()
-            .filter(|(_, candidate)| {
+        let sendable = || {
+            matching().filter(|(_, candidate)| {
                 MediaType::parse(&concrete(candidate)).is_ok_and(|sent| matches(range, &sent))
             })
-            .collect();
-        let pool = if sendable.is_empty() {
-            &matching
-        } else {
-            &sendable
         };
-        if let Some(&(first, _)) = pool.first() {
-            return Some(json_first(pool.iter().copied()).unwrap_or(first));
+        if let Some((first, _)) = sendable().next() {
+            return Some(json_first(sendable()).unwrap_or(first));
+        }
+        if let Some((first, _)) = matching().next() {
+            return Some(json_first(matching()).unwrap_or(first));
         }
     }
     None
