@@ -250,6 +250,7 @@ fn the_second_operation_on_one_route_and_method_is_a_warning_not_a_failure() {
     let expected = [
         "GET /families/{documentFamilyId}/objects/{id}",
         "GET /projects/{parent}/topics",
+        "GET /deployments/{applicationDefinitionId}#disambiguation_dummy",
     ];
     assert!(
         warnings.len() == expected.len()
@@ -294,9 +295,17 @@ async fn a_request_reaching_two_operations_is_answered_within_both() {
             .unwrap_or_else(|| panic!("odd-paths declares {id}"))
     };
     let router = router(&contract);
-    for uri in ["/projects/p1/topics", "/projects/another/topics"] {
+    let reaching_both = [
+        ("/projects/p1/topics", ["listTopicNames", "listTopics"]),
+        ("/projects/another/topics", ["listTopicNames", "listTopics"]),
+        (
+            "/deployments/d1",
+            ["getApplication", "getApplicationDefinition"],
+        ),
+    ];
+    for (uri, ids) in reaching_both {
         let answer = send(&router, "GET", uri, &[], "").await;
-        for id in ["listTopicNames", "listTopics"] {
+        for id in ids {
             let problems = contract_problems(api, operation(id), &answer);
             assert!(
                 answer.status == 200 && problems.is_empty(),

@@ -134,20 +134,35 @@ pub fn compile_api(
     let mut shadowed = Vec::new();
     for (op_index, operation) in operations.iter().enumerate() {
         let added = routes
-            .add(index, &mount, &operation.path, &operation.method, op_index)
+            .add(
+                index,
+                &mount,
+                &operation.path,
+                &operation.method,
+                op_index,
+                |name| operation.declares_query_or_header(name),
+            )
             .map_err(|e| ContractError::RouteConflict {
                 location: at(&operation.pointer),
                 message: e.to_string(),
             })?;
-        if let Added::Shadowed { by } = added {
+        if let Added::Shadowed { by, ignored } = added {
             let first = &operations[by];
+            let why = if ignored.is_empty() {
+                "path templates equal but for parameter names, which OpenAPI forbids".to_string()
+            } else {
+                format!(
+                    "what the path keys name after the path, {}, is declared as no query \
+                     parameter or header, so no client sends it",
+                    ignored.join(", ")
+                )
+            };
             findings.push(
                 Severity::Warning,
                 &operation.pointer,
                 format!(
-                    "{} {} is the same route as {} {} (path templates equal but for parameter \
-                     names, which OpenAPI forbids): the first answers both, as both declare \
-                     where they agree",
+                    "{} {} is the same route as {} {} ({why}): the first answers both, as both \
+                     declare where they agree",
                     operation.method, operation.path, first.method, first.path
                 ),
             );

@@ -186,6 +186,17 @@ impl Operation {
             .and_then(|body| json_media(&body.content))
     }
 
+    /// Whether a request can carry `name` as a parameter the operation declares: a query
+    /// parameter, a header (any case), or anything, where the whole query string is one.
+    pub fn declares_query_or_header(&self, name: &str) -> bool {
+        self.parameters.iter().any(|p| match p.location {
+            ParameterLocation::Query => p.name == name,
+            ParameterLocation::Header => p.name.eq_ignore_ascii_case(name),
+            ParameterLocation::QueryString => true,
+            ParameterLocation::Path | ParameterLocation::Cookie => false,
+        })
+    }
+
     /// Whether the operation declares an answer with status `code`: exactly, by its range
     /// (`4XX`), or `default`.
     pub fn declares_answer_for(&self, code: u16) -> bool {

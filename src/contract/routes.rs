@@ -10,7 +10,10 @@
 //! - A query string or fragment inside a path key (`/alerts?lat={lat}`, AWS's
 //!   `/#Action=DescribeTags` and `/#X-Amz-Target=Events.PutRule`) is routed on the part before
 //!   it, and says which of the operations sharing a method there a request means: the one
-//!   whose query parameters or headers it carries ([`RouteEntry::operation_for`]).
+//!   whose query parameters or headers it carries ([`RouteEntry::operation_for`]). A name
+//!   alone that the operation declares as no parameter (Azure's `#disambiguation_dummy`, S3's
+//!   `#lifecycle&deprecated!`, Box's `#add_shared_link`) is one no client sends: it tells
+//!   nothing apart, so the operation shares its route like templates equal but for names.
 //! - Templates matchit refuses (`/certificates(id={id})`, `/{account}.{env}.com.br/x`,
 //!   several parameters in one segment) are matched by a regular expression; where one matches
 //!   as well as a matchit route, the one with more literal characters wins, as static segments
@@ -33,6 +36,8 @@ pub struct RouteEntry {
     names: Vec<Vec<String>>,
     /// What a request carries to mean each operation of `operations` (from its path key).
     conditions: Vec<Vec<Condition>>,
+    /// Names alone each operation's path key gives that it declares as no parameter.
+    ignored: Vec<Vec<String>>,
     /// Characters of the route outside parameters: of two routes that match, the one with
     /// more is the more specific.
     literal: usize,
@@ -139,11 +144,16 @@ pub enum Added {
     /// served, this one never is.
     Shadowed {
         by: usize,
+        /// Names alone in either path key that no parameter of its operation declares: what
+        /// would tell the two apart if a client could know to send them.
+        ignored: Vec<String>,
     },
 }
 
 impl RouteTable {
-    /// Adds `method` on `mount + template` for operation `operation` of API `api`.
+    /// Adds `method` on `mount + template` for operation `operation` of API `api`;
+    /// `declares(name)` says whether the operation declares a query parameter or header
+    /// `name`.
     pub fn add(
         &mut self,
         api: usize,
@@ -151,10 +161,11 @@ impl RouteTable {
         template: &str,
         method: &str,
         operation: usize,
+        declares: impl Fn(&str) -> bool,
     ) -> Result<Added, RouteConflict> {
         let route = format!("{mount}{}", routed_path(template));
         let (shape, names) = shape_of(&route);
-        let conditions = conditions_of(template);
+        let (conditions, ignored) = conditions_of(template, declares);
         if let Some(&index) = self.by_shape.get(&shape) {
             let entry = &mut self.entries[index];
             if entry.api != api {
@@ -165,17 +176,20 @@ impl RouteTable {
                         .into(),
                 });
             }
-            let same = entry
-                .operations
-                .iter()
-                .zip(&entry.conditions)
-                .find(|((m, _), c)| m == method && **c == conditions);
-            if let Some(((_, by), _)) = same {
-                return Ok(Added::Shadowed { by: *by });
+            let same = (0..entry.operations.len())
+                .find(|&i| entry.operations[i].0 == method && entry.conditions[i] == conditions);
+            if let Some(i) = same {
+                let mut both = entry.ignored[i].clone();
+                both.extend(ignored);
+                return Ok(Added::Shadowed {
+                    by: entry.operations[i].1,
+                    ignored: both,
+                });
             }
             entry.operations.push((method.to_string(), operation));
             entry.names.push(names);
             entry.conditions.push(conditions);
+            entry.ignored.push(ignored);
             return Ok(Added::Routed);
         }
         let index = self.entries.len();
@@ -192,6 +206,7 @@ impl RouteTable {
             operations: vec![(method.to_string(), operation)],
             names: vec![names],
             conditions: vec![conditions],
+            ignored: vec![ignored],
             literal,
             route,
         });
@@ -276,23 +291,30 @@ pub fn routed_path(template: &str) -> &str {
 }
 
 /// The conditions after a path key's `?` or `#`: `name=value` pairs, and names alone (or with
-/// a `{parameter}` as value) that need only be present.
-fn conditions_of(template: &str) -> Vec<Condition> {
+/// a `{parameter}` as value) that need only be present; and apart, the names alone that
+/// `declares` does not know, which no client reading the document sends.
+fn conditions_of(template: &str, declares: impl Fn(&str) -> bool) -> (Vec<Condition>, Vec<String>) {
     let Some(start) = template.find(['?', '#']) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    template[start + 1..]
+    let mut conditions = Vec::new();
+    let mut ignored = Vec::new();
+    for part in template[start + 1..]
         .split(['&', '#', '?'])
         .filter(|part| !part.is_empty())
-        .map(|part| {
-            let (name, value) = part.split_once('=').unwrap_or((part, ""));
-            let templated = value.starts_with('{') && value.ends_with('}');
-            Condition {
-                name: name.to_string(),
-                value: (!value.is_empty() && !templated).then(|| value.to_string()),
-            }
-        })
-        .collect()
+    {
+        let (name, value) = part.split_once('=').unwrap_or((part, ""));
+        if value.is_empty() && !declares(name) {
+            ignored.push(name.to_string());
+            continue;
+        }
+        let templated = value.starts_with('{') && value.ends_with('}');
+        conditions.push(Condition {
+            name: name.to_string(),
+            value: (!value.is_empty() && !templated).then(|| value.to_string()),
+        });
+    }
+    (conditions, ignored)
 }
 
 /// The route with every `{name}` as `{}`, and the names in order.
@@ -354,7 +376,7 @@ mod tests {
     fn table(templates: &[(&str, &str)]) -> RouteTable {
         let mut table = RouteTable::default();
         for (i, (method, template)) in templates.iter().enumerate() {
-            table.add(0, "", template, method, i).unwrap();
+            table.add(0, "", template, method, i, |_| true).unwrap();
         }
         table
     }
@@ -399,8 +421,8 @@ mod tests {
     #[test]
     fn methods_of_one_path_share_an_entry() {
         let mut table = RouteTable::default();
-        table.add(0, "/k", "/x/{id}", "GET", 0).unwrap();
-        table.add(0, "/k", "/x/{id}", "PUT", 1).unwrap();
+        table.add(0, "/k", "/x/{id}", "GET", 0, |_| true).unwrap();
+        table.add(0, "/k", "/x/{id}", "PUT", 1, |_| true).unwrap();
         assert_eq!(table.entries().len(), 1);
         assert_eq!(table.find("/k/x/1").unwrap().entry.operations.len(), 2);
     }
@@ -410,8 +432,14 @@ mod tests {
         let mut table = RouteTable::default();
         let first = "/families/{id}/objects/{objectId}";
         let second = "/families/{familyId}/objects/{id}";
-        assert_eq!(table.add(0, "", first, "GET", 0).unwrap(), Added::Routed);
-        assert_eq!(table.add(0, "", second, "PUT", 1).unwrap(), Added::Routed);
+        assert_eq!(
+            table.add(0, "", first, "GET", 0, |_| true).unwrap(),
+            Added::Routed
+        );
+        assert_eq!(
+            table.add(0, "", second, "PUT", 1, |_| true).unwrap(),
+            Added::Routed
+        );
         let found = table.find("/families/f1/objects/o2").unwrap();
         let pairs = |p: Vec<(String, String)>| -> Vec<String> {
             p.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
@@ -423,14 +451,42 @@ mod tests {
     #[test]
     fn the_same_method_twice_on_one_route_is_shadowed_by_the_first() {
         let mut table = RouteTable::default();
-        table.add(0, "", "/x/{id}", "GET", 0).unwrap();
+        table.add(0, "", "/x/{id}", "GET", 0, |_| true).unwrap();
         assert_eq!(
-            table.add(0, "", "/x/{itemId}", "GET", 1).unwrap(),
-            Added::Shadowed { by: 0 }
+            table.add(0, "", "/x/{itemId}", "GET", 1, |_| true).unwrap(),
+            Added::Shadowed {
+                by: 0,
+                ignored: Vec::new()
+            }
         );
         assert_eq!(
             table.find("/x/1").unwrap().entry.operations,
             [("GET".into(), 0)]
+        );
+    }
+
+    #[test]
+    fn a_name_alone_no_parameter_declares_tells_nothing_apart() {
+        // S3's deprecated `#lifecycle&deprecated!` beside `#lifecycle`: both declare the
+        // `lifecycle` query parameter, neither a `deprecated!`.
+        let mut table = RouteTable::default();
+        let declares = |name: &str| name == "lifecycle";
+        table
+            .add(0, "", "/{Bucket}#lifecycle", "GET", 0, declares)
+            .unwrap();
+        assert_eq!(
+            table
+                .add(0, "", "/{Bucket}#lifecycle&deprecated!", "GET", 1, declares)
+                .unwrap(),
+            Added::Shadowed {
+                by: 0,
+                ignored: vec!["deprecated!".into()]
+            }
+        );
+        let entry = table.find("/b1").unwrap().entry;
+        assert_eq!(
+            entry.operation_for("GET", |name, _| name == "lifecycle"),
+            Some(0)
         );
     }
 

@@ -536,7 +536,8 @@ impl Engine {
             })
         };
         if !operation.shadows.is_empty() {
-            follow_shadowed(api, operation, &mut response);
+            let seed = self.options.seed ^ stable_hash(&[&operation.id, "shadows"]);
+            follow_shadowed(api, operation, &mut response, seed);
         }
         // The callbacks the operation declares go out after a successful answer, to the URLs
         // the request named (the HTTP layer sends them).

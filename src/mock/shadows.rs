@@ -15,8 +15,13 @@ use crate::validate::declared_response;
 /// Makes `response` (answered by `operation`) valid under the answer schemas its shadowed
 /// operations declare for its status and media type, leaving out the parts they disagree on.
 /// Only JSON bodies; an answer that cannot follow all of them is left as its own operation
-/// declares it.
-pub fn follow_shadowed(api: &CompiledApi, operation: &Operation, response: &mut MockResponse) {
+/// declares it. What the answer lacks is generated from `seed`.
+pub fn follow_shadowed(
+    api: &CompiledApi,
+    operation: &Operation,
+    response: &mut MockResponse,
+    seed: u64,
+) {
     let Some(essence) = response
         .headers
         .get(CONTENT_TYPE)
@@ -50,7 +55,7 @@ pub fn follow_shadowed(api: &CompiledApi, operation: &Operation, response: &mut 
     if ids.iter().all(|id| api.schemas.is_valid(*id, &value)) {
         return;
     }
-    if let Some(agreed) = valid_under_all(&api.schemas, &ids, value) {
+    if let Some(agreed) = valid_under_all(&api.schemas, &ids, value, seed) {
         response.body = Bytes::from(crate::json_text::to_vec(&agreed));
     }
 }
