@@ -232,13 +232,27 @@ impl RouteTable {
     }
 
     pub fn find(&self, path: &str) -> Option<RouteMatch<'_>> {
-        let found = self.find_as_written(path);
-        if found.is_none() && path.contains("//") {
+        if let Some(found) = self.find_as_written(path) {
+            return Some(found);
+        }
+        // An empty segment is an empty path parameter where a template has one there
+        // (`/user/` for `/user/{userId}`: a string schema without `minLength` allows "", and
+        // Schemathesis sends it); matchit matches no empty parameter, so the segment is
+        // matched as a stand-in that no path carries, which the values then drop.
+        if let Some(filled) = empty_segments_filled(path)
+            && let Some(mut found) = self.find_as_written(&filled)
+        {
+            for value in &mut found.values {
+                *value = value.replace(EMPTY_SEGMENT, "");
+            }
+            return Some(found);
+        }
+        if path.contains("//") {
             // A request with repeated slashes means the route with them merged, as nginx reads
             // it by default.
             return self.find_as_written(&merged_slashes(path));
         }
-        found
+        None
     }
 
     fn find_as_written(&self, path: &str) -> Option<RouteMatch<'_>> {
@@ -268,6 +282,30 @@ impl RouteTable {
     pub fn entries(&self) -> &[RouteEntry] {
         &self.entries
     }
+}
+
+/// What an empty segment is matched as: a space, which a request path never carries raw
+/// (it arrives percent-encoded) and no template writes.
+const EMPTY_SEGMENT: char = ' ';
+
+/// `path` with each empty segment (`/user/`, `/orgs//members`) as [`EMPTY_SEGMENT`]; `None`
+/// when it has none.
+fn empty_segments_filled(path: &str) -> Option<String> {
+    if !path.ends_with('/') && !path.contains("//") {
+        return None;
+    }
+    let mut filled = String::with_capacity(path.len() + 4);
+    let mut segments = path.split('/');
+    filled.push_str(segments.next().unwrap_or_default());
+    for segment in segments {
+        filled.push('/');
+        if segment.is_empty() {
+            filled.push(EMPTY_SEGMENT);
+        } else {
+            filled.push_str(segment);
+        }
+    }
+    Some(filled)
 }
 
 /// `path` with each run of slashes as one.
@@ -487,6 +525,45 @@ mod tests {
         assert_eq!(
             entry.operation_for("GET", |name, _| name == "lifecycle"),
             Some(0)
+        );
+    }
+
+    #[test]
+    fn an_empty_segment_is_an_empty_parameter_where_no_route_is_written_so() {
+        let table = table(&[
+            ("GET", "/user/{userId}"),
+            ("GET", "/orgs/{org}/members"),
+            ("GET", "/files/"),
+            ("GET", "/files/{name}"),
+            ("GET", "/{account}.{env}.com/x"),
+        ]);
+        let found = |path: &str| {
+            let found = table
+                .find(path)
+                .unwrap_or_else(|| panic!("{path} routes nowhere"));
+            (
+                found.entry.template.clone(),
+                found.params(found.entry.operations[0].1),
+            )
+        };
+        assert_eq!(
+            found("/user/"),
+            (
+                "/user/{userId}".into(),
+                vec![("userId".into(), String::new())]
+            )
+        );
+        assert_eq!(
+            found("/orgs//members"),
+            (
+                "/orgs/{org}/members".into(),
+                vec![("org".into(), String::new())]
+            )
+        );
+        assert_eq!(found("/files/").0, "/files/", "a route written so wins");
+        assert!(
+            table.find("/.prod.com/x").is_none() && table.find("/orgs//x").is_none(),
+            "expected no match where no parameter takes the whole empty segment"
         );
     }
 
