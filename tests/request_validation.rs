@@ -865,3 +865,35 @@ paths:
         "expected both violations named, received {locations:?}"
     );
 }
+
+#[tokio::test]
+async fn error_answers_carry_the_headers_their_response_declares() {
+    let contract = fixture_contract("error-headers.yaml");
+    // Stateful, as `serve` is: an id never stored is the declared (`default`) 404.
+    let router = app(
+        engine(&contract, EngineOptions::default()),
+        HttpOptions::default(),
+    );
+    let refusals = [
+        ("POST", "/widgets", r#"{"name": 5}"#, "name"),
+        ("GET", "/widgets/w9", "", "w9"),
+    ];
+    for (method, uri, body, named) in refusals {
+        let headers: &[(&str, &str)] = if body.is_empty() { &[] } else { &[JSON] };
+        let answer = send(&router, method, uri, headers, body).await;
+        let (api, operation) = find_operation(&contract, method, uri);
+        let problems = contract_problems(api, operation, &answer);
+        assert!(
+            answer.status >= 400 && problems.is_empty(),
+            "{method} {uri} answered {} with {problems:#?}; expected a refusal within the \
+             contract, its declared headers included",
+            answer.status
+        );
+        let message = answer.header("x-error-message").unwrap_or_default();
+        assert!(
+            message.contains(named),
+            "{method} {uri}: x-error-message is {message:?}; expected the violation's message, \
+             naming {named:?}"
+        );
+    }
+}

@@ -1154,8 +1154,9 @@ async fn an_id_never_seen_answers_as_an_existing_object_when_no_404_is_declared(
         );
         let note = gone.header("sl-violations").unwrap_or_default();
         assert!(
-            note.contains("was deleted in this session")
-                && note.contains("this answer is the contract's"),
+            note.contains(
+                "was deleted in this session, but getThing declares no 404, 4XX or default answer"
+            ) && note.contains("this answer is the contract's"),
             "expected sl-violations to say the object was deleted and the answer is the \
              contract's, got {note:?}"
         );

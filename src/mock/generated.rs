@@ -39,15 +39,28 @@ impl GeneratedValues {
         }
         let key = (std::ptr::from_ref(declared) as usize, seed);
         self.headers.get_or_make(key, || {
-            let mut headers = HeaderMap::new();
-            for header in &declared.headers {
-                if let Some(id) = header.schema {
-                    let seed = seed ^ stable_hash(&[&operation.id, &header.name]);
-                    let value = self.value(api, id, seed);
-                    crate::headers::set(&mut headers, &header.name, &header_value(&value));
-                }
-            }
-            headers
+            declared_headers(seed, operation, declared, |_, id, seed| {
+                self.value(api, id, seed)
+            })
         })
     }
+}
+
+/// The declared headers of `declared`, each with the value `value(name, schema, seed)` gives
+/// for it, with a seed of its own.
+pub fn declared_headers(
+    seed: u64,
+    operation: &Operation,
+    declared: &Response,
+    value: impl Fn(&str, SchemaId, u64) -> Value,
+) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for header in &declared.headers {
+        if let Some(id) = header.schema {
+            let seed = seed ^ stable_hash(&[&operation.id, &header.name]);
+            let value = value(&header.name, id, seed);
+            crate::headers::set(&mut headers, &header.name, &header_value(&value));
+        }
+    }
+    headers
 }

@@ -17,6 +17,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::generated::declared_headers;
 use super::message::{MockResponse, SlViolation};
 use super::problem::problem_type_uri;
 use super::render;
@@ -173,8 +174,29 @@ pub fn error_response(
                 let content_type = media::concrete(&media.media_type);
                 (render::body_bytes(&content_type, &value), content_type)
             });
+            // The declared headers too (Ably's errors carry a required `x-ably-serverid`);
+            // one that names a message carries the first violation's, where its schema
+            // takes it, rather than a generated word.
+            let message = relevant
+                .first()
+                .map(|v| named_message(v))
+                .filter(|m| ::http::HeaderValue::from_str(m).is_ok())
+                .map(Value::String);
+            let headers =
+                declared_headers(seed, operation, declared, |name, id, seed| match &message {
+                    Some(message)
+                        if name.to_ascii_lowercase().contains("message")
+                            && api.schemas.is_valid(id, message) =>
+                    {
+                        message.clone()
+                    }
+                    _ => {
+                        generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
+                    }
+                });
             let mut response = MockResponse {
                 status,
+                headers,
                 ..MockResponse::default()
             };
             if let Some((body, content_type)) = body {

@@ -120,7 +120,9 @@ impl Writer<'_> {
                             severity: "Warning",
                             code: "status_code_conformance".into(),
                             message: format!(
-                                "the {one} {key} was deleted in this session, but {} declares no                                  404, 4XX or default answer: this answer is the contract's, and                                  the {one} stays deleted",
+                                "the {one} {key} was deleted in this session, but {} declares no \
+                                 404, 4XX or default answer: this answer is the contract's, and \
+                                 the {one} stays deleted",
                                 call.operation.id
                             ),
                         }));
