@@ -202,6 +202,15 @@ const CASES: &[Case] = &[
         expect: r#"id: \"\" is not an integer"#,
     },
     Case {
+        name: "a path key with a space is routed as clients send it",
+        shape: "odd-paths",
+        method: "GET",
+        uri: "/reports/Monthly%20Summary",
+        body: "",
+        status: 200,
+        expect: "total",
+    },
+    Case {
         name: "an extension key among the paths is not a path",
         shape: "odd-paths",
         method: "GET",

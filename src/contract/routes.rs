@@ -193,10 +193,15 @@ impl RouteTable {
             return Ok(Added::Routed);
         }
         let index = self.entries.len();
-        if self.router.insert(route.clone(), index).is_err()
-            && let Some(pattern) = pattern_of(&route)
-        {
-            self.patterns.push((pattern, index));
+        // A template with characters a URL carries percent-encoded (apisetu's
+        // `/Your Pull DOC Request API Path`, loket's `…/dossier"`) is routed as clients send
+        // it too.
+        for route in std::iter::once(route.clone()).chain(encoded_route(&route)) {
+            if self.router.insert(route.clone(), index).is_err()
+                && let Some(pattern) = pattern_of(&route)
+            {
+                self.patterns.push((pattern, index));
+            }
         }
         let literal = shape.len() - 2 * names.len();
         self.by_shape.insert(shape, index);
@@ -284,9 +289,35 @@ impl RouteTable {
     }
 }
 
-/// What an empty segment is matched as: a space, which a request path never carries raw
-/// (it arrives percent-encoded) and no template writes.
-const EMPTY_SEGMENT: char = ' ';
+/// What a URL's path percent-encodes (WHATWG URL's path percent-encode set, as browsers and
+/// `fetch` do; `?` and `#` end a routed path already): controls, space, `"`, `<`, `>`, `` ` ``
+/// and braces, and every character beyond ASCII (as UTF-8).
+const PATH_ENCODED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// `route` with its literal parts as a client sends them, where that differs.
+fn encoded_route(route: &str) -> Option<String> {
+    let mut encoded = String::with_capacity(route.len() + 8);
+    for (literal, name) in parts(route) {
+        encoded.extend(percent_encoding::utf8_percent_encode(literal, PATH_ENCODED));
+        if let Some(name) = name {
+            encoded.push('{');
+            encoded.push_str(name);
+            encoded.push('}');
+        }
+    }
+    (encoded != route).then_some(encoded)
+}
+
+/// What an empty segment is matched as: a NUL, which neither a request path (it would arrive
+/// percent-encoded) nor a template carries.
+const EMPTY_SEGMENT: char = '\0';
 
 /// `path` with each empty segment (`/user/`, `/orgs//members`) as [`EMPTY_SEGMENT`]; `None`
 /// when it has none.
@@ -565,6 +596,20 @@ mod tests {
             table.find("/.prod.com/x").is_none() && table.find("/orgs//x").is_none(),
             "expected no match where no parameter takes the whole empty segment"
         );
+    }
+
+    #[test]
+    fn a_template_with_characters_urls_encode_is_routed_as_clients_send_it() {
+        let table = table(&[
+            ("POST", "/Your Pull DOC Request API Path"),
+            ("GET", "/données/{id}"),
+        ]);
+        for path in [
+            "/Your%20Pull%20DOC%20Request%20API%20Path",
+            "/donn%C3%A9es/7",
+        ] {
+            assert!(table.find(path).is_some(), "{path} routes nowhere");
+        }
     }
 
     #[test]

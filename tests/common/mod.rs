@@ -158,7 +158,8 @@ pub async fn send(
 /// A URI for `operation` with every path parameter filled by a value valid under its schema
 /// (and required query parameters too).
 pub fn sample_uri(api: &CompiledApi, operation: &Operation) -> String {
-    let mut path = format!("{}{}", api.api.mount, routed_path(&operation.path));
+    // A space in a path key (odd-paths has one) as a URL carries it.
+    let mut path = format!("{}{}", api.api.mount, routed_path(&operation.path)).replace(' ', "%20");
     let mut query = Vec::new();
     for parameter in &operation.parameters {
         let value = parameter
