@@ -48,6 +48,9 @@ LINT_PLACES = {
     # HTTP explains.
     "no_value": re.compile(r" at #(\S+): warning: no value was found that this response "
                            r"schema accepts"),
+    # An operation a request for another one reaches (the same route), whose answers no value
+    # `lint` found follows both of: counted with the schemas it found no value for.
+    "disagreeing": re.compile(r" at #(\S+): warning: no answer was found that follows both "),
 }
 CONTRADICTION_CHECKS = {"ST104 Missing Content-Type header", "ST106 Malformed media type",
                         "ST109 JSON deserialization error", "ST110 Content deserialization error"}
@@ -307,7 +310,9 @@ def response_schema_places(document, name: str):
 def explanation(name, checks, places, document):
     """Why no server could pass operation `name`'s failing `checks`: "http" where each is one
     a place `lint` finds HTTP cannot carry fails, "no_value" where a response schema `lint`
-    found no value for is among them too; None where some check is not explained so."""
+    found no value for is among them too (or the operation is one `lint` found no answer for
+    that follows it and the operation its requests reach); None where some check is not
+    explained so."""
     under = operation_pointer(name) + "/"
     path_item = under.rsplit("/", 2)[0] + "/parameters/"
     why = "http"
@@ -318,7 +323,8 @@ def explanation(name, checks, places, document):
         elif check == REFUSED_CHECK:
             ok = unsendable_credentials(name, document, places["http"]) or framing
         elif check == SCHEMA_CHECK:
-            ok = bool(places["no_value"] & response_schema_places(document, name))
+            ok = bool(places["no_value"] & response_schema_places(document, name)) \
+                or under.rstrip("/") in places["disagreeing"]
             why = "no_value"
         else:
             ok = False
@@ -432,7 +438,8 @@ def report(rows):
               f"cannot carry ({', '.join(r[0] for r in unfollowable)})")
     if no_value:
         print(f"  {len(no_value)} fail only there or at a response schema lint found no value "
-              f"for ({', '.join(r[0] for r in no_value)})")
+              f"for (alone, or with another operation's the same requests reach) "
+              f"({', '.join(r[0] for r in no_value)})")
     if unfollowable or no_value:
         followable = len(served) - len(unfollowable)
         print(f"  of the {followable} others than the first, {len(clean)} clean "

@@ -8,9 +8,10 @@ use super::output::print_out;
 use crate::cli::LintArgs;
 use std::collections::HashSet;
 
-use crate::contract::{CompiledApi, Finding, Severity};
-use crate::generate::generate_valid;
+use crate::contract::{CompiledApi, Finding, Severity, StatusKey, json_media};
+use crate::generate::{generate_valid, valid_under_all};
 use crate::load::{LoadedSpec, SourceLocation};
+use crate::validate::declared_response;
 
 pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
     let (specs, contract) = load_contract(&args.specs)?;
@@ -39,7 +40,8 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
             .schemas
             .invalid_schema_examples()
             .into_iter()
-            .chain(unanswerable(compiled));
+            .chain(unanswerable(compiled))
+            .chain(disagreeing_routes(compiled));
         for (pointer, message) in warnings {
             findings.push(Finding {
                 severity: Severity::Warning,
@@ -119,6 +121,47 @@ fn unanswerable(compiled: &CompiledApi) -> Vec<(String, String)> {
                  with the nearest value it found, which the schema refuses"
             ),
         ));
+    }
+    out
+}
+
+/// Operations a request reaches together (one route, one method) whose answers for a status
+/// no value was found to follow both of (`(pointer of the second, message)`): Box's
+/// `GET /shared_items` answers a file where `GET /shared_items#folders` answers a folder, and
+/// a client cannot say which it means. `serve` answers as the first declares.
+fn disagreeing_routes(compiled: &CompiledApi) -> Vec<(String, String)> {
+    let schemas = &compiled.schemas;
+    let operations = &compiled.api.operations;
+    let json_schema = |content| json_media(content).and_then(|media| media.schema);
+    let mut out = Vec::new();
+    for first in operations {
+        for second in first.shadows.iter().map(|&index| &operations[index]) {
+            for response in &first.responses {
+                // The status `serve` answers with, and what the second declares for it.
+                let StatusKey::Code(code) = response.status else {
+                    continue;
+                };
+                let theirs = declared_response(second, code);
+                let (Some(ours), Some(theirs)) = (
+                    json_schema(&response.content),
+                    theirs.and_then(|r| json_schema(&r.content)),
+                ) else {
+                    continue;
+                };
+                let value = generate_valid(schemas, ours, 0).unwrap_or_else(|failed| failed.best);
+                if valid_under_all(schemas, &[ours, theirs], value, 0).is_none() {
+                    out.push((
+                        second.pointer.clone(),
+                        format!(
+                            "no answer was found that follows both this operation and {} {}, \
+                             which a request for it reaches (the same route), for status {code}: \
+                             `serve` answers as {} {} declares",
+                            first.method, first.path, first.method, first.path
+                        ),
+                    ));
+                }
+            }
+        }
     }
     out
 }
