@@ -465,6 +465,51 @@ fn an_object_of_a_subtype_carries_its_mapped_name_or_else_its_schema_name() {
 }
 
 #[test]
+fn a_discriminated_branch_is_one_whose_value_its_name_can_be() {
+    // ExaVault: no mapping, so a branch is named by its schema name, but `Resource`'s `type`
+    // must be `resource`: only `User` can carry its name.
+    let document = json!({
+        "openapi": "3.0.3",
+        "info": { "title": "included", "version": "1" },
+        "paths": { "/notifications": { "get": { "responses": { "200": {
+            "description": "what a notification includes",
+            "content": { "application/json": { "schema": {
+                "type": "array", "minItems": 4,
+                "items": {
+                    "anyOf": [
+                        { "$ref": "#/components/schemas/Resource" },
+                        { "$ref": "#/components/schemas/User" }
+                    ],
+                    "discriminator": { "propertyName": "type" }
+                }
+            } } }
+        } } } } },
+        "components": { "schemas": {
+            "Resource": { "type": "object", "required": ["type"],
+                "properties": { "type": { "type": "string", "enum": ["resource"] } } },
+            "User": { "type": "object", "required": ["type"],
+                "properties": { "type": { "type": "string" } } }
+        } }
+    });
+    let spec = understudy::load::load_text("included.json", &document.to_string()).expect("loads");
+    let contract = Contract::compile(&[spec], &[]).expect("compiles");
+    let api = &contract.apis[0];
+    let id = api.api.operations[0].responses[0].content[0]
+        .schema
+        .expect("has a schema");
+    for seed in 0..8 {
+        let value = generate_valid(&api.schemas, id, seed).expect("a valid value");
+        for item in value.as_array().expect("an array") {
+            assert_eq!(
+                item["type"], "User",
+                "expected every item to be a User, the one branch its discriminator can name, \
+                 received {item}"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_pattern_written_with_java_classes_is_followed_and_enforced() {
     // AWS OpenSearch's GUID: the schema did not compile, so it accepted every string.
     let schema = json!({ "type": "string", "pattern": "^\\p{XDigit}{8}-\\p{XDigit}{4}$" });

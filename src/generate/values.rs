@@ -206,9 +206,23 @@ impl<'a> Generator<'a> {
     /// `components/schemas` (OpenAPI's implicit mapping). Left as generated where `schema`
     /// has no name, or the property's own schema lists values the name is not among.
     fn named(&self, mut value: Value, schema: &Value, discriminator: &Map<String, Value>) -> Value {
-        let Some(property) = discriminator.get("propertyName").and_then(Value::as_str) else {
-            return value;
-        };
+        if let Value::Object(object) = &mut value
+            && let Some((property, name)) = self.discriminator_value(schema, discriminator)
+        {
+            object.insert(property.to_string(), name);
+        }
+        value
+    }
+
+    /// The discriminator's property and the value naming `schema` in it (see `named`);
+    /// `None` where `schema` has no name, or its property refuses the name (ExaVault's
+    /// `Resource`, whose `type` must be `resource`).
+    fn discriminator_value<'d>(
+        &self,
+        schema: &Value,
+        discriminator: &'d Map<String, Value>,
+    ) -> Option<(&'d str, Value)> {
+        let property = discriminator.get("propertyName").and_then(Value::as_str)?;
         let mapped = discriminator
             .get("mapping")
             .and_then(Value::as_object)
@@ -219,10 +233,7 @@ impl<'a> Generator<'a> {
                 })
             })
             .map(|(name, _)| name.as_str());
-        let Some(name) = mapped.or_else(|| self.schema_name(schema)) else {
-            return value;
-        };
-        let name = Value::String(name.to_string());
+        let name = Value::String(mapped.or_else(|| self.schema_name(schema))?.to_string());
         let refused = self
             .declared_property(schema, property)
             .into_iter()
@@ -231,12 +242,7 @@ impl<'a> Generator<'a> {
                 (None, Some(Value::Array(options))) => !options.contains(&name),
                 _ => false,
             });
-        if let Value::Object(object) = &mut value
-            && !refused
-        {
-            object.insert(property.to_string(), name);
-        }
-        value
+        (!refused).then_some((property, name))
     }
 
     /// The name `schema` has under `components/schemas`, if it is one of them.
@@ -368,9 +374,28 @@ impl<'a> Generator<'a> {
         depth: usize,
     ) -> Value {
         let is_null_branch = |b: &Value| b.get("type") == Some(&json!("null"));
-        let candidates: Vec<usize> = (0..branches.len())
+        let discriminator = map.get("discriminator").and_then(Value::as_object);
+        let mut candidates: Vec<usize> = (0..branches.len())
             .filter(|i| !is_null_branch(&branches[*i]))
             .collect();
+        // Under a discriminator, a branch its value can name: one whose property refuses its
+        // own name (ExaVault's `Resource` with `type: [resource]`, no mapping) makes a value
+        // no reader can map.
+        if let Some(discriminator) = discriminator {
+            let nameable: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    schema_ref(&branches[i]).is_some_and(|reference| {
+                        self.discriminator_value(self.resolve(reference), discriminator)
+                            .is_some()
+                    })
+                })
+                .collect();
+            if !nameable.is_empty() {
+                candidates = nameable;
+            }
+        }
         let choice = if candidates.is_empty() {
             0
         } else {
@@ -389,10 +414,7 @@ impl<'a> Generator<'a> {
         };
         let value = self.value(&schema, depth + 1);
         // The branch chosen is named as a subtype of a hierarchy is (see `named`).
-        match (
-            map.get("discriminator").and_then(Value::as_object),
-            schema_ref(branch),
-        ) {
+        match (discriminator, schema_ref(branch)) {
             (Some(discriminator), Some(reference)) => {
                 self.named(value, self.resolve(reference), discriminator)
             }
