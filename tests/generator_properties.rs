@@ -464,41 +464,57 @@ fn an_object_of_a_subtype_carries_its_mapped_name_or_else_its_schema_name() {
     }
 }
 
-#[test]
-fn a_discriminated_branch_is_one_whose_value_its_name_can_be() {
-    // ExaVault: no mapping, so a branch is named by its schema name, but `Resource`'s `type`
-    // must be `resource`: only `User` can carry its name.
+/// Values generated for seeds 0..8 for the answer `response` of a document whose schemas
+/// are `schemas`.
+fn answers_under(response: Value, schemas: Value) -> Vec<Value> {
     let document = json!({
         "openapi": "3.0.3",
-        "info": { "title": "included", "version": "1" },
-        "paths": { "/notifications": { "get": { "responses": { "200": {
-            "description": "what a notification includes",
-            "content": { "application/json": { "schema": {
-                "type": "array", "minItems": 4,
-                "items": {
-                    "anyOf": [
-                        { "$ref": "#/components/schemas/Resource" },
-                        { "$ref": "#/components/schemas/User" }
-                    ],
-                    "discriminator": { "propertyName": "type" }
-                }
-            } } }
+        "info": { "title": "answers", "version": "1" },
+        "paths": { "/x": { "get": { "responses": { "200": {
+            "description": "the answer",
+            "content": { "application/json": { "schema": response } }
         } } } } },
-        "components": { "schemas": {
-            "Resource": { "type": "object", "required": ["type"],
-                "properties": { "type": { "type": "string", "enum": ["resource"] } } },
-            "User": { "type": "object", "required": ["type"],
-                "properties": { "type": { "type": "string" } } }
-        } }
+        "components": { "schemas": schemas }
     });
-    let spec = understudy::load::load_text("included.json", &document.to_string()).expect("loads");
+    let spec = understudy::load::load_text("answers.json", &document.to_string()).expect("loads");
     let contract = Contract::compile(&[spec], &[]).expect("compiles");
     let api = &contract.apis[0];
     let id = api.api.operations[0].responses[0].content[0]
         .schema
         .expect("has a schema");
-    for seed in 0..8 {
-        let value = generate_valid(&api.schemas, id, seed).expect("a valid value");
+    (0..8)
+        .map(|seed| generate_valid(&api.schemas, id, seed).expect("a valid value"))
+        .collect()
+}
+
+/// Items that are one of `branches` (schema names), told apart by their `type`.
+fn discriminated_items(branches: &[&str]) -> Value {
+    let branches: Vec<Value> = branches
+        .iter()
+        .map(|name| json!({ "$ref": format!("#/components/schemas/{name}") }))
+        .collect();
+    json!({ "anyOf": branches, "discriminator": { "propertyName": "type" } })
+}
+
+/// An object schema whose `type` is a string, one of `allowed` where given.
+fn typed(allowed: Option<&str>) -> Value {
+    let mut kind = json!({ "type": "string" });
+    if let Some(allowed) = allowed {
+        kind["enum"] = json!([allowed]);
+    }
+    json!({ "type": "object", "required": ["type"], "properties": { "type": kind } })
+}
+
+#[test]
+fn a_discriminated_branch_is_one_whose_value_its_name_can_be() {
+    // ExaVault: no mapping, so a branch is named by its schema name, but `Resource`'s `type`
+    // must be `resource`: only `User` can carry its name.
+    let response = json!({
+        "type": "array", "minItems": 4,
+        "items": discriminated_items(&["Resource", "User"])
+    });
+    let schemas = json!({ "Resource": typed(Some("resource")), "User": typed(None) });
+    for value in answers_under(response, schemas) {
         for item in value.as_array().expect("an array") {
             assert_eq!(
                 item["type"], "User",
@@ -506,6 +522,25 @@ fn a_discriminated_branch_is_one_whose_value_its_name_can_be() {
                  received {item}"
             );
         }
+    }
+}
+
+#[test]
+fn an_array_of_items_no_discriminator_can_name_holds_only_as_many_as_it_needs() {
+    // ExaVault's users include `anyOf: [Account, Resource]`, each refusing its own name.
+    let response = json!({
+        "type": "object", "required": ["included"],
+        "properties": { "included": {
+            "type": "array", "items": discriminated_items(&["Account", "Resource"])
+        } }
+    });
+    let schemas = json!({ "Account": typed(Some("account")), "Resource": typed(Some("resource")) });
+    for value in answers_under(response, schemas) {
+        assert_eq!(
+            value["included"],
+            json!([]),
+            "expected no items a reader could not map, received {value}"
+        );
     }
 }
 

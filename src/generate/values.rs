@@ -245,6 +245,29 @@ impl<'a> Generator<'a> {
         (!refused).then_some((property, name))
     }
 
+    /// Whether `schema` is a discriminated `oneOf`/`anyOf` none of whose branches can carry
+    /// its name (ExaVault's `included` items: `Account` must say `account`, `Resource`
+    /// `resource`, and no mapping reads either): every value of it is one no reader maps.
+    fn unnameable(&self, schema: &Value) -> bool {
+        let schema = schema_ref(schema).map_or(schema, |reference| self.resolve(reference));
+        let Some(discriminator) = schema.get("discriminator").and_then(Value::as_object) else {
+            return false;
+        };
+        let Some(branches) = ["oneOf", "anyOf"]
+            .iter()
+            .find_map(|key| schema.get(*key).and_then(Value::as_array))
+        else {
+            return false;
+        };
+        !branches.is_empty()
+            && branches.iter().all(|branch| {
+                schema_ref(branch).is_some_and(|reference| {
+                    self.discriminator_value(self.resolve(reference), discriminator)
+                        .is_none()
+                })
+            })
+    }
+
     /// The name `schema` has under `components/schemas`, if it is one of them.
     fn schema_name(&self, schema: &Value) -> Option<&'a str> {
         let document: &'a Value = self.document;
@@ -511,9 +534,14 @@ impl<'a> Generator<'a> {
             .filter(|i| i.is_object())
             .cloned()
             .unwrap_or(Value::Bool(true));
-        let target = if self.minimal(depth) { min } else { min.max(1) }
-            .min(max)
-            .max(prefix.len().min(max));
+        // Items no reader can map (see `unnameable`) only as many as the array needs.
+        let target = if self.minimal(depth) || self.unnameable(&items) {
+            min
+        } else {
+            min.max(1)
+        }
+        .min(max)
+        .max(prefix.len().min(max));
         let unique = map.get("uniqueItems") == Some(&Value::Bool(true));
         let mut out: Vec<Value> = Vec::with_capacity(target);
         if let Some(contains) = map.get("contains") {
