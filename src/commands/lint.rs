@@ -40,6 +40,7 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
             .schemas
             .invalid_schema_examples()
             .into_iter()
+            .chain(compiled.schemas.alike_one_of_branches())
             .chain(unanswerable(compiled))
             .chain(disagreeing_routes(compiled));
         for (pointer, message) in warnings {

@@ -2,6 +2,7 @@
 //! pre-built validators and checked examples. Does no IO; nothing on the request path
 //! re-reads the document.
 
+mod alike_branches;
 mod compile;
 mod convert;
 mod error;

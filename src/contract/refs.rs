@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use jsonschema::{Keyword, Registry, ValidationError, Validator};
 use serde_json::{Value, json};
 
-use super::tree::{KEYWORD, find_schema_roots, push_children};
+use super::tree::{KEYWORD, push_children, schema_nodes};
 use crate::pointer::local_target;
 
 /// Keywords whose schemas keep native `$ref`s, with everything they reach.
@@ -104,16 +104,7 @@ fn native_schemas(doc: &Value) -> HashSet<String> {
         return HashSet::new();
     }
     let mut native_roots = Vec::new();
-    let mut seen = HashSet::new();
-    let mut pending = find_schema_roots(doc);
-    while let Some(pointer) = pending.pop() {
-        if !seen.insert(pointer.clone()) {
-            continue;
-        }
-        let Some(node) = doc.pointer(&pointer) else {
-            continue;
-        };
-        push_children(node, &pointer, &mut pending);
+    for (pointer, node) in schema_nodes(doc) {
         if NATIVE.iter().any(|k| node.get(*k).is_some()) {
             native_roots.push(pointer);
         }

@@ -6,7 +6,7 @@
 //! validator reaches through `$ref` is compiled once per API and shared (see `refs`), so no
 //! validator holds its own copy of a reference graph.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use jsonschema::{Draft, Registry, Validator};
@@ -16,7 +16,7 @@ use super::convert::convert_views;
 use super::messages::plain;
 use super::refs::{Sharing, Targets, leaves};
 use super::rewrite::{Dialect, View};
-use super::tree::{find_schema_roots, push_children};
+use super::tree::schema_nodes;
 use crate::pointer::{encode_fragment, local_target};
 use crate::violation::{Violation, ViolationKind};
 
@@ -225,18 +225,8 @@ impl Schemas {
     /// reports them as it reports media-type examples. Answers never carry one unchecked:
     /// generated values are validated whole (see `generate_valid`).
     pub fn invalid_schema_examples(&self) -> Vec<(String, String)> {
-        let document = &self.response;
-        let mut pending = find_schema_roots(document);
-        let mut seen = HashSet::new();
         let mut out = Vec::new();
-        while let Some(pointer) = pending.pop() {
-            if !seen.insert(pointer.clone()) {
-                continue;
-            }
-            let Some(node) = document.pointer(&pointer) else {
-                continue;
-            };
-            push_children(node, &pointer, &mut pending);
+        for (pointer, node) in schema_nodes(&self.response) {
             let mut examples: Vec<(String, &Value)> = Vec::new();
             if let Some(example) = node.get("example") {
                 examples.push((format!("{pointer}/example"), example));
@@ -279,6 +269,12 @@ impl Schemas {
         }
         out.sort();
         out
+    }
+
+    /// The `oneOf`s two of whose branches accept the same values, or would but for `format`
+    /// (`(pointer, message)`, see `alike_branches`).
+    pub fn alike_one_of_branches(&self) -> Vec<(String, String)> {
+        super::alike_branches::alike_one_of_branches(&self.response)
     }
 
     /// Builds every validator now, returning the schemas that cannot be compiled

@@ -119,6 +119,26 @@ pub(super) fn holds(key: &str, child: &Value) -> Option<Holds> {
     fits.then_some(holds)
 }
 
+/// Every schema of `doc` reachable from those found by position (through subschemas and
+/// local `$ref`s), once each, with its pointer.
+pub(super) fn schema_nodes(doc: &Value) -> impl Iterator<Item = (String, &Value)> {
+    let mut pending = find_schema_roots(doc);
+    let mut seen = std::collections::HashSet::new();
+    std::iter::from_fn(move || {
+        while let Some(pointer) = pending.pop() {
+            if !seen.insert(pointer.clone()) {
+                continue;
+            }
+            let Some(node) = doc.pointer(&pointer) else {
+                continue;
+            };
+            push_children(node, &pointer, &mut pending);
+            return Some((pointer, node));
+        }
+        None
+    })
+}
+
 /// Pointers of schema objects found by position in the document (not inside schemas).
 pub(super) fn find_schema_roots(doc: &Value) -> Vec<String> {
     let mut out = Vec::new();
