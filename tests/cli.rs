@@ -62,6 +62,28 @@ fn lint_warns_of_contradicting_examples_and_of_what_no_server_can_send() {
     }
 }
 
+/// The corpus's serving stage (`scripts/corpus_serving.py`) explains failing documents by
+/// lint's words: each kind of warning it reads must be one lint still writes, or a reworded
+/// warning would quietly stop explaining documents there.
+#[test]
+fn the_serving_stage_finds_each_kind_of_warning_it_reads_in_what_lint_writes() {
+    let script = "import sys; sys.path.insert(0, 'scripts'); import corpus_serving as c; \
+                  places = c.lint_places(sys.argv[1], 'tests/fixtures/unfollowable.yaml'); \
+                  print(sorted(k for k, v in places.items() if not v))";
+    let output = Command::new("python3")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["-c", script, env!("CARGO_BIN_EXE_understudy")])
+        .output()
+        .expect("python3 runs (scripts/test installs it)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.trim() == "[]",
+        "expected the serving stage to find every kind of warning it reads in lint's output on \
+         unfollowable.yaml; kinds it found none of: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn lint_fails_on_an_undeclared_security_scheme() {
     let dir = tempfile::tempdir().unwrap();
