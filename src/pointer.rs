@@ -33,21 +33,22 @@ pub fn decode_fragment(fragment: &str) -> String {
         .into_owned()
 }
 
+/// What a URL's path percent-encodes (WHATWG URL's path percent-encode set, as browsers and
+/// `fetch` do, `?` and `#` aside): controls, space, `"`, `<`, `>`, `` ` `` and braces; every
+/// character beyond ASCII is encoded as UTF-8 besides.
+pub const URL_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
 /// A pointer made safe for a URI fragment: `{` and `}` (path templates) are not valid there.
 pub fn encode_fragment(pointer: &str) -> String {
-    const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-        .add(b' ')
-        .add(b'"')
-        .add(b'<')
-        .add(b'>')
-        .add(b'`')
-        .add(b'{')
-        .add(b'}')
-        .add(b'|')
-        .add(b'\\')
-        .add(b'^')
-        .add(b'%')
-        .add(b'#');
+    const FRAGMENT: &percent_encoding::AsciiSet =
+        &URL_PATH.add(b'|').add(b'\\').add(b'^').add(b'%').add(b'#');
     percent_encoding::utf8_percent_encode(pointer, FRAGMENT).to_string()
 }
 

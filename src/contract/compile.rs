@@ -16,7 +16,7 @@ use super::http_rules::{
 };
 use super::model::*;
 use super::rewrite::{Dialect, View};
-use super::routes::{Added, RouteTable};
+use super::routes::{Added, RouteTable, undeclared_names};
 use super::schemas::{SchemaError, SchemaId, SchemaViews, Schemas, SchemasBuilder};
 use super::security::requirements;
 use crate::load::{LoadedSpec, SourceLocation};
@@ -146,8 +146,12 @@ pub fn compile_api(
                 location: at(&operation.pointer),
                 message: e.to_string(),
             })?;
-        if let Added::Shadowed { by, ignored } = added {
+        if let Added::Shadowed { by } = added {
             let first = &operations[by];
+            let mut ignored = undeclared_names(&first.path, |n| first.declares_query_or_header(n));
+            ignored.extend(undeclared_names(&operation.path, |n| {
+                operation.declares_query_or_header(n)
+            }));
             let why = if ignored.is_empty() {
                 "path templates equal but for parameter names, which OpenAPI forbids".to_string()
             } else {

@@ -36,8 +36,6 @@ pub struct RouteEntry {
     names: Vec<Vec<String>>,
     /// What a request carries to mean each operation of `operations` (from its path key).
     conditions: Vec<Vec<Condition>>,
-    /// Names alone each operation's path key gives that it declares as no parameter.
-    ignored: Vec<Vec<String>>,
     /// Characters of the route outside parameters: of two routes that match, the one with
     /// more is the more specific.
     literal: usize,
@@ -144,9 +142,6 @@ pub enum Added {
     /// served, this one never is.
     Shadowed {
         by: usize,
-        /// Names alone in either path key that no parameter of its operation declares: what
-        /// would tell the two apart if a client could know to send them.
-        ignored: Vec<String>,
     },
 }
 
@@ -165,7 +160,7 @@ impl RouteTable {
     ) -> Result<Added, RouteConflict> {
         let route = format!("{mount}{}", routed_path(template));
         let (shape, names) = shape_of(&route);
-        let (conditions, ignored) = conditions_of(template, declares);
+        let (conditions, _) = conditions_of(template, declares);
         if let Some(&index) = self.by_shape.get(&shape) {
             let entry = &mut self.entries[index];
             if entry.api != api {
@@ -179,17 +174,13 @@ impl RouteTable {
             let same = (0..entry.operations.len())
                 .find(|&i| entry.operations[i].0 == method && entry.conditions[i] == conditions);
             if let Some(i) = same {
-                let mut both = entry.ignored[i].clone();
-                both.extend(ignored);
                 return Ok(Added::Shadowed {
                     by: entry.operations[i].1,
-                    ignored: both,
                 });
             }
             entry.operations.push((method.to_string(), operation));
             entry.names.push(names);
             entry.conditions.push(conditions);
-            entry.ignored.push(ignored);
             return Ok(Added::Routed);
         }
         let index = self.entries.len();
@@ -211,7 +202,6 @@ impl RouteTable {
             operations: vec![(method.to_string(), operation)],
             names: vec![names],
             conditions: vec![conditions],
-            ignored: vec![ignored],
             literal,
             route,
         });
@@ -289,23 +279,14 @@ impl RouteTable {
     }
 }
 
-/// What a URL's path percent-encodes (WHATWG URL's path percent-encode set, as browsers and
-/// `fetch` do; `?` and `#` end a routed path already): controls, space, `"`, `<`, `>`, `` ` ``
-/// and braces, and every character beyond ASCII (as UTF-8).
-const PATH_ENCODED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'<')
-    .add(b'>')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
-
 /// `route` with its literal parts as a client sends them, where that differs.
 fn encoded_route(route: &str) -> Option<String> {
     let mut encoded = String::with_capacity(route.len() + 8);
     for (literal, name) in parts(route) {
-        encoded.extend(percent_encoding::utf8_percent_encode(literal, PATH_ENCODED));
+        encoded.extend(percent_encoding::utf8_percent_encode(
+            literal,
+            crate::pointer::URL_PATH,
+        ));
         if let Some(name) = name {
             encoded.push('{');
             encoded.push_str(name);
@@ -357,6 +338,12 @@ pub fn routed_path(template: &str) -> &str {
     template
         .find(['?', '#'])
         .map_or(template, |end| &template[..end])
+}
+
+/// The names alone after `template`'s `?` or `#` that `declares` does not know: what would
+/// tell its operation apart from another on the route, if a client could know to send them.
+pub fn undeclared_names(template: &str, declares: impl Fn(&str) -> bool) -> Vec<String> {
+    conditions_of(template, declares).1
 }
 
 /// The conditions after a path key's `?` or `#`: `name=value` pairs, and names alone (or with
@@ -523,10 +510,7 @@ mod tests {
         table.add(0, "", "/x/{id}", "GET", 0, |_| true).unwrap();
         assert_eq!(
             table.add(0, "", "/x/{itemId}", "GET", 1, |_| true).unwrap(),
-            Added::Shadowed {
-                by: 0,
-                ignored: Vec::new()
-            }
+            Added::Shadowed { by: 0 }
         );
         assert_eq!(
             table.find("/x/1").unwrap().entry.operations,
@@ -547,10 +531,11 @@ mod tests {
             table
                 .add(0, "", "/{Bucket}#lifecycle&deprecated!", "GET", 1, declares)
                 .unwrap(),
-            Added::Shadowed {
-                by: 0,
-                ignored: vec!["deprecated!".into()]
-            }
+            Added::Shadowed { by: 0 }
+        );
+        assert_eq!(
+            undeclared_names("/{Bucket}#lifecycle&deprecated!", declares),
+            ["deprecated!"]
         );
         let entry = table.find("/b1").unwrap().entry;
         assert_eq!(
