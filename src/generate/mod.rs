@@ -7,6 +7,7 @@
 //! choices, so what the mock serves is valid under its schema.
 
 mod agree;
+mod discriminator;
 mod exclusive;
 mod prune;
 mod repair;

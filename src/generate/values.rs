@@ -7,45 +7,14 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Number, Value, json};
 
-use super::strings;
+use super::{discriminator, strings};
 use crate::contract::has_flag;
 use crate::contract::{SHARED_REF_KEYWORD, View, schema_ref};
-use crate::pointer::local_target;
 
 /// Optional properties are generated down to this depth; below it only required ones.
 const OPTIONAL_DEPTH: usize = 6;
 /// Hard stop for recursive schemas whose recursion is required.
 const MAX_DEPTH: usize = 24;
-
-/// The discriminator `schema` carries, on itself or through its `allOf`: the inheritance
-/// pattern, where `Photo` is `allOf: [$ref Media, …]` and `Media` names the property `type`
-/// whose value says which schema an object is. A schema choosing among `oneOf`/`anyOf`
-/// branches has its discriminator read where a branch is chosen.
-fn inherited_discriminator<'s>(
-    document: &'s Value,
-    schema: &'s Value,
-) -> Option<&'s Map<String, Value>> {
-    let map = schema.as_object()?;
-    if map.contains_key("oneOf") || map.contains_key("anyOf") {
-        return None;
-    }
-    if let Some(Value::Object(discriminator)) = map.get("discriminator") {
-        return Some(discriminator);
-    }
-    map.get("allOf")?.as_array()?.iter().find_map(|branch| {
-        let resolved = schema_ref(branch)
-            .and_then(local_target)
-            .and_then(|target| document.pointer(&target))
-            .unwrap_or(branch);
-        resolved.get("discriminator")?.as_object()
-    })
-}
-
-/// Whether two schemas are the same: the same node of the document, or a copy of it (the
-/// schema a validator was compiled for is a copy).
-fn same_schema(a: &Value, b: &Value) -> bool {
-    std::ptr::eq(a, b) || a == b
-}
 
 /// A value for `schema` (no validity check), resolving `$ref`s against `document`.
 pub fn generate(
@@ -76,9 +45,7 @@ struct Generator<'a> {
 
 impl<'a> Generator<'a> {
     fn resolve(&self, reference: &str) -> &'a Value {
-        local_target(reference)
-            .and_then(|target| self.document.pointer(&target))
-            .unwrap_or(&Value::Bool(true))
+        discriminator::resolve(self.document, reference)
     }
 
     /// Whether we are expanding the same `$ref` again (recursion) or are too deep.
@@ -92,19 +59,19 @@ impl<'a> Generator<'a> {
     }
 
     /// A value for `schema`; where it is a schema of a discriminated hierarchy (see
-    /// [`Generator::inherited_discriminator`]), one whose discriminator names its schema.
+    /// [`discriminator::inherited`]), one whose discriminator names its schema.
     fn value(&mut self, schema: &Value, depth: usize) -> Value {
         let document: &'a Value = self.document;
-        let Some(discriminator) = inherited_discriminator(document, schema) else {
+        let Some(discriminator) = discriminator::inherited(document, schema) else {
             return self.plain_value(schema, depth);
         };
-        if depth <= MAX_DEPTH
-            && let Some(subtype) = self.subtype_for_base(schema, discriminator)
-        {
+        let subtypes = discriminator::subtypes_of_base(document, schema, discriminator);
+        if depth <= MAX_DEPTH && !subtypes.is_empty() {
+            let subtype = subtypes[self.rng.random_range(0..subtypes.len())];
             return self.value(subtype, depth + 1);
         }
         let value = self.plain_value(schema, depth);
-        self.named(value, schema, discriminator)
+        discriminator::named(document, value, schema, discriminator)
     }
 
     fn plain_value(&mut self, schema: &Value, depth: usize) -> Value {
@@ -175,133 +142,6 @@ impl<'a> Generator<'a> {
             Some("null") => Value::Null,
             _ => json!({}),
         }
-    }
-
-    /// Where `schema` is the base of a discriminated hierarchy whose mapping does not name
-    /// it, one of the schemas the mapping does (chosen by the seed): an object of the base
-    /// itself would carry a discriminator value no reader can map (Twitter's `Problem`, whose
-    /// `type` must be one of its mapped problem URIs).
-    fn subtype_for_base(
-        &mut self,
-        schema: &Value,
-        discriminator: &Map<String, Value>,
-    ) -> Option<&'a Value> {
-        // A schema inheriting the discriminator is no base: it is named as it is.
-        schema.get("discriminator")?;
-        let mapping = discriminator.get("mapping")?.as_object()?;
-        let targets: Vec<&'a Value> = mapping
-            .values()
-            .filter_map(Value::as_str)
-            .filter(|t| t.starts_with('#'))
-            .map(|t| self.resolve(t))
-            .collect();
-        if targets.is_empty() || targets.iter().any(|t| same_schema(t, schema)) {
-            return None;
-        }
-        Some(targets[self.rng.random_range(0..targets.len())])
-    }
-
-    /// `value`, made from `schema`, with the discriminator's property set to the value
-    /// naming `schema`: its key in the mapping, else the schema's name under
-    /// `components/schemas` (OpenAPI's implicit mapping). Left as generated where `schema`
-    /// has no name, or the property's own schema lists values the name is not among.
-    fn named(&self, mut value: Value, schema: &Value, discriminator: &Map<String, Value>) -> Value {
-        if let Value::Object(object) = &mut value
-            && let Some((property, name)) = self.discriminator_value(schema, discriminator)
-        {
-            object.insert(property.to_string(), name);
-        }
-        value
-    }
-
-    /// The discriminator's property and the value naming `schema` in it (see `named`);
-    /// `None` where `schema` has no name, or its property refuses the name (ExaVault's
-    /// `Resource`, whose `type` must be `resource`).
-    fn discriminator_value<'d>(
-        &self,
-        schema: &Value,
-        discriminator: &'d Map<String, Value>,
-    ) -> Option<(&'d str, Value)> {
-        let property = discriminator.get("propertyName").and_then(Value::as_str)?;
-        let mapped = discriminator
-            .get("mapping")
-            .and_then(Value::as_object)
-            .and_then(|m| {
-                m.iter().find(|(_, t)| {
-                    t.as_str()
-                        .is_some_and(|t| same_schema(self.resolve(t), schema))
-                })
-            })
-            .map(|(name, _)| name.as_str());
-        let name = Value::String(mapped.or_else(|| self.schema_name(schema))?.to_string());
-        let refused = self
-            .declared_property(schema, property)
-            .into_iter()
-            .any(|p| match (p.get("const"), p.get("enum")) {
-                (Some(constant), _) => constant != &name,
-                (None, Some(Value::Array(options))) => !options.contains(&name),
-                _ => false,
-            });
-        (!refused).then_some((property, name))
-    }
-
-    /// Whether `schema` is a discriminated `oneOf`/`anyOf` none of whose branches can carry
-    /// its name (ExaVault's `included` items: `Account` must say `account`, `Resource`
-    /// `resource`, and no mapping reads either): every value of it is one no reader maps.
-    fn unnameable(&self, schema: &Value) -> bool {
-        let schema = schema_ref(schema).map_or(schema, |reference| self.resolve(reference));
-        let Some(discriminator) = schema.get("discriminator").and_then(Value::as_object) else {
-            return false;
-        };
-        let Some(branches) = ["oneOf", "anyOf"]
-            .iter()
-            .find_map(|key| schema.get(*key).and_then(Value::as_array))
-        else {
-            return false;
-        };
-        !branches.is_empty()
-            && branches.iter().all(|branch| {
-                schema_ref(branch).is_some_and(|reference| {
-                    self.discriminator_value(self.resolve(reference), discriminator)
-                        .is_none()
-                })
-            })
-    }
-
-    /// The name `schema` has under `components/schemas`, if it is one of them.
-    fn schema_name(&self, schema: &Value) -> Option<&'a str> {
-        let document: &'a Value = self.document;
-        document
-            .pointer("/components/schemas")?
-            .as_object()?
-            .iter()
-            .find(|(_, named)| same_schema(named, schema))
-            .map(|(name, _)| name.as_str())
-    }
-
-    /// Every schema `schema` gives `property`, on itself or through its `allOf`s, `$ref`s
-    /// followed.
-    fn declared_property<'s>(&self, schema: &'s Value, property: &str) -> Vec<&'s Value>
-    where
-        'a: 's,
-    {
-        let mut found = Vec::new();
-        let mut stack = vec![schema];
-        let mut visited = 0;
-        while let Some(node) = stack.pop() {
-            visited += 1;
-            if visited > 64 {
-                break;
-            }
-            let node: &'s Value = schema_ref(node).map_or(node, |r| self.resolve(r));
-            if let Some(declared) = node.get("properties").and_then(|p| p.get(property)) {
-                found.push(schema_ref(declared).map_or(declared, |r| self.resolve(r)));
-            }
-            if let Some(Value::Array(all)) = node.get("allOf") {
-                stack.extend(all.iter());
-            }
-        }
-        found
     }
 
     /// What to give when depth runs out: null if allowed, else the emptiest value of the type.
@@ -410,8 +250,12 @@ impl<'a> Generator<'a> {
                 .copied()
                 .filter(|&i| {
                     schema_ref(&branches[i]).is_some_and(|reference| {
-                        self.discriminator_value(self.resolve(reference), discriminator)
-                            .is_some()
+                        discriminator::naming_value(
+                            self.document,
+                            self.resolve(reference),
+                            discriminator,
+                        )
+                        .is_some()
                     })
                 })
                 .collect();
@@ -439,7 +283,7 @@ impl<'a> Generator<'a> {
         // The branch chosen is named as a subtype of a hierarchy is (see `named`).
         match (discriminator, schema_ref(branch)) {
             (Some(discriminator), Some(reference)) => {
-                self.named(value, self.resolve(reference), discriminator)
+                discriminator::named(self.document, value, self.resolve(reference), discriminator)
             }
             _ => value,
         }
@@ -535,7 +379,7 @@ impl<'a> Generator<'a> {
             .cloned()
             .unwrap_or(Value::Bool(true));
         // Items no reader can map (see `unnameable`) only as many as the array needs.
-        let target = if self.minimal(depth) || self.unnameable(&items) {
+        let target = if self.minimal(depth) || discriminator::unnameable(self.document, &items) {
             min
         } else {
             min.max(1)
