@@ -104,13 +104,33 @@ fn lint_fails_on_an_undeclared_security_scheme() {
 #[test]
 fn lint_fails_on_a_schema_that_cannot_be_compiled() {
     let output = understudy()
+        .args(["lint", "tests/fixtures/broken/bad-keyword.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("bad-keyword.yaml:11 at #/paths/~1x/get/responses/200/content/application~1json/schema: error"), "{stdout}");
+    assert!(
+        stdout.contains("\"one\" is not of type \"integer\""),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn lint_fails_on_a_pattern_json_schema_cannot_read_at_the_pattern_itself() {
+    let output = understudy()
         .args(["lint", "tests/fixtures/broken/bad-pattern.yaml"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("bad-pattern.yaml:11 at #/paths/~1x/get/responses/200/content/application~1json/schema: error"), "{stdout}");
-    assert!(stdout.contains("is not a \"regex\""), "{stdout}");
+    let expected = "bad-pattern.yaml:13 at \
+                    #/paths/~1x/get/responses/200/content/application~1json/schema/pattern: \
+                    error: pattern \"([unclosed\" is not a regular expression JSON Schema reads";
+    assert!(
+        stdout.contains(expected),
+        "expected {expected:?}, received {stdout}"
+    );
 }
 
 #[test]
@@ -369,7 +389,7 @@ fn a_swagger_2_document_is_linted_and_validated_with_places_in_the_2_0_file() {
         "expected lint errors: {stdout}"
     );
     assert!(
-        stdout.contains("swagger2-bad-pattern.yaml:11 at #/definitions/Code"),
+        stdout.contains("swagger2-bad-pattern.yaml:13 at #/definitions/Code/pattern"),
         "expected the error at the 2.0 file's own line and pointer, got {stdout}"
     );
     let output = understudy()

@@ -545,26 +545,108 @@ fn an_array_of_items_no_discriminator_can_name_holds_only_as_many_as_it_needs() 
 }
 
 #[test]
-fn a_pattern_written_with_java_classes_is_followed_and_enforced() {
-    // AWS OpenSearch's GUID: the schema did not compile, so it accepted every string.
-    let schema = json!({ "type": "string", "pattern": "^\\p{XDigit}{8}-\\p{XDigit}{4}$" });
-    let hex = regex::Regex::new("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}$").unwrap();
-    for value in valid_values(&schema) {
-        let text = value.as_str().expect("a string");
+fn an_optional_property_no_discriminator_can_name_is_left_out() {
+    // Spotify's `item`: `oneOf: [TrackObject, EpisodeObject]` without a mapping, whose `type`s
+    // must be `track` and `episode`; the property is optional, so an answer leaves it out.
+    let item = json!({
+        "oneOf": [
+            { "$ref": "#/components/schemas/TrackObject" },
+            { "$ref": "#/components/schemas/EpisodeObject" }
+        ],
+        "discriminator": { "propertyName": "type" }
+    });
+    let response = json!({
+        "type": "object", "required": ["is_playing"],
+        "properties": { "is_playing": { "type": "boolean" }, "item": item }
+    });
+    let schemas = json!({
+        "TrackObject": typed(Some("track")), "EpisodeObject": typed(Some("episode"))
+    });
+    for value in answers_under(response, schemas) {
         assert!(
-            hex.is_match(text),
-            "expected eight and four hex digits, received {text:?}"
+            value.get("item").is_none() && value.get("is_playing").is_some(),
+            "expected the answer without the item no reader could map, received {value}"
         );
     }
+}
+
+#[test]
+fn a_pattern_no_dialect_reads_leaves_the_rest_of_its_schema_checked_and_is_reported() {
+    // AWS's `[a-zA-Z]{1-70}` is no ECMA-262: the whole schema accepted everything.
+    let schema = json!({
+        "type": "object", "required": ["code", "count"],
+        "properties": {
+            "code": { "type": "string", "pattern": "[a-zA-Z]{1-70}" },
+            "count": { "type": "integer" }
+        }
+    });
     let contract = compile(&schema);
     let api = &contract.apis[0];
     let id = api.api.operations[0].responses[0].content[0]
         .schema
         .expect("has a schema");
+    let violations = api
+        .schemas
+        .violations(id, &json!({ "code": "x", "count": "many" }), &[]);
     assert!(
-        !api.schemas
-            .violations(id, &json!("sit elit-sed "), &[])
-            .is_empty(),
-        "expected lorem words refused where hex digits are asked for"
+        !violations.is_empty(),
+        "expected a count that is no integer refused, received no violation"
     );
+    assert!(
+        api.schemas
+            .violations(id, &json!({ "code": "1-70", "count": 2 }), &[])
+            .is_empty(),
+        "expected the unreadable pattern not to refuse anything"
+    );
+    let reported: Vec<String> = contract
+        .findings
+        .iter()
+        .map(|f| format!("{}: {}", f.location.pointer, f.message))
+        .collect();
+    assert!(
+        reported.iter().any(|f| f.starts_with(
+            "/components/schemas/S/properties/code/pattern: pattern \"[a-zA-Z]{1-70}\" is not"
+        )),
+        "expected the pattern reported where it is, received {reported:#?}"
+    );
+}
+
+#[test]
+fn patterns_written_in_other_dialects_are_followed_and_enforced() {
+    // Each made the whole schema fail to compile, so it accepted everything: (the pattern,
+    // what it means in ECMA-262, a value it refuses).
+    let cases = [
+        // AWS OpenSearch's GUIDs: Java's POSIX classes.
+        (
+            "^\\p{XDigit}{8}-\\p{XDigit}{4}$",
+            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}$",
+            "sit elit-sed ",
+        ),
+        // linode's domains: Python's and Ruby's anchors.
+        (
+            "\\A[a-z]{3}\\.(com|org)\\Z",
+            "^[a-z]{3}\\.(com|org)$",
+            "ab.net",
+        ),
+    ];
+    for (pattern, meaning, refused) in cases {
+        let schema = json!({ "type": "string", "pattern": pattern });
+        let ecma = regex::Regex::new(meaning).unwrap();
+        for value in valid_values(&schema) {
+            let text = value.as_str().expect("a string");
+            assert!(
+                ecma.is_match(text),
+                "{pattern}: expected a match of {meaning}, received {text:?}"
+            );
+        }
+        let contract = compile(&schema);
+        let api = &contract.apis[0];
+        let id = api.api.operations[0].responses[0].content[0]
+            .schema
+            .expect("has a schema");
+        assert!(
+            !api.schemas.violations(id, &json!(refused), &[]).is_empty(),
+            "{pattern}: expected {refused:?} refused, received no violation"
+        );
+    }
 }

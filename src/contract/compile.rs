@@ -120,13 +120,24 @@ pub fn compile_api(
         || SchemaViews::convert(doc, dialect),
         || Ok::<_, ContractError>((compiler.operations()?, compiler.webhooks()?)),
     );
-    let views = views.map_err(|e| schema_error(spec, e))?;
+    let mut views = views.map_err(|e| schema_error(spec, e))?;
     let (mut operations, webhooks) = operations?;
     let Compiler {
         schemas: builder,
         mut findings,
         ..
     } = compiler;
+    for (pointer, pattern) in std::mem::take(&mut views.unreadable_patterns) {
+        findings.push(
+            Severity::Error,
+            &format!("{pointer}/pattern"),
+            format!(
+                "pattern {} is not a regular expression JSON Schema reads (ECMA-262): values \
+                 are not checked against it",
+                Value::String(pattern)
+            ),
+        );
+    }
     let schemas = builder.finish(views);
     for operation in &mut operations {
         check_examples(&schemas, operation, &mut findings);

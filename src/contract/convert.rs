@@ -18,7 +18,9 @@ use std::ops::Range;
 
 use serde_json::{Map, Value};
 
-use super::rewrite::{Dialect, View, apply_view, convert_node, differs_by_view};
+use super::rewrite::{
+    Dialect, UNREADABLE_PATTERN, View, apply_view, convert_node, differs_by_view,
+};
 use super::tree::{Holds, by_position, holds, schema_ref};
 use crate::pointer::{local_target, push_segment};
 
@@ -32,6 +34,9 @@ pub struct Converted {
     pub request: Option<Value>,
     /// What the visitor returned, in walk order.
     pub references: Vec<String>,
+    /// `(pointer, pattern)` of the `pattern`s JSON Schema cannot read (ECMA-262), left out of
+    /// the copies so that the rest of their schemas is checked.
+    pub unreadable_patterns: Vec<(String, String)>,
 }
 
 /// The converted copies of `doc`'s schemas, handing each converted schema object to `visit`
@@ -109,11 +114,15 @@ where
         walk.placed.insert(pointer);
     }
     let references = std::mem::take(&mut walk.references);
+    let mut unreadable_patterns = std::mem::take(&mut walk.unreadable);
+    unreadable_patterns.sort();
+    unreadable_patterns.dedup();
     if walk.flagged.is_empty() {
         return Converted {
             response: root,
             request: None,
             references,
+            unreadable_patterns,
         };
     }
     let mut request = root.clone();
@@ -128,6 +137,7 @@ where
         response: root,
         request: Some(request),
         references,
+        unreadable_patterns,
     }
 }
 
@@ -153,6 +163,8 @@ struct Walk<'d, 'v, V> {
     pending: Vec<String>,
     /// Schemas whose `required` names readOnly or writeOnly properties.
     flagged: Vec<String>,
+    /// `(pointer, pattern)` of the `pattern`s JSON Schema cannot read, set apart.
+    unreadable: Vec<(String, String)>,
     /// Whether a schema was placed around one placed before it (a `$ref` to a schema that
     /// holds another one reached first), whose subtree must then not be converted twice.
     around_placed: bool,
@@ -168,6 +180,7 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
             placed: HashSet::new(),
             pending: Vec::new(),
             flagged: Vec::new(),
+            unreadable: Vec::new(),
             around_placed: false,
         }
     }
@@ -222,6 +235,7 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
         self.placed.extend(other.placed);
         self.pending.extend(other.pending);
         self.flagged.extend(other.flagged);
+        self.unreadable.extend(other.unreadable);
         self.around_placed |= other.around_placed;
     }
 
@@ -247,6 +261,12 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
             return;
         }
         *node = convert_node(std::mem::take(node), self.dialect);
+        if let Value::Object(map) = node
+            && let Some(pattern) = map.remove(UNREADABLE_PATTERN)
+        {
+            let pattern = pattern.as_str().unwrap_or_default().to_string();
+            self.unreadable.push((at.clone(), pattern));
+        }
         if let Some(target) = schema_ref(node).and_then(local_target) {
             self.pending.push(target);
         }

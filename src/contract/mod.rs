@@ -7,9 +7,9 @@ mod compile;
 mod convert;
 mod error;
 mod features;
+mod foreign_patterns;
 mod formats;
 mod http_rules;
-mod java_classes;
 mod messages;
 mod model;
 mod parallel;
@@ -100,7 +100,7 @@ impl Contract {
 
     /// The operation `method` on the routed `path` (mounts included, no server base path).
     pub fn find_operation(&self, method: &str, path: &str) -> Option<(&CompiledApi, &Operation)> {
-        let found = self.routes.find(path)?;
+        let found = self.routes.find_for(path, method)?;
         let index = found.entry.operation_for(method, |_, _| false)?;
         Some(self.operation(found.entry.api, index))
     }

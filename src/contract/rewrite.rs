@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::java_classes;
+use super::foreign_patterns::{self, Ecma};
 use super::tree::schema_ref;
 use crate::pointer::local_target;
 
@@ -48,13 +48,27 @@ pub(super) fn convert_node(node: Value, dialect: Dialect) -> Value {
         return wrapped;
     }
     add_integer_format_bounds(&mut map);
-    if let Some(Value::String(pattern)) = map.get("pattern")
-        && let Some(translated) = java_classes::translated(pattern)
-    {
-        map.insert("pattern".into(), Value::String(translated));
+    if let Some(Value::String(pattern)) = map.get("pattern") {
+        match foreign_patterns::for_ecma(pattern) {
+            Ecma::AsWritten => {}
+            Ecma::Translated(translated) => {
+                map.insert("pattern".into(), Value::String(translated));
+            }
+            // Set apart, so that the rest of the schema still compiles and is checked (one
+            // unreadable pattern made its whole schema accept everything); `convert` reports it.
+            Ecma::Unreadable => {
+                if let Some(pattern) = map.remove("pattern") {
+                    map.insert(UNREADABLE_PATTERN.into(), pattern);
+                }
+            }
+        }
     }
     Value::Object(map)
 }
+
+/// Where a converted schema keeps a `pattern` JSON Schema cannot read (see
+/// [`foreign_patterns::for_ecma`]) until the conversion takes it out to report it.
+pub(super) const UNREADABLE_PATTERN: &str = "x-understudy-unreadable-pattern";
 
 fn convert_exclusive_bound(map: &mut Map<String, Value>, exclusive: &str, inclusive: &str) {
     match map.get(exclusive) {

@@ -19,7 +19,9 @@
 //!   as well as a matchit route, the one with more literal characters wins, as static segments
 //!   win over parameters.
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use matchit::Router;
 use regex::Regex;
@@ -41,6 +43,9 @@ pub struct RouteEntry {
     literal: usize,
     /// The route as matchit takes it: the mount and the routed part of the template.
     route: String,
+    /// `route` as a regular expression, made the first time a request needs it (see
+    /// [`RouteTable::find_for`]).
+    pattern: OnceLock<Option<Regex>>,
 }
 
 /// A query parameter or header a path key names after its `?` or `#`, with the value it
@@ -53,9 +58,13 @@ pub struct Condition {
 
 impl RouteEntry {
     /// The operation a request with `method` means on this route; a HEAD is answered by the
-    /// GET. Of operations sharing the method, the first whose conditions the request meets
+    /// GET. Of operations sharing the method, the one whose conditions the request meets
     /// (`carries(name, value)`: a query parameter or header `name`, equal to `value` when
-    /// there is one), else the first without conditions, else the first.
+    /// there is one) that asks the most, else the first without conditions, else the first.
+    /// Asking the most: more conditions with a value, then more conditions, then the first
+    /// in the document. Chime's create (`/channels#x-amz-chime-bearer`, a header present) and
+    /// search (`/channels#operation=search`, which declares that header too) are both met by
+    /// a search; only the value tells it apart.
     pub fn operation_for(
         &self,
         method: &str,
@@ -68,17 +77,29 @@ impl RouteEntry {
                     .zip(&self.conditions)
                     .filter(move |((m, _), _)| m == wanted)
             };
-            let met = candidates().find(|(_, conditions)| {
-                !conditions.is_empty()
-                    && conditions
-                        .iter()
-                        .all(|c| carries(&c.name, c.value.as_deref()))
-            });
+            let met = candidates()
+                .filter(|(_, conditions)| {
+                    !conditions.is_empty()
+                        && conditions
+                            .iter()
+                            .all(|c| carries(&c.name, c.value.as_deref()))
+                })
+                .min_by_key(|(_, conditions)| {
+                    let valued = conditions.iter().filter(|c| c.value.is_some()).count();
+                    Reverse((valued, conditions.len()))
+                });
             met.or_else(|| candidates().find(|(_, conditions)| conditions.is_empty()))
                 .or_else(|| candidates().next())
                 .map(|((_, index), _)| *index)
         };
         pick(method).or_else(|| (method == "HEAD").then(|| pick("GET")).flatten())
+    }
+
+    /// Whether a request with `method` has an operation on this route (a HEAD has the GET).
+    pub fn serves(&self, method: &str) -> bool {
+        self.operations
+            .iter()
+            .any(|(m, _)| m == method || (method == "HEAD" && m == "GET"))
     }
 
     /// The methods served on this route, each once, in document order.
@@ -204,6 +225,7 @@ impl RouteTable {
             conditions: vec![conditions],
             literal,
             route,
+            pattern: OnceLock::new(),
         });
         Ok(Added::Routed)
     }
@@ -250,6 +272,42 @@ impl RouteTable {
         None
     }
 
+    /// The route of `path` for a request with `method`: the most specific route ([`find`])
+    /// where it serves `method`, else the most specific one that does. GitLab writes
+    /// `PUT /services/jira` beside `GET /services/{service_slug}`: a GET of `/services/jira`
+    /// is a request the second describes, which a 405 from the first would refuse. Where no
+    /// route serves `method`, the most specific route all the same (its answer says which
+    /// methods it has).
+    ///
+    /// [`find`]: Self::find
+    pub fn find_for(&self, path: &str, method: &str) -> Option<RouteMatch<'_>> {
+        let found = self.find(path)?;
+        if found.entry.serves(method) {
+            return Some(found);
+        }
+        Some(self.less_specific_serving(path, method).unwrap_or(found))
+    }
+
+    /// Of the routes serving `method` whose pattern matches `path`, the most specific (the
+    /// first of those equally so). Only a request the most specific route does not serve
+    /// comes here, so patterns are made as they are first needed, and only for routes with
+    /// as many segments as `path`.
+    fn less_specific_serving(&self, path: &str, method: &str) -> Option<RouteMatch<'_>> {
+        let segments = path.matches('/').count();
+        self.entries
+            .iter()
+            .filter(|entry| entry.serves(method) && entry.route.matches('/').count() == segments)
+            .filter_map(|entry| {
+                let pattern = entry.pattern.get_or_init(|| pattern_of(&entry.route));
+                let captures = pattern.as_ref()?.captures(path)?;
+                Some(RouteMatch {
+                    entry,
+                    values: captured(&captures),
+                })
+            })
+            .min_by_key(|found| Reverse(found.entry.literal))
+    }
+
     fn find_as_written(&self, path: &str) -> Option<RouteMatch<'_>> {
         let routed = self.router.at(path).ok().map(|found| RouteMatch {
             entry: &self.entries[*found.value],
@@ -264,11 +322,7 @@ impl RouteTable {
                 let captures = pattern.captures(path)?;
                 Some(RouteMatch {
                     entry: &self.entries[*index],
-                    values: captures
-                        .iter()
-                        .skip(1)
-                        .map(|m| m.map_or_else(String::new, |m| m.as_str().to_string()))
-                        .collect(),
+                    values: captured(&captures),
                 })
             });
         patterned.or(routed)
@@ -371,6 +425,15 @@ fn conditions_of(template: &str, declares: impl Fn(&str) -> bool) -> (Vec<Condit
         });
     }
     (conditions, ignored)
+}
+
+/// The values of a pattern's groups (see [`pattern_of`]), in template order.
+fn captured(captures: &regex::Captures<'_>) -> Vec<String> {
+    captures
+        .iter()
+        .skip(1)
+        .map(|m| m.map_or_else(String::new, |m| m.as_str().to_string()))
+        .collect()
 }
 
 /// The route with every `{name}` as `{}`, and the names in order.
@@ -638,6 +701,76 @@ mod tests {
             Some(1)
         );
         assert_eq!(entry.methods(), ["GET", "POST"]);
+    }
+
+    #[test]
+    fn of_operations_whose_conditions_a_request_meets_the_one_asking_for_a_value_wins() {
+        let table = table(&[
+            ("POST", "/channels#x-amz-chime-bearer"),
+            ("POST", "/channels#operation=search"),
+            ("POST", "/channels#a&b"),
+        ]);
+        let entry = table.find("/channels").unwrap().entry;
+        let search = |name: &str, value: Option<&str>| match name {
+            "x-amz-chime-bearer" => true,
+            "operation" => value.is_none_or(|v| v == "search"),
+            _ => false,
+        };
+        assert_eq!(
+            entry.operation_for("POST", search),
+            Some(1),
+            "expected the search, whose condition names a value, over the create"
+        );
+        let create = |name: &str, _: Option<&str>| name == "x-amz-chime-bearer";
+        assert_eq!(entry.operation_for("POST", create), Some(0));
+        let both = |name: &str, _: Option<&str>| matches!(name, "a" | "b" | "x-amz-chime-bearer");
+        assert_eq!(
+            entry.operation_for("POST", both),
+            Some(2),
+            "expected the operation with two conditions met over the one with one"
+        );
+    }
+
+    #[test]
+    fn a_method_the_most_specific_route_lacks_is_found_on_a_less_specific_one() {
+        let table = table(&[
+            ("PUT", "/projects/{id}/services/jira"),
+            ("GET", "/projects/{id}/services/{service_slug}"),
+            ("DELETE", "/projects/{id}/services/{service_slug}"),
+            ("GET", "/projects/{id}/{part}/jira"),
+        ]);
+        let template = |method: &str| {
+            let found = table.find_for("/projects/7/services/jira", method).unwrap();
+            let index = found
+                .entry
+                .operation_for(method, |_, _| false)
+                .unwrap_or(99);
+            (found.entry.template.clone(), found.params(index))
+        };
+        assert_eq!(
+            template("PUT"),
+            (
+                "/projects/{id}/services/jira".into(),
+                vec![("id".into(), "7".into())]
+            )
+        );
+        assert_eq!(
+            template("GET"),
+            (
+                "/projects/{id}/services/{service_slug}".into(),
+                vec![
+                    ("id".into(), "7".into()),
+                    ("service_slug".into(), "jira".into())
+                ]
+            ),
+            "expected the GET of the templated route, the more specific of the two serving GET"
+        );
+        assert_eq!(template("HEAD").0, "/projects/{id}/services/{service_slug}");
+        assert_eq!(
+            template("POST").0,
+            "/projects/{id}/services/jira",
+            "expected the most specific route where none serves the method"
+        );
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub struct SchemaViews {
     response: Arc<Value>,
     request_uri: &'static str,
     targets: Arc<Targets>,
+    /// `(pointer, pattern)` of the `pattern`s JSON Schema cannot read, left out (see
+    /// `Converted::unreadable_patterns`): the compiler reports them.
+    pub unreadable_patterns: Vec<(String, String)>,
 }
 
 impl SchemaViews {
@@ -105,6 +108,7 @@ impl SchemaViews {
             response,
             request_uri,
             targets: Targets::new(registry, uris),
+            unreadable_patterns: converted.unreadable_patterns,
         })
     }
 }

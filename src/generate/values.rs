@@ -304,10 +304,14 @@ impl<'a> Generator<'a> {
         if let Some(Value::Object(properties)) = map.get("properties") {
             for (name, property) in properties {
                 let is_required = required.contains(name.as_str());
-                // `false`: the view forbids the property (a writeOnly one in a response).
+                // `false`: the view forbids the property (a writeOnly one in a response). An
+                // optional one whose every value is one no reader can map (see
+                // `discriminator::unnameable`: Spotify's `item`) is better left out.
                 if property == &Value::Bool(false)
                     || (!is_required
-                        && (minimal || has_flag(self.document, property, hidden_flag, 0)))
+                        && (minimal
+                            || has_flag(self.document, property, hidden_flag, 0)
+                            || discriminator::unnameable(self.document, property)))
                 {
                     continue;
                 }

@@ -181,7 +181,11 @@ impl Engine {
         if self.is_admin(request) {
             return request.path.contains("state") || self.store.is_remote();
         }
-        let Some(route) = self.contract.routes.find(&request.path) else {
+        let Some(route) = self
+            .contract
+            .routes
+            .find_for(&request.path, &request.method)
+        else {
             return false;
         };
         let Some(op_index) = operation_for(route.entry, request) else {
@@ -254,7 +258,10 @@ impl Engine {
         if !self.store.is_remote() || self.is_admin(request) || !self.options.stateful {
             return None;
         }
-        let route = self.contract.routes.find(&request.path)?;
+        let route = self
+            .contract
+            .routes
+            .find_for(&request.path, &request.method)?;
         let op_index = operation_for(route.entry, request)?;
         // A first request compiles validators: it belongs on the blocking pool.
         if !self.warmed[route.entry.api][op_index].load(Ordering::Relaxed) {
@@ -399,7 +406,11 @@ impl Engine {
         session: &str,
         ahead: Option<&Prefetched>,
     ) -> Result<(MockResponse, Heard), WouldWait> {
-        let Some(route) = self.contract.routes.find(&request.path) else {
+        let Some(route) = self
+            .contract
+            .routes
+            .find_for(&request.path, &request.method)
+        else {
             return Ok((
                 problem(
                     ProblemKind::NoPathMatched,

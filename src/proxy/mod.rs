@@ -86,7 +86,7 @@ impl Proxy {
         headers: HeaderMap,
         body: Bytes,
     ) -> MockResponse {
-        let route = find_route(&self.contract, path);
+        let route = find_route(&self.contract, method, path);
         let operation = route.as_ref().and_then(|route| {
             let (_, index) = route.entry.operations.iter().find(|(m, _)| m == method)?;
             let (api, operation) = self.contract.operation(route.entry.api, *index);

@@ -37,10 +37,11 @@ pub struct CheckedExchange {
     pub reproduce: Option<String>,
 }
 
-/// Finds the route of a recorded path: as it is (recorded from `serve`), under an API's mount,
-/// or with one of its server URLs' base path (`/api/v1`) taken off.
-pub fn find_route<'c>(contract: &'c Contract, path: &str) -> Option<RouteMatch<'c>> {
-    if let Some(found) = contract.routes.find(path) {
+/// Finds the route of a recorded request's path (one serving `method` where there is one, see
+/// `RouteTable::find_for`): as it is (recorded from `serve`), under an API's mount, or with
+/// one of its server URLs' base path (`/api/v1`) taken off.
+pub fn find_route<'c>(contract: &'c Contract, method: &str, path: &str) -> Option<RouteMatch<'c>> {
+    if let Some(found) = contract.routes.find_for(path, method) {
         return Some(found);
     }
     for compiled in &contract.apis {
@@ -54,7 +55,7 @@ pub fn find_route<'c>(contract: &'c Contract, path: &str) -> Option<RouteMatch<'
         for candidate in candidates {
             if let Some(found) = contract
                 .routes
-                .find(&candidate)
+                .find_for(&candidate, method)
                 .filter(|f| f.entry.api == compiled.index)
             {
                 return Some(found);
@@ -152,7 +153,7 @@ pub fn check_exchange(contract: &Contract, exchange: &Exchange) -> CheckedExchan
             message,
         },
     };
-    let Some(route) = find_route(contract, &path) else {
+    let Some(route) = find_route(contract, &exchange.method, &path) else {
         checked.failures.push(undocumented(format!(
             "no operation of the contract matches {path}"
         )));
