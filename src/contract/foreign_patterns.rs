@@ -55,10 +55,10 @@ pub fn for_ecma(pattern: &str) -> Ecma {
     })
 }
 
+/// Whether a schema of only `pattern` compiles with the options every validator of a
+/// contract is built with.
 fn readable(pattern: &str) -> bool {
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(true)
+    super::formats::validator_options()
         .build(&serde_json::json!({ "pattern": pattern }))
         .is_ok()
 }

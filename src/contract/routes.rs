@@ -290,13 +290,19 @@ impl RouteTable {
 
     /// Of the routes serving `method` whose pattern matches `path`, the most specific (the
     /// first of those equally so). Only a request the most specific route does not serve
-    /// comes here, so patterns are made as they are first needed, and only for routes with
-    /// as many segments as `path`.
+    /// comes here, so patterns are made as they are first needed, and only for routes whose
+    /// segments without parameters are those of `path` (a few of a document's thousands).
     fn less_specific_serving(&self, path: &str, method: &str) -> Option<RouteMatch<'_>> {
-        let segments = path.matches('/').count();
+        let could_match = |route: &str| {
+            route.matches('/').count() == path.matches('/').count()
+                && route
+                    .split('/')
+                    .zip(path.split('/'))
+                    .all(|(written, sent)| written.contains('{') || written == sent)
+        };
         self.entries
             .iter()
-            .filter(|entry| entry.serves(method) && entry.route.matches('/').count() == segments)
+            .filter(|entry| entry.serves(method) && could_match(&entry.route))
             .filter_map(|entry| {
                 let pattern = entry.pattern.get_or_init(|| pattern_of(&entry.route));
                 let captures = pattern.as_ref()?.captures(path)?;
