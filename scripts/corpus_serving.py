@@ -19,6 +19,7 @@ import random
 import re
 import socket
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -232,6 +233,31 @@ def failures_in(report_dir: Path):
     return failures, errors, untestable
 
 
+def run_interrupted_at(cmd, out, work: Path, seconds: float) -> bool:
+    """Runs Schemathesis; past `seconds`, interrupts it as Ctrl-C does, so that it writes its
+    report of what it tested by then (a document of thousands of operations does not finish:
+    the failures found are still failures). Whether it was interrupted."""
+    st = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=work)
+    try:
+        st.wait(timeout=seconds)
+        return False
+    except subprocess.TimeoutExpired:
+        st.send_signal(signal.SIGINT)
+        try:
+            st.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            st.kill()
+            st.wait()
+        return True
+
+
+def tested_in(report_dir: Path) -> int:
+    """How many operations the JUnit report has tested (not skipped)."""
+    return sum(1 for xml in report_dir.glob("*.xml")
+               for case in ET.parse(xml).getroot().iter("testcase")
+               if case.find("skipped") is None)
+
+
 def lint_places(binary, path: Path):
     """{kind: JSON pointers} of the places `lint` warns of (see LINT_PLACES)."""
     out = subprocess.run([binary, "lint", str(path)], capture_output=True, text=True,
@@ -366,18 +392,21 @@ def serve_one(args, st, rel, path, version, work: Path):
                     "--no-color", "--report", "junit", "--report-dir", str(work / "report")
                     ]
         with open(work / "schemathesis.log", "w") as out:
-            try:
-                subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=work,
-                               timeout=args.serve_timeout)
-            except subprocess.TimeoutExpired:
-                return (rel, version, "timeout", 0, f"Schemathesis ran over {args.serve_timeout:.0f} s")
+            timed_out = run_interrupted_at(cmd, out, work, args.serve_timeout)
         if proc.poll() is not None:
             return (rel, version, "server-exited", 0, f"serve exited with {proc.returncode} under test")
         failures, errors, untestable = failures_in(work / "report")
+        if timed_out and not failures:
+            ran = tested_in(work / "report")
+            return (rel, version, "timeout", 0,
+                    f"Schemathesis ran over {args.serve_timeout:.0f} s; no failure in the "
+                    f"{ran} operation(s) it tested by then")
         if failures:
             checks = sorted({c for _, codes in failures for c in codes})
             first = f"{failures[0][0]}: {', '.join(failures[0][1])}"
             summary = f"{'; '.join(checks)} (e.g. {first})"
+            if timed_out:
+                summary = f"interrupted at {args.serve_timeout:.0f} s: {summary}"
             places = lint_places(args.understudy, path)
             summary = unfollowable_label(
                 failures, places, document if isinstance(document, dict) else {}) + summary

@@ -84,6 +84,34 @@ fn the_serving_stage_finds_each_kind_of_warning_it_reads_in_what_lint_writes() {
     );
 }
 
+/// A document of thousands of operations outlasts the serving stage's time: Schemathesis is
+/// interrupted as Ctrl-C does (and then writes its report of what it tested), not killed.
+#[test]
+fn the_serving_stage_interrupts_a_run_that_outlasts_its_time_and_lets_it_finish_writing() {
+    let script = "import sys, time, pathlib; sys.path.insert(0, 'scripts'); \
+                  import corpus_serving as c; d = pathlib.Path(sys.argv[1]); \
+                  child = 'import time\\ntry:\\n time.sleep(30)\\nexcept KeyboardInterrupt:\\n \
+                  open(\"report\", \"w\").write(\"written\")'; \
+                  t = time.time(); \
+                  out = open(d / 'log', 'w'); \
+                  stopped = c.run_interrupted_at([sys.executable, '-c', child], out, d, 1); \
+                  print(stopped, time.time() - t < 20, (d / 'report').read_text())";
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new("python3")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["-c", script])
+        .arg(dir.path())
+        .output()
+        .expect("python3 runs (scripts/test installs it)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.trim(),
+        "True True written",
+        "expected the run interrupted within its time and its report written; stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn lint_fails_on_an_undeclared_security_scheme() {
     let dir = tempfile::tempdir().unwrap();
