@@ -407,20 +407,34 @@ pub fn undeclared_names(template: &str, declares: impl Fn(&str) -> bool) -> Vec<
 }
 
 /// The conditions after a path key's `?` or `#`: `name=value` pairs, and names alone (or with
-/// a `{parameter}` as value) that need only be present; and apart, the names alone that
-/// `declares` does not know, which no client reading the document sends.
+/// a `{parameter}` as value) that need only be present; and apart, the names no client
+/// reading the document sends, because `declares` does not know them: alone anywhere, and
+/// any after a `#` (a fragment is never sent: Azure's `#overload=stream` beside
+/// `#overload=url` tells its SDK's overloads apart, no request), where after a `?` a
+/// `name=value` is sent as written (Flickr's `?method=flickr.photos.search`).
 fn conditions_of(template: &str, declares: impl Fn(&str) -> bool) -> (Vec<Condition>, Vec<String>) {
     let Some(start) = template.find(['?', '#']) else {
         return (Vec::new(), Vec::new());
     };
     let mut conditions = Vec::new();
     let mut ignored = Vec::new();
-    for part in template[start + 1..]
-        .split(['&', '#', '?'])
-        .filter(|part| !part.is_empty())
-    {
+    let mut in_fragment = false;
+    let mut rest = &template[start..];
+    while let Some(delimiter) = rest.chars().next() {
+        rest = &rest[1..];
+        let end = rest.find(['&', '#', '?']).unwrap_or(rest.len());
+        let part = &rest[..end];
+        rest = &rest[end..];
+        match delimiter {
+            '#' => in_fragment = true,
+            '?' => in_fragment = false,
+            _ => {}
+        }
+        if part.is_empty() {
+            continue;
+        }
         let (name, value) = part.split_once('=').unwrap_or((part, ""));
-        if value.is_empty() && !declares(name) {
+        if (value.is_empty() || in_fragment) && !declares(name) {
             ignored.push(name.to_string());
             continue;
         }
@@ -611,6 +625,41 @@ mod tests {
             entry.operation_for("GET", |name, _| name == "lifecycle"),
             Some(0)
         );
+    }
+
+    #[test]
+    fn a_value_after_a_hash_no_parameter_declares_tells_nothing_apart_but_after_a_question_mark_it_does()
+     {
+        // Azure's `#overload=stream` is never sent (a fragment); Flickr's
+        // `?method=flickr.photos.search` is, as written.
+        let mut table = RouteTable::default();
+        let none = |_: &str| false;
+        table.add(0, "", "/frames", "POST", 0, none).unwrap();
+        assert_eq!(
+            table
+                .add(0, "", "/frames#overload=stream", "POST", 1, none)
+                .unwrap(),
+            Added::Shadowed { by: 0 },
+            "expected the overload a fragment names to be a shadow of the first"
+        );
+        assert_eq!(
+            undeclared_names("/frames#overload=stream", none),
+            ["overload"]
+        );
+        table
+            .add(0, "", "/rest?method=flickr.test.echo", "GET", 2, none)
+            .unwrap();
+        assert_eq!(
+            table
+                .add(0, "", "/rest?method=flickr.photos.search", "GET", 3, none)
+                .unwrap(),
+            Added::Routed
+        );
+        let entry = table.find("/rest").unwrap().entry;
+        let search = |name: &str, value: Option<&str>| {
+            name == "method" && value.is_none_or(|v| v == "flickr.photos.search")
+        };
+        assert_eq!(entry.operation_for("GET", search), Some(3));
     }
 
     #[test]
