@@ -342,16 +342,19 @@ def explanation(name, checks, places, document):
     explained so."""
     under = operation_pointer(name) + "/"
     path_item = under.rsplit("/", 2)[0] + "/parameters/"
-    why = "http"
+    # An operation whose requests another one answers, where no answer follows both (a status
+    # it does not declare, a body where it declares none): whatever the check, the answer is
+    # the other operation's.
+    disagreeing = under.rstrip("/") in places["disagreeing"]
+    why = "no_value" if disagreeing else "http"
     for check in checks:
         framing = any(p.startswith((under, path_item)) for p in places["framing"])
         if check in CONTRADICTION_CHECKS:
-            ok = any(p.startswith(under) for p in places["http"]) or framing
+            ok = any(p.startswith(under) for p in places["http"]) or framing or disagreeing
         elif check == REFUSED_CHECK:
-            ok = unsendable_credentials(name, document, places["http"]) or framing
+            ok = unsendable_credentials(name, document, places["http"]) or framing or disagreeing
         elif check == SCHEMA_CHECK:
-            ok = bool(places["no_value"] & response_schema_places(document, name)) \
-                or under.rstrip("/") in places["disagreeing"]
+            ok = bool(places["no_value"] & response_schema_places(document, name)) or disagreeing
             why = "no_value"
         else:
             ok = False
