@@ -233,6 +233,15 @@ def failures_in(report_dir: Path):
     return failures, errors, untestable
 
 
+def interruptible_children():
+    """Lets the children started from now on be interrupted: a process started in the
+    background by a shell without job control (as CI may start this one) has Ctrl-C ignored,
+    and its children inherit that, Schemathesis included; one that handles it gives them the
+    default. Called from the main thread, before `run_interrupted_at`."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def run_interrupted_at(cmd, out, work: Path, seconds: float) -> bool:
     """Runs Schemathesis; past `seconds`, interrupts it as Ctrl-C does, so that it writes its
     report of what it tested by then (a document of thousands of operations does not finish:
@@ -434,6 +443,7 @@ def serve_one(args, st, rel, path, version, work: Path):
 def run(args, docs, loaded_rels):
     """Runs the stage; returns the rows, sorted by document."""
     import concurrent.futures
+    interruptible_children()
     chosen = sample(docs, args.serve_sample, args.serve_skip)
     st = schemathesis_command()
     rows = []

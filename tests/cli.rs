@@ -88,13 +88,15 @@ fn the_serving_stage_finds_each_kind_of_warning_it_reads_in_what_lint_writes() {
 /// interrupted as Ctrl-C does (and then writes its report of what it tested), not killed.
 #[test]
 fn the_serving_stage_interrupts_a_run_that_outlasts_its_time_and_lets_it_finish_writing() {
-    // The child is a shell, which sets its trap at once (a Python child could be interrupted
-    // before it reached its handler on a loaded machine).
+    // The child is a shell that traps Ctrl-C. Run in the background by a shell without job
+    // control (as CI may run it), this test has Ctrl-C ignored, and children inherit that
+    // unless `interruptible_children` gives them the default (CI failed here without it).
     let script = "import sys, time, pathlib; sys.path.insert(0, 'scripts'); \
                   import corpus_serving as c; d = pathlib.Path(sys.argv[1]); \
                   child = \"trap 'echo written > report; kill $!; exit 0' INT; sleep 60 & wait\"; \
                   t = time.time(); \
                   out = open(d / 'log', 'w'); \
+                  c.interruptible_children(); \
                   stopped = c.run_interrupted_at(['sh', '-c', child], out, d, 2); \
                   print(stopped, time.time() - t < 30, (d / 'report').read_text().strip())";
     let dir = tempfile::tempdir().unwrap();
