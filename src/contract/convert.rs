@@ -6,8 +6,9 @@
 //! `$ref` reachable from them, then each is rewritten on its own (`rewrite`):
 //! - `nullable` becomes a `"null"` type (or an `anyOf` wrapper around compositions and, in 3.0,
 //!   `$ref`; 3.1 has no `nullable`, but documents written as 3.1 carry it);
-//! - 3.0 only: boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric, and `$ref`
-//!   siblings are dropped as the 3.0 specification says;
+//! - 3.0 only: boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric (so do they in a
+//!   3.1 schema whose `$schema` names draft 4), and `$ref` siblings are dropped as the 3.0
+//!   specification says;
 //! - both: `format: int32`/`int64` integers get their range as bounds, since JSON Schema formats
 //!   only apply to strings; properties that are `readOnly` leave the `required` list of the
 //!   request view, `writeOnly` ones are forbidden in the response view, and a `oneOf` with a
@@ -458,6 +459,19 @@ mod tests {
         assert_eq!(
             convert30(json!({"type": "number", "minimum": 3, "exclusiveMinimum": true})),
             json!({"type": "number", "exclusiveMinimum": 3})
+        );
+    }
+
+    #[test]
+    fn a_3_1_schema_written_for_draft_4_has_its_boolean_bounds_read_as_draft_4_reads_them() {
+        let doc = json!({ "components": { "schemas": { "S": {
+            "$schema": "http://json-schema.org/draft-04/schema#",
+            "type": "number", "minimum": 10, "maximum": 20,
+            "exclusiveMinimum": true, "exclusiveMaximum": false
+        } } } });
+        assert_eq!(
+            convert_document(&doc, Dialect::OpenApi31, View::Response)["components"]["schemas"]["S"],
+            json!({"type": "number", "exclusiveMinimum": 10, "maximum": 20})
         );
     }
 

@@ -40,6 +40,18 @@ pub(super) fn convert_node(node: Value, dialect: Dialect) -> Value {
         convert_exclusive_bound(&mut map, "exclusiveMinimum", "minimum");
         convert_exclusive_bound(&mut map, "exclusiveMaximum", "maximum");
     }
+    // A 3.1 schema may name its own dialect: one written for draft 4 (or the never published
+    // draft 5, which readme's examples name) has boolean bounds too. Its `$schema` goes, as
+    // the converted copy is read as 2020-12 (jsonschema honours a `$schema` only at a
+    // document's root, so the booleans failed the 2020-12 meta-schema and the schema compiled
+    // to nothing).
+    if let Some(Value::String(named)) = map.get("$schema")
+        && (named.contains("draft-04") || named.contains("draft-05"))
+    {
+        map.remove("$schema");
+        convert_exclusive_bound(&mut map, "exclusiveMinimum", "minimum");
+        convert_exclusive_bound(&mut map, "exclusiveMaximum", "maximum");
+    }
     // 3.1 has no `nullable` (a type array says it), yet real 3.1 documents carry it (readme.com's
     // own): it means what its author meant, as Schemathesis reads it too.
     if map.remove("nullable") == Some(Value::Bool(true))
