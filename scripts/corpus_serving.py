@@ -57,6 +57,9 @@ LINT_PLACES = {
 CONTRADICTION_CHECKS = {"ST104 Missing Content-Type header", "ST106 Malformed media type",
                         "ST109 JSON deserialization error", "ST110 Content deserialization error"}
 REFUSED_CHECK = "ST103 Undocumented status code"
+# A framing header Schemathesis sends from the document (`Transfer-Encoding: chunked` over a
+# body it does not encode so) breaks the message: the refusal is HTTP's, in no declared type.
+UNDOCUMENTED_TYPE_CHECK = "ST105 Undocumented Content-Type"
 SCHEMA_CHECK = "ST108 Response violates schema"
 UNFOLLOWABLE = "only where lint finds the contract asks what HTTP cannot carry: "
 NO_VALUE = ("only where lint finds what HTTP cannot carry or a response schema it found no "
@@ -362,6 +365,8 @@ def explanation(name, checks, places, document):
             ok = any(p.startswith(under) for p in places["http"]) or framing or disagreeing
         elif check == REFUSED_CHECK:
             ok = unsendable_credentials(name, document, places["http"]) or framing or disagreeing
+        elif check == UNDOCUMENTED_TYPE_CHECK:
+            ok = framing or disagreeing
         elif check == SCHEMA_CHECK:
             ok = bool(places["no_value"] & response_schema_places(document, name)) or disagreeing
             why = "no_value"

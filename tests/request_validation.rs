@@ -773,6 +773,29 @@ async fn hostile_bodies_get_4xx_never_5xx() {
 }
 
 #[tokio::test]
+async fn a_body_that_cannot_be_read_is_a_400_that_says_so_not_a_413() {
+    // What hyper gives for `Transfer-Encoding: chunked` over a body not encoded so.
+    let broken = futures_util::stream::iter([
+        Ok(axum::body::Bytes::from_static(b"{")),
+        Err(std::io::Error::other("invalid chunk size line")),
+    ]);
+    let answer = send_body(
+        &refusing_router(),
+        "POST",
+        "/things",
+        &[JSON],
+        axum::body::Body::from_stream(broken),
+    )
+    .await;
+    assert!(
+        answer.status == 400 && answer.text().contains("could not be read"),
+        "expected 400 saying the body could not be read, received {} {}",
+        answer.status,
+        answer.text()
+    );
+}
+
+#[tokio::test]
 async fn with_credentials_configured_only_those_are_accepted() {
     let engine = engine(
         &bundled(),

@@ -262,14 +262,26 @@ fn log_schema_errors(contract: &crate::contract::Contract) {
     }
 }
 
-/// The request body, or the 413 for one over `limit` bytes.
+/// The request body; the 413 for one over `limit` bytes, a 400 for one that cannot be read
+/// (a client sending `Transfer-Encoding: chunked` over a body it did not encode so, as
+/// Schemathesis does where a document declares that header: it was called too large).
 async fn body_within(body: Body, limit: usize) -> Result<Bytes, MockResponse> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let error = error.into_inner();
+        if error.is::<http_body_util::LengthLimitError>() {
+            return problem_document(
+                413,
+                Some("PAYLOAD_TOO_LARGE"),
+                "Request body too large",
+                format!("The request body exceeds the limit of {limit} bytes"),
+                None,
+            );
+        }
         problem_document(
-            413,
-            Some("PAYLOAD_TOO_LARGE"),
-            "Request body too large",
-            format!("The request body exceeds the limit of {limit} bytes"),
+            400,
+            Some("UNREADABLE_BODY"),
+            "Request body unreadable",
+            format!("The request body could not be read as its headers frame it: {error}"),
             None,
         )
     })

@@ -130,13 +130,22 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Answer {
+    send_body(router, method, uri, headers, Body::from(body.to_string())).await
+}
+
+/// [`send`] with a body of any kind (one that fails while it is read, say).
+pub async fn send_body(
+    router: &Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Body,
+) -> Answer {
     let mut request = Request::builder().method(method).uri(uri);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let request = request
-        .body(Body::from(body.to_string()))
-        .expect("request builds");
+    let request = request.body(body).expect("request builds");
     let response = router
         .clone()
         .oneshot(request)
