@@ -37,18 +37,17 @@ pub(super) fn convert_node(node: Value, dialect: Dialect) -> Value {
                 only_ref
             };
         }
-        convert_exclusive_bound(&mut map, "exclusiveMinimum", "minimum");
-        convert_exclusive_bound(&mut map, "exclusiveMaximum", "maximum");
     }
-    // A 3.1 schema may name its own dialect: one written for draft 4 (or the never published
-    // draft 5, which readme's examples name) has boolean bounds too. Its `$schema` goes, as
-    // the converted copy is read as 2020-12 (jsonschema honours a `$schema` only at a
-    // document's root, so the booleans failed the 2020-12 meta-schema and the schema compiled
-    // to nothing).
-    if let Some(Value::String(named)) = map.get("$schema")
-        && (named.contains("draft-04") || named.contains("draft-05"))
-    {
+    // Boolean bounds: 3.0's, and those of a 3.1 schema naming draft 4 as its own dialect (or
+    // the never published draft 5, which readme's examples name). Its `$schema` goes, as the
+    // converted copy is read as 2020-12 (jsonschema honours a `$schema` only at a document's
+    // root, so the booleans failed the 2020-12 meta-schema and the schema compiled to nothing).
+    let draft_4 = matches!(map.get("$schema"), Some(Value::String(named))
+        if named.contains("draft-04") || named.contains("draft-05"));
+    if draft_4 {
         map.remove("$schema");
+    }
+    if dialect == Dialect::OpenApi30 || draft_4 {
         convert_exclusive_bound(&mut map, "exclusiveMinimum", "minimum");
         convert_exclusive_bound(&mut map, "exclusiveMaximum", "maximum");
     }

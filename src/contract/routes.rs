@@ -293,8 +293,9 @@ impl RouteTable {
     /// comes here, so patterns are made as they are first needed, and only for routes whose
     /// segments without parameters are those of `path` (a few of a document's thousands).
     fn less_specific_serving(&self, path: &str, method: &str) -> Option<RouteMatch<'_>> {
+        let segments = path.matches('/').count();
         let could_match = |route: &str| {
-            route.matches('/').count() == path.matches('/').count()
+            route.matches('/').count() == segments
                 && route
                     .split('/')
                     .zip(path.split('/'))
