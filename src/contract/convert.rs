@@ -8,7 +8,7 @@
 //!   `$ref`; 3.1 has no `nullable`, but documents written as 3.1 carry it);
 //! - 3.0 only: boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric (so do they in a
 //!   3.1 schema whose `$schema` names draft 4), and `$ref` siblings are dropped as the 3.0
-//!   specification says;
+//!   specification says, but for `readOnly` and `writeOnly`, which documents mean;
 //! - both: `format: int32`/`int64` integers get their range as bounds, since JSON Schema formats
 //!   only apply to strings; properties that are `readOnly` leave the `required` list of the
 //!   request view, `writeOnly` ones are forbidden in the response view, and a `oneOf` with a
@@ -484,6 +484,20 @@ mod tests {
     }
 
     #[test]
+    fn ref_siblings_saying_whose_a_property_is_stay_in_3_0() {
+        assert_eq!(
+            convert30(json!({"$ref": "#/components/schemas/S", "writeOnly": true, "title": "x"})),
+            json!({"$ref": "#/components/schemas/S", "writeOnly": true})
+        );
+        assert_eq!(
+            convert30(
+                json!({"$ref": "#/components/schemas/S", "readOnly": true, "nullable": true})
+            ),
+            json!({"anyOf": [{"$ref": "#/components/schemas/S"}, {"type": "null"}], "readOnly": true})
+        );
+    }
+
+    #[test]
     fn int32_gets_its_range() {
         assert_eq!(
             convert30(json!({"type": "integer", "format": "int32", "minimum": 0})),
@@ -567,6 +581,25 @@ mod tests {
             response["components"]["schemas"]["S"]["properties"]["cvc"],
             json!(false)
         );
+    }
+
+    #[test]
+    fn a_3_0_write_only_reference_is_forbidden_in_responses_and_a_read_only_one_not_required_in_requests()
+     {
+        let doc = json!({"components": {"schemas": {
+            "Alias": {"type": "object"},
+            "User": {"type": "object", "required": ["id", "guardian"], "properties": {
+                "guardian": {"$ref": "#/components/schemas/Alias", "writeOnly": true},
+                "id": {"$ref": "#/components/schemas/Alias", "readOnly": true}
+            }}
+        }}});
+        let request = &convert_document(&doc, Dialect::OpenApi30, View::Request)["components"]["schemas"]
+            ["User"];
+        let response = &convert_document(&doc, Dialect::OpenApi30, View::Response)["components"]["schemas"]
+            ["User"];
+        assert_eq!(response["properties"]["guardian"], json!(false));
+        assert_eq!(response["required"], json!(["id"]));
+        assert_eq!(request["required"], json!(["guardian"]));
     }
 
     #[test]

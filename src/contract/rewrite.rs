@@ -30,12 +30,27 @@ pub(super) fn convert_node(node: Value, dialect: Dialect) -> Value {
     if dialect == Dialect::OpenApi30 {
         if let Some(reference) = map.get("$ref").cloned() {
             let nullable = map.get("nullable") == Some(&Value::Bool(true));
+            // 3.0 ignores a `$ref`'s siblings, but documents mean the ones that say whose a
+            // property is (bunq's `legal_guardian_alias: {$ref, writeOnly: true}`), and
+            // Schemathesis reads them so: they stay, as the annotations they are in 2020-12,
+            // so that an answer leaves a writeOnly property out and a request need not send a
+            // readOnly one.
+            let mut kept = Map::new();
+            for flag in ["readOnly", "writeOnly"] {
+                if map.get(flag) == Some(&Value::Bool(true)) {
+                    kept.insert(flag.into(), Value::Bool(true));
+                }
+            }
             let only_ref = json!({ "$ref": reference });
-            return if nullable {
+            let mut converted = if nullable {
                 json!({ "anyOf": [only_ref, { "type": "null" }] })
             } else {
                 only_ref
             };
+            if let Value::Object(converted) = &mut converted {
+                converted.extend(kept);
+            }
+            return converted;
         }
     }
     // Boolean bounds: 3.0's, and those of a 3.1 schema naming draft 4 as its own dialect (or
