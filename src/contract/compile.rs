@@ -142,19 +142,54 @@ pub fn compile_api(
     for operation in &mut operations {
         check_examples(&schemas, operation, &mut findings);
     }
+    add_routes(index, &mount, &mut operations, routes, &mut findings)?;
+    let mut resources = super::resources::infer(&mut operations);
+    super::resources::find_body_wrappers(&mut operations, &resources, &schemas);
+    super::resources::find_id_schemas(&operations, &mut resources);
+    let api = Api {
+        name: spec.name.clone(),
+        file: spec.file.clone(),
+        title: doc
+            .pointer("/info/title")
+            .and_then(Value::as_str)
+            .unwrap_or(&spec.name)
+            .to_string(),
+        openapi: doc["openapi"].as_str().unwrap_or_default().to_string(),
+        mount,
+        servers,
+        operations,
+        resources,
+        webhooks,
+    };
+    Ok(CompiledApi {
+        index,
+        api,
+        schemas,
+    })
+}
+
+/// Adds the API's operations to the route table. An operation whose route another one already
+/// answers is that one's shadow: it is warned of, and the first answers both (see `routes`).
+fn add_routes(
+    index: usize,
+    mount: &str,
+    operations: &mut [Operation],
+    routes: &mut RouteTable,
+    findings: &mut Findings<'_>,
+) -> Result<(), ContractError> {
     let mut shadowed = Vec::new();
     for (op_index, operation) in operations.iter().enumerate() {
         let added = routes
             .add(
                 index,
-                &mount,
+                mount,
                 &operation.path,
                 &operation.method,
                 op_index,
                 |name| operation.declares_query_or_header(name),
             )
             .map_err(|e| ContractError::RouteConflict {
-                location: at(&operation.pointer),
+                location: located(findings.spec, &operation.pointer),
                 message: e.to_string(),
             })?;
         if let Added::Shadowed { by } = added {
@@ -187,29 +222,7 @@ pub fn compile_api(
     for (by, op_index) in shadowed {
         operations[by].shadows.push(op_index);
     }
-    let mut resources = super::resources::infer(&mut operations);
-    super::resources::find_body_wrappers(&mut operations, &resources, &schemas);
-    super::resources::find_id_schemas(&operations, &mut resources);
-    let api = Api {
-        name: spec.name.clone(),
-        file: spec.file.clone(),
-        title: doc
-            .pointer("/info/title")
-            .and_then(Value::as_str)
-            .unwrap_or(&spec.name)
-            .to_string(),
-        openapi: doc["openapi"].as_str().unwrap_or_default().to_string(),
-        mount,
-        servers,
-        operations,
-        resources,
-        webhooks,
-    };
-    Ok(CompiledApi {
-        index,
-        api,
-        schemas,
-    })
+    Ok(())
 }
 
 fn dialect_of(doc: &Value) -> Result<Dialect, (&'static str, String, bool)> {

@@ -25,12 +25,15 @@ use super::stored::{
     Answering, Place, StatefulCall, StoredAnswer, StoredAnswers, seed, storage_name,
 };
 use super::stubs::{StubCall, Stubs, refused_note};
-use crate::contract::{Action, CompiledApi, Contract, Operation, RouteEntry, StatusKey};
+use crate::contract::{
+    Action, CompiledApi, Contract, Operation, RouteEntry, RouteMatch, StatusKey,
+};
 use crate::headers;
 use crate::state::{
     self, DEFAULT_SESSION, Key, MemoryStore, Prefetched, Prefetching, Store, StoreError,
 };
 use crate::validate::{CheckedRequest, ObservedRequest, check_request, cookie_pairs};
+use crate::violation::Violation;
 
 /// Stored objects above which listing a collection counts as slow: sorting and filtering
 /// this many takes about a tenth of a millisecond.
@@ -406,43 +409,15 @@ impl Engine {
         session: &str,
         ahead: Option<&Prefetched>,
     ) -> Result<(MockResponse, Heard), WouldWait> {
-        let Some(route) = self
-            .contract
-            .routes
-            .find_for(&request.path, &request.method)
-        else {
-            return Ok((
-                problem(
-                    ProblemKind::NoPathMatched,
-                    format!(
-                        "The route {} hasn't been found in the specification file",
-                        request.path
-                    ),
-                ),
-                Heard::default(),
-            ));
+        let (route, op_index) = match self.operation_of(request) {
+            Ok(found) => found,
+            Err(refusal) => return Ok((*refusal, Heard::default())),
         };
-        let entry = route.entry;
-        let is_head = request.method == "HEAD";
-        let Some(op_index) = operation_for(entry, request) else {
-            let mut allowed = entry.methods();
-            if allowed.contains(&"GET") && !allowed.contains(&"HEAD") {
-                allowed.push("HEAD");
-            }
-            let mut response = problem(
-                ProblemKind::NoMethodMatched,
-                format!(
-                    "The route {} exists, but no {} operation is defined on it",
-                    request.path, request.method
-                ),
-            );
-            headers::set(&mut response.headers, "allow", &allowed.join(", "));
-            return Ok((response, Heard::default()));
-        };
-        let (api, operation) = self.contract.operation(entry.api, op_index);
+        let at = (route.entry.api, op_index);
+        let (api, operation) = self.contract.operation(at.0, at.1);
         // Read before written: a store on every request would bounce the flag's cache line
         // between the workers.
-        let warmed = &self.warmed[entry.api][op_index];
+        let warmed = &self.warmed[at.0][at.1];
         if !warmed.load(Ordering::Relaxed) {
             warmed.store(true, Ordering::Relaxed);
         }
@@ -464,6 +439,10 @@ impl Engine {
         let violations = checked.violations;
         let accepted =
             violations.is_empty() || self.options.validate_requests == RequestValidation::Warn;
+        let heard = Heard {
+            path_params: decoded(&path_params),
+            json_body: checked.json_body,
+        };
         let chaos = if accepted {
             self.chaos(operation)
         } else {
@@ -474,77 +453,11 @@ impl Engine {
             // own answer for that status (with its `Retry-After` when it declares one).
             let mut failing = request.clone();
             headers::set(&mut failing.headers, "prefer", &format!("code={code}"));
-            self.contract_answer(&failing, entry.api, op_index)
+            self.contract_answer(&failing, at.0, at.1)
         } else if accepted {
-            let body = checked.json_body.as_ref();
-            let stubbed = if self.stubs.is_empty() {
-                None
-            } else {
-                self.stubs.answer(&StubCall {
-                    api,
-                    operation,
-                    request,
-                    path_params: &decoded(&path_params),
-                    session,
-                    json_body: body,
-                    now: &self.options.clock.now(),
-                    seed: self.options.seed,
-                })
-            };
-            match stubbed {
-                Some(Ok(answer)) => {
-                    let mut response = answer.response;
-                    response.stub = Some(answer.id);
-                    response.delay = answer.delay;
-                    response.fault = answer.fault;
-                    response
-                        .warnings
-                        .extend(violations.iter().map(sl_violation));
-                    response
-                }
-                // A stub whose rendered answer breaks the contract: the contract answers, and
-                // says why.
-                refused => {
-                    let refused = refused.and_then(Result::err);
-                    let place = self.place(session, ahead);
-                    let mut response = match self.stateful_answer(
-                        request,
-                        body,
-                        &place,
-                        &path_params,
-                        api,
-                        op_index,
-                    )? {
-                        StoredAnswer::Stored(response) => response,
-                        StoredAnswer::Contract(note) => {
-                            let mut response = self.contract_answer(request, entry.api, op_index);
-                            response.warnings.extend(note);
-                            response
-                        }
-                    };
-                    response
-                        .warnings
-                        .extend(violations.iter().map(sl_violation));
-                    response
-                        .warnings
-                        .extend(refused.map(|(id, broken)| refused_note(&id, &broken)));
-                    response
-                }
-            }
+            self.accepted_answer(request, session, ahead, at, &heard, &violations)?
         } else {
-            let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
-            reject(api, operation, &request.path, &violations, seed).unwrap_or_else(|| {
-                // The contract has no answer that refuses this request: it answers as it
-                // declares (no state is changed), and says what was wrong with the request.
-                let mut response = self.contract_answer(request, entry.api, op_index);
-                response.warnings = violations.iter().map(sl_violation).collect();
-                response.log = Some(format!(
-                    "{} declares no answer that refuses an invalid request of this kind: it \
-                     gets the declared answer, the violations in sl-violations",
-                    operation.id
-                ));
-                response
-            })
+            self.refusal(request, at, &violations)
         };
         if !operation.shadows.is_empty() {
             let seed = self.options.seed ^ stable_hash(&[&operation.id, "shadows"]);
@@ -553,33 +466,23 @@ impl Engine {
         // The callbacks the operation declares go out after a successful answer, to the URLs
         // the request named (the HTTP layer sends them).
         if accepted && (200..300).contains(&response.status) && !operation.callbacks.is_empty() {
-            let exchange = Exchange {
+            self.add_callbacks(
                 request,
-                path_params: &path_params,
-                request_body: checked.json_body.as_ref(),
-                answer_body: &response.body,
-            };
-            let seed = self.options.seed ^ stable_hash(&[&operation.id, "callbacks"]);
-            let (calls, skipped) = outgoing::callbacks(api, op_index, &exchange, seed);
-            response.outgoing = calls;
-            response
-                .warnings
-                .extend(skipped.into_iter().map(|message| SlViolation {
-                    location: vec!["callback".into()],
-                    severity: "Warning",
-                    code: "callback".into(),
-                    message,
-                }));
+                at,
+                &path_params,
+                heard.json_body.as_ref(),
+                &mut response,
+            );
         }
         // The log says why an operation's answers are made to fit once, not on every read.
         if response.log.is_some() {
-            let logged = &self.repair_logged[entry.api][op_index];
+            let logged = &self.repair_logged[at.0][at.1];
             if logged.swap(true, Ordering::Relaxed) {
                 response.log = None;
             }
         }
         response.operation = Some(operation.id.clone());
-        if is_head {
+        if request.method == "HEAD" {
             response.body = Bytes::new();
         }
         // The request's own `Prefer: delay` (and `fault`), then the stub's, then the
@@ -588,11 +491,158 @@ impl Engine {
             .unwrap_or_default();
         response.delay = asked.delay.or(response.delay).or(operation.delay);
         response.fault = asked.fault.or(response.fault);
-        let heard = Heard {
-            path_params: decoded(&path_params),
-            json_body: checked.json_body,
-        };
         Ok((response, heard))
+    }
+
+    /// The route `request` is on and the operation it means there, or the problem answer
+    /// saying that no path, or no method on it, is declared.
+    fn operation_of(
+        &self,
+        request: &MockRequest,
+    ) -> Result<(RouteMatch<'_>, usize), Box<MockResponse>> {
+        let Some(route) = self
+            .contract
+            .routes
+            .find_for(&request.path, &request.method)
+        else {
+            return Err(Box::new(problem(
+                ProblemKind::NoPathMatched,
+                format!(
+                    "The route {} hasn't been found in the specification file",
+                    request.path
+                ),
+            )));
+        };
+        if let Some(op_index) = operation_for(route.entry, request) {
+            return Ok((route, op_index));
+        }
+        let mut allowed = route.entry.methods();
+        if allowed.contains(&"GET") && !allowed.contains(&"HEAD") {
+            allowed.push("HEAD");
+        }
+        let mut response = problem(
+            ProblemKind::NoMethodMatched,
+            format!(
+                "The route {} exists, but no {} operation is defined on it",
+                request.path, request.method
+            ),
+        );
+        headers::set(&mut response.headers, "allow", &allowed.join(", "));
+        Err(Box::new(response))
+    }
+
+    /// The answer to a request the operation accepts (or that `--validate-requests warn` lets
+    /// through, with its violations as warnings): a stub's, else stored state's, else the
+    /// contract's.
+    fn accepted_answer(
+        &self,
+        request: &MockRequest,
+        session: &str,
+        ahead: Option<&Prefetched>,
+        at: (usize, usize),
+        heard: &Heard,
+        violations: &[Violation],
+    ) -> Result<MockResponse, WouldWait> {
+        let (api, operation) = self.contract.operation(at.0, at.1);
+        let body = heard.json_body.as_ref();
+        let stubbed = if self.stubs.is_empty() {
+            None
+        } else {
+            self.stubs.answer(&StubCall {
+                api,
+                operation,
+                request,
+                path_params: &heard.path_params,
+                session,
+                json_body: body,
+                now: &self.options.clock.now(),
+                seed: self.options.seed,
+            })
+        };
+        // A stub whose rendered answer breaks the contract: the contract answers, and says why.
+        let refused = match stubbed {
+            Some(Ok(answer)) => {
+                let mut response = answer.response;
+                response.stub = Some(answer.id);
+                response.delay = answer.delay;
+                response.fault = answer.fault;
+                response
+                    .warnings
+                    .extend(violations.iter().map(sl_violation));
+                return Ok(response);
+            }
+            refused => refused.and_then(Result::err),
+        };
+        let place = self.place(session, ahead);
+        let mut response =
+            match self.stateful_answer(request, body, &place, &heard.path_params, api, at.1)? {
+                StoredAnswer::Stored(response) => response,
+                StoredAnswer::Contract(note) => {
+                    let mut response = self.contract_answer(request, at.0, at.1);
+                    response.warnings.extend(note);
+                    response
+                }
+            };
+        response
+            .warnings
+            .extend(violations.iter().map(sl_violation));
+        response
+            .warnings
+            .extend(refused.map(|(id, broken)| refused_note(&id, &broken)));
+        Ok(response)
+    }
+
+    /// The answer refusing a request the operation does not accept: the one the contract
+    /// declares for what is wrong with it, else the declared answer with the violations in
+    /// `sl-violations` (no state is changed).
+    fn refusal(
+        &self,
+        request: &MockRequest,
+        at: (usize, usize),
+        violations: &[Violation],
+    ) -> MockResponse {
+        let (api, operation) = self.contract.operation(at.0, at.1);
+        let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
+        reject(api, operation, &request.path, violations, seed).unwrap_or_else(|| {
+            let mut response = self.contract_answer(request, at.0, at.1);
+            response.warnings = violations.iter().map(sl_violation).collect();
+            response.log = Some(format!(
+                "{} declares no answer that refuses an invalid request of this kind: it gets \
+                 the declared answer, the violations in sl-violations",
+                operation.id
+            ));
+            response
+        })
+    }
+
+    /// The operation's callbacks, for the HTTP layer to send after `response`; a callback
+    /// that cannot be sent is a warning.
+    fn add_callbacks(
+        &self,
+        request: &MockRequest,
+        at: (usize, usize),
+        path_params: &[(String, String)],
+        request_body: Option<&Value>,
+        response: &mut MockResponse,
+    ) {
+        let (api, operation) = self.contract.operation(at.0, at.1);
+        let exchange = Exchange {
+            request,
+            path_params,
+            request_body,
+            answer_body: &response.body,
+        };
+        let seed = self.options.seed ^ stable_hash(&[&operation.id, "callbacks"]);
+        let (calls, skipped) = outgoing::callbacks(api, at.1, &exchange, seed);
+        response.outgoing = calls;
+        response
+            .warnings
+            .extend(skipped.into_iter().map(|message| SlViolation {
+                location: vec!["callback".into()],
+                severity: "Warning",
+                code: "callback".into(),
+                message,
+            }));
     }
 
     /// The contract's answer (see [`ContractAnswers::respond`]).
@@ -641,13 +691,7 @@ impl Engine {
             binding,
             request,
             json_body,
-            params: params
-                .iter()
-                .map(|(n, v)| {
-                    let decoded = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
-                    (n.clone(), decoded.into_owned())
-                })
-                .collect(),
+            params,
         };
         let answered = self.stored.answer(
             &call,

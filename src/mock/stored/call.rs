@@ -16,7 +16,7 @@ pub struct StatefulCall<'a> {
     /// The request body as JSON, when validating the request parsed it already.
     pub json_body: Option<&'a Value>,
     /// Path parameters, percent-decoded.
-    pub params: Vec<(String, String)>,
+    pub params: &'a [(String, String)],
 }
 
 impl StatefulCall<'_> {

@@ -105,18 +105,19 @@ impl StoredAnswers {
         };
         keys.into_iter()
             .filter(|key| {
+                let params: Vec<(String, String)> = resource
+                    .keys
+                    .iter()
+                    .cloned()
+                    .zip(key.iter().cloned())
+                    .collect();
                 let call = StatefulCall {
                     api: compiled,
                     operation,
                     binding,
                     request: &request,
                     json_body: None,
-                    params: resource
-                        .keys
-                        .iter()
-                        .cloned()
-                        .zip(key.iter().cloned())
-                        .collect(),
+                    params: &params,
                 };
                 let answer = self.answer(
                     &call,
