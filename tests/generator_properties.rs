@@ -571,6 +571,39 @@ fn an_optional_property_no_discriminator_can_name_is_left_out() {
 }
 
 #[test]
+fn a_discriminator_naming_a_property_no_name_fits_leaves_it_as_its_schema_says() {
+    // Zalando's `Page` names `content`, an array, as its discriminator: a subtype's name
+    // cannot be its value, so the array stays (readers map only string values).
+    let response = json!({ "$ref": "#/components/schemas/Reviews" });
+    let schemas = json!({
+        "Page": {
+            "type": "object", "required": ["content"],
+            "properties": { "content": { "type": "array", "items": {} } },
+            "discriminator": { "propertyName": "content" }
+        },
+        "Reviews": { "type": "object", "allOf": [
+            { "$ref": "#/components/schemas/Page" },
+            { "properties": { "content": {
+                "type": "array", "items": { "$ref": "#/components/schemas/Review" }
+            } } }
+        ] },
+        "Review": {
+            "type": "object", "required": ["id", "title", "helpful"],
+            "properties": {
+                "id": { "type": "string" }, "title": { "type": "string" },
+                "helpful": { "type": "integer" }
+            }
+        }
+    });
+    for value in answers_under(response, schemas) {
+        assert!(
+            value["content"].is_array(),
+            "expected the content an array, as its schema says, received {value}"
+        );
+    }
+}
+
+#[test]
 fn a_pattern_no_dialect_reads_leaves_the_rest_of_its_schema_checked_and_is_reported() {
     // AWS's `[a-zA-Z]{1-70}` is no ECMA-262: the whole schema accepted everything.
     let schema = json!({

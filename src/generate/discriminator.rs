@@ -77,7 +77,8 @@ pub(super) fn named(
 /// The discriminator's property and the value naming `schema` in it: its key in the
 /// mapping, else the schema's name under `components/schemas` (OpenAPI's implicit mapping).
 /// `None` where `schema` has no name, or its property refuses the name (ExaVault's
-/// `Resource`, whose `type` must be `resource`).
+/// `Resource`, whose `type` must be `resource`; Zalando's `Page`, whose discriminator names
+/// `content`, an array).
 pub(super) fn naming_value<'d>(
     document: &Value,
     schema: &Value,
@@ -101,10 +102,18 @@ pub(super) fn naming_value<'d>(
     );
     let refused = declared_property(document, schema, property)
         .into_iter()
-        .any(|p| match (p.get("const"), p.get("enum")) {
-            (Some(constant), _) => constant != &name,
-            (None, Some(Value::Array(options))) => !options.contains(&name),
-            _ => false,
+        .any(|p| {
+            let not_a_string = match p.get("type") {
+                Some(Value::String(kind)) => kind != "string",
+                Some(Value::Array(kinds)) => !kinds.iter().any(|k| k == "string"),
+                _ => false,
+            };
+            not_a_string
+                || match (p.get("const"), p.get("enum")) {
+                    (Some(constant), _) => constant != &name,
+                    (None, Some(Value::Array(options))) => !options.contains(&name),
+                    _ => false,
+                }
         });
     (!refused).then_some((property, name))
 }
