@@ -571,6 +571,30 @@ fn an_optional_property_no_discriminator_can_name_is_left_out() {
 }
 
 #[test]
+fn a_one_of_of_required_lists_gets_a_value_carrying_the_names_of_one() {
+    // InfluxData's `DBRP`: an organisation by ID or by name, never both, both optional
+    // properties of the object.
+    let response = json!({ "$ref": "#/components/schemas/Mapping" });
+    let schemas = json!({ "Mapping": {
+        "type": "object",
+        "oneOf": [
+            { "required": ["orgID", "database"] },
+            { "required": ["org", "database"] }
+        ],
+        "properties": {
+            "org": { "type": "string" }, "orgID": { "type": "string" },
+            "database": { "type": "string" }, "default": { "type": "boolean" }
+        }
+    } });
+    for value in answers_under(response, schemas) {
+        assert!(
+            value.get("org").is_some() != value.get("orgID").is_some(),
+            "expected org or orgID, not both, received {value}"
+        );
+    }
+}
+
+#[test]
 fn a_discriminator_naming_a_property_no_name_fits_leaves_it_as_its_schema_says() {
     // Zalando's `Page` names `content`, an array, as its discriminator: a subtype's name
     // cannot be its value, so the array stays (readers map only string values).

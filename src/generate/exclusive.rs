@@ -2,11 +2,14 @@
 //! exactly one, and open branches (PeerTube's `oneOf: [User, UserWithStats]`, where the
 //! second adds optional counts to the first; intellifi's `location` or `location_id`) all
 //! accept a value that carries none of what tells them apart. Properties the other branches
-//! declare, set to values they refuse (`null` first), leave one branch the one match.
+//! declare, set to values they refuse (`null` first), leave one branch the one match; so do
+//! properties the other branches require, left out (InfluxData's `DBRP`: `oneOf` of two
+//! `required` lists, `orgID` or `org`, both optional properties of the object).
 
 use serde_json::Value;
 
-use crate::contract::properties;
+use super::discriminator::resolve;
+use crate::contract::{properties, schema_ref};
 
 /// Properties tried, at most: each trial is a validation of the whole value.
 const MOST_NAMES: usize = 32;
@@ -38,7 +41,15 @@ pub fn set_apart(
     value.pointer(place)?.as_object()?;
     let mut names: Vec<String> = Vec::new();
     for branch in branches {
-        for (name, _) in properties(branch, document).iter() {
+        let required = schema_ref(branch)
+            .map_or(branch, |reference| resolve(document, reference))
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str);
+        let declared = properties(branch, document);
+        for name in declared.iter().map(|(name, _)| name).chain(required) {
             if !names.iter().any(|known| known == name) {
                 names.push(name.to_string());
             }
@@ -51,10 +62,19 @@ pub fn set_apart(
         // A change that does it, else the first that adds no violation, for the next step.
         let mut next: Option<(usize, Value, usize)> = None;
         for (index, name) in names.iter().enumerate() {
-            for refused in refusals() {
+            // Left out first (a branch requiring it no longer matches), then refused values.
+            let present = current.pointer(place)?.get(name.as_str()).is_some();
+            let changes = present
+                .then_some(None)
+                .into_iter()
+                .chain(refusals().into_iter().map(Some));
+            for change in changes {
                 let mut trial = current.clone();
                 let object = trial.pointer_mut(place)?.as_object_mut()?;
-                object.insert(name.clone(), refused);
+                match change {
+                    Some(refused) => object.insert(name.clone(), refused),
+                    None => object.remove(name.as_str()),
+                };
                 let after = count(&trial);
                 if after < before {
                     return Some(trial);
