@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::tree::{schema_nodes, schema_ref};
+use super::tree::{Holds, holds, schema_nodes, schema_ref};
 use crate::pointer::local_target;
 
 /// Keywords that say nothing about which values a schema accepts.
@@ -73,18 +73,34 @@ pub fn alike_one_of_branches(document: &Value) -> Vec<(String, String)> {
     out
 }
 
-/// `schema` without the keywords `ignored`, at every depth.
+/// `schema` without the keywords `ignored`, in it and in every subschema. Only keywords go:
+/// a property named `title` stays, and so does what `enum`, `const` or `required` hold (not
+/// schemas: a `description` there is data).
 fn without(schema: &Value, ignored: &[&str]) -> Value {
-    match schema {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(key, _)| !ignored.contains(&key.as_str()))
-                .map(|(key, value)| (key.clone(), without(value, ignored)))
-                .collect::<Map<String, Value>>(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(|i| without(i, ignored)).collect()),
-        other => other.clone(),
-    }
+    let Value::Object(map) = schema else {
+        return schema.clone();
+    };
+    let kept = map
+        .iter()
+        .filter(|(key, _)| !ignored.contains(&key.as_str()))
+        .map(|(key, child)| {
+            let child = match (holds(key, child), child) {
+                (Some(Holds::Named), Value::Object(named)) => Value::Object(
+                    named
+                        .iter()
+                        .map(|(name, sub)| (name.clone(), without(sub, ignored)))
+                        .collect(),
+                ),
+                (Some(Holds::Listed), Value::Array(listed)) => {
+                    Value::Array(listed.iter().map(|sub| without(sub, ignored)).collect())
+                }
+                (Some(Holds::One), _) => without(child, ignored),
+                _ => child.clone(),
+            };
+            (key.clone(), child)
+        })
+        .collect::<Map<String, Value>>();
+    Value::Object(kept)
 }
 
 #[cfg(test)]
@@ -94,6 +110,8 @@ mod tests {
 
     #[test]
     fn branches_alike_or_apart_only_by_format_are_found_and_others_are_not() {
+        // `Named` and `Worded` differ in what looks like annotations but is not: a property
+        // named `title`, and data inside `enum`.
         let document = json!({ "components": { "schemas": {
             "Result": { "oneOf": [
                 { "$ref": "#/components/schemas/Texts" },
@@ -106,6 +124,15 @@ mod tests {
                 "type": "object",
                 "additionalProperties": { "type": "string", "format": "byte" } } } },
             "Either": { "oneOf": [ { "type": "string" }, { "type": "integer" } ] },
+            "Named": { "oneOf": [
+                { "type": "object", "properties": { "title": { "type": "string" } },
+                  "additionalProperties": false },
+                { "type": "object", "properties": {}, "additionalProperties": false }
+            ] },
+            "Worded": { "oneOf": [
+                { "enum": [{ "description": "a" }] },
+                { "enum": [{ "description": "b" }] }
+            ] },
             "Event": { "type": "string",
                 "oneOf": [ { "description": "one" }, { "description": "two" } ] }
         } } });
