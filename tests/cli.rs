@@ -63,14 +63,20 @@ fn lint_warns_of_contradicting_examples_and_of_what_no_server_can_send() {
 }
 
 /// `script` run by python3 from the repository's root, with `arg` as its `sys.argv[1]` (the
-/// serving stage's functions are tested this way, `scripts` on its path).
-fn python(script: &str, arg: &std::ffi::OsStr) -> std::process::Output {
-    Command::new("python3")
+/// serving stage's functions are tested this way, `scripts` on its path): whether it exited
+/// with success, what it printed (trimmed), and its stderr.
+fn python(script: &str, arg: &std::ffi::OsStr) -> (bool, String, String) {
+    let output = Command::new("python3")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["-c", script])
         .arg(arg)
         .output()
-        .expect("python3 runs (scripts/test installs it)")
+        .expect("python3 runs (scripts/test installs it)");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).trim().to_string(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// The corpus's serving stage (`scripts/corpus_serving.py`) explains failing documents by
@@ -81,13 +87,11 @@ fn the_serving_stage_finds_each_kind_of_warning_it_reads_in_what_lint_writes() {
     let script = "import sys; sys.path.insert(0, 'scripts'); import corpus_serving as c; \
                   places = c.lint_places(sys.argv[1], 'tests/fixtures/unfollowable.yaml'); \
                   print(sorted(k for k, v in places.items() if not v))";
-    let output = python(script, env!("CARGO_BIN_EXE_understudy").as_ref());
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (ran, stdout, stderr) = python(script, env!("CARGO_BIN_EXE_understudy").as_ref());
     assert!(
-        output.status.success() && stdout.trim() == "[]",
+        ran && stdout == "[]",
         "expected the serving stage to find every kind of warning it reads in lint's output on \
-         unfollowable.yaml; kinds it found none of: {stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
+         unfollowable.yaml; kinds it found none of: {stdout}{stderr}"
     );
 }
 
@@ -107,13 +111,10 @@ fn the_serving_stage_interrupts_a_run_that_outlasts_its_time_and_lets_it_finish_
                   stopped = c.run_interrupted_at(['sh', '-c', child], out, d, 2); \
                   print(stopped, time.time() - t < 30, (d / 'report').read_text().strip())";
     let dir = tempfile::tempdir().unwrap();
-    let output = python(script, dir.path().as_os_str());
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (_, stdout, stderr) = python(script, dir.path().as_os_str());
     assert_eq!(
-        stdout.trim(),
-        "True True written",
-        "expected the run interrupted within its time and its report written; stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
+        stdout, "True True written",
+        "expected the run interrupted within its time and its report written; stderr: {stderr}"
     );
 }
 
@@ -134,13 +135,10 @@ fn the_serving_stage_serves_again_the_documents_whose_last_row_is_not_clean() {
     let script = "import sys, pathlib; sys.path.insert(0, 'scripts'); \
                   import corpus_serving as c; d = pathlib.Path(sys.argv[1]); \
                   print(c.not_clean_in([d / 'first.tsv', d / 'second.tsv']))";
-    let output = python(script, dir.path().as_os_str());
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (_, stdout, stderr) = python(script, dir.path().as_os_str());
     assert_eq!(
-        stdout.trim(),
-        "['worse.json', 'error.json']",
-        "expected the documents whose last row is not clean; stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
+        stdout, "['worse.json', 'error.json']",
+        "expected the documents whose last row is not clean; stderr: {stderr}"
     );
 }
 

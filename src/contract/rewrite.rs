@@ -35,12 +35,6 @@ pub(super) fn convert_node(node: Value, dialect: Dialect) -> Value {
             // Schemathesis reads them so: they stay, as the annotations they are in 2020-12,
             // so that an answer leaves a writeOnly property out and a request need not send a
             // readOnly one.
-            let mut kept = Map::new();
-            for flag in ["readOnly", "writeOnly"] {
-                if map.get(flag) == Some(&Value::Bool(true)) {
-                    kept.insert(flag.into(), Value::Bool(true));
-                }
-            }
             let only_ref = json!({ "$ref": reference });
             let mut converted = if nullable {
                 json!({ "anyOf": [only_ref, { "type": "null" }] })
@@ -48,7 +42,11 @@ pub(super) fn convert_node(node: Value, dialect: Dialect) -> Value {
                 only_ref
             };
             if let Value::Object(converted) = &mut converted {
-                converted.extend(kept);
+                for flag in ["readOnly", "writeOnly"] {
+                    if map.get(flag) == Some(&Value::Bool(true)) {
+                        converted.insert(flag.into(), Value::Bool(true));
+                    }
+                }
             }
             return converted;
         }
