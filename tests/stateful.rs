@@ -22,6 +22,17 @@ fn frozen_router(backend: Backend) -> (Arc<Contract>, axum::Router) {
     (contract, app(engine, HttpOptions::default()))
 }
 
+/// Runs `test` with the fixture `name`'s contract and a stateful router on it, once on each
+/// store backend, each empty.
+async fn on_every_backend(name: &str, test: impl AsyncFn(Arc<Contract>, axum::Router)) {
+    for backend in BACKENDS {
+        let _on = OnBackend(backend);
+        let contract = fixture_contract(name);
+        let engine = engine_on(backend, &contract, EngineOptions::default());
+        test(contract.clone(), app(engine, HttpOptions::default())).await;
+    }
+}
+
 /// One step of a scenario: request, expected status; the answer is recorded.
 struct Step<'a> {
     method: &'a str,
@@ -1202,13 +1213,7 @@ async fn an_id_never_seen_answers_as_an_existing_object_when_no_404_is_declared(
 
 #[tokio::test]
 async fn a_delete_that_declares_a_deletion_marker_answers_the_marker_with_the_stored_id() {
-    for backend in BACKENDS {
-        let _on = OnBackend(backend);
-        let contract = fixture_contract("deletion-marker.yaml");
-        let router = app(
-            engine_on(backend, &contract, EngineOptions::default()),
-            HttpOptions::default(),
-        );
+    on_every_backend("deletion-marker.yaml", async |contract, router| {
         let json = [("content-type", "application/json")];
         let created = send(
             &router,
@@ -1226,6 +1231,12 @@ async fn a_delete_that_declares_a_deletion_marker_answers_the_marker_with_the_st
         );
         let id = created.json()["id"].as_str().expect("an id").to_string();
         let uri = format!("/customers/{id}");
+        let read = send(&router, "GET", &uri, &[], "").await;
+        assert_eq!(
+            read.json(),
+            json!({"id": id, "object": "customer", "email": "a@example.com"}),
+            "expected the customer created, where the read declares it or its deletion marker"
+        );
         let deleted = send(&router, "DELETE", &uri, &[], "").await;
         let (api, operation) = contract.find_operation("DELETE", &uri).unwrap();
         let problems = contract_problems(api, operation, &deleted);
@@ -1244,18 +1255,164 @@ async fn a_delete_that_declares_a_deletion_marker_answers_the_marker_with_the_st
             gone.status, 404,
             "expected the declared 404 after the delete"
         );
-    }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_list_envelope_composed_with_all_of_holds_the_stored_objects_and_no_links_to_missing_pages()
+ {
+    on_every_backend("composed-envelope.yaml", async |contract, router| {
+        let list = || send(&router, "GET", "/tickets", &[], "");
+        let json = [("content-type", "application/json")];
+        let empty = list().await;
+        let created = [
+            send(&router, "POST", "/tickets", &json, r#"{"title": "a"}"#).await,
+            send(&router, "POST", "/tickets", &json, r#"{"title": "b"}"#).await,
+        ];
+        let full = list().await;
+        let (api, operation) = contract.find_operation("GET", "/tickets").unwrap();
+        for (what, answer) in [("empty", &empty), ("full", &full)] {
+            let problems = contract_problems(api, operation, answer);
+            assert!(
+                problems.is_empty() && answer.header("sl-violations").is_none(),
+                "expected the {what} list within its contract as it stands, got {problems:#?} \
+                 and {:?}: {}",
+                answer.header("sl-violations"),
+                answer.text()
+            );
+            let links = &answer.json()["links"];
+            assert!(
+                links.get("next").is_none() && links.get("prev").is_none(),
+                "expected no link to a page there is not (the schema allows no null), got {links}"
+            );
+        }
+        assert_eq!(
+            empty.json()["data"],
+            json!([]),
+            "expected the empty list's data to be an empty array: {}",
+            empty.text()
+        );
+        let ids: Vec<Value> = created.iter().map(|c| c.json()["id"].clone()).collect();
+        let listed: Vec<Value> = full.json()["data"]
+            .as_array()
+            .map(|items| items.iter().map(|i| i["id"].clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            listed,
+            ids,
+            "expected the created tickets in the list's data: {}",
+            full.text()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn clients_choose_the_ids_of_objects_named_by_them_and_never_of_those_the_server_numbers() {
+    on_every_backend("client-ids.yaml", async |_, router| {
+        let json = [("content-type", "application/json")];
+        let post = |uri: &'static str, body: &'static str| send(&router, "POST", uri, &json, body);
+        // (create, its status, the read it can be found at, the field read back)
+        let named = [
+            (
+                "/users",
+                r#"{"username": "ada"}"#,
+                201,
+                "/users/ada",
+                "username",
+                "ada",
+            ),
+            (
+                "/tags",
+                r#"{"name": "web"}"#,
+                201,
+                "/tags/web",
+                "name",
+                "web",
+            ),
+            // A second create of a name in use: refused where a 409 is declared, else the
+            // object is replaced.
+            (
+                "/users",
+                r#"{"username": "ada"}"#,
+                409,
+                "/users/ada",
+                "username",
+                "ada",
+            ),
+            (
+                "/tags",
+                r#"{"name": "web"}"#,
+                201,
+                "/tags/web",
+                "name",
+                "web",
+            ),
+        ];
+        for (uri, body, status, read_at, field, value) in named {
+            let created = post(uri, body).await;
+            assert_eq!(
+                created.status,
+                status,
+                "expected POST {uri} {body} to answer {status}: {}",
+                created.text()
+            );
+            let read = send(&router, "GET", read_at, &[], "").await;
+            assert_eq!(
+                (read.status, read.json()[field].clone()),
+                (200, json!(value)),
+                "expected the object created with {body} at {read_at}: {}",
+                read.text()
+            );
+        }
+        let first = post("/pets", r#"{"id": 0, "name": "a"}"#).await;
+        let second = post("/pets", r#"{"id": 0, "name": "b"}"#).await;
+        let ids = [first.json()["id"].clone(), second.json()["id"].clone()];
+        assert!(
+            ids[0] != ids[1] && ids.iter().all(|id| id.is_i64()),
+            "expected the server to number pets created with the placeholder id 0, got {ids:?}"
+        );
+        for (id, name) in ids.iter().zip(["a", "b"]) {
+            let read = send(&router, "GET", &format!("/pets/{id}"), &[], "").await;
+            assert_eq!(
+                read.json()["name"],
+                name,
+                "expected pet {id} to be {name}: {}",
+                read.text()
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_object_created_from_a_form_keeps_the_fields_the_form_sent() {
+    on_every_backend("form-create.yaml", async |_, router| {
+        let form = [("content-type", "application/x-www-form-urlencoded")];
+        let body = "email=ada%40example.com&name=Ada&balance=5";
+        let created = send(&router, "POST", "/v1/customers", &form, body).await;
+        let id = created.json()["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let read = send(&router, "GET", &format!("/v1/customers/{id}"), &[], "").await;
+        for (what, answer) in [("create", &created), ("read", &read)] {
+            let customer = answer.json();
+            assert_eq!(
+                [&customer["email"], &customer["name"], &customer["balance"]],
+                [&json!("ada@example.com"), &json!("Ada"), &json!(5)],
+                "expected the {what} to answer the customer the form {body} made: {}",
+                answer.text()
+            );
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn stored_answers_are_sent_in_the_media_type_the_contract_declares() {
-    for backend in BACKENDS {
-        let _on = OnBackend(backend);
-        let contract = fixture_contract("vendor-json.yaml");
-        let router = app(
-            engine_on(backend, &contract, EngineOptions::default()),
-            HttpOptions::default(),
-        );
+    on_every_backend("vendor-json.yaml", async |_, router| {
         let scim = [("content-type", "application/scim+json")];
         let created = send(&router, "POST", "/Users", &scim, r#"{"userName": "ada"}"#).await;
         assert_eq!(
@@ -1279,18 +1436,13 @@ async fn stored_answers_are_sent_in_the_media_type_the_contract_declares() {
             "expected the stored user: {}",
             read.text()
         );
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn an_operation_that_declares_no_success_stores_nothing() {
-    for backend in BACKENDS {
-        let _on = OnBackend(backend);
-        let contract = fixture_contract("petstore-quirks.yaml");
-        let router = app(
-            engine_on(backend, &contract, EngineOptions::default()),
-            HttpOptions::default(),
-        );
+    on_every_backend("petstore-quirks.yaml", async |contract, router| {
         let added = thing_step(&contract, &router, "POST", "/pets", r#"{"name": "rex"}"#).await;
         assert_eq!(
             added.status,
@@ -1306,19 +1458,14 @@ async fn an_operation_that_declares_no_success_stores_nothing() {
             read.status,
             read.text()
         );
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_stored_object_answers_in_json_where_xml_is_declared_first_and_without_write_only_fields()
 {
-    for backend in BACKENDS {
-        let _on = OnBackend(backend);
-        let contract = fixture_contract("petstore-quirks.yaml");
-        let router = app(
-            engine_on(backend, &contract, EngineOptions::default()),
-            HttpOptions::default(),
-        );
+    on_every_backend("petstore-quirks.yaml", async |contract, router| {
         let created = thing_step(
             &contract,
             &router,
@@ -1357,18 +1504,13 @@ async fn a_stored_object_answers_in_json_where_xml_is_declared_first_and_without
             json!({"id": id, "number": "4242"}),
             "expected the stored card without its writeOnly cvc"
         );
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_stale_version_is_refused_only_where_the_contract_declares_the_refusal() {
-    for backend in BACKENDS {
-        let _on = OnBackend(backend);
-        let contract = fixture_contract("petstore-quirks.yaml");
-        let router = app(
-            engine_on(backend, &contract, EngineOptions::default()),
-            HttpOptions::default(),
-        );
+    on_every_backend("petstore-quirks.yaml", async |contract, router| {
         let created = thing_step(
             &contract,
             &router,
@@ -1400,18 +1542,13 @@ async fn a_stale_version_is_refused_only_where_the_contract_declares_the_refusal
             replaced.text()
         );
         assert_eq!(replaced.json()["title"], "final", "{}", replaced.text());
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn an_empty_text_body_with_its_content_type_is_an_empty_string_not_a_missing_body() {
-    for backend in BACKENDS {
-        let _on = OnBackend(backend);
-        let contract = fixture_contract("petstore-quirks.yaml");
-        let router = app(
-            engine_on(backend, &contract, EngineOptions::default()),
-            HttpOptions::default(),
-        );
+    on_every_backend("petstore-quirks.yaml", async |_, router| {
         let empty = send(
             &router,
             "POST",
@@ -1435,7 +1572,8 @@ async fn an_empty_text_body_with_its_content_type_is_an_empty_string_not_a_missi
             "expected no body and no content type to be a missing required body: {:?}",
             missing.header("sl-violations")
         );
-    }
+    })
+    .await;
 }
 
 #[test]
@@ -1537,13 +1675,7 @@ async fn a_read_from_redis_is_fetched_ahead_and_answered_without_waiting_unless_
 
 #[tokio::test]
 async fn whole_numbers_a_client_writes_with_a_fraction_are_answered_as_integers() {
-    for backend in BACKENDS {
-        let _on = OnBackend(backend);
-        let contract = fixture_contract("whole-numbers.yaml");
-        let router = app(
-            engine_on(backend, &contract, EngineOptions::default()),
-            HttpOptions::default(),
-        );
+    on_every_backend("whole-numbers.yaml", async |contract, router| {
         let body = r#"{"hours": 8.0, "shifts": [{"hours": 4.0}, {"hours": 2.5}]}"#;
         let created = thing_step(&contract, &router, "POST", "/timecards", body).await;
         let read = thing_step(&contract, &router, "GET", "/timecards/1", "").await;
@@ -1554,18 +1686,13 @@ async fn whole_numbers_a_client_writes_with_a_fraction_are_answered_as_integers(
                 "expected the {what}'s answer to write 8.0 and 4.0 as 8 and 4, received {text}"
             );
         }
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn created_objects_get_ids_within_the_id_parameters_bounds_and_can_be_read_by_them() {
-    for backend in BACKENDS {
-        let _on = OnBackend(backend);
-        let contract = fixture_contract("bounded-ids.yaml");
-        let router = app(
-            engine_on(backend, &contract, EngineOptions::default()),
-            HttpOptions::default(),
-        );
+    on_every_backend("bounded-ids.yaml", async |contract, router| {
         let place = || thing_step(&contract, &router, "POST", "/orders", r#"{"quantity": 2}"#);
         let mut ids = Vec::new();
         for _ in 0..3 {
@@ -1598,5 +1725,6 @@ async fn created_objects_get_ids_within_the_id_parameters_bounds_and_can_be_read
             read.status,
             read.text()
         );
-    }
+    })
+    .await;
 }

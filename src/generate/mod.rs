@@ -16,6 +16,7 @@ mod valid;
 mod values;
 
 pub use agree::valid_under_all;
+pub use prune::remove_property;
 pub use repair::repair;
 pub use valid::{NoValidValue, generate_valid, generate_valid_dynamic};
 pub use values::generate;

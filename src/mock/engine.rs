@@ -64,6 +64,8 @@ fn decoded(params: &[(String, String)]) -> Vec<(String, String)> {
 struct Heard {
     path_params: Vec<(String, String)>,
     json_body: Option<Value>,
+    /// A form body read into its schema's shape (the journal keeps JSON bodies only).
+    form_body: Option<Value>,
 }
 
 /// Answering needs stored data that was not fetched ahead (see [`Engine::handle_prefetched`]).
@@ -442,6 +444,7 @@ impl Engine {
         let heard = Heard {
             path_params: decoded(&path_params),
             json_body: checked.json_body,
+            form_body: checked.form_body,
         };
         let chaos = if accepted {
             self.chaos(operation)
@@ -574,8 +577,9 @@ impl Engine {
             refused => refused.and_then(Result::err),
         };
         let place = self.place(session, ahead);
+        let read = body.or(heard.form_body.as_ref());
         let mut response =
-            match self.stateful_answer(request, body, &place, &heard.path_params, api, at.1)? {
+            match self.stateful_answer(request, read, &place, &heard.path_params, api, at.1)? {
                 StoredAnswer::Stored(response) => response,
                 StoredAnswer::Contract(note) => {
                     let mut response = self.contract_answer(request, at.0, at.1);
@@ -669,7 +673,7 @@ impl Engine {
     fn stateful_answer(
         &self,
         request: &MockRequest,
-        json_body: Option<&Value>,
+        body_value: Option<&Value>,
         place: &Place<'_>,
         params: &[(String, String)],
         api: &CompiledApi,
@@ -690,7 +694,7 @@ impl Engine {
             operation: &api.api.operations[op_index],
             binding,
             request,
-            json_body,
+            body_value,
             params,
         };
         let answered = self.stored.answer(

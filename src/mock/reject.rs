@@ -22,7 +22,7 @@ use super::message::{MockResponse, SlViolation};
 use super::problem::problem_type_uri;
 use super::render;
 use crate::contract::{CompiledApi, Operation, StatusKey, json_media};
-use crate::generate::generate_valid;
+use crate::generate::{generate_valid, remove_property};
 use crate::headers;
 use crate::media;
 use crate::validate::challenges;
@@ -157,7 +157,10 @@ pub fn error_response(
                             type_uri: problem_type_uri(problem_type),
                             instance,
                         };
-                        fill(&mut filled, &context, true);
+                        let mut written = Vec::new();
+                        fill(&mut filled, &context, "", &mut written);
+                        let fits = |value: &Value| api.schemas.is_valid(id, value);
+                        let filled = without_filler(filled, &written, &fits);
                         // The filled body, unless filling broke a valid one (a schema no
                         // value can follow, say a `oneOf` of two alike, leaves both invalid:
                         // the words that name the violations are worth more than filler).
@@ -280,8 +283,16 @@ fn field_path(violation: &Violation) -> String {
 /// message gets them all, a list of objects with a message gets one entry per violation, a
 /// list of strings one message each; the status, the problem `type` and `instance` get their
 /// real values, so that no generated filler is left where the violations can say something.
-fn fill(value: &mut Value, context: &Fill<'_>, top: bool) {
+/// `at` is the pointer of `value` in the body; the pointers of the fields written are added
+/// to `written`.
+fn fill(value: &mut Value, context: &Fill<'_>, at: &str, written: &mut Vec<String>) {
     let Value::Object(object) = value else { return };
+    let top = at.is_empty();
+    // An object with a message of its own is the error; objects inside it are its details
+    // (Stripe's error carries the payment intent it was about), not more places for it.
+    let is_the_error = object
+        .iter()
+        .any(|(key, field)| MESSAGE_FIELDS.contains(&key.as_str()) && field.is_string());
     let violations = context.violations;
     let summary = violations
         .iter()
@@ -289,25 +300,48 @@ fn fill(value: &mut Value, context: &Fill<'_>, top: bool) {
         .collect::<Vec<_>>()
         .join("; ");
     for (key, field) in object.iter_mut() {
-        match field {
+        let mut pointer = at.to_string();
+        crate::pointer::push_segment(&mut pointer, key);
+        let is_written = match field {
             Value::String(text) if MESSAGE_FIELDS.contains(&key.as_str()) => {
-                *text = summary.clone()
+                *text = summary.clone();
+                true
             }
-            Value::String(text) if key == "title" => *text = "Invalid request".into(),
-            Value::String(text) if top && key == "type" => *text = context.type_uri.clone(),
-            Value::String(text) if top && key == "instance" => *text = context.instance.to_string(),
+            Value::String(text) if key == "title" => {
+                *text = "Invalid request".into();
+                true
+            }
+            Value::String(text) if top && key == "type" => {
+                *text = context.type_uri.clone();
+                true
+            }
+            Value::String(text) if top && key == "instance" => {
+                *text = context.instance.to_string();
+                true
+            }
             Value::Number(_) if key == "status" || key == "statusCode" => {
-                *field = json!(context.status)
+                *field = json!(context.status);
+                true
             }
             Value::String(text) if key == "code" => {
                 *text = violations
                     .first()
                     .map(|v| v.keyword().to_string())
-                    .unwrap_or_default()
+                    .unwrap_or_default();
+                true
             }
             Value::Array(items) if items.first().is_some_and(has_message_field) => {
                 let template = items[0].clone();
                 *items = violations.iter().map(|v| entry_for(&template, v)).collect();
+                for (index, entry) in items.iter().enumerate() {
+                    let keys = entry.as_object().into_iter().flat_map(|o| o.keys());
+                    for key in keys.filter(|k| entry_field(k).is_some()) {
+                        let mut inner = format!("{pointer}/{index}");
+                        crate::pointer::push_segment(&mut inner, key);
+                        written.push(inner);
+                    }
+                }
+                false
             }
             Value::Array(items)
                 if MESSAGE_LISTS.contains(&key.as_str()) && items.iter().all(Value::is_string) =>
@@ -316,10 +350,70 @@ fn fill(value: &mut Value, context: &Fill<'_>, top: bool) {
                     .iter()
                     .map(|v| Value::String(named_message(v)))
                     .collect();
+                true
             }
-            Value::Object(_) => fill(field, context, false),
-            _ => {}
+            Value::Object(_) if !is_the_error => {
+                fill(field, context, &pointer, written);
+                false
+            }
+            _ => false,
+        };
+        if is_written {
+            written.push(pointer);
         }
+    }
+}
+
+/// `body` without the optional fields its violations did not fill (see [`fill`]): generated
+/// filler says nothing about the error, and Stripe's error object declares a score of
+/// optional ones (a whole payment intent among them). Outermost first, each is left out
+/// where the body still `fits` its schema without it; what holds a written field stays.
+fn without_filler(mut body: Value, written: &[String], fits: &dyn Fn(&Value) -> bool) -> Value {
+    let holds_written = |pointer: &str| {
+        written.iter().any(|w| {
+            w == pointer
+                || w.strip_prefix(pointer)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    };
+    let mut candidates = Vec::new();
+    field_pointers(&body, String::new(), &mut candidates);
+    let mut removed: Vec<String> = Vec::new();
+    for pointer in candidates {
+        let inside_removed = removed.iter().any(|r| {
+            pointer
+                .strip_prefix(r.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        });
+        if inside_removed || holds_written(&pointer) {
+            continue;
+        }
+        let mut trial = body.clone();
+        if remove_property(&mut trial, &pointer) && fits(&trial) {
+            body = trial;
+            removed.push(pointer);
+        }
+    }
+    body
+}
+
+/// The pointers of every object property in `value`, each before those inside it.
+fn field_pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            for (key, inner) in object {
+                let mut pointer = at.clone();
+                crate::pointer::push_segment(&mut pointer, key);
+                out.push(pointer.clone());
+                field_pointers(inner, pointer, out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                field_pointers(item, format!("{at}/{index}"), out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -339,13 +433,29 @@ fn entry_for(template: &Value, violation: &Violation) -> Value {
         if !value.is_string() {
             continue;
         }
-        let replacement = match key.as_str() {
-            k if MESSAGE_FIELDS.contains(&k) => named_message(violation),
-            "type" | "code" | "keyword" => violation.keyword().to_string(),
-            "field" | "path" | "property" | "pointer" | "parameter" => field_path.clone(),
-            _ => continue,
+        let replacement = match entry_field(key) {
+            Some(EntryField::Message) => named_message(violation),
+            Some(EntryField::Keyword) => violation.keyword().to_string(),
+            Some(EntryField::Path) => field_path.clone(),
+            None => continue,
         };
         *value = Value::String(replacement);
     }
     Value::Object(entry)
+}
+
+/// What a field of a list entry describing a violation says.
+enum EntryField {
+    Message,
+    Keyword,
+    Path,
+}
+
+fn entry_field(key: &str) -> Option<EntryField> {
+    match key {
+        k if MESSAGE_FIELDS.contains(&k) => Some(EntryField::Message),
+        "type" | "code" | "keyword" => Some(EntryField::Keyword),
+        "field" | "path" | "property" | "pointer" | "parameter" => Some(EntryField::Path),
+        _ => None,
+    }
 }

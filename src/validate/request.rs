@@ -30,6 +30,9 @@ pub struct ObservedRequest<'a> {
 pub struct CheckedRequest {
     pub violations: Vec<Violation>,
     pub json_body: Option<Value>,
+    /// A form body (`application/x-www-form-urlencoded`, `multipart/form-data`) read into its
+    /// schema's shape: what a stateful create stores, as it stores a JSON body.
+    pub form_body: Option<Value>,
 }
 
 pub fn request_violations(
@@ -89,18 +92,13 @@ pub fn check_request(
             }
         }
     }
-    let mut json_body = None;
-    violations.extend(body_violations(
-        api,
-        operation,
-        &parts,
-        request.body,
-        &mut json_body,
-    ));
-    CheckedRequest {
+    let mut checked = CheckedRequest {
         violations,
-        json_body,
-    }
+        ..CheckedRequest::default()
+    };
+    let found = body_violations(api, operation, &parts, request.body, &mut checked);
+    checked.violations.extend(found);
+    checked
 }
 
 /// The security requirements are alternatives; each is a set of schemes that must all be
@@ -219,7 +217,7 @@ fn body_violations(
     operation: &Operation,
     parts: &RequestParts<'_>,
     body: &[u8],
-    json_body: &mut Option<Value>,
+    read: &mut CheckedRequest,
 ) -> Vec<Violation> {
     let Some(declared) = &operation.request_body else {
         return Vec::new();
@@ -279,6 +277,7 @@ fn body_violations(
     };
     let as_json =
         media::is_json_essence(&essence) || media.media_type == "*/*" && essence.is_empty();
+    let mut is_form = false;
     let value = if as_json {
         // serde_json stops at 128 levels of nesting with an error, so deep bodies cannot
         // overflow the stack.
@@ -293,6 +292,7 @@ fn body_violations(
             }
         }
     } else if essence == "application/x-www-form-urlencoded" && !is_text_schema(api, schema) {
+        is_form = true;
         let pairs = form_urlencoded::parse(body).into_owned().collect();
         form_object(
             api.schemas.node(schema),
@@ -300,6 +300,7 @@ fn body_violations(
             pairs,
         )
     } else if essence == "multipart/form-data" {
+        is_form = true;
         match multipart_fields(content_type, body) {
             Ok(pairs) => form_object(
                 api.schemas.node(schema),
@@ -334,7 +335,9 @@ fn body_violations(
     };
     let violations = api.schemas.violations(schema, &value, &["request", "body"]);
     if as_json {
-        *json_body = Some(value);
+        read.json_body = Some(value);
+    } else if is_form {
+        read.form_body = Some(value);
     }
     violations
 }

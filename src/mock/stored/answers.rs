@@ -17,6 +17,7 @@ use crate::mock::choice::choose_response;
 use crate::mock::generated::GeneratedValues;
 use crate::mock::message::{MockResponse, SlViolation};
 use crate::state::{self, Clock, Prefetched, Store, StoreError};
+use crate::validate::resolve;
 
 /// Where a call's objects are: the store, the session, and what was fetched ahead of the call
 /// (see `Store::prefetch`).
@@ -133,7 +134,10 @@ impl StoredAnswers {
 }
 
 /// The resource object's schema, from the 2xx JSON schema of its operations: the read first,
-/// then create, replace, upsert, merge and list.
+/// then create, replace, upsert, merge and list. A read that answers either the object or
+/// something else (Stripe's `anyOf: [customer, deleted_customer]`) is taken by the branch
+/// another of those operations answers with (the create's `customer`): generated from the
+/// union, a new customer could have been a deletion marker.
 fn object_schema(call: &StatefulCall<'_>) -> Option<Value> {
     let order = [
         Action::Read,
@@ -143,20 +147,36 @@ fn object_schema(call: &StatefulCall<'_>) -> Option<Value> {
         Action::Merge,
         Action::List,
     ];
-    order.iter().find_map(|wanted| {
-        call.api.api.operations.iter().find_map(|operation| {
-            operation
-                .binding
-                .as_ref()
-                .filter(|b| b.resource == call.binding.resource && b.action == *wanted)?;
-            let (index, _) = choose_response(operation, None)?;
-            let id = json_media(&operation.responses[index].content)?.schema?;
-            Some(object_schema_in(
-                call.api.schemas.node(id),
-                call.document(),
-                &call.resource().name,
-                *wanted == Action::List,
-            ))
+    let document = call.document();
+    let candidates: Vec<Value> = order
+        .iter()
+        .filter_map(|wanted| {
+            call.api.api.operations.iter().find_map(|operation| {
+                operation
+                    .binding
+                    .as_ref()
+                    .filter(|b| b.resource == call.binding.resource && b.action == *wanted)?;
+                let (index, _) = choose_response(operation, None)?;
+                let id = json_media(&operation.responses[index].content)?.schema?;
+                Some(object_schema_in(
+                    call.api.schemas.node(id),
+                    document,
+                    &call.resource().name,
+                    *wanted == Action::List,
+                ))
+            })
         })
-    })
+        .collect();
+    let (first, others) = candidates.split_first()?;
+    let resolved = resolve(first, document);
+    let branches = ["anyOf", "oneOf"]
+        .iter()
+        .find_map(|union| resolved.get(*union).and_then(Value::as_array));
+    let named_elsewhere = branches.and_then(|branches| {
+        others.iter().find(|other| {
+            let other = resolve(other, document);
+            branches.iter().any(|b| resolve(b, document) == other)
+        })
+    });
+    Some(named_elsewhere.unwrap_or(first).clone())
 }

@@ -13,8 +13,9 @@ pub struct StatefulCall<'a> {
     pub operation: &'a Operation,
     pub binding: &'a Binding,
     pub request: &'a MockRequest,
-    /// The request body as JSON, when validating the request parsed it already.
-    pub json_body: Option<&'a Value>,
+    /// The request body as a value, when validating the request read it already: JSON
+    /// parsed, or a form read into its schema's shape.
+    pub body_value: Option<&'a Value>,
     /// Path parameters, percent-decoded.
     pub params: &'a [(String, String)],
 }

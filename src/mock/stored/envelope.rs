@@ -29,8 +29,10 @@ enum Hole {
     Size,
     /// The offset, else the generated value.
     Offset(String),
-    Next,
-    Prev,
+    /// The next page's cursor, and how the envelope says there is none.
+    Next(NoLink),
+    /// The previous page's cursor, and how the envelope says there is none.
+    Prev(NoLink),
     /// Whether objects follow this page (Stripe's `has_more`).
     HasMore,
     /// Whether objects precede this page.
@@ -39,10 +41,23 @@ enum Hole {
     Results,
 }
 
+/// How an envelope says a page has no next (or previous) page: `null` where its schema
+/// allows it, else without the field where it may be left out, else (a field required and
+/// never null) with the generated value, which is the contract's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoLink {
+    Null,
+    Omitted,
+    Generated(String),
+}
+
 #[derive(Debug, Clone)]
 enum Part {
     Text(String),
     Hole(Hole),
+    /// A link field that may be left out: its key (written with its colon), written with the
+    /// comma before it only when the link is there. Such fields come last in their object.
+    OptionalLink(String, Hole),
 }
 
 /// An envelope's text with holes, and the same as a value with the places of its holes (for
@@ -58,8 +73,9 @@ pub struct Envelope {
 }
 
 /// What [`Envelope::new`] keeps while it walks the generated envelope.
-#[derive(Default)]
-struct Builder {
+struct Builder<'f> {
+    /// How each link field (by its path) says there is no such page.
+    no_link: &'f dyn Fn(&[String]) -> NoLink,
     parts: Vec<Part>,
     holes: Vec<(Vec<String>, Hole)>,
     /// Where the walk is: the keys of the objects it is in.
@@ -70,8 +86,14 @@ impl Envelope {
     /// Writes `template` (the envelope generated from its schema) with holes where `slot`
     /// and the bookkeeping fields go. Fields it does not recognise keep their generated
     /// (valid) values; a template that is not an object has no holes at all.
-    pub fn new(template: &Value, slot: &str) -> Envelope {
-        let mut builder = Builder::default();
+    /// `no_link` says how each link field (by its path of keys) says there is no such page.
+    pub fn new(template: &Value, slot: &str, no_link: &dyn Fn(&[String]) -> NoLink) -> Envelope {
+        let mut builder = Builder {
+            no_link,
+            parts: Vec::new(),
+            holes: Vec::new(),
+            path: Vec::new(),
+        };
         let mut value = template.clone();
         match template {
             Value::Object(object) => {
@@ -112,8 +134,20 @@ impl Envelope {
                 Hole::Offset(generated) => {
                     page.offset.map_or_else(|| parsed(generated), Value::from)
                 }
-                Hole::Next => page.next.clone().map_or(Value::Null, Value::String),
-                Hole::Prev => page.prev.clone().map_or(Value::Null, Value::String),
+                Hole::Next(none) => match link(&page.next, none) {
+                    Some(value) => value,
+                    None => {
+                        remove(&mut out, path);
+                        continue;
+                    }
+                },
+                Hole::Prev(none) => match link(&page.prev, none) {
+                    Some(value) => value,
+                    None => {
+                        remove(&mut out, path);
+                        continue;
+                    }
+                },
                 Hole::HasMore => Value::Bool(has_more(page)),
                 Hole::HasPrevious => Value::Bool(has_previous(page)),
                 Hole::Results => page
@@ -149,6 +183,23 @@ impl Envelope {
         for part in &self.parts {
             match part {
                 Part::Text(text) => out.extend_from_slice(text.as_bytes()),
+                Part::OptionalLink(key, hole) => {
+                    let (Hole::Next(none) | Hole::Prev(none)) = hole else {
+                        continue;
+                    };
+                    let given = if matches!(hole, Hole::Next(_)) {
+                        &page.next
+                    } else {
+                        &page.prev
+                    };
+                    if let Some(value) = link(given, none) {
+                        if out.last() != Some(&b'{') {
+                            out.push(b',');
+                        }
+                        out.extend_from_slice(key.as_bytes());
+                        json(&mut out, &value);
+                    }
+                }
                 Part::Hole(hole) => match hole {
                     Hole::Slot => write_slot(&mut out),
                     Hole::Total => number(&mut out, page.total as u64),
@@ -163,10 +214,10 @@ impl Envelope {
                         Some(n) => number(&mut out, n),
                         None => out.extend_from_slice(generated.as_bytes()),
                     },
-                    Hole::Next => json(&mut out, &page.next),
+                    Hole::Next(none) => json(&mut out, &link(&page.next, none)),
                     Hole::HasMore => json(&mut out, &has_more(page)),
                     Hole::HasPrevious => json(&mut out, &has_previous(page)),
-                    Hole::Prev => json(&mut out, &page.prev),
+                    Hole::Prev(none) => json(&mut out, &link(&page.prev, none)),
                     Hole::Results => {
                         out.push(b'[');
                         for (i, (key, id)) in page.results.iter().enumerate() {
@@ -188,7 +239,7 @@ impl Envelope {
     }
 }
 
-impl Builder {
+impl Builder<'_> {
     fn text(&mut self, text: &str) {
         match self.parts.last_mut() {
             Some(Part::Text(last)) => last.push_str(text),
@@ -216,19 +267,29 @@ impl Builder {
     fn object(&mut self, object: &Map<String, Value>, top_slot: Option<&str>, slot: &str) {
         let has_total = object.keys().any(|k| is_total(normalize(k).as_str()));
         self.text("{");
-        for (i, (key, value)) in object.iter().enumerate() {
-            if i > 0 {
-                self.text(",");
-            }
-            self.key(key);
+        let mut written = 0;
+        let mut optional = Vec::new();
+        for (key, value) in object {
             self.path.push(key.clone());
-            self.field(key, value, top_slot, slot, has_total);
+            match self.link(key, value) {
+                Some(hole @ (Hole::Next(NoLink::Omitted) | Hole::Prev(NoLink::Omitted))) => {
+                    optional.push((key, hole, self.path.clone()));
+                }
+                _ => {
+                    if written > 0 {
+                        self.text(",");
+                    }
+                    written += 1;
+                    self.key(key);
+                    self.field(key, value, top_slot, slot, has_total);
+                }
+            }
             self.path.pop();
         }
         if let Some(slot) = top_slot
             && !object.contains_key(slot)
         {
-            if !object.is_empty() {
+            if written > 0 {
                 self.text(",");
             }
             self.key(slot);
@@ -236,7 +297,28 @@ impl Builder {
             self.hole(Hole::Slot);
             self.path.pop();
         }
+        // Last, so that the fields before them carry their commas whether they are there.
+        for (key, hole, path) in optional {
+            let key = format!(
+                "{}:",
+                crate::json_text::to_string(&Value::String(key.clone()))
+            );
+            self.holes.push((path, hole.clone()));
+            self.parts.push(Part::OptionalLink(key, hole));
+        }
         self.text("}");
+    }
+
+    /// The hole a page-link field (`next`, `prev` and their kin) is, if it is one.
+    fn link(&self, key: &str, value: &Value) -> Option<Hole> {
+        if !matches!(value, Value::String(_) | Value::Null) {
+            return None;
+        }
+        match normalize(key).as_str() {
+            "next" | "nextcursor" => Some(Hole::Next((self.no_link)(&self.path))),
+            "prev" | "previous" | "prevcursor" => Some(Hole::Prev((self.no_link)(&self.path))),
+            _ => None,
+        }
     }
 
     /// One field of an envelope object: a hole where the page or the resource goes, else its
@@ -271,13 +353,10 @@ impl Builder {
                 "offset" | "skip" => self.hole(Hole::Offset(value.to_string())),
                 _ => self.value(value),
             },
-            Value::String(_) | Value::Null if matches!(name, "next" | "nextcursor") => {
-                self.hole(Hole::Next)
-            }
-            Value::String(_) | Value::Null
-                if matches!(name, "prev" | "previous" | "prevcursor") =>
-            {
-                self.hole(Hole::Prev)
+            Value::String(_) | Value::Null if self.link(key, value).is_some() => {
+                if let Some(hole) = self.link(key, value) {
+                    self.hole(hole);
+                }
             }
             Value::Bool(_) if matches!(name, "hasmore" | "hasnext" | "hasnextpage") => {
                 self.hole(Hole::HasMore)
@@ -289,6 +368,53 @@ impl Builder {
             Value::Object(inner) => self.object(inner, None, slot),
             _ => self.value(value),
         }
+    }
+}
+
+/// How the link field at `path` of `template` (a generated envelope, valid) says there is no
+/// such page within the schema `fits` checks: `null` where it allows that, else the field
+/// left out where it allows that, else the generated value.
+pub fn no_link_that_fits(
+    template: &Value,
+    path: &[String],
+    fits: &dyn Fn(&Value) -> bool,
+) -> NoLink {
+    let mut probe = template.clone();
+    match place_mut(&mut probe, path) {
+        Some(place) => *place = Value::Null,
+        None => return NoLink::Null,
+    }
+    if !fits(template) || fits(&probe) {
+        return NoLink::Null;
+    }
+    remove(&mut probe, path);
+    if fits(&probe) {
+        return NoLink::Omitted;
+    }
+    let generated = path.iter().try_fold(template, |at, key| at.get(key));
+    match generated {
+        Some(Value::String(text)) => NoLink::Generated(text.clone()),
+        _ => NoLink::Null,
+    }
+}
+
+/// The value a link field is written with: the page's cursor, else what says there is none
+/// (`None`: the field is left out).
+fn link(given: &Option<String>, none: &NoLink) -> Option<Value> {
+    match (given, none) {
+        (Some(cursor), _) => Some(Value::String(cursor.clone())),
+        (None, NoLink::Null) => Some(Value::Null),
+        (None, NoLink::Omitted) => None,
+        (None, NoLink::Generated(text)) => Some(Value::String(text.clone())),
+    }
+}
+
+/// Takes the field `path` names out of its object in `value`.
+fn remove(value: &mut Value, path: &[String]) {
+    if let Some((last, parent)) = path.split_last()
+        && let Some(Value::Object(object)) = place_mut(value, parent)
+    {
+        object.remove(last);
     }
 }
 
@@ -380,7 +506,7 @@ mod tests {
         let mut last_page = page();
         last_page.next = None;
         last_page.offset = Some(5);
-        let envelope = Envelope::new(&template, "data");
+        let envelope = Envelope::new(&template, "data", &|_| NoLink::Null);
         let text = envelope.render(&last_page, |out| out.extend_from_slice(b"[1,2]"));
         assert_eq!(
             serde_json::from_slice::<Value>(&text).unwrap(),
@@ -408,7 +534,7 @@ mod tests {
 
     /// The envelope rendered for `page()`, checked to be the value `Envelope::filled` builds.
     fn filled(template: Value, slot: &str) -> Value {
-        let envelope = Envelope::new(&template, slot);
+        let envelope = Envelope::new(&template, slot, &|_| NoLink::Null);
         let text = envelope.render(&page(), |out| out.extend_from_slice(b"[1,2]"));
         let rendered: Value = serde_json::from_slice(&text).expect("an envelope renders to JSON");
         assert_eq!(
@@ -443,6 +569,86 @@ mod tests {
         assert_eq!(
             filled(json!({"count": 0}), "data"),
             json!({"count": 7, "data": [1, 2]})
+        );
+    }
+
+    #[test]
+    fn a_missing_page_link_is_null_left_out_or_generated_as_the_schema_allows() {
+        let link = |next: Value, required: Value| {
+            json!({"type": "object", "properties": {"links": {"type": "object",
+                "required": required, "properties": {"next": next}}}})
+        };
+        let cases = [
+            (
+                link(json!({"type": ["string", "null"]}), json!([])),
+                NoLink::Null,
+            ),
+            (link(json!({"type": "string"}), json!([])), NoLink::Omitted),
+            (
+                link(json!({"type": "string"}), json!(["next"])),
+                NoLink::Generated("n".into()),
+            ),
+        ];
+        let template = json!({"links": {"self": "s", "next": "n"}, "data": []});
+        let path = ["links".to_string(), "next".to_string()];
+        for (schema, expected) in cases {
+            let validator = jsonschema::validator_for(&schema).unwrap();
+            let fits = |value: &Value| validator.is_valid(value);
+            assert_eq!(
+                no_link_that_fits(&template, &path, &fits),
+                expected,
+                "under {schema}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_link_left_out_takes_its_comma_with_it_wherever_it_stood() {
+        let template = json!({"links": {"next": "n", "self": "s", "prev": "p"}, "data": []});
+        let envelope = Envelope::new(&template, "data", &|_| NoLink::Omitted);
+        let pages = [
+            (page(), json!({"next": "c9", "self": "s"})),
+            (
+                Page {
+                    next: None,
+                    prev: Some("c1".into()),
+                    ..page()
+                },
+                json!({"self": "s", "prev": "c1"}),
+            ),
+            (
+                Page {
+                    next: None,
+                    ..page()
+                },
+                json!({"self": "s"}),
+            ),
+        ];
+        for (page, links) in pages {
+            let text = envelope.render(&page, |out| out.extend_from_slice(b"[]"));
+            let rendered: Value = serde_json::from_slice(&text)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&text)));
+            assert_eq!(rendered["links"], links);
+            assert_eq!(envelope.filled(&page, json!([])), rendered);
+        }
+        let alone = Envelope::new(
+            &json!({"links": {"next": "n", "prev": "p"}}),
+            "data",
+            &|_| NoLink::Omitted,
+        );
+        let text = alone.render(
+            &Page {
+                next: None,
+                prev: Some("c1".into()),
+                ..page()
+            },
+            |out| out.extend_from_slice(b"[]"),
+        );
+        assert_eq!(
+            serde_json::from_slice::<Value>(&text).ok(),
+            Some(json!({"links": {"prev": "c1"}, "data": []})),
+            "{}",
+            String::from_utf8_lossy(&text)
         );
     }
 

@@ -144,7 +144,41 @@ impl ObjectModel {
     fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }
+
+    /// The id a client chose, in the request `data` of a create, for the object it creates,
+    /// where the object says so: the value of its field named like the id parameter
+    /// (`username` for `/users/{username}`), or, where the object has no field for its id at
+    /// all, its name (DigitalOcean's tags, read at `/v2/tags/{tag_id}` by the name they were
+    /// created with). An id parameter named as one (`id`, `tagId`, `tag_id`) is the server's
+    /// to assign even where the client may write the field: clients send placeholders there
+    /// (Swagger's petstore example creates every pet with `id: 0`). `None`: the server
+    /// assigns the id.
+    pub fn client_id(&self, param: &str, data: &Map<String, Value>) -> Option<Value> {
+        let base = param
+            .strip_suffix("Id")
+            .or_else(|| param.strip_suffix("ID"))
+            .or_else(|| param.strip_suffix("_id"));
+        let field = match self.field(param) {
+            Some(_) if param == "id" || base.is_some() => return None,
+            Some(field) => field,
+            None if self.field("id").is_some() || base.is_some_and(|b| self.field(b).is_some()) => {
+                return None;
+            }
+            None => NAME_FIELDS.iter().find_map(|name| self.field(name))?,
+        };
+        if field.not_from_client {
+            return None;
+        }
+        match data.get(&field.name)? {
+            Value::String(text) if text.is_empty() => None,
+            value @ (Value::String(_) | Value::Number(_)) => Some(value.clone()),
+            _ => None,
+        }
+    }
 }
+
+/// Fields a client names an object by, where the object has no field for its id.
+const NAME_FIELDS: &[&str] = &["name", "slug"];
 
 fn is_type(schema: &Value, kind: &str) -> bool {
     match schema.get("type") {

@@ -116,7 +116,7 @@ impl StoredAnswers {
                     operation,
                     binding,
                     request: &request,
-                    json_body: None,
+                    body_value: None,
                     params: &params,
                 };
                 let answer = self.answer(

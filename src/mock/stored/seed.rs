@@ -57,7 +57,7 @@ pub fn from_examples(contract: &Contract, data: &mut dyn Session) -> usize {
 /// The resource objects an example answer holds.
 fn objects_in(example: &Value, shape: &Shape) -> Vec<Value> {
     match (shape, example) {
-        (Shape::Bare, object @ Value::Object(_)) => vec![object.clone()],
+        (Shape::Bare | Shape::Unrelated, object @ Value::Object(_)) => vec![object.clone()],
         (Shape::Array, Value::Array(items)) => items.clone(),
         (Shape::Envelope { slot, kind }, Value::Object(envelope)) => {
             match (kind, envelope.get(slot)) {

@@ -16,6 +16,10 @@ pub enum Shape {
     Array,
     /// An object whose property `slot` holds the resource(s).
     Envelope { slot: String, kind: SlotKind },
+    /// A schema that holds no such object anywhere (Stripe's deletion marker `{id, object,
+    /// deleted}`); reads answer the object there all the same, as they always did, where it
+    /// is checked like every stored answer.
+    Unrelated,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,10 +56,7 @@ pub fn object_schema_in(schema: &Value, document: &Value, name: &str, is_list: b
 pub fn shape_of(schema: &Value, document: &Value, name: &str, object: &Value) -> Shape {
     let resolved = resolve(schema, document);
     let target = resolve(object, document);
-    let is_object = |candidate: &Value| {
-        let candidate = resolve(candidate, document);
-        std::ptr::eq(candidate, target) || candidate == target
-    };
+    let is_object = |candidate: &Value| same_object(resolve(candidate, document), target, document);
     if is_object(schema) {
         return Shape::Bare;
     }
@@ -65,8 +66,7 @@ pub fn shape_of(schema: &Value, document: &Value, name: &str, object: &Value) ->
     if let Some((slot, kind, _)) = named_slot(resolved, document, name) {
         return Shape::Envelope { slot, kind };
     }
-    let properties = resolved.get("properties").and_then(Value::as_object);
-    for (property, value) in properties.into_iter().flatten() {
+    for (property, value) in merged(resolved, document).properties {
         let value_schema = resolve(value, document);
         let kind = if is_object(value) {
             SlotKind::Object
@@ -81,11 +81,11 @@ pub fn shape_of(schema: &Value, document: &Value, name: &str, object: &Value) ->
             continue;
         };
         return Shape::Envelope {
-            slot: property.clone(),
+            slot: property.to_string(),
             kind,
         };
     }
-    Shape::Bare
+    Shape::Unrelated
 }
 
 /// The property named like the resource (or its singular), with what it holds.
@@ -93,8 +93,8 @@ fn named_slot(resolved: &Value, document: &Value, name: &str) -> Option<(String,
     let normalize = |s: &str| s.replace(['-', '_'], "").to_ascii_lowercase();
     let wanted = normalize(name);
     let wanted_one = normalize(name.trim_end_matches('s'));
-    let properties = resolved.get("properties").and_then(Value::as_object)?;
-    properties.iter().find_map(|(property, value)| {
+    let merged = merged(resolved, document);
+    merged.properties.into_iter().find_map(|(property, value)| {
         let normalized = normalize(property);
         if normalized != wanted && normalized != wanted_one {
             return None;
@@ -103,7 +103,7 @@ fn named_slot(resolved: &Value, document: &Value, name: &str) -> Option<(String,
         if has_type(value_schema, "array") && is_object_schema(value_schema.get("items"), document)
         {
             Some((
-                property.clone(),
+                property.to_string(),
                 SlotKind::Items,
                 value_schema.get("items").cloned().unwrap_or(json!({})),
             ))
@@ -111,7 +111,7 @@ fn named_slot(resolved: &Value, document: &Value, name: &str) -> Option<(String,
             && is_object_schema(value_schema.get("additionalProperties"), document)
         {
             Some((
-                property.clone(),
+                property.to_string(),
                 SlotKind::Map,
                 value_schema
                     .get("additionalProperties")
@@ -119,7 +119,7 @@ fn named_slot(resolved: &Value, document: &Value, name: &str) -> Option<(String,
                     .unwrap_or(json!({})),
             ))
         } else if is_object_schema(Some(value), document) {
-            Some((property.clone(), SlotKind::Object, value.clone()))
+            Some((property.to_string(), SlotKind::Object, value.clone()))
         } else {
             None
         }
@@ -130,16 +130,12 @@ fn named_slot(resolved: &Value, document: &Value, name: &str) -> Option<(String,
 /// resources side-loaded only when a request asks to include them (Kantata's
 /// `organizations: {id: object}`), which a generated envelope would otherwise invent.
 pub fn empty_side_maps(template: &mut Value, schema: &Value, document: &Value, slot: &str) {
-    let resolved = resolve(schema, document);
-    let (Value::Object(object), Some(properties)) = (
-        template,
-        resolved.get("properties").and_then(Value::as_object),
-    ) else {
+    let Value::Object(object) = template else {
         return;
     };
-    let required = resolved.get("required").and_then(Value::as_array);
-    let is_required = |name: &str| required.is_some_and(|r| r.iter().any(|n| n == name));
-    for (name, property) in properties {
+    let merged = merged(resolve(schema, document), document);
+    let is_required = |name: &str| merged.required.contains(&name);
+    for (name, property) in merged.properties {
         let property = resolve(property, document);
         let is_side_map = property.get("properties").is_none()
             && is_object_schema(property.get("additionalProperties"), document);
@@ -155,20 +151,98 @@ pub fn empty_side_maps(template: &mut Value, schema: &Value, document: &Value, s
 
 /// Properties that are arrays of objects (Kantata's `results` index excluded).
 fn object_lists(resolved: &Value, document: &Value) -> Vec<(String, Value)> {
-    let Some(properties) = resolved.get("properties").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    properties
-        .iter()
+    merged(resolved, document)
+        .properties
+        .into_iter()
         .filter_map(|(property, value)| {
             let value_schema = resolve(value, document);
             let items = value_schema.get("items")?;
             (has_type(value_schema, "array")
                 && is_object_schema(Some(items), document)
                 && !is_results_list(items, document))
-            .then(|| (property.clone(), items.clone()))
+            .then(|| (property.to_string(), items.clone()))
         })
         .collect()
+}
+
+/// Whether `candidate` holds the resource whose schema is `target` (both resolved): the same
+/// schema, or one of them the other narrowed by `allOf` (a read answering
+/// `allOf: [Booking, {links}]` where the list's items are `Booking`).
+fn same_object(candidate: &Value, target: &Value, document: &Value) -> bool {
+    let same = |a: &Value, b: &Value| std::ptr::eq(a, b) || a == b;
+    let part_of = |part: &Value, whole: &Value| {
+        whole
+            .get("allOf")
+            .and_then(Value::as_array)
+            .is_some_and(|parts| parts.iter().any(|p| same(resolve(p, document), part)))
+    };
+    same(candidate, target) || part_of(candidate, target) || part_of(target, candidate)
+}
+
+/// The properties of an object schema, its own and those its `allOf` parts declare (a list
+/// envelope is often a generic wrapper narrowed by `allOf`), and the names all of them require.
+struct Merged<'a> {
+    properties: Vec<(&'a str, &'a Value)>,
+    required: Vec<&'a str>,
+}
+
+/// How deep `allOf` parts are followed: deep enough for wrappers of wrappers, and an end to a
+/// cycle of references.
+const MERGE_DEPTH: usize = 8;
+
+fn merged<'a>(resolved: &'a Value, document: &'a Value) -> Merged<'a> {
+    let mut merged = Merged {
+        properties: Vec::new(),
+        required: Vec::new(),
+    };
+    merge_into(&mut merged, resolved, document, MERGE_DEPTH);
+    merged
+}
+
+/// Adds `schema`'s properties to `merged`. A property declared twice keeps the more detailed
+/// declaration: the wrapper's `data: {items: {type: object}}` gives way to the narrowing
+/// part's `data: {items: {$ref: Booking}}`.
+fn merge_into<'a>(merged: &mut Merged<'a>, schema: &'a Value, document: &'a Value, depth: usize) {
+    let properties = schema.get("properties").and_then(Value::as_object);
+    for (name, value) in properties.into_iter().flatten() {
+        match merged.properties.iter_mut().find(|(n, _)| n == name) {
+            Some(kept) if detail(value, document) > detail(kept.1, document) => kept.1 = value,
+            Some(_) => {}
+            None => merged.properties.push((name, value)),
+        }
+    }
+    let required = schema.get("required").and_then(Value::as_array);
+    merged
+        .required
+        .extend(required.into_iter().flatten().filter_map(Value::as_str));
+    if depth == 0 {
+        return;
+    }
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        merge_into(merged, resolve(part, document), document, depth - 1);
+    }
+}
+
+/// How much a property's schema says about its value (or, for an array, about its items):
+/// the properties and `allOf` parts it declares.
+fn detail(schema: &Value, document: &Value) -> usize {
+    let mut schema = resolve(schema, document);
+    if let Some(items) = schema.get("items") {
+        schema = resolve(items, document);
+    }
+    let count = |key: &str| {
+        schema.get(key).map_or(0, |v| match v {
+            Value::Object(o) => o.len(),
+            Value::Array(a) => a.len(),
+            _ => 0,
+        })
+    };
+    count("properties") + count("allOf")
 }
 
 fn has_type(schema: &Value, kind: &str) -> bool {

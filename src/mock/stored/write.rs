@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde_json::{Map, Value};
 
 use super::call::StatefulCall;
-use super::envelope::Envelope;
+use super::envelope::{Envelope, no_link_that_fits};
 use super::listing;
 use super::outcome::Outcome;
 
 use super::shape::{Page, Shape, SlotKind, empty_side_maps, shape_of};
-use crate::contract::SchemaId;
+use crate::contract::{Action, SchemaId};
 use crate::generate::{generate_valid, repair};
 use ::http::HeaderValue;
 use ::http::header::CONTENT_TYPE;
@@ -66,7 +66,24 @@ impl Writer<'_> {
                 object_schema,
             );
             let layout = match shape {
-                Shape::Bare => Layout::Bare,
+                // A delete declaring something else than the object (a deletion marker)
+                // answers that, with the deleted object's id: the object is gone, and the
+                // marker says so in the contract's words.
+                Shape::Unrelated if call.binding.action == Action::Delete => {
+                    let marker = generate_valid(&call.api.schemas, id, seed)
+                        .unwrap_or_else(|failed| failed.best);
+                    let param = call.resource().keys.last().map_or("id", String::as_str);
+                    let id_field = [param, "id"]
+                        .into_iter()
+                        .find(|name| {
+                            marker
+                                .get(name)
+                                .is_some_and(|v| v.is_string() || v.is_number())
+                        })
+                        .map(str::to_string);
+                    Layout::Marker { marker, id_field }
+                }
+                Shape::Bare | Shape::Unrelated => Layout::Bare,
                 Shape::Array => Layout::Array,
                 Shape::Envelope { slot, kind } => {
                     let schemas = &call.api.schemas;
@@ -80,7 +97,9 @@ impl Writer<'_> {
                     } else {
                         generated
                     };
-                    let envelope = Envelope::new(&template, &slot);
+                    let fits = |value: &Value| schemas.is_valid(id, value);
+                    let no_link = |path: &[String]| no_link_that_fits(&template, path, &fits);
+                    let envelope = Envelope::new(&template, &slot, &no_link);
                     Layout::Envelope {
                         slot,
                         kind,
@@ -317,6 +336,10 @@ fn render_body(layout: &Layout, items: &[(String, &str)], page: &mut Page) -> Ve
     match layout {
         Layout::Bare => first().as_bytes().to_vec(),
         Layout::Array => array(items.iter().map(|(_, text)| *text)),
+        Layout::Marker { .. } => {
+            let id = items.first().map_or("", |(id, _)| id.as_str());
+            crate::json_text::to_vec(&marker_for(layout, id))
+        }
         Layout::Envelope {
             slot,
             kind,
@@ -358,6 +381,7 @@ fn answer_value(body: &[u8], made: Option<Value>, layout: &Layout, page: &Page) 
     match layout {
         Layout::Bare => made,
         Layout::Array => Value::Array(vec![made]),
+        Layout::Marker { .. } => parsed(body),
         Layout::Envelope { kind, envelope, .. } if envelope.has_slot() => {
             let Some((_, id)) = page.results.first() else {
                 return parsed(body);
@@ -413,11 +437,35 @@ struct Form {
 enum Layout {
     Bare,
     Array,
+    /// A generated answer of its own schema (a deletion marker), the object's id in
+    /// `id_field` where it has one.
+    Marker {
+        marker: Value,
+        id_field: Option<String>,
+    },
     Envelope {
         slot: String,
         kind: SlotKind,
         envelope: Envelope,
     },
+}
+
+/// The marker `layout` holds, with the id `id` where it has a field for it (a number where
+/// the generated one is a number and `id` is one).
+fn marker_for(layout: &Layout, id: &str) -> Value {
+    let Layout::Marker { marker, id_field } = layout else {
+        return Value::Null;
+    };
+    let mut marker = marker.clone();
+    if let Some(field) = id_field
+        && let Some(place) = marker.get_mut(field)
+    {
+        *place = match (&*place, id.parse::<serde_json::Number>()) {
+            (Value::Number(_), Ok(number)) => Value::Number(number),
+            _ => Value::String(id.to_string()),
+        };
+    }
+    marker
 }
 
 /// `[text,text…]`.
@@ -436,6 +484,7 @@ fn array<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::envelope::NoLink;
     use super::*;
     use serde_json::json;
 
@@ -451,13 +500,13 @@ mod tests {
             layouts.push(Layout::Envelope {
                 slot: "member".into(),
                 kind,
-                envelope: Envelope::new(&template, "member"),
+                envelope: Envelope::new(&template, "member", &|_| NoLink::Null),
             });
         }
         layouts.push(Layout::Envelope {
             slot: "member".into(),
             kind: SlotKind::Object,
-            envelope: Envelope::new(&json!([1, 2]), "member"),
+            envelope: Envelope::new(&json!([1, 2]), "member", &|_| NoLink::Null),
         });
         for layout in &layouts {
             let mut page = Page {
