@@ -1382,6 +1382,22 @@ async fn clients_choose_the_ids_of_objects_named_by_them_and_never_of_those_the_
                 read.text()
             );
         }
+        let issue = post("/repos/octo/issues", r#"{"title": "it broke"}"#).await;
+        let number = &issue.json()["number"];
+        let read = send(
+            &router,
+            "GET",
+            &format!("/repos/octo/issues/{number}"),
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(
+            (read.status, read.json()["title"].clone()),
+            (200, json!("it broke")),
+            "expected the issue at the number it was answered with ({number}): {}",
+            read.text()
+        );
     })
     .await;
 }

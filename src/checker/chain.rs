@@ -8,7 +8,7 @@ use super::case::{Case, Expect};
 use super::judge::{failure, judge, send_judged};
 use super::plan;
 use super::send::{Answer, Shared, curl, send_recorded};
-use crate::contract::{Contract, ParameterLocation, View};
+use crate::contract::{Contract, ParameterLocation, View, key_word};
 use crate::headers;
 use crate::validate::{CheckedExchange, coerce};
 
@@ -38,15 +38,16 @@ pub(super) async fn run_chain(
     };
     create_case.name = format!("{} (chain)", create_case.name);
     let created = send_recorded(client, shared, &create_case).await;
+    let key = key_param(contract, chain.api, &read_case);
     // Where the created object lives: the upsert's own path, or the id the create answered.
     let item = if chain.creates_by_upsert {
         Some(create_case.path.clone())
     } else {
-        let id = created.as_ref().ok().and_then(created_id);
+        let id = created.as_ref().ok().and_then(|a| created_id(a, &key));
         id.filter(|id| id_fits(contract, chain.api, &read_case, id))
             .map(|id| item_path(contract, chain.api, &read_case, &id))
     };
-    let first_id = created.as_ref().ok().and_then(created_id);
+    let first_id = created.as_ref().ok().and_then(|a| created_id(a, &key));
     out.push(judge(contract, shared, &create_case, created));
     // A second create must get an id of its own.
     if !chain.creates_by_upsert
@@ -58,7 +59,7 @@ pub(super) async fn run_chain(
             again.name.trim_end_matches(" (chain)")
         );
         let answer = send_recorded(client, shared, &again).await;
-        let second_id = answer.as_ref().ok().and_then(created_id);
+        let second_id = answer.as_ref().ok().and_then(|a| created_id(a, &key));
         let mut checked = judge(contract, shared, &again, answer);
         if second_id.as_ref() == Some(first_id) {
             checked.failures.push(failure(
@@ -324,12 +325,7 @@ pub(super) fn item_path(contract: &Contract, api: usize, read_case: &Case, id: &
 fn id_fits(contract: &Contract, api: usize, read_case: &Case, id: &str) -> bool {
     let compiled = &contract.apis[api];
     let operation = &compiled.api.operations[read_case.operation];
-    let name = operation
-        .path
-        .rsplit('{')
-        .next()
-        .and_then(|rest| rest.split('}').next())
-        .unwrap_or_default();
+    let name = key_param(contract, api, read_case);
     let Some(schema) = operation
         .parameters
         .iter()
@@ -343,9 +339,23 @@ fn id_fits(contract: &Contract, api: usize, read_case: &Case, id: &str) -> bool 
     schemas.is_valid(schema, &value)
 }
 
-/// The id of what a create answered with: `Location`'s last segment, the body's `id`, or the
-/// first `results[].id` of an envelope.
-pub(super) fn created_id(answer: &Answer) -> Option<String> {
+/// The name of the read's last path parameter, the created object's id.
+fn key_param(contract: &Contract, api: usize, read_case: &Case) -> String {
+    let operation = &contract.apis[api].api.operations[read_case.operation];
+    operation
+        .path
+        .rsplit('{')
+        .next()
+        .and_then(|rest| rest.split('}').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The id of what a create answered with: `Location`'s last segment; else the body's field
+/// named like the read's key parameter `key` or its last word (GitHub's issue `number`, read
+/// at `/issues/{issue_number}` beside an `id` of another kind), else its `id`, else the first
+/// `results[].id` of an envelope.
+pub(super) fn created_id(answer: &Answer, key: &str) -> Option<String> {
     if let Some(location) = headers::text(&answer.headers, "location") {
         return location.rsplit('/').next().map(str::to_string);
     }
@@ -355,7 +365,47 @@ pub(super) fn created_id(answer: &Answer) -> Option<String> {
             .map(str::to_string)
             .or_else(|| v.as_i64().map(|n| n.to_string()))
     };
-    body.get("id")
-        .and_then(text)
+    [key, &key_word(key), "id"]
+        .iter()
+        .find_map(|field| body.get(*field).and_then(text))
         .or_else(|| body.pointer("/results/0/id").and_then(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_created_id_is_read_from_the_field_the_read_path_names() {
+        let answer = |body: Value| Answer {
+            status: 201,
+            headers: Default::default(),
+            body: body.to_string().into_bytes(),
+        };
+        let cases = [
+            (
+                serde_json::json!({"id": 99, "number": 3}),
+                "issue_number",
+                "3",
+            ),
+            (
+                serde_json::json!({"id": 99, "username": "ada"}),
+                "username",
+                "ada",
+            ),
+            (
+                serde_json::json!({"id": "c1", "name": "x"}),
+                "customer",
+                "c1",
+            ),
+            (serde_json::json!({"results": [{"id": 7}]}), "id", "7"),
+        ];
+        for (body, key, id) in cases {
+            assert_eq!(
+                created_id(&answer(body.clone()), key).as_deref(),
+                Some(id),
+                "the id of {body} read at {{{key}}}"
+            );
+        }
+    }
 }

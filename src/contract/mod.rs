@@ -26,6 +26,7 @@ pub use error::{ContractError, Finding, Severity};
 pub use features::version_features;
 pub use http_rules::is_final;
 pub use model::*;
+pub use resources::key_word;
 pub use rewrite::{View, has_flag};
 pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path};
 pub use schemas::{SchemaId, Schemas};

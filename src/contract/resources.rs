@@ -62,6 +62,23 @@ pub fn infer(operations: &mut [Operation]) -> Vec<Resource> {
     resources
 }
 
+/// The last word of a key parameter's name, lower-cased, which may name the field that
+/// carries the key: `number` for `issue_number` and
+/// `issueNumber`, `id` for `petId`.
+pub fn key_word(name: &str) -> String {
+    let snake = name.rsplit(['_', '-']).next().unwrap_or(name);
+    // A trailing run of capitals is one word (`petID`), else the word starts at the last one.
+    let trailing = snake.len()
+        - snake
+            .trim_end_matches(|c: char| c.is_ascii_uppercase())
+            .len();
+    let start = match trailing {
+        0 => snake.rfind(|c: char| c.is_ascii_uppercase()).unwrap_or(0),
+        _ => snake.len() - trailing,
+    };
+    snake[start..].to_ascii_lowercase()
+}
+
 fn is_param(segment: &str) -> bool {
     segment.len() > 2
         && segment.starts_with('{')
@@ -218,5 +235,25 @@ pub fn find_id_schemas(operations: &[Operation], resources: &mut [Resource]) {
             .flat_map(|op| &op.parameters)
             .find(|p| p.location == ParameterLocation::Path && &p.name == id_name)
             .and_then(|p| p.schema);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_word_of_a_key_parameter_names_the_field_that_may_carry_it() {
+        for (param, word) in [
+            ("issue_number", "number"),
+            ("issueNumber", "number"),
+            ("petId", "id"),
+            ("petID", "id"),
+            ("tag-id", "id"),
+            ("username", "username"),
+            ("ID", "id"),
+        ] {
+            assert_eq!(key_word(param), word, "the last word of {param}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use crate::contract::{View, has_flag, properties};
+use crate::contract::{View, has_flag, key_word, properties};
 use crate::generate::generate;
 use crate::validate::{coerce, resolve};
 
@@ -145,6 +145,24 @@ impl ObjectModel {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// The field that carries the key parameter `param`: one named like it; for the last
+    /// key (the object's own id), else one named like its last word (GitHub's issues are read
+    /// at `/issues/{issue_number}` by their `number`, beside an `id` of another kind), else
+    /// `id`.
+    fn key_field(&self, param: &str, is_last: bool) -> Option<&Field> {
+        if let Some(field) = self.field(param) {
+            return Some(field);
+        }
+        if !is_last {
+            return None;
+        }
+        let word = key_word(param);
+        (word != param)
+            .then(|| self.field(&word))
+            .flatten()
+            .or_else(|| self.field("id"))
+    }
+
     /// The id a client chose, in the request `data` of a create, for the object it creates,
     /// where the object says so: the value of its field named like the id parameter
     /// (`username` for `/users/{username}`), or, where the object has no field for its id at
@@ -158,12 +176,11 @@ impl ObjectModel {
             .strip_suffix("Id")
             .or_else(|| param.strip_suffix("ID"))
             .or_else(|| param.strip_suffix("_id"));
-        let field = match self.field(param) {
-            Some(_) if param == "id" || base.is_some() => return None,
-            Some(field) => field,
-            None if self.field("id").is_some() || base.is_some_and(|b| self.field(b).is_some()) => {
-                return None;
-            }
+        let field = match self.key_field(param, true) {
+            Some(field) if field.name == param && param != "id" && base.is_none() => field,
+            // `id`, or GitHub's `number` for `issue_number`: the server's to count.
+            Some(_) => return None,
+            None if base.is_some_and(|b| self.field(b).is_some()) => return None,
             None => NAME_FIELDS.iter().find_map(|name| self.field(name))?,
         };
         if field.not_from_client {
@@ -261,8 +278,8 @@ pub fn apply_request(
     }
 }
 
-/// Sets the identifying fields from the key: a property named like the parameter, `id` for
-/// the last key, or `organization.id` for `organizationId`.
+/// Sets the identifying fields from the key: the property that carries each (see
+/// [`ObjectModel::key_field`]), or `organization.id` for `organizationId`.
 pub fn set_ids(
     object: &mut Map<String, Value>,
     keys: &[String],
@@ -272,16 +289,22 @@ pub fn set_ids(
 ) {
     for (index, (name, value)) in keys.iter().zip(values).enumerate() {
         let is_last = index + 1 == keys.len();
-        if let Some(field) = model.field(name) {
+        if let Some(field) = model.key_field(name, is_last) {
             object.insert(
-                name.clone(),
+                field.name.clone(),
                 fit(&Value::String(value.clone()), &field.resolved, document),
             );
-        } else if is_last && let Some(field) = model.field("id") {
-            object.insert(
-                "id".into(),
-                fit(&Value::String(value.clone()), &field.resolved, document),
-            );
+            // An `id` beside the field named by the key's last word (GitHub's issue `number`)
+            // gets the key too: generated, every object would have the same one.
+            if field.name != *name
+                && field.name != "id"
+                && let Some(id) = model.field("id")
+            {
+                object.insert(
+                    "id".into(),
+                    fit(&Value::String(value.clone()), &id.resolved, document),
+                );
+            }
         } else if let Some(base) = name.strip_suffix("Id").or_else(|| name.strip_suffix("_id"))
             && let Some(nested) = model.field(base)
             && let Some(id_schema) = properties(&nested.resolved, document).get("id")
