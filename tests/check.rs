@@ -220,6 +220,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "circular.yaml",
         "client-ids.yaml",
         "composed-envelope.yaml",
+        "data-envelope.yaml",
         "corpus-shapes/odd-paths.yaml",
         "delete-first.yaml",
         "deletion-marker.yaml",

@@ -30,6 +30,16 @@ const GOOD_UPLOAD: &str = "--XyZ\r\nContent-Disposition: form-data; name=\"title
 const BAD_UPLOAD: &str = "--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nab\r\n--XyZ\r\nContent-Disposition: form-data; name=\"count\"\r\n\r\nmany\r\n--XyZ--\r\n";
 
 const CASES: &[Case] = &[
+    Case {
+        name: "layers of allOf saying the same of one field: said once",
+        fixture: Some("error-details.yaml"),
+        method: "POST",
+        uri: "/charges",
+        headers: &[JSON],
+        body: r#"{"data": {"customer": "123"}}"#,
+        status: 400,
+        locations: &[&["request", "body", "data", "customer"]],
+    },
     // Kantata: OAuth2 bearer; declares 400, 401, 403, 404, 422 and 503 with {errors:[{type,message}]}.
     Case {
         name: "kantata: no credentials",
@@ -535,6 +545,15 @@ async fn invalid_requests_get_the_contracts_answer_with_every_violation_located(
                     case.name
                 ));
             }
+        }
+        let said = answer.header("sl-violations").unwrap_or("[]");
+        let said: Vec<Value> = serde_json::from_str(said).unwrap_or_default();
+        if let Some(twice) = said
+            .iter()
+            .enumerate()
+            .find(|(i, v)| said[..*i].contains(v))
+        {
+            failures.push(format!("{}: {} said twice in {said:?}", case.name, twice.1));
         }
         if case.locations.is_empty() && !locations.is_empty() {
             failures.push(format!(

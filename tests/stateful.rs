@@ -1309,6 +1309,38 @@ async fn a_list_envelope_composed_with_all_of_holds_the_stored_objects_and_no_li
 }
 
 #[tokio::test]
+async fn objects_wrapped_in_data_both_ways_are_stored_unwrapped_and_listed() {
+    on_every_backend("data-envelope.yaml", async |_, router| {
+        let json = [("content-type", "application/json")];
+        let body = r#"{"data": {"name": "groceries", "text": "milk"}}"#;
+        let created = send(&router, "POST", "/notes", &json, body).await;
+        let gid = created.json()["data"]["gid"].clone();
+        let read = send(
+            &router,
+            "GET",
+            &format!("/notes/{}", gid.as_str().unwrap_or_default()),
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(
+            (&read.json()["data"]["name"], &read.json()["data"]["text"]),
+            (&json!("groceries"), &json!("milk")),
+            "expected the note {body} made, unwrapped from data and wrapped again: {}",
+            read.text()
+        );
+        let list = send(&router, "GET", "/notes", &[], "").await;
+        assert_eq!(
+            list.json()["data"][0]["gid"],
+            gid,
+            "expected the note in the list's data: {}",
+            list.text()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn clients_choose_the_ids_of_objects_named_by_them_and_never_of_those_the_server_numbers() {
     on_every_backend("client-ids.yaml", async |_, router| {
         let json = [("content-type", "application/json")];

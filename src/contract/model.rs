@@ -133,7 +133,8 @@ pub struct Binding {
     pub resource: usize,
     pub action: Action,
     /// The one property the request body wraps the resource in, where its schema has only
-    /// that property and it names the resource (Kantata's `{organization_membership: {…}}`).
+    /// that property and it names the resource (Kantata's `{organization_membership: {…}}`)
+    /// or is `data` (Asana's `{data: {…}}`, JSON:API's).
     pub body_wrapper: Option<String>,
 }
 

@@ -216,7 +216,7 @@ pub fn find_body_wrappers(operations: &mut [Operation], resources: &[Resource], 
             .iter()
             .next()
             .map(|(name, _)| name)
-            .filter(|name| resources[binding.resource].is_one_named(name))
+            .filter(|name| *name == "data" || resources[binding.resource].is_one_named(name))
             .map(str::to_string);
     }
 }

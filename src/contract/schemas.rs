@@ -308,36 +308,47 @@ impl Schemas {
         self.validator(id).map_or(true, |v| v.is_valid(instance))
     }
 
-    /// Every leaf violation (not one opaque `anyOf` failure), located under `prefix`.
+    /// Every leaf violation (not one opaque `anyOf` failure), located under `prefix`; each
+    /// said once, where layers of `allOf` say the same of one value (Asana's requests are an
+    /// `allOf` of an `allOf`, each declaring a field's type).
     pub fn violations(&self, id: SchemaId, instance: &Value, prefix: &[&str]) -> Vec<Violation> {
         let Ok(validator) = self.validator(id) else {
             return Vec::new();
         };
         let document = self.document(self.view(id));
-        leaves(validator, instance)
-            .into_iter()
-            .map(|leaf| {
-                let mut location: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
-                location.extend(crate::pointer::segments(&leaf.instance_path));
-                // The schema holding the failing keyword: its path without the keyword.
-                let schema = local_target(&leaf.schema_path).and_then(|pointer| {
-                    let (parent, _) = pointer.rsplit_once('/')?;
-                    document.pointer(parent)
-                });
-                let message = plain(
-                    &leaf.keyword,
-                    schema,
-                    instance.pointer(&leaf.instance_path),
-                    leaf.message,
-                );
-                Violation {
-                    location,
-                    instance_path: leaf.instance_path,
-                    schema_path: leaf.schema_path,
-                    kind: ViolationKind::Schema(leaf.keyword),
-                    message,
-                }
-            })
-            .collect()
+        let mut violations: Vec<Violation> = Vec::new();
+        let found = leaves(validator, instance).into_iter().map(|leaf| {
+            let mut location: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
+            location.extend(crate::pointer::segments(&leaf.instance_path));
+            // The schema holding the failing keyword: its path without the keyword.
+            let schema = local_target(&leaf.schema_path).and_then(|pointer| {
+                let (parent, _) = pointer.rsplit_once('/')?;
+                document.pointer(parent)
+            });
+            let message = plain(
+                &leaf.keyword,
+                schema,
+                instance.pointer(&leaf.instance_path),
+                leaf.message,
+            );
+            Violation {
+                location,
+                instance_path: leaf.instance_path,
+                schema_path: leaf.schema_path,
+                kind: ViolationKind::Schema(leaf.keyword),
+                message,
+            }
+        });
+        for violation in found {
+            let said = violations.iter().any(|v| {
+                v.instance_path == violation.instance_path
+                    && v.kind == violation.kind
+                    && v.message == violation.message
+            });
+            if !said {
+                violations.push(violation);
+            }
+        }
+        violations
     }
 }

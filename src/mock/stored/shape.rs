@@ -34,7 +34,8 @@ pub enum SlotKind {
 
 /// The resource object's schema, as seen in `schema` (the 2xx schema of one of its
 /// operations): the slot named like the resource (`organization_memberships`), the items of
-/// a list, the sole list of objects of a list's envelope, or the schema itself.
+/// a list, the sole list of objects of a list's envelope, the object an envelope without an
+/// id of its own holds in `data` (Asana's `{data: ProjectResponse}`), or the schema itself.
 pub fn object_schema_in(schema: &Value, document: &Value, name: &str, is_list: bool) -> Value {
     let resolved = resolve(schema, document);
     if let Some((_, _, object)) = named_slot(resolved, document, name) {
@@ -47,6 +48,20 @@ pub fn object_schema_in(schema: &Value, document: &Value, name: &str, is_list: b
         let lists = object_lists(resolved, document);
         if let [(_, items)] = lists.as_slice() {
             return items.clone();
+        }
+    } else {
+        // An object of its own (Stripe's event `{id, type, data: {object}}`) has an id.
+        let properties = merged(resolved, document).properties;
+        let is_envelope = !properties.iter().any(|(name, _)| *name == "id");
+        let wrapped = properties
+            .iter()
+            .find(|(name, _)| is_envelope && *name == "data")
+            .map(|(_, value)| *value);
+        if let Some(object) = wrapped.filter(|v| {
+            let v = resolve(v, document);
+            !has_type(v, "array") && is_object_schema(Some(v), document)
+        }) {
+            return object.clone();
         }
     }
     schema.clone()
@@ -169,14 +184,23 @@ fn object_lists(resolved: &Value, document: &Value) -> Vec<(String, Value)> {
 /// schema, or one of them the other narrowed by `allOf` (a read answering
 /// `allOf: [Booking, {links}]` where the list's items are `Booking`).
 fn same_object(candidate: &Value, target: &Value, document: &Value) -> bool {
-    let same = |a: &Value, b: &Value| std::ptr::eq(a, b) || a == b;
-    let part_of = |part: &Value, whole: &Value| {
-        whole
-            .get("allOf")
-            .and_then(Value::as_array)
-            .is_some_and(|parts| parts.iter().any(|p| same(resolve(p, document), part)))
-    };
-    same(candidate, target) || part_of(candidate, target) || part_of(target, candidate)
+    same(candidate, target)
+        || part_of(candidate, target, document, MERGE_DEPTH)
+        || part_of(target, candidate, document, MERGE_DEPTH)
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
+/// Whether `part` is one of `whole`'s `allOf` parts, or a part of one of them (Asana's
+/// `ProjectResponse` is an `allOf` of `ProjectBase`, itself one of `ProjectCompact`).
+fn part_of(part: &Value, whole: &Value, document: &Value, depth: usize) -> bool {
+    let parts = whole.get("allOf").and_then(Value::as_array);
+    parts.into_iter().flatten().any(|p| {
+        let p = resolve(p, document);
+        same(p, part) || (depth > 0 && part_of(part, p, document, depth - 1))
+    })
 }
 
 /// The properties of an object schema, its own and those its `allOf` parts declare (a list
