@@ -49,8 +49,14 @@ pub(super) async fn run_chain(
     };
     let first_id = created.as_ref().ok().and_then(|a| created_id(a, &key));
     out.push(judge(contract, shared, &create_case, created));
-    // A second create must get an id of its own.
+    // A second create must get an id of its own, unless the client named it (Amplify's
+    // `branchName`): the same name names the same object.
+    let named_by_client = first_id
+        .as_ref()
+        .zip(create_case.body.as_ref())
+        .is_some_and(|(id, body)| holds_text(body, id));
     if !chain.creates_by_upsert
+        && !named_by_client
         && let Some(first_id) = &first_id
     {
         let mut again = create_case.clone();
@@ -132,7 +138,12 @@ pub(super) async fn run_chain(
             .is_ok_and(|a| (200..300).contains(&a.status));
         out.push(judge(contract, shared, &update, answer));
         // What the update wrote is what a read answers next.
-        if updated && let Some(sent) = update.body.as_ref().map(written_fields) {
+        if updated && let Some(mut sent) = update.body.as_ref().map(written_fields) {
+            // The fields that carry the object's id are the provider's to keep: a body
+            // naming another id does not move the object (Google's `clientAccountId`).
+            for field in [key.as_str(), &key_word(&key)] {
+                sent.remove(field);
+            }
             let read = at_item(&read_case, "after update");
             let (mut checked, body) = send_judged(contract, client, shared, &read).await;
             if (200..300).contains(&checked.status)
@@ -296,6 +307,17 @@ pub(super) fn shows(answer: &Value, sent: &serde_json::Map<String, Value>) -> bo
     }
 }
 
+/// Whether `text` is a value somewhere in `body` (as text: `7` holds `"7"`).
+fn holds_text(body: &Value, text: &str) -> bool {
+    match body {
+        Value::Object(fields) => fields.values().any(|v| holds_text(v, text)),
+        Value::Array(items) => items.iter().any(|v| holds_text(v, text)),
+        Value::String(s) => s == text,
+        Value::Number(n) => n.to_string() == text,
+        _ => false,
+    }
+}
+
 /// The read case's path with its last key replaced by `id` (other keys as generated).
 pub(super) fn item_path(contract: &Contract, api: usize, read_case: &Case, id: &str) -> String {
     let compiled = &contract.apis[api].api;
@@ -374,6 +396,14 @@ pub(super) fn created_id(answer: &Answer, key: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_the_client_sent_is_found_at_any_depth_as_text() {
+        let body = serde_json::json!({"data": {"branchName": "dev", "tags": [7]}});
+        for (text, held) in [("dev", true), ("7", true), ("data", false), ("de", false)] {
+            assert_eq!(holds_text(&body, text), held, "{text} in {body}");
+        }
+    }
 
     #[test]
     fn a_created_id_is_read_from_the_field_the_read_path_names() {
