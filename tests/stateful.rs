@@ -1438,7 +1438,7 @@ async fn clients_choose_the_ids_of_objects_named_by_them_and_never_of_those_the_
 async fn an_object_created_from_a_form_keeps_the_fields_the_form_sent() {
     on_every_backend("form-create.yaml", async |_, router| {
         let form = [("content-type", "application/x-www-form-urlencoded")];
-        let body = "email=ada%40example.com&name=Ada&balance=5";
+        let body = "email=ada%40example.com&name=Ada&balance=5&FriendlyName=Main";
         let created = send(&router, "POST", "/v1/customers", &form, body).await;
         let id = created.json()["id"]
             .as_str()
@@ -1448,8 +1448,18 @@ async fn an_object_created_from_a_form_keeps_the_fields_the_form_sent() {
         for (what, answer) in [("create", &created), ("read", &read)] {
             let customer = answer.json();
             assert_eq!(
-                [&customer["email"], &customer["name"], &customer["balance"]],
-                [&json!("ada@example.com"), &json!("Ada"), &json!(5)],
+                [
+                    &customer["email"],
+                    &customer["name"],
+                    &customer["balance"],
+                    &customer["friendly_name"],
+                ],
+                [
+                    &json!("ada@example.com"),
+                    &json!("Ada"),
+                    &json!(5),
+                    &json!("Main"),
+                ],
                 "expected the {what} to answer the customer the form {body} made: {}",
                 answer.text()
             );

@@ -145,6 +145,23 @@ impl ObjectModel {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// The one field a request names in another case or separator: Twilio's forms send
+    /// `FriendlyName` for the `friendly_name` its objects answer.
+    fn field_written_as(&self, sent: &str) -> Option<&Field> {
+        let plain = |name: &str| -> String {
+            name.chars()
+                .filter(|c| *c != '_' && *c != '-')
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
+        let wanted = plain(sent);
+        let mut alike = self.fields.iter().filter(|f| plain(&f.name) == wanted);
+        match (alike.next(), alike.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        }
+    }
+
     /// The field that carries the key parameter `param`: one named like it; for the last
     /// key (the object's own id), else one named like its last word (GitHub's issues are read
     /// at `/issues/{issue_number}` by their `number`, beside an `id` of another kind), else
@@ -255,8 +272,9 @@ pub fn apply_request(
     document: &Value,
     merge_patch: bool,
 ) {
-    for (name, value) in data {
-        let field = model.field(name);
+    for (sent, value) in data {
+        let field = model.field(sent).or_else(|| model.field_written_as(sent));
+        let name = field.map_or(sent, |f| &f.name);
         if field.is_some_and(|f| f.not_from_client) || (field.is_none() && model.closed) {
             continue;
         }
