@@ -22,6 +22,9 @@ fn frozen_router(backend: Backend) -> (Arc<Contract>, axum::Router) {
     (contract, app(engine, HttpOptions::default()))
 }
 
+/// The header of a JSON request body.
+const JSON: [(&str, &str); 1] = [("content-type", "application/json")];
+
 /// Runs `test` with the fixture `name`'s contract and a stateful router on it, once on each
 /// store backend, each empty.
 async fn on_every_backend(name: &str, test: impl AsyncFn(Arc<Contract>, axum::Router)) {
@@ -1214,12 +1217,11 @@ async fn an_id_never_seen_answers_as_an_existing_object_when_no_404_is_declared(
 #[tokio::test]
 async fn a_delete_that_declares_a_deletion_marker_answers_the_marker_with_the_stored_id() {
     on_every_backend("deletion-marker.yaml", async |contract, router| {
-        let json = [("content-type", "application/json")];
         let created = send(
             &router,
             "POST",
             "/customers",
-            &json,
+            &JSON,
             r#"{"email": "a@example.com"}"#,
         )
         .await;
@@ -1264,11 +1266,10 @@ async fn a_list_envelope_composed_with_all_of_holds_the_stored_objects_and_no_li
  {
     on_every_backend("composed-envelope.yaml", async |contract, router| {
         let list = || send(&router, "GET", "/tickets", &[], "");
-        let json = [("content-type", "application/json")];
         let empty = list().await;
         let created = [
-            send(&router, "POST", "/tickets", &json, r#"{"title": "a"}"#).await,
-            send(&router, "POST", "/tickets", &json, r#"{"title": "b"}"#).await,
+            send(&router, "POST", "/tickets", &JSON, r#"{"title": "a"}"#).await,
+            send(&router, "POST", "/tickets", &JSON, r#"{"title": "b"}"#).await,
         ];
         let full = list().await;
         let (api, operation) = contract.find_operation("GET", "/tickets").unwrap();
@@ -1311,9 +1312,8 @@ async fn a_list_envelope_composed_with_all_of_holds_the_stored_objects_and_no_li
 #[tokio::test]
 async fn objects_wrapped_in_data_both_ways_are_stored_unwrapped_and_listed() {
     on_every_backend("data-envelope.yaml", async |_, router| {
-        let json = [("content-type", "application/json")];
         let body = r#"{"data": {"name": "groceries", "text": "milk"}}"#;
-        let created = send(&router, "POST", "/notes", &json, body).await;
+        let created = send(&router, "POST", "/notes", &JSON, body).await;
         let gid = created.json()["data"]["gid"].clone();
         let read = send(
             &router,
@@ -1343,8 +1343,7 @@ async fn objects_wrapped_in_data_both_ways_are_stored_unwrapped_and_listed() {
 #[tokio::test]
 async fn clients_choose_the_ids_of_objects_named_by_them_and_never_of_those_the_server_numbers() {
     on_every_backend("client-ids.yaml", async |_, router| {
-        let json = [("content-type", "application/json")];
-        let post = |uri: &'static str, body: &'static str| send(&router, "POST", uri, &json, body);
+        let post = |uri: &'static str, body: &'static str| send(&router, "POST", uri, &JSON, body);
         // (create, its status, the read it can be found at, the field read back)
         let named = [
             (

@@ -148,14 +148,8 @@ impl ObjectModel {
     /// The one field a request names in another case or separator: Twilio's forms send
     /// `FriendlyName` for the `friendly_name` its objects answer.
     fn field_written_as(&self, sent: &str) -> Option<&Field> {
-        let plain = |name: &str| -> String {
-            name.chars()
-                .filter(|c| *c != '_' && *c != '-')
-                .map(|c| c.to_ascii_lowercase())
-                .collect()
-        };
-        let wanted = plain(sent);
-        let mut alike = self.fields.iter().filter(|f| plain(&f.name) == wanted);
+        let wanted = plain_name(sent);
+        let mut alike = self.fields.iter().filter(|f| plain_name(&f.name) == wanted);
         match (alike.next(), alike.next()) {
             (Some(only), None) => Some(only),
             _ => None,
@@ -189,10 +183,7 @@ impl ObjectModel {
     /// (Swagger's petstore example creates every pet with `id: 0`). `None`: the server
     /// assigns the id.
     pub fn client_id(&self, param: &str, data: &Map<String, Value>) -> Option<Value> {
-        let base = param
-            .strip_suffix("Id")
-            .or_else(|| param.strip_suffix("ID"))
-            .or_else(|| param.strip_suffix("_id"));
+        let base = id_base(param);
         let field = match self.key_field(param, true) {
             Some(field) if field.name == param && param != "id" && base.is_none() => field,
             // `id`, or GitHub's `number` for `issue_number`: the server's to count.
@@ -209,6 +200,23 @@ impl ObjectModel {
             _ => None,
         }
     }
+}
+
+/// A name lower-cased without `_` and `-`: `FriendlyName`, `friendly_name` and
+/// `friendly-name` are one.
+pub fn plain_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// What an id parameter names the id of: `organization` for `organizationId`,
+/// `organizationID` or `organization_id`.
+fn id_base(name: &str) -> Option<&str> {
+    name.strip_suffix("Id")
+        .or_else(|| name.strip_suffix("ID"))
+        .or_else(|| name.strip_suffix("_id"))
 }
 
 /// Fields a client names an object by, where the object has no field for its id.
@@ -323,7 +331,7 @@ pub fn set_ids(
                     fit(&Value::String(value.clone()), &id.resolved, document),
                 );
             }
-        } else if let Some(base) = name.strip_suffix("Id").or_else(|| name.strip_suffix("_id"))
+        } else if let Some(base) = id_base(name)
             && let Some(nested) = model.field(base)
             && let Some(id_schema) = properties(&nested.resolved, document).get("id")
             && let Some(Value::Object(inner)) = object.get_mut(base)

@@ -5,6 +5,8 @@
 
 use serde_json::{Value, json};
 
+use super::objects::plain_name;
+use crate::contract::properties;
 use crate::validate::resolve;
 
 /// How a response schema holds the resource.
@@ -51,12 +53,9 @@ pub fn object_schema_in(schema: &Value, document: &Value, name: &str, is_list: b
         }
     } else {
         // An object of its own (Stripe's event `{id, type, data: {object}}`) has an id.
-        let properties = merged(resolved, document).properties;
-        let is_envelope = !properties.iter().any(|(name, _)| *name == "id");
-        let wrapped = properties
-            .iter()
-            .find(|(name, _)| is_envelope && *name == "data")
-            .map(|(_, value)| *value);
+        let properties = properties(resolved, document);
+        let is_envelope = properties.get("id").is_none();
+        let wrapped = properties.get("data").filter(|_| is_envelope);
         if let Some(object) = wrapped.filter(|v| {
             let v = resolve(v, document);
             !has_type(v, "array") && is_object_schema(Some(v), document)
@@ -81,7 +80,7 @@ pub fn shape_of(schema: &Value, document: &Value, name: &str, object: &Value) ->
     if let Some((slot, kind, _)) = named_slot(resolved, document, name) {
         return Shape::Envelope { slot, kind };
     }
-    for (property, value) in merged(resolved, document).properties {
+    for (property, value) in properties(resolved, document).iter() {
         let value_schema = resolve(value, document);
         let kind = if is_object(value) {
             SlotKind::Object
@@ -105,12 +104,11 @@ pub fn shape_of(schema: &Value, document: &Value, name: &str, object: &Value) ->
 
 /// The property named like the resource (or its singular), with what it holds.
 fn named_slot(resolved: &Value, document: &Value, name: &str) -> Option<(String, SlotKind, Value)> {
-    let normalize = |s: &str| s.replace(['-', '_'], "").to_ascii_lowercase();
-    let wanted = normalize(name);
-    let wanted_one = normalize(name.trim_end_matches('s'));
-    let merged = merged(resolved, document);
-    merged.properties.into_iter().find_map(|(property, value)| {
-        let normalized = normalize(property);
+    let wanted = plain_name(name);
+    let wanted_one = plain_name(name.trim_end_matches('s'));
+    let properties = properties(resolved, document);
+    properties.iter().find_map(|(property, value)| {
+        let normalized = plain_name(property);
         if normalized != wanted && normalized != wanted_one {
             return None;
         }
@@ -148,9 +146,10 @@ pub fn empty_side_maps(template: &mut Value, schema: &Value, document: &Value, s
     let Value::Object(object) = template else {
         return;
     };
-    let merged = merged(resolve(schema, document), document);
-    let is_required = |name: &str| merged.required.contains(&name);
-    for (name, property) in merged.properties {
+    let resolved = resolve(schema, document);
+    let required = resolved.get("required").and_then(Value::as_array);
+    let is_required = |name: &str| required.is_some_and(|r| r.iter().any(|n| n == name));
+    for (name, property) in properties(resolved, document).iter() {
         let property = resolve(property, document);
         let is_side_map = property.get("properties").is_none()
             && is_object_schema(property.get("additionalProperties"), document);
@@ -166,9 +165,8 @@ pub fn empty_side_maps(template: &mut Value, schema: &Value, document: &Value, s
 
 /// Properties that are arrays of objects (Kantata's `results` index excluded).
 fn object_lists(resolved: &Value, document: &Value) -> Vec<(String, Value)> {
-    merged(resolved, document)
-        .properties
-        .into_iter()
+    properties(resolved, document)
+        .iter()
         .filter_map(|(property, value)| {
             let value_schema = resolve(value, document);
             let items = value_schema.get("items")?;
@@ -185,8 +183,8 @@ fn object_lists(resolved: &Value, document: &Value) -> Vec<(String, Value)> {
 /// `allOf: [Booking, {links}]` where the list's items are `Booking`).
 fn same_object(candidate: &Value, target: &Value, document: &Value) -> bool {
     same(candidate, target)
-        || part_of(candidate, target, document, MERGE_DEPTH)
-        || part_of(target, candidate, document, MERGE_DEPTH)
+        || part_of(candidate, target, document, PART_DEPTH)
+        || part_of(target, candidate, document, PART_DEPTH)
 }
 
 fn same(a: &Value, b: &Value) -> bool {
@@ -203,71 +201,9 @@ fn part_of(part: &Value, whole: &Value, document: &Value, depth: usize) -> bool 
     })
 }
 
-/// The properties of an object schema, its own and those its `allOf` parts declare (a list
-/// envelope is often a generic wrapper narrowed by `allOf`), and the names all of them require.
-struct Merged<'a> {
-    properties: Vec<(&'a str, &'a Value)>,
-    required: Vec<&'a str>,
-}
-
 /// How deep `allOf` parts are followed: deep enough for wrappers of wrappers, and an end to a
 /// cycle of references.
-const MERGE_DEPTH: usize = 8;
-
-fn merged<'a>(resolved: &'a Value, document: &'a Value) -> Merged<'a> {
-    let mut merged = Merged {
-        properties: Vec::new(),
-        required: Vec::new(),
-    };
-    merge_into(&mut merged, resolved, document, MERGE_DEPTH);
-    merged
-}
-
-/// Adds `schema`'s properties to `merged`. A property declared twice keeps the more detailed
-/// declaration: the wrapper's `data: {items: {type: object}}` gives way to the narrowing
-/// part's `data: {items: {$ref: Booking}}`.
-fn merge_into<'a>(merged: &mut Merged<'a>, schema: &'a Value, document: &'a Value, depth: usize) {
-    let properties = schema.get("properties").and_then(Value::as_object);
-    for (name, value) in properties.into_iter().flatten() {
-        match merged.properties.iter_mut().find(|(n, _)| n == name) {
-            Some(kept) if detail(value, document) > detail(kept.1, document) => kept.1 = value,
-            Some(_) => {}
-            None => merged.properties.push((name, value)),
-        }
-    }
-    let required = schema.get("required").and_then(Value::as_array);
-    merged
-        .required
-        .extend(required.into_iter().flatten().filter_map(Value::as_str));
-    if depth == 0 {
-        return;
-    }
-    for part in schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        merge_into(merged, resolve(part, document), document, depth - 1);
-    }
-}
-
-/// How much a property's schema says about its value (or, for an array, about its items):
-/// the properties and `allOf` parts it declares.
-fn detail(schema: &Value, document: &Value) -> usize {
-    let mut schema = resolve(schema, document);
-    if let Some(items) = schema.get("items") {
-        schema = resolve(items, document);
-    }
-    let count = |key: &str| {
-        schema.get(key).map_or(0, |v| match v {
-            Value::Object(o) => o.len(),
-            Value::Array(a) => a.len(),
-            _ => 0,
-        })
-    };
-    count("properties") + count("allOf")
-}
+const PART_DEPTH: usize = 8;
 
 fn has_type(schema: &Value, kind: &str) -> bool {
     match schema.get("type") {
