@@ -607,7 +607,15 @@ impl Engine {
     ) -> MockResponse {
         let (api, operation) = self.contract.operation(at.0, at.1);
         let seed = self.options.seed ^ stable_hash(&[&operation.id, "rejection"]);
-        reject(api, operation, &request.path, violations, seed).unwrap_or_else(|| {
+        reject(
+            api,
+            operation,
+            &request.path,
+            violations,
+            seed,
+            &self.generated,
+        )
+        .unwrap_or_else(|| {
             let mut response = self.contract_answer(request, at.0, at.1);
             response.warnings = violations.iter().map(sl_violation).collect();
             response.log = Some(format!(

@@ -136,6 +136,7 @@ impl ContractAnswers {
                     "NOT_ACCEPTABLE",
                     &[&violation],
                     seed,
+                    generated,
                 ) {
                     return refusal;
                 }

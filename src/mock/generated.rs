@@ -1,5 +1,7 @@
 //! Values generated once per fixed seed, and the declared headers of a response made of them.
 
+use std::sync::Arc;
+
 use ::http::HeaderMap;
 use serde_json::Value;
 
@@ -12,18 +14,56 @@ use crate::generate::generate_valid;
 /// set (one per operation and header), never per-request seeds.
 #[derive(Default)]
 pub struct GeneratedValues {
-    values: Memo<(usize, SchemaId, u64), Value>,
+    values: Memo<(usize, SchemaId, u64), Arc<Generated>>,
+    /// Error bodies' templates without their filler, per (API, schema, seed, number of
+    /// violations written into them): see [`Self::error_template`].
+    error_templates: Memo<(usize, SchemaId, u64, usize), Arc<Value>>,
     /// Declared headers, per declared response (by its address: the contract is immutable
     /// and outlives the engine's caches) and seed.
     headers: Memo<(usize, u64), HeaderMap>,
 }
 
+/// A value generated for a fixed seed, and whether it follows its schema (of a schema no
+/// value can follow, the closest value found).
+pub struct Generated {
+    pub value: Value,
+    pub valid: bool,
+}
+
 impl GeneratedValues {
     /// `generate_valid` for a fixed seed, generated once.
-    pub fn value(&self, api: &CompiledApi, id: SchemaId, seed: u64) -> Value {
+    pub fn generated(&self, api: &CompiledApi, id: SchemaId, seed: u64) -> Arc<Generated> {
         self.values.get_or_make((api.index, id, seed), || {
-            generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
+            Arc::new(match generate_valid(&api.schemas, id, seed) {
+                Ok(value) => Generated { value, valid: true },
+                Err(failed) => Generated {
+                    value: failed.best,
+                    valid: false,
+                },
+            })
         })
+    }
+
+    /// The value [`Self::generated`] gives.
+    pub fn value(&self, api: &CompiledApi, id: SchemaId, seed: u64) -> Value {
+        self.generated(api, id, seed).value.clone()
+    }
+
+    /// The template of an error body of schema `id` (generated for `seed`) without the
+    /// optional fields that stay filler when `violations` violations are written into it,
+    /// made once by `make`. Which fields those are depends on the template and on how many
+    /// entries the violations take, not on their words; every body made from it is checked
+    /// all the same.
+    pub fn error_template(
+        &self,
+        api: &CompiledApi,
+        id: SchemaId,
+        seed: u64,
+        violations: usize,
+        make: impl FnOnce() -> Value,
+    ) -> Arc<Value> {
+        self.error_templates
+            .get_or_make((api.index, id, seed, violations), || Arc::new(make()))
     }
 
     /// The declared headers of `declared` with generated values, made once.

@@ -25,6 +25,7 @@ mod verify;
 
 pub use cache::stable_hash;
 pub use engine::Engine;
+pub use generated::GeneratedValues;
 pub use journal::JOURNAL_ENTRIES;
 pub use message::{Fault, MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
 pub use options::{DelayRange, EngineOptions, RequestValidation};

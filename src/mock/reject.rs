@@ -17,25 +17,28 @@
 
 use serde_json::{Map, Value, json};
 
-use super::generated::declared_headers;
+use super::generated::{GeneratedValues, declared_headers};
 use super::message::{MockResponse, SlViolation};
 use super::problem::problem_type_uri;
 use super::render;
+use crate::contract::SchemaId;
 use crate::contract::{CompiledApi, Operation, StatusKey, json_media};
-use crate::generate::{generate_valid, remove_property};
+use crate::generate::remove_property;
 use crate::headers;
 use crate::media;
 use crate::validate::challenges;
 use crate::violation::{Violation, ViolationKind};
 
 /// The answer to a request to `instance` (its path) that breaks the contract in `violations`;
-/// `None` when the operation declares no answer that refuses it.
+/// `None` when the operation declares no answer that refuses it. `generated` keeps what is
+/// generated for the fixed `seed`.
 pub fn reject(
     api: &CompiledApi,
     operation: &Operation,
     instance: &str,
     violations: &[Violation],
     seed: u64,
+    generated: &GeneratedValues,
 ) -> Option<MockResponse> {
     let has = |kind: ViolationKind| violations.iter().any(|v| v.kind == kind);
     let only_path = violations
@@ -104,6 +107,7 @@ pub fn reject(
         problem_type,
         &relevant,
         seed,
+        generated,
     )?;
     response.warnings = violations.iter().map(sl_violation).collect();
     Some(response)
@@ -111,6 +115,8 @@ pub fn reject(
 
 /// The declared response for the first of `candidates` (exact, range, then `default`) with
 /// `violations` written into its body; `None` when the operation declares none of them.
+/// What is generated is generated for the fixed `seed`, once (kept in `generated`).
+#[allow(clippy::too_many_arguments)]
 pub fn error_response(
     api: &CompiledApi,
     operation: &Operation,
@@ -119,6 +125,7 @@ pub fn error_response(
     problem_type: &str,
     relevant: &[&Violation],
     seed: u64,
+    generated: &GeneratedValues,
 ) -> Option<MockResponse> {
     let declared = candidates.iter().find_map(|code| {
         operation
@@ -145,33 +152,15 @@ pub fn error_response(
         {
             let media = json_media(&declared.content).or(declared.content.first());
             let body = media.map(|media| {
+                let context = Fill {
+                    violations: relevant,
+                    status,
+                    type_uri: problem_type_uri(problem_type),
+                    instance,
+                };
                 let value = media
                     .schema
-                    .map(|id| {
-                        let generated = generate_valid(&api.schemas, id, seed)
-                            .unwrap_or_else(|failed| failed.best);
-                        let mut filled = generated.clone();
-                        let context = Fill {
-                            violations: relevant,
-                            status,
-                            type_uri: problem_type_uri(problem_type),
-                            instance,
-                        };
-                        let mut written = Vec::new();
-                        fill(&mut filled, &context, "", &mut written);
-                        let fits = |value: &Value| api.schemas.is_valid(id, value);
-                        let filled = without_filler(filled, &written, &fits);
-                        // The filled body, unless filling broke a valid one (a schema no
-                        // value can follow, say a `oneOf` of two alike, leaves both invalid:
-                        // the words that name the violations are worth more than filler).
-                        if api.schemas.is_valid(id, &filled)
-                            || !api.schemas.is_valid(id, &generated)
-                        {
-                            filled
-                        } else {
-                            generated
-                        }
-                    })
+                    .map(|id| error_body(api, generated, id, seed, &context))
                     .or_else(|| media.examples.first().map(|e| (*e.value).clone()))
                     .unwrap_or(Value::Null);
                 let content_type = media::concrete(&media.media_type);
@@ -193,9 +182,7 @@ pub fn error_response(
                     {
                         message.clone()
                     }
-                    _ => {
-                        generate_valid(&api.schemas, id, seed).unwrap_or_else(|failed| failed.best)
-                    }
+                    _ => generated.value(api, id, seed),
                 });
             let mut response = MockResponse {
                 status,
@@ -364,11 +351,63 @@ fn fill(value: &mut Value, context: &Fill<'_>, at: &str, written: &mut Vec<Strin
     }
 }
 
-/// `body` without the optional fields its violations did not fill (see [`fill`]): generated
-/// filler says nothing about the error, and Stripe's error object declares a score of
-/// optional ones (a whole payment intent among them). Outermost first, each is left out
-/// where the body still `fits` its schema without it; what holds a written field stays.
-fn without_filler(mut body: Value, written: &[String], fits: &dyn Fn(&Value) -> bool) -> Value {
+/// The error body of schema `id` with the violations of `context` written into the template
+/// generated for `seed`, without filler (see [`without_filler`]).
+fn error_body(
+    api: &CompiledApi,
+    generated: &GeneratedValues,
+    id: SchemaId,
+    seed: u64,
+    context: &Fill<'_>,
+) -> Value {
+    let fits = |value: &Value| api.schemas.is_valid(id, value);
+    let template = generated.generated(api, id, seed);
+    let filled = |template: &Value| {
+        let mut filled = template.clone();
+        let mut written = Vec::new();
+        fill(&mut filled, context, "", &mut written);
+        (filled, written)
+    };
+    // Finding the filler takes a check of the body per optional field (a score of them in
+    // Stripe's error), so it is found once per template and number of violations: refusals
+    // are answered at the rate of any other answer.
+    let pruned = generated.error_template(api, id, seed, context.violations.len(), || {
+        let (body, written) = filled(&template.value);
+        let removed = without_filler(body, &written, &fits).1;
+        let mut pruned = template.value.clone();
+        for pointer in &removed {
+            remove_property(&mut pruned, pointer);
+        }
+        pruned
+    });
+    let (body, _) = filled(&pruned);
+    if fits(&body) {
+        return body;
+    }
+    // These words do not fit where others did (a message's `maxLength`, say): the filler is
+    // looked for again for them.
+    let (body, written) = filled(&template.value);
+    let body = without_filler(body, &written, &fits).0;
+    // The filled body, unless filling broke a valid one (a schema no value can follow, say a
+    // `oneOf` of two alike, leaves both invalid: the words that name the violations are worth
+    // more than filler).
+    if fits(&body) || !template.valid {
+        body
+    } else {
+        template.value.clone()
+    }
+}
+
+/// `body` without the optional fields its violations did not fill (see [`fill`]), and the
+/// pointers of those left out: generated filler says nothing about the error, and Stripe's
+/// error object declares a score of optional ones (a whole payment intent among them).
+/// Outermost first, each is left out where the body still `fits` its schema without it; what
+/// holds a written field stays.
+fn without_filler(
+    mut body: Value,
+    written: &[String],
+    fits: &dyn Fn(&Value) -> bool,
+) -> (Value, Vec<String>) {
     let holds_written = |pointer: &str| {
         written.iter().any(|w| {
             w == pointer
@@ -394,7 +433,7 @@ fn without_filler(mut body: Value, written: &[String], fits: &dyn Fn(&Value) -> 
             removed.push(pointer);
         }
     }
-    body
+    (body, removed)
 }
 
 /// The pointers of every object property in `value`, each before those inside it.

@@ -14,7 +14,9 @@ use bytes::Bytes;
 pub use record::Recorder;
 
 use crate::contract::Contract;
-use crate::mock::{MockResponse, SlViolation, problem_document, reject_request, sl_violation};
+use crate::mock::{
+    GeneratedValues, MockResponse, SlViolation, problem_document, reject_request, sl_violation,
+};
 use crate::recording::Exchange;
 use crate::validate::{
     ObservedRequest, ObservedResponse, find_route, request_violations, response_violations,
@@ -27,6 +29,8 @@ pub struct Proxy {
     upstream: String,
     errors: bool,
     recorder: Option<Recorder>,
+    /// What refusals are generated from, kept (their seed is fixed).
+    generated: GeneratedValues,
 }
 
 /// Settings of `understudy proxy`.
@@ -70,6 +74,7 @@ impl Proxy {
             upstream: options.upstream.trim_end_matches('/').to_string(),
             errors: options.errors,
             recorder: options.recorder,
+            generated: GeneratedValues::default(),
         })
     }
 
@@ -107,7 +112,8 @@ impl Proxy {
                 // A refusal the contract declares answers for the upstream; where it declares
                 // none, the upstream answers, the violations noted.
                 if self.errors
-                    && let Some(refusal) = reject_request(api, operation, path, &violations, 0)
+                    && let Some(refusal) =
+                        reject_request(api, operation, path, &violations, 0, &self.generated)
                 {
                     return refusal;
                 }

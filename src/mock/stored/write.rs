@@ -160,6 +160,7 @@ impl Writer<'_> {
                         "NOT_FOUND",
                         &[&violation],
                         self.seed,
+                        self.generated,
                     )
                     .map(Written::unchecked);
                 }
@@ -179,6 +180,7 @@ impl Writer<'_> {
                         "CONFLICT",
                         &[&violation],
                         self.seed,
+                        self.generated,
                     )
                     .map(Written::unchecked);
                 }
