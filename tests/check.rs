@@ -229,6 +229,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "error-headers.yaml",
         "form-create.yaml",
         "formats.yaml",
+        "named-references.yaml",
         "petstore-quirks.yaml",
         "responses.yaml",
         "schema-examples.yaml",

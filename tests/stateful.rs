@@ -1341,6 +1341,46 @@ async fn objects_wrapped_in_data_both_ways_are_stored_unwrapped_and_listed() {
 }
 
 #[tokio::test]
+async fn a_request_naming_an_object_by_its_number_or_name_keeps_the_object_and_names_it() {
+    on_every_backend("named-references.yaml", async |_, router| {
+        let created = send(
+            &router,
+            "POST",
+            "/issues",
+            &JSON,
+            r#"{"title": "it broke", "milestone": 1, "base": "main"}"#,
+        )
+        .await;
+        let id = created.json()["id"].clone();
+        let updated = send(
+            &router,
+            "PATCH",
+            &format!("/issues/{id}"),
+            &JSON,
+            r#"{"milestone": 2}"#,
+        )
+        .await;
+        let read = send(&router, "GET", &format!("/issues/{id}"), &[], "").await;
+        for (answer, milestone) in [(&created, 1), (&updated, 2), (&read, 2)] {
+            let body = answer.json();
+            assert_eq!(
+                (
+                    answer.header("sl-violations"),
+                    body["milestone"]["number"].clone(),
+                    body["base"]["ref"].clone(),
+                    body["title"].clone(),
+                ),
+                (None, json!(milestone), json!("main"), json!("it broke")),
+                "expected the milestone numbered {milestone} and the branch main, whole objects \
+                 the schema allows, got {}",
+                answer.text()
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn clients_choose_the_ids_of_objects_named_by_them_and_never_of_those_the_server_numbers() {
     on_every_backend("client-ids.yaml", async |_, router| {
         let post = |uri: &'static str, body: &'static str| send(&router, "POST", uri, &JSON, body);

@@ -254,7 +254,9 @@ pub(super) fn written_fields(body: &Value) -> serde_json::Map<String, Value> {
 }
 
 /// The scalar fields of `fields` whose value is the client's to choose: ids, timestamps and
-/// version counters are the server's (a provider rightly keeps its own).
+/// version counters are the server's (a provider rightly keeps its own). A null clears a
+/// field (JSON merge patch: GitHub's `"files": {"hello.py": null}` deletes the file), which a
+/// read may show as null or leave out: nothing to compare.
 pub(super) fn scalars(fields: &serde_json::Map<String, Value>) -> serde_json::Map<String, Value> {
     let servers = |name: &str| {
         let lower = name.to_ascii_lowercase();
@@ -269,7 +271,7 @@ pub(super) fn scalars(fields: &serde_json::Map<String, Value>) -> serde_json::Ma
     };
     fields
         .iter()
-        .filter(|(k, v)| !v.is_object() && !v.is_array() && !servers(k))
+        .filter(|(k, v)| !v.is_object() && !v.is_array() && !v.is_null() && !servers(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
@@ -285,7 +287,10 @@ pub(super) fn same(a: &Value, b: &Value) -> bool {
 }
 
 /// Whether some object in `answer` (at any depth: envelopes differ) has every field of
-/// `sent` it carries equal to what was sent, and carries at least one.
+/// `sent` it carries equal to what was sent, and carries at least one. A field sent as a
+/// scalar and read as an object or a list names what the read expands (GitHub's pull
+/// `base: "master"` read as the branch object, an issue's `milestone: 1` as the milestone):
+/// carried, not compared.
 pub(super) fn shows(answer: &Value, sent: &serde_json::Map<String, Value>) -> bool {
     if sent.is_empty() {
         return true;
@@ -294,12 +299,12 @@ pub(super) fn shows(answer: &Value, sent: &serde_json::Map<String, Value>) -> bo
         Value::Object(fields) => {
             let carried: Vec<_> = sent
                 .iter()
-                .filter(|(k, _)| fields.contains_key(*k))
+                .filter_map(|(k, v)| fields.get(k).map(|f| (f, v)))
                 .collect();
             (!carried.is_empty()
                 && carried
                     .iter()
-                    .all(|(k, v)| fields.get(*k).is_some_and(|f| same(f, v))))
+                    .all(|(f, v)| f.is_object() || f.is_array() || same(f, v)))
                 || fields.values().any(|v| shows(v, sent))
         }
         Value::Array(items) => items.iter().any(|v| shows(v, sent)),
@@ -376,18 +381,28 @@ fn key_param(contract: &Contract, api: usize, read_case: &Case) -> String {
 /// The id of what a create answered with: `Location`'s last segment; else the body's field
 /// named like the read's key parameter `key` or its last word (GitHub's issue `number`, read
 /// at `/issues/{issue_number}` beside an `id` of another kind), else its `id`, else the first
-/// `results[].id` of an envelope.
+/// `results[].id` of an envelope. `None` when the body holds the keyed thing as an object or
+/// a list: it is not that thing (GitHub's `POST …/issues/{n}/assignees` answers the issue,
+/// with its `assignee`, read at `…/assignees/{assignee}`), and its `id` is another's.
 pub(super) fn created_id(answer: &Answer, key: &str) -> Option<String> {
     if let Some(location) = headers::text(&answer.headers, "location") {
         return location.rsplit('/').next().map(str::to_string);
     }
     let body: Value = serde_json::from_slice(&answer.body).ok()?;
+    let named = [key.to_string(), key_word(key)];
+    if named
+        .iter()
+        .filter_map(|field| body.get(field))
+        .any(|v| v.is_object() || v.is_array())
+    {
+        return None;
+    }
     let text = |v: &Value| {
         v.as_str()
             .map(str::to_string)
             .or_else(|| v.as_i64().map(|n| n.to_string()))
     };
-    [key, &key_word(key), "id"]
+    [named[0].as_str(), named[1].as_str(), "id"]
         .iter()
         .find_map(|field| body.get(*field).and_then(text))
         .or_else(|| body.pointer("/results/0/id").and_then(text))
@@ -435,6 +450,54 @@ mod tests {
                 created_id(&answer(body.clone()), key).as_deref(),
                 Some(id),
                 "the id of {body} read at {{{key}}}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_answer_holding_the_keyed_thing_as_an_object_names_no_created_id() {
+        let answer = Answer {
+            status: 201,
+            headers: Default::default(),
+            body: br#"{"id": 41, "assignee": {"login": "hubot"}}"#.to_vec(),
+        };
+        assert_eq!(
+            created_id(&answer, "assignee"),
+            None,
+            "the issue answered for an added assignee is not the assignee"
+        );
+    }
+
+    #[test]
+    fn an_update_shows_when_what_it_names_is_read_expanded_and_what_it_clears_is_gone() {
+        let sent = |body: Value| written_fields(&body);
+        let cases = [
+            (
+                serde_json::json!({"title": "new", "milestone": 1}),
+                serde_json::json!({"title": "new", "milestone": {"number": 1, "title": "v1"}}),
+                true,
+            ),
+            (
+                serde_json::json!({"title": "new", "milestone": 1}),
+                serde_json::json!({"title": "old", "milestone": {"number": 1}}),
+                false,
+            ),
+            (
+                serde_json::json!({"files": {"hello.py": null}}),
+                serde_json::json!({"files": {"README.md": {"content": "hi"}}}),
+                true,
+            ),
+            (
+                serde_json::json!({"name": "a", "note": null}),
+                serde_json::json!({"name": "b"}),
+                false,
+            ),
+        ];
+        for (update, read, expected) in cases {
+            assert_eq!(
+                shows(&read, &sent(update.clone())),
+                expected,
+                "whether {read} shows the update {update}"
             );
         }
     }

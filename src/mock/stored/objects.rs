@@ -291,6 +291,14 @@ pub fn apply_request(
             continue;
         }
         let fitted = field.map_or_else(|| value.clone(), |f| fit(value, &f.resolved, document));
+        if let Some(field) = field
+            && names_object(&fitted, &field.resolved, document)
+        {
+            if let Some(Value::Object(named)) = object.get_mut(name) {
+                set_name(named, &fitted, &field.resolved, document);
+            }
+            continue;
+        }
         match (merge_patch, object.get_mut(name), &fitted) {
             (true, Some(Value::Object(existing)), Value::Object(incoming)) => {
                 let nested_schema = field.map_or(Value::Bool(true), |f| f.resolved.clone());
@@ -300,6 +308,51 @@ pub fn apply_request(
             _ => {
                 object.insert(name.clone(), fitted);
             }
+        }
+    }
+}
+
+/// Whether `value` was sent for a property whose objects it can only name: a scalar where
+/// the property declares an object's fields and no type the scalar has (GitHub's issue
+/// `milestone: 1` for the milestone numbered 1, a pull's `base: "master"` for the branch).
+/// Stored as sent, it would break the answers' schema, or answer a name where the contract
+/// shows an object.
+fn names_object(value: &Value, resolved: &Value, document: &Value) -> bool {
+    let scalar = !(value.is_object() || value.is_array() || value.is_null());
+    scalar
+        && !has_type_of(resolved, value)
+        && properties(resolved, document).iter().next().is_some()
+}
+
+/// Whether `schema` declares the type the scalar `value` has.
+fn has_type_of(schema: &Value, value: &Value) -> bool {
+    match value {
+        Value::Number(_) => is_type(schema, "number") || is_type(schema, "integer"),
+        Value::String(_) => is_type(schema, "string"),
+        Value::Bool(_) => is_type(schema, "boolean"),
+        _ => false,
+    }
+}
+
+/// Fields that name an object, in the order a name sent for it is tried: GitHub's
+/// milestones are named by `number` beside an `id`, branches by `ref`.
+const NAMING_FIELDS: &[&str] = &[
+    "number", "id", "name", "ref", "login", "slug", "key", "code",
+];
+
+/// Writes `name` into the first field of `object` (of schema `resolved`) that names it and
+/// takes it (see [`names_object`]); the rest of the object stays as it was.
+fn set_name(object: &mut Map<String, Value>, name: &Value, resolved: &Value, document: &Value) {
+    let declared = properties(resolved, document);
+    for field in NAMING_FIELDS {
+        let Some((_, schema)) = declared.iter().find(|(n, _)| n == field) else {
+            continue;
+        };
+        let schema = resolve(schema, document);
+        let fitted = fit(name, schema, document);
+        if has_type_of(schema, &fitted) || schema.get("type").is_none() {
+            object.insert((*field).to_string(), fitted);
+            return;
         }
     }
 }
