@@ -1341,6 +1341,111 @@ async fn objects_wrapped_in_data_both_ways_are_stored_unwrapped_and_listed() {
 }
 
 #[tokio::test]
+async fn paths_that_answer_lists_or_names_are_answered_from_the_contract_not_with_stored_objects() {
+    on_every_backend("no-object-paths.yaml", async |_, router| {
+        let created = send(
+            &router,
+            "POST",
+            "/rules",
+            &JSON,
+            r#"{"type": "VALIDITY", "config": "FULL"}"#,
+        )
+        .await;
+        assert_eq!(created.status, 204, "{}", created.text());
+        for uri in ["/lines/tube", "/rules"] {
+            let answer = send(&router, "GET", uri, &[], "").await;
+            let body = answer.json();
+            let items = body.as_array().cloned().unwrap_or_default();
+            assert!(
+                answer.status == 200
+                    && answer.header("sl-violations").is_none()
+                    && !items.is_empty()
+                    && items
+                        .iter()
+                        .all(|i| i.is_object() == (uri == "/lines/tube")),
+                "expected GET {uri} to answer the contract's list ({}), no warning, got {:?} {}",
+                if uri == "/rules" { "names" } else { "lines" },
+                answer.header("sl-violations"),
+                answer.text()
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn answers_showing_a_narrower_view_of_the_object_show_the_stored_one() {
+    on_every_backend("narrower-views.yaml", async |_, router| {
+        for name in ["build", "deploy"] {
+            let body = format!(r#"{{"name": "{name}"}}"#);
+            let started = send(&router, "POST", "/jobs", &JSON, &body).await;
+            assert_eq!(started.status, 200, "{}", started.text());
+        }
+        let list = send(&router, "GET", "/jobs", &[], "").await;
+        let names: Vec<Value> = list.json()["jobSummaries"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|job| job["name"].clone())
+            .collect();
+        assert_eq!(
+            (names, list.header("sl-violations")),
+            (vec![json!("build"), json!("deploy")], None),
+            "expected the summaries of both jobs started: {}",
+            list.text()
+        );
+        let added = send(&router, "POST", "/items", &JSON, r#"{"name": "tea"}"#).await;
+        let id = added.json()["data"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let read = send(&router, "GET", &format!("/items/{id}"), &[], "").await;
+        assert_eq!(
+            (
+                added.header("sl-violations"),
+                read.status,
+                read.json()["data"]["name"].clone()
+            ),
+            (None, 200, json!("tea")),
+            "expected the id answered by the create ({}) to read the item: {}",
+            added.text(),
+            read.text()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_list_slot_referred_to_through_an_annotating_all_of_holds_every_created_object() {
+    on_every_backend("annotated-refs.yaml", async |_, router| {
+        for name in ["first", "second"] {
+            let body = format!(r#"{{"name": "{name}"}}"#);
+            let created = send(&router, "POST", "/apps", &JSON, &body).await;
+            assert_eq!(
+                (created.status, created.json()["app"]["name"].clone()),
+                (200, json!(name)),
+                "expected the app {name} created: {}",
+                created.text()
+            );
+        }
+        let list = send(&router, "GET", "/apps", &[], "").await;
+        let names: Vec<Value> = list.json()["apps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|app| app["name"].clone())
+            .collect();
+        assert_eq!(
+            (names, list.header("sl-violations")),
+            (vec![json!("first"), json!("second")], None),
+            "expected both apps listed in `apps`, and nothing said to break the contract: {}",
+            list.text()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_request_naming_an_object_by_its_number_or_name_keeps_the_object_and_names_it() {
     on_every_backend("named-references.yaml", async |_, router| {
         let created = send(
@@ -1348,7 +1453,7 @@ async fn a_request_naming_an_object_by_its_number_or_name_keeps_the_object_and_n
             "POST",
             "/issues",
             &JSON,
-            r#"{"title": "it broke", "milestone": 1, "base": "main"}"#,
+            r#"{"title": "it broke", "milestone": 1, "base": "main", "labels": ["bug", "ui"]}"#,
         )
         .await;
         let id = created.json()["id"].clone();
@@ -1363,6 +1468,18 @@ async fn a_request_naming_an_object_by_its_number_or_name_keeps_the_object_and_n
         let read = send(&router, "GET", &format!("/issues/{id}"), &[], "").await;
         for (answer, milestone) in [(&created, 1), (&updated, 2), (&read, 2)] {
             let body = answer.json();
+            let labels: Vec<Value> = body["labels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|label| label["name"].clone())
+                .collect();
+            assert_eq!(
+                labels,
+                vec![json!("bug"), json!("ui")],
+                "expected a label object per name sent: {}",
+                answer.text()
+            );
             assert_eq!(
                 (
                     answer.header("sl-violations"),
@@ -1373,6 +1490,41 @@ async fn a_request_naming_an_object_by_its_number_or_name_keeps_the_object_and_n
                 (None, json!(milestone), json!("main"), json!("it broke")),
                 "expected the milestone numbered {milestone} and the branch main, whole objects \
                  the schema allows, got {}",
+                answer.text()
+            );
+        }
+        // A merge patch's null clears a field that takes null (required, so not removed).
+        let cleared = send(
+            &router,
+            "PATCH",
+            &format!("/issues/{id}"),
+            &JSON,
+            r#"{"milestone": null}"#,
+        )
+        .await;
+        assert_eq!(
+            (
+                cleared.header("sl-violations"),
+                cleared.json()["milestone"].clone()
+            ),
+            (None, Value::Null),
+            "expected the milestone cleared to null: {}",
+            cleared.text()
+        );
+        // A key its field cannot hold: the org's login, the product's name.
+        for (uri, pointer, value) in [
+            ("/orgs/octo-org", "/login", "octo-org"),
+            ("/deliveries/tea", "/productId/name", "tea"),
+        ] {
+            let answer = send(&router, "GET", uri, &[], "").await;
+            assert_eq!(
+                (
+                    answer.status,
+                    answer.header("sl-violations"),
+                    answer.json().pointer(pointer).cloned()
+                ),
+                (200, None, Some(json!(value))),
+                "expected GET {uri} to answer {value} at {pointer}, nothing broken: {}",
                 answer.text()
             );
         }

@@ -8,19 +8,8 @@
 
 use serde_json::{Map, Value};
 
-use super::tree::{Holds, holds, schema_nodes, schema_ref};
+use super::tree::{ANNOTATIONS, Holds, holds, schema_nodes, schema_ref};
 use crate::pointer::local_target;
-
-/// Keywords that say nothing about which values a schema accepts.
-const ANNOTATIONS: &[&str] = &[
-    "description",
-    "title",
-    "example",
-    "examples",
-    "default",
-    "externalDocs",
-    "deprecated",
-];
 
 /// `(pointer of the oneOf's schema, message)` for each `oneOf` in `document` two of whose
 /// branches are the same schema but for [`ANNOTATIONS`] (and `format`), their `$ref`s

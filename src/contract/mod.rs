@@ -30,7 +30,7 @@ pub use resources::key_word;
 pub use rewrite::{View, has_flag};
 pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path};
 pub use schemas::{SchemaId, Schemas};
-pub use tree::{KEYWORD as SHARED_REF_KEYWORD, Properties, properties, schema_ref};
+pub use tree::{KEYWORD as SHARED_REF_KEYWORD, Properties, only_annotates, properties, schema_ref};
 
 use crate::load::{LoadedSpec, SourceLocation};
 

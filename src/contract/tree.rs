@@ -18,8 +18,12 @@ pub fn schema_ref(schema: &Value) -> Option<&str> {
 }
 
 /// The properties a schema declares (through `$ref`s and `allOf`), borrowed from the
-/// document, in document order: copying them out was a quarter of a create's time.
-pub struct Properties<'a>(Vec<(&'a str, &'a Value)>);
+/// document, in document order: copying them out was a quarter of a create's time. And the
+/// names it requires, through the same.
+pub struct Properties<'a> {
+    declared: Vec<(&'a str, &'a Value)>,
+    required: Vec<&'a str>,
+}
 
 /// How deep `allOf`s and `$ref` chains are followed: a schema that refers to itself through
 /// them ends there.
@@ -27,19 +31,27 @@ const DEEPEST: usize = 16;
 
 impl<'a> Properties<'a> {
     pub fn get(&self, name: &str) -> Option<&'a Value> {
-        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.declared
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.declared.len()
+    }
+
+    /// Whether `name` is required by the schema or one of its `allOf` parts.
+    pub fn is_required(&self, name: &str) -> bool {
+        self.required.contains(&name)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.declared.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
-        self.0.iter().copied()
+        self.declared.iter().copied()
     }
 
     /// Adds `schema`'s properties; a later one of the same name replaces the earlier.
@@ -59,11 +71,14 @@ impl<'a> Properties<'a> {
         }
         let own = schema.get("properties").and_then(Value::as_object);
         for (name, property) in own.into_iter().flatten() {
-            match self.0.iter_mut().find(|(n, _)| n == name) {
+            match self.declared.iter_mut().find(|(n, _)| n == name) {
                 Some(entry) => entry.1 = property,
-                None => self.0.push((name, property)),
+                None => self.declared.push((name, property)),
             }
         }
+        let required = schema.get("required").and_then(Value::as_array);
+        self.required
+            .extend(required.into_iter().flatten().filter_map(Value::as_str));
         let parts = schema.get("allOf").and_then(Value::as_array);
         for part in parts.into_iter().flatten() {
             self.collect(part, document, depth + 1);
@@ -71,9 +86,34 @@ impl<'a> Properties<'a> {
     }
 }
 
+/// Keywords that say nothing about which values a schema accepts.
+pub const ANNOTATIONS: &[&str] = &[
+    "description",
+    "title",
+    "example",
+    "examples",
+    "default",
+    "externalDocs",
+    "deprecated",
+];
+
+/// Whether `schema` only annotates (AWS's `allOf: [{$ref: …}, {description: …}]` adds a
+/// description to what it refers to): it accepts every value.
+pub fn only_annotates(schema: &Value) -> bool {
+    schema_ref(schema).is_none()
+        && schema.as_object().is_some_and(|fields| {
+            fields
+                .keys()
+                .all(|k| ANNOTATIONS.contains(&k.as_str()) || k.starts_with("x-"))
+        })
+}
+
 /// The properties `schema` declares, through `$ref`s and `allOf`.
 pub fn properties<'a>(schema: &'a Value, document: &'a Value) -> Properties<'a> {
-    let mut out = Properties(Vec::new());
+    let mut out = Properties {
+        declared: Vec::new(),
+        required: Vec::new(),
+    };
     out.collect(schema, document, 0);
     out
 }

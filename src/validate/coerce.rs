@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::contract::schema_ref;
+use crate::contract::{only_annotates, schema_ref};
 use crate::pointer::local_target;
 
 /// Interprets `raw` by the type of `schema` (following `$ref`s in `document`); a value that
@@ -82,19 +82,15 @@ fn parse_integer(text: &str) -> Option<Value> {
         .map(Value::Number)
 }
 
-/// Follows `$ref`s (and a single-branch `allOf`, common around `$ref`s in 3.0) to the schema
-/// that says what type a value has.
+/// Follows `$ref`s (and an `allOf` with one branch that does more than annotate, common
+/// around `$ref`s in 3.0: AWS's `allOf: [{$ref: …}, {description: …}]`) to the schema that
+/// says what type a value has.
 pub fn resolve<'a>(schema: &'a Value, document: &'a Value) -> &'a Value {
     let mut schema = schema;
     for _ in 0..16 {
         if let Some(target) = schema_ref(schema).and_then(local_target) {
             schema = document.pointer(&target).unwrap_or(&Value::Null);
-        } else if let Some([only]) = schema
-            .get("allOf")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            && schema.get("type").is_none()
-        {
+        } else if let Some(only) = sole_constraining_branch(schema) {
             schema = only;
         } else {
             break;
@@ -103,10 +99,38 @@ pub fn resolve<'a>(schema: &'a Value, document: &'a Value) -> &'a Value {
     schema
 }
 
+/// The one branch of `schema`'s `allOf` that does more than annotate, where `schema` says no
+/// type of its own.
+fn sole_constraining_branch(schema: &Value) -> Option<&Value> {
+    if schema.get("type").is_some() {
+        return None;
+    }
+    let mut constraining = schema
+        .get("allOf")?
+        .as_array()?
+        .iter()
+        .filter(|branch| !only_annotates(branch));
+    match (constraining.next(), constraining.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_all_of_that_only_adds_a_description_resolves_to_what_it_refers_to() {
+        let document = json!({"components": {"schemas": {"Apps": {"type": "array"}}}});
+        let apps = json!({"$ref": "#/components/schemas/Apps"});
+        let annotated = json!({"allOf": [apps, {"description": "the apps", "x-note": 1}]});
+        assert_eq!(resolve(&annotated, &document), &json!({"type": "array"}));
+        // A second branch that constrains is no annotation: the allOf is what says the type.
+        let narrowed = json!({"allOf": [apps, {"minItems": 1}]});
+        assert_eq!(resolve(&narrowed, &document), &narrowed);
+    }
 
     #[test]
     fn numbers_booleans_and_arrays_are_read_by_their_schema() {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::call::StatefulCall;
 use super::change::{Change, apply, read};
 use super::objects::ObjectModel;
-use super::shape::object_schema_in;
+use super::shape::{can_be_object, object_schema_in};
 use super::write::{Forms, Writer, Written};
 use crate::contract::{Action, json_media};
 use crate::mock::cache::{Memo, stable_hash};
@@ -72,6 +72,11 @@ impl StoredAnswers {
             return Ok(StoredAnswer::Contract(None));
         }
         let object = self.object_model(call, seed);
+        // A path whose read answers a list or a value (TfL's `GET /Line/Mode/{modes}`, the
+        // lines of those modes) names no object to store: the contract answers.
+        if !can_be_object(&object.schema, call.document()) {
+            return Ok(StoredAnswer::Contract(None));
+        }
         let now = clock.now();
         let change = Change {
             seed,

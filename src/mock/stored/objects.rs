@@ -43,6 +43,8 @@ const GENERATED: u64 = 16;
 /// One declared property of an [`ObjectModel`].
 struct Field {
     name: String,
+    /// Required by the object's schema: a merge patch's null cannot remove it.
+    required: bool,
     /// The property's schema through `$ref`s (see [`resolve`]): the type client values fit.
     resolved: Value,
     /// readOnly fields are the server's; writeOnly ones (a password, a card's code) are never
@@ -84,6 +86,7 @@ impl ObjectModel {
                     .flatten();
                 Field {
                     name: name.to_string(),
+                    required: props.is_required(name),
                     resolved: resolved.clone(),
                     not_from_client: property == &Value::Bool(false)
                         || has_flag(document, property, "readOnly", 0)
@@ -272,7 +275,8 @@ pub fn whole_numbers_as_integers(value: &mut Value) {
 }
 
 /// Copies the client's writable fields of `data` onto `object`. With `merge_patch`, null
-/// removes a field (RFC 7396) and nested objects merge.
+/// removes a field (RFC 7396), but a required one that takes null is set to null (GitHub's
+/// project `body`: removed, the project would break its schema), and nested objects merge.
 pub fn apply_request(
     object: &mut Map<String, Value>,
     data: &Map<String, Value>,
@@ -286,7 +290,10 @@ pub fn apply_request(
         if field.is_some_and(|f| f.not_from_client) || (field.is_none() && model.closed) {
             continue;
         }
-        if merge_patch && value.is_null() {
+        if merge_patch
+            && value.is_null()
+            && !field.is_some_and(|f| f.required && takes_null(&f.resolved))
+        {
             object.remove(name);
             continue;
         }
@@ -296,6 +303,28 @@ pub fn apply_request(
         {
             if let Some(Value::Object(named)) = object.get_mut(name) {
                 set_name(named, &fitted, &field.resolved, document);
+            }
+            continue;
+        }
+        // A list of names for a list of objects (GitHub's `labels: ["bug"]`): an object per
+        // name, made from the first one there.
+        if let Some(field) = field
+            && let Value::Array(names) = &fitted
+            && let Some(items) = field.resolved.get("items").map(|i| resolve(i, document))
+            && !names.is_empty()
+            && names.iter().all(|n| names_object(n, items, document))
+        {
+            if let Some(Value::Array(existing)) = object.get_mut(name)
+                && let Some(Value::Object(first)) = existing.first().cloned()
+            {
+                *existing = names
+                    .iter()
+                    .map(|n| {
+                        let mut item = first.clone();
+                        set_name(&mut item, n, items, document);
+                        Value::Object(item)
+                    })
+                    .collect();
             }
             continue;
         }
@@ -322,6 +351,18 @@ fn names_object(value: &Value, resolved: &Value, document: &Value) -> bool {
     scalar
         && !has_type_of(resolved, value)
         && properties(resolved, document).iter().next().is_some()
+}
+
+/// Whether `schema` says null is one of its values (as 3.0's `nullable` is rewritten: a type
+/// list with `null`, or `anyOf` a null).
+fn takes_null(schema: &Value) -> bool {
+    is_type(schema, "null")
+        || ["anyOf", "oneOf"].iter().any(|union| {
+            schema
+                .get(*union)
+                .and_then(Value::as_array)
+                .is_some_and(|branches| branches.iter().any(|b| is_type(b, "null")))
+        })
 }
 
 /// Whether `schema` declares the type the scalar `value` has.
@@ -357,6 +398,36 @@ fn set_name(object: &mut Map<String, Value>, name: &Value, resolved: &Value, doc
     }
 }
 
+/// Fields that name an object by a key its id field cannot hold, in the order tried.
+const KEY_NAME_FIELDS: &[&str] = &["login", "name", "slug"];
+
+/// Writes the key `value` (as the path has it) into `field` where it fits: of the field's
+/// type, or as the name in the object the field holds (see [`names_object`]); `false` where
+/// it fits neither (a number field, and a key that is no number), and the field stays as it
+/// was rather than breaking every answer.
+fn write_key(
+    object: &mut Map<String, Value>,
+    field: &Field,
+    value: &str,
+    document: &Value,
+) -> bool {
+    let fitted = fit(&Value::String(value.to_string()), &field.resolved, document);
+    if names_object(&fitted, &field.resolved, document) {
+        return match object.get_mut(&field.name) {
+            Some(Value::Object(named)) => {
+                set_name(named, &fitted, &field.resolved, document);
+                true
+            }
+            _ => false,
+        };
+    }
+    if field.resolved.get("type").is_some() && !has_type_of(&field.resolved, &fitted) {
+        return false;
+    }
+    object.insert(field.name.clone(), fitted);
+    true
+}
+
 /// Sets the identifying fields from the key: the property that carries each (see
 /// [`ObjectModel::key_field`]), or `organization.id` for `organizationId`.
 pub fn set_ids(
@@ -369,20 +440,28 @@ pub fn set_ids(
     for (index, (name, value)) in keys.iter().zip(values).enumerate() {
         let is_last = index + 1 == keys.len();
         if let Some(field) = model.key_field(name, is_last) {
-            object.insert(
-                field.name.clone(),
-                fit(&Value::String(value.clone()), &field.resolved, document),
-            );
+            let written = write_key(object, field, value, document);
             // An `id` beside the field named by the key's last word (GitHub's issue `number`)
             // gets the key too: generated, every object would have the same one.
-            if field.name != *name
+            if written
+                && field.name != *name
                 && field.name != "id"
                 && let Some(id) = model.field("id")
             {
-                object.insert(
-                    "id".into(),
-                    fit(&Value::String(value.clone()), &id.resolved, document),
-                );
+                write_key(object, id, value, document);
+            }
+            // A key its field cannot hold names the object (GitHub's `/orgs/{org}`: the org
+            // `octo-org`, whose `id` is a number, is the one whose `login` that is).
+            let text = Value::String(value.clone());
+            if !written
+                && is_last
+                && let Some(naming) = KEY_NAME_FIELDS.iter().find_map(|n| {
+                    model
+                        .field(n)
+                        .filter(|f| has_type_of(&f.resolved, &text) && !f.not_from_client)
+                })
+            {
+                object.insert(naming.name.clone(), text);
             }
         } else if let Some(base) = id_base(name)
             && let Some(nested) = model.field(base)

@@ -75,7 +75,11 @@ pub fn shape_of(schema: &Value, document: &Value, name: &str, object: &Value) ->
         return Shape::Bare;
     }
     if has_type(resolved, "array") {
-        return Shape::Array;
+        // A list of names (Apicurio's rule types) holds no object.
+        return match resolved.get("items") {
+            Some(items) if !can_be_object(items, document) => Shape::Unrelated,
+            _ => Shape::Array,
+        };
     }
     if let Some((slot, kind, _)) = named_slot(resolved, document, name) {
         return Shape::Envelope { slot, kind };
@@ -100,6 +104,53 @@ pub fn shape_of(schema: &Value, document: &Value, name: &str, object: &Value) ->
         };
     }
     Shape::Unrelated
+}
+
+/// How an answer of the response `schema` holds objects whose schema is `object`: as
+/// [`shape_of`] finds, else in a narrower view of the object, where there is one: a list's
+/// one list of objects (Amplify's `jobSummaries` answering the jobs), an envelope's one object
+/// whose every field is one of the object's (Apideck's `data: {id}` answering a create). The
+/// stored object is written there, and checked as every answer is.
+pub fn answer_shape(
+    schema: &Value,
+    document: &Value,
+    name: &str,
+    object: &Value,
+    is_list: bool,
+) -> Shape {
+    let shape = shape_of(schema, document, name, object);
+    if !matches!(shape, Shape::Unrelated) {
+        return shape;
+    }
+    let resolved = resolve(schema, document);
+    if is_list {
+        if let [(slot, _)] = object_lists(resolved, document).as_slice() {
+            return Shape::Envelope {
+                slot: slot.clone(),
+                kind: SlotKind::Items,
+            };
+        }
+        return shape;
+    }
+    let fields = properties(resolve(object, document), document);
+    let views: Vec<&str> = properties(resolved, document)
+        .iter()
+        .filter(|(_, value)| {
+            let value = resolve(value, document);
+            let declared = properties(value, document);
+            has_type(value, "object")
+                && declared.iter().next().is_some()
+                && declared.iter().all(|(n, _)| fields.get(n).is_some())
+        })
+        .map(|(name, _)| name)
+        .collect();
+    match views.as_slice() {
+        [slot] => Shape::Envelope {
+            slot: (*slot).to_string(),
+            kind: SlotKind::Object,
+        },
+        _ => shape,
+    }
 }
 
 /// The property named like the resource (or its singular), with what it holds.
@@ -217,6 +268,17 @@ fn has_type(schema: &Value, kind: &str) -> bool {
             _ => false,
         },
         _ => false,
+    }
+}
+
+/// Whether a value of `schema` may be an object: its type, where it says one, is `object`
+/// among others, and it is no array's.
+pub fn can_be_object(schema: &Value, document: &Value) -> bool {
+    let resolved = resolve(schema, document);
+    match resolved.get("type") {
+        Some(Value::String(t)) => t == "object",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "object"),
+        _ => resolved.get("items").is_none(),
     }
 }
 

@@ -12,7 +12,7 @@ use super::envelope::{Envelope, no_link_that_fits};
 use super::listing;
 use super::outcome::Outcome;
 
-use super::shape::{Page, Shape, SlotKind, empty_side_maps, shape_of};
+use super::shape::{Page, Shape, SlotKind, answer_shape, empty_side_maps};
 use crate::contract::{Action, SchemaId};
 use crate::generate::{generate_valid, repair};
 use ::http::HeaderValue;
@@ -36,7 +36,7 @@ type FormKey = (usize, usize, SchemaId, u64);
 /// worked out once.
 #[derive(Default)]
 pub struct Forms {
-    forms: Memo<FormKey, Arc<Form>>,
+    forms: Memo<FormKey, Option<Arc<Form>>>,
 }
 
 /// The last tag given to a form (see `StoredObject::checked`). One count for the process:
@@ -54,16 +54,23 @@ pub struct Writer<'a> {
 impl Writer<'_> {
     /// How answers with the response schema `id` are written for this call's operation,
     /// worked out once: where the resource sits, and the envelope around it (generated with
-    /// the operation's fixed seed) as text with holes.
-    fn form(&self, call: &StatefulCall<'_>, id: SchemaId, object_schema: &Value) -> Arc<Form> {
+    /// the operation's fixed seed) as text with holes; `None` where the answer has no place
+    /// for stored objects (then the contract answers).
+    fn form(
+        &self,
+        call: &StatefulCall<'_>,
+        id: SchemaId,
+        object_schema: &Value,
+    ) -> Option<Arc<Form>> {
         let seed = self.seed ^ stable_hash(&[&call.operation.id, "envelope"]);
         let key = (call.api.index, call.binding.resource, id, seed);
         self.forms.forms.get_or_make(key, || {
-            let shape = shape_of(
+            let shape = answer_shape(
                 call.api.schemas.node(id),
                 call.document(),
                 &call.resource().name,
                 object_schema,
+                call.binding.action == Action::List,
             );
             let layout = match shape {
                 // A delete declaring something else than the object (a deletion marker)
@@ -83,6 +90,9 @@ impl Writer<'_> {
                         .map(str::to_string);
                     Layout::Marker { marker, id_field }
                 }
+                // A list that holds no object (Apicurio's rule types, names): the contract
+                // answers.
+                Shape::Unrelated if call.binding.action == Action::List => return None,
                 Shape::Bare | Shape::Unrelated => Layout::Bare,
                 Shape::Array => Layout::Array,
                 Shape::Envelope { slot, kind } => {
@@ -109,7 +119,7 @@ impl Writer<'_> {
             };
             // Tags are never reused: a check mark made for one form never vouches for another.
             let tag = FORM_TAGS.fetch_add(1, Ordering::Relaxed) + 1;
-            Arc::new(Form { layout, tag })
+            Some(Arc::new(Form { layout, tag }))
         })
     }
 
@@ -232,7 +242,10 @@ impl Writer<'_> {
             Some(media)
         };
         let schema_id = media.and_then(|m| m.schema);
-        let form = schema_id.map(|id| self.form(call, id, object_schema));
+        let form = match schema_id {
+            Some(id) => Some(self.form(call, id, object_schema)?),
+            None => None,
+        };
         let mut response = MockResponse {
             status,
             ..MockResponse::default()
