@@ -1453,7 +1453,8 @@ async fn a_request_naming_an_object_by_its_number_or_name_keeps_the_object_and_n
             "POST",
             "/issues",
             &JSON,
-            r#"{"title": "it broke", "milestone": 1, "base": "main", "labels": ["bug", "ui"]}"#,
+            r#"{"title": "it broke", "milestone": 1, "base": "main", "labels": ["bug", "ui"],
+                "assignee": {"id": 7, "avatar": {"size": 2}}}"#,
         )
         .await;
         let id = created.json()["id"].clone();
@@ -1478,6 +1479,15 @@ async fn a_request_naming_an_object_by_its_number_or_name_keeps_the_object_and_n
                 labels,
                 vec![json!("bug"), json!("ui")],
                 "expected a label object per name sent: {}",
+                answer.text()
+            );
+            let assignee = &body["assignee"];
+            assert!(
+                assignee["id"] == 7
+                    && assignee["login"].is_string()
+                    && assignee["avatar"]["url"].is_string()
+                    && assignee["avatar"]["size"] == 2,
+                "expected the assignee sent, with the required fields it did not send kept: {}",
                 answer.text()
             );
             assert_eq!(

@@ -334,9 +334,47 @@ pub fn apply_request(
                 let nested = ObjectModel::new(nested_schema, document);
                 apply_request(existing, incoming, &nested, document, true);
             }
+            (false, Some(Value::Object(existing)), Value::Object(incoming)) => {
+                let mut replaced = incoming.clone();
+                if let Some(field) = field {
+                    keep_required(&mut replaced, existing, &field.resolved, document, DEEPEST);
+                }
+                *existing = replaced;
+            }
             _ => {
                 object.insert(name.clone(), fitted);
             }
+        }
+    }
+}
+
+/// How deep [`keep_required`] goes into objects within objects.
+const DEEPEST: usize = 8;
+
+/// Keeps in `sent` (an object a client sent for a field, which replaces the one there) the
+/// fields `schema` requires that the client did not send, as `existing` has them: readme's
+/// changelog is created with `author: {id}` and answered with an author whose `name` is
+/// required, which only the object made for it has. At every depth of objects both hold.
+fn keep_required(
+    sent: &mut Map<String, Value>,
+    existing: &Map<String, Value>,
+    schema: &Value,
+    document: &Value,
+    depth: usize,
+) {
+    let declared = properties(schema, document);
+    for (name, kept) in existing {
+        match sent.get_mut(name) {
+            None if declared.is_required(name) => {
+                sent.insert(name.clone(), kept.clone());
+            }
+            Some(Value::Object(inner)) if depth > 0 => {
+                if let (Value::Object(kept), Some(inner_schema)) = (kept, declared.get(name)) {
+                    let inner_schema = resolve(inner_schema, document);
+                    keep_required(inner, kept, inner_schema, document, depth - 1);
+                }
+            }
+            _ => {}
         }
     }
 }
