@@ -237,6 +237,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "responses.yaml",
         "schema-examples.yaml",
         "stateful.yaml",
+        "stored-schema-examples.yaml",
         "types31.yaml",
         "undeclared-404.yaml",
         "validation.yaml",

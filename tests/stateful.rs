@@ -1416,6 +1416,33 @@ async fn answers_showing_a_narrower_view_of_the_object_show_the_stored_one() {
 }
 
 #[tokio::test]
+async fn stored_objects_never_take_an_example_their_schema_refuses() {
+    on_every_backend("stored-schema-examples.yaml", async |_, router| {
+        let created = send(
+            &router,
+            "POST",
+            "/bookings",
+            &JSON,
+            r#"{"passenger": "Ada"}"#,
+        )
+        .await;
+        let body = created.json();
+        assert!(
+            created.status == 201
+                && created.header("sl-violations").is_none()
+                && body["trip_id"] != "4f4e4e1-c824-4d63-b37a-d8d698862f1d"
+                && body["class"] != "business"
+                && body["seats"] != 0,
+            "expected a booking made without the examples its schema refuses, nothing said to \
+             break the contract, got {:?} {}",
+            created.header("sl-violations"),
+            created.text()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_list_slot_referred_to_through_an_annotating_all_of_holds_every_created_object() {
     on_every_backend("annotated-refs.yaml", async |_, router| {
         for name in ["first", "second"] {

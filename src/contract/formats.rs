@@ -4,9 +4,13 @@
 //! - `ip`: an IPv4/IPv6 address or CIDR range outside private, loopback and link-local
 //!   networks (Rebilly's `allowedIps`: "Private subnets are prohibited").
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::rc::Rc;
 
 use base64::Engine;
+use serde_json::{Map, Value};
 
 pub fn is_byte(value: &str) -> bool {
     base64::engine::general_purpose::STANDARD
@@ -77,6 +81,60 @@ fn overlaps_private_v6(address: Ipv6Addr, prefix: u32) -> bool {
     })
 }
 
+/// The keywords a scalar value is checked against by [`fits_scalar_keywords`].
+const SCALAR_KEYWORDS: &[&str] = &[
+    "type",
+    "format",
+    "pattern",
+    "enum",
+    "const",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+];
+
+/// Whether the scalar `value` fits the scalar keywords of `schema` (type, format, pattern,
+/// enum, bounds, lengths), which need nothing else of the document: how an example written
+/// inside a schema is checked before it is used as a value (train-travel's booking declares
+/// `examples: ["4f4e4e1-c824-…"]` for a uuid, one digit short). Objects and arrays are not
+/// judged here (`true`). Each set of keywords is compiled once on a thread.
+pub fn fits_scalar_keywords(schema: &Map<String, Value>, value: &Value) -> bool {
+    thread_local! {
+        static BUILT: RefCell<HashMap<String, Option<Rc<jsonschema::Validator>>>> =
+            RefCell::new(HashMap::new());
+    }
+    if value.is_object() || value.is_array() {
+        return true;
+    }
+    let keywords: Map<String, Value> = SCALAR_KEYWORDS
+        .iter()
+        .filter_map(|k| schema.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    if keywords.is_empty() {
+        return true;
+    }
+    let keywords = Value::Object(keywords);
+    let key = keywords.to_string();
+    let validator = BUILT.with(|built| {
+        if let Some(known) = built.borrow().get(&key) {
+            return known.clone();
+        }
+        let made = validator_options().build(&keywords).ok().map(Rc::new);
+        let mut built = built.borrow_mut();
+        if built.len() >= 4096 {
+            built.clear();
+        }
+        built.insert(key, made.clone());
+        made
+    });
+    // Keywords that do not compile (a pattern no engine reads) judge nothing.
+    validator.is_none_or(|v| v.is_valid(value))
+}
+
 /// The jsonschema options every validator of a contract is built with: 2020-12, formats
 /// asserted, and the formats OpenAPI names that jsonschema does not know.
 pub(super) fn validator_options() -> jsonschema::ValidationOptions<'static> {
@@ -90,6 +148,35 @@ pub(super) fn validator_options() -> jsonschema::ValidationOptions<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scalar_is_judged_by_the_keywords_that_need_nothing_else() {
+        let schema = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
+        let uuid = schema(serde_json::json!({"type": "string", "format": "uuid", "examples": []}));
+        let seats = schema(serde_json::json!({"type": "integer", "minimum": 1}));
+        let cases = [
+            (
+                &uuid,
+                serde_json::json!("3f0c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10"),
+                true,
+            ),
+            (
+                &uuid,
+                serde_json::json!("4f4e4e1-c824-4d63-b37a-d8d698862f1d"),
+                false,
+            ),
+            (&seats, serde_json::json!(0), false),
+            (&seats, serde_json::json!(2), true),
+            (&seats, serde_json::json!({"an": "object"}), true),
+        ];
+        for (schema, value, fits) in cases {
+            assert_eq!(
+                fits_scalar_keywords(schema, &value),
+                fits,
+                "whether {value} fits {schema:?}"
+            );
+        }
+    }
 
     #[test]
     fn public_addresses_and_ranges_are_ips() {

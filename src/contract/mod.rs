@@ -24,6 +24,7 @@ mod tree;
 
 pub use error::{ContractError, Finding, Severity};
 pub use features::version_features;
+pub use formats::fits_scalar_keywords;
 pub use http_rules::is_final;
 pub use model::*;
 pub use resources::key_word;

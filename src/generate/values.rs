@@ -8,8 +8,8 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Number, Value, json};
 
 use super::{discriminator, strings};
-use crate::contract::has_flag;
 use crate::contract::{SHARED_REF_KEYWORD, View, schema_ref};
+use crate::contract::{fits_scalar_keywords, has_flag};
 
 /// Optional properties are generated down to this depth; below it only required ones.
 const OPTIONAL_DEPTH: usize = 6;
@@ -102,8 +102,10 @@ impl<'a> Generator<'a> {
         if let Some(constant) = map.get("const") {
             return constant.clone();
         }
+        // An example its own schema refuses is no value to answer with.
         if self.use_examples
             && let Some(example) = schema_example(map)
+            && fits_scalar_keywords(map, example)
         {
             return example.clone();
         }
