@@ -1369,6 +1369,28 @@ async fn paths_that_answer_lists_or_names_are_answered_from_the_contract_not_wit
                 answer.text()
             );
         }
+        // A read that answers the content as text leaves the object to the create's answer:
+        // what was created can be read, and is gone once deleted.
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let created = send(&router, "POST", "/artifacts", &JSON, r#""openapi: 3.1.0""#).await;
+            ids.push(created.json()["id"].clone());
+        }
+        assert_ne!(
+            ids[0], ids[1],
+            "expected two artifacts, got the ids {ids:?}"
+        );
+        let item = format!("/artifacts/{}", ids[0].as_str().unwrap_or_default());
+        let steps = [("GET", 200), ("DELETE", 204), ("GET", 404)];
+        for (method, status) in steps {
+            let answer = send(&router, method, &item, &[], "").await;
+            assert_eq!(
+                answer.status,
+                status,
+                "expected {method} {item} to answer {status}: {}",
+                answer.text()
+            );
+        }
     })
     .await;
 }

@@ -41,8 +41,9 @@ pub enum StoredAnswer {
 #[derive(Default)]
 pub struct StoredAnswers {
     forms: Forms,
-    /// Per (api, resource): the resource object's schema, read for building objects.
-    objects: Memo<(usize, usize), Arc<ObjectModel>>,
+    /// Per (api, resource): the resource object's schema, read for building objects; `None`
+    /// where the resource's operations answer no object (see [`object_schema`]).
+    objects: Memo<(usize, usize), Option<Arc<ObjectModel>>>,
 }
 
 impl StoredAnswers {
@@ -71,12 +72,9 @@ impl StoredAnswers {
         if !(200..300).contains(&status) {
             return Ok(StoredAnswer::Contract(None));
         }
-        let object = self.object_model(call, seed);
-        // A path whose read answers a list or a value (TfL's `GET /Line/Mode/{modes}`, the
-        // lines of those modes) names no object to store: the contract answers.
-        if !can_be_object(&object.schema, call.document()) {
+        let Some(object) = self.object_model(call, seed) else {
             return Ok(StoredAnswer::Contract(None));
-        }
+        };
         let now = clock.now();
         let change = Change {
             seed,
@@ -128,14 +126,31 @@ impl StoredAnswers {
 
     /// [`object_schema`] and what building objects needs of it, worked out once per resource
     /// (`seed` is the engine's, the same on every call).
-    fn object_model(&self, call: &StatefulCall<'_>, seed: u64) -> Arc<ObjectModel> {
+    fn object_model(&self, call: &StatefulCall<'_>, seed: u64) -> Option<Arc<ObjectModel>> {
         let key = (call.api.index, call.binding.resource);
         self.objects.get_or_make(key, || {
-            let schema = object_schema(call).unwrap_or(Value::Bool(true));
+            let schema = match object_schema(call) {
+                Found::Object(schema) => schema,
+                Found::Unsaid => Value::Bool(true),
+                Found::NoObject => return None,
+            };
             let seed = seed ^ stable_hash(&[&call.storage()]);
-            Arc::new(ObjectModel::new(schema, call.document()).with_seed(seed))
+            Some(Arc::new(
+                ObjectModel::new(schema, call.document()).with_seed(seed),
+            ))
         })
     }
+}
+
+/// What the operations of a resource say its object is.
+enum Found {
+    Object(Value),
+    /// No operation declares a JSON schema: objects are whatever clients send.
+    Unsaid,
+    /// Every schema declared is a list's or a value's (TfL's `GET /Line/Mode/{modes}`
+    /// answers the lines of those modes): there is no object to store, and the contract
+    /// answers.
+    NoObject,
 }
 
 /// The resource object's schema, from the 2xx JSON schema of its operations: the read first,
@@ -143,7 +158,8 @@ impl StoredAnswers {
 /// something else (Stripe's `anyOf: [customer, deleted_customer]`) is taken by the branch
 /// another of those operations answers with (the create's `customer`): generated from the
 /// union, a new customer could have been a deletion marker.
-fn object_schema(call: &StatefulCall<'_>) -> Option<Value> {
+/// Schemas that can be no object (a list's, a text's) are passed over.
+fn object_schema(call: &StatefulCall<'_>) -> Found {
     let order = [
         Action::Read,
         Action::Create,
@@ -172,7 +188,18 @@ fn object_schema(call: &StatefulCall<'_>) -> Option<Value> {
             })
         })
         .collect();
-    let (first, others) = candidates.split_first()?;
+    if candidates.is_empty() {
+        return Found::Unsaid;
+    }
+    // A read answering the object's content as text (Apicurio's artifacts) leaves the object
+    // to the create's answer.
+    let objects: Vec<Value> = candidates
+        .into_iter()
+        .filter(|c| can_be_object(c, document))
+        .collect();
+    let Some((first, others)) = objects.split_first() else {
+        return Found::NoObject;
+    };
     let resolved = resolve(first, document);
     let branches = ["anyOf", "oneOf"]
         .iter()
@@ -183,5 +210,5 @@ fn object_schema(call: &StatefulCall<'_>) -> Option<Value> {
             branches.iter().any(|b| resolve(b, document) == other)
         })
     });
-    Some(named_elsewhere.unwrap_or(first).clone())
+    Found::Object(named_elsewhere.unwrap_or(first).clone())
 }
