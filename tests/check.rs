@@ -230,6 +230,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "error-headers.yaml",
         "form-create.yaml",
         "formats.yaml",
+        "head-answers.yaml",
         "named-references.yaml",
         "narrower-views.yaml",
         "no-object-paths.yaml",

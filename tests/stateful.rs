@@ -1570,6 +1570,13 @@ async fn a_request_naming_an_object_by_its_number_or_name_keeps_the_object_and_n
             "expected the milestone cleared to null: {}",
             cleared.text()
         );
+        let section = send(&router, "GET", "/sections/guides", &[], "").await;
+        assert_eq!(
+            (section.status, section.header("sl-violations")),
+            (200, None),
+            "expected a section the enum lists, not the key guides: {}",
+            section.text()
+        );
         // A key its field cannot hold: the org's login, the product's name.
         for (uri, pointer, value) in [
             ("/orgs/octo-org", "/login", "octo-org"),

@@ -108,6 +108,10 @@ pub fn response_violations(
         }
         return violations;
     };
+    // A HEAD answer carries the headers a GET would, and no content (RFC 9110, 9.3.2).
+    if operation.method == "HEAD" {
+        return violations;
+    }
     if let Some(item_schema) = media.item_schema {
         match item_violations(api, item_schema, &essence, observed.body, "response") {
             Ok(found) => violations.extend(found),

@@ -442,7 +442,9 @@ const KEY_NAME_FIELDS: &[&str] = &["login", "name", "slug"];
 /// Writes the key `value` (as the path has it) into `field` where it fits: of the field's
 /// type, or as the name in the object the field holds (see [`names_object`]); `false` where
 /// it fits neither (a number field, and a key that is no number), and the field stays as it
-/// was rather than breaking every answer.
+/// was rather than breaking every answer. A key the field's `enum` does not list (readme's
+/// `/categories/{section}` read as `guides` where the category's `section` is `guide`) is not
+/// written either.
 fn write_key(
     object: &mut Map<String, Value>,
     field: &Field,
@@ -460,6 +462,11 @@ fn write_key(
         };
     }
     if field.resolved.get("type").is_some() && !has_type_of(&field.resolved, &fitted) {
+        return false;
+    }
+    if let Some(Value::Array(allowed)) = field.resolved.get("enum")
+        && !allowed.contains(&fitted)
+    {
         return false;
     }
     object.insert(field.name.clone(), fitted);
