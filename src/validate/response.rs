@@ -126,6 +126,11 @@ pub fn response_violations(
     let Some(schema) = media.schema else {
         return violations;
     };
+    // An XML body is not read into its schema's JSON shape (OpenAPI's XML mapping is no JSON
+    // value), as a request's is not: read as text, every XML answer of an object broke it.
+    if media::is_xml_essence(&essence) {
+        return violations;
+    }
     let body = if media::is_json_essence(&essence) {
         match serde_json::from_slice::<Value>(observed.body) {
             Ok(value) => value,
