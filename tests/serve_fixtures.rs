@@ -16,6 +16,7 @@ const FIXTURES: &[&str] = &[
     "responses.yaml",
     "formats.yaml",
     "wildcard-first.yaml",
+    "xml-answers.yaml",
 ];
 
 #[tokio::test]
@@ -81,6 +82,16 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
+    Case {
+        name: "an answer declared as XML is XML, named as the schema's XML object says",
+        fixture: "xml-answers.yaml",
+        method: "GET",
+        uri: "/tags",
+        headers: &[],
+        status: 200,
+        expect_header: Some("content-type: text/xml"),
+        expect_body: Some("?><TagListMessage><TagList><Tag><Key>"),
+    },
     Case {
         name: "a static segment wins over a parameter",
         fixture: "types31.yaml",

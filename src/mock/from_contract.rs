@@ -156,7 +156,7 @@ impl ContractAnswers {
                             message: format!("The example {name:?} is not valid under the response schema (served because it was asked for)"),
                         });
                     }
-                    render::body_bytes(&content_type, &value)
+                    render::schema_body(&content_type, &value, api, media.schema)
                 }
                 None => {
                     return problem(
@@ -177,7 +177,7 @@ impl ContractAnswers {
                         .unwrap_or_else(|failed| failed.best)
                 })
                 .unwrap_or(Value::Null);
-            render::body_bytes(&content_type, &value)
+            render::schema_body(&content_type, &value, api, media.schema)
         } else {
             self.default_body(
                 options,
@@ -230,7 +230,7 @@ impl ContractAnswers {
                 }
                 (None, None) => Value::Null,
             };
-            render::body_bytes(content_type, &value)
+            render::schema_body(content_type, &value, api, media.schema)
         })
     }
 }

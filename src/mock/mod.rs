@@ -22,6 +22,7 @@ mod shadows;
 mod stored;
 mod stubs;
 mod verify;
+mod xml;
 
 pub use cache::stable_hash;
 pub use engine::Engine;

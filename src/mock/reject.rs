@@ -21,8 +21,7 @@ use super::generated::{GeneratedValues, declared_headers};
 use super::message::{MockResponse, SlViolation};
 use super::problem::problem_type_uri;
 use super::render;
-use crate::contract::SchemaId;
-use crate::contract::{CompiledApi, Operation, StatusKey, json_media};
+use crate::contract::{CompiledApi, Operation, SchemaId, StatusKey, json_media};
 use crate::generate::remove_property;
 use crate::headers;
 use crate::media;
@@ -164,7 +163,10 @@ pub fn error_response(
                     .or_else(|| media.examples.first().map(|e| (*e.value).clone()))
                     .unwrap_or(Value::Null);
                 let content_type = media::concrete(&media.media_type);
-                (render::body_bytes(&content_type, &value), content_type)
+                (
+                    render::schema_body(&content_type, &value, api, media.schema),
+                    content_type,
+                )
             });
             // The declared headers too (Ably's errors carry a required `x-ably-serverid`);
             // one that names a message carries the first violation's, where its schema
