@@ -58,6 +58,26 @@ fn root_name(schema: &Value, document: &Value, component: Option<&str>) -> Strin
     "root".to_string()
 }
 
+/// The node whose `xml` object speaks for `schema`: its own, its target's, or one of its
+/// `allOf` parts' (AWS's list items are `allOf: [{$ref: Tag}, {xml: {name: Tag}}]`).
+fn xml_node<'a>(schema: &'a Value, document: &'a Value) -> &'a Value {
+    if schema.get("xml").is_some() {
+        return schema;
+    }
+    let resolved = resolve(schema, document);
+    if resolved.get("xml").is_some() {
+        return resolved;
+    }
+    resolved
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|part| resolve(part, document))
+        .find(|part| part.get("xml").is_some())
+        .unwrap_or(resolved)
+}
+
 fn xml_field<'a>(schema: &'a Value, field: &str) -> Option<&'a str> {
     schema.get("xml")?.get(field)?.as_str()
 }
@@ -162,9 +182,9 @@ fn write_object(
     add_namespace(&mut start, schema);
     let mut children = Vec::new();
     for (key, value) in fields {
-        let property = resolve(field_schema(key), document);
-        if xml_flag(property, "attribute") && !value.is_object() && !value.is_array() {
-            let attribute = prefixed(xml_field(property, "name").unwrap_or(key), property);
+        let naming = xml_node(field_schema(key), document);
+        if xml_flag(naming, "attribute") && !value.is_object() && !value.is_array() {
+            let attribute = prefixed(xml_field(naming, "name").unwrap_or(key), naming);
             start.push_attribute((attribute.as_str(), text_of(value).as_str()));
         } else {
             children.push((key, value, field_schema(key)));
@@ -177,11 +197,12 @@ fn write_object(
     let _ = writer.write_event(Event::Start(start));
     for (key, value, property_schema) in children {
         let property = resolve(property_schema, document);
-        let child = prefixed(xml_field(property, "name").unwrap_or(key), property);
+        let naming = xml_node(property_schema, document);
+        let child = prefixed(xml_field(naming, "name").unwrap_or(key), naming);
         match value {
-            Value::Array(items) if xml_flag(property, "wrapped") => {
+            Value::Array(items) if xml_flag(naming, "wrapped") => {
                 let mut wrapper = BytesStart::new(child.as_str());
-                add_namespace(&mut wrapper, property);
+                add_namespace(&mut wrapper, naming);
                 let _ = writer.write_event(Event::Start(wrapper));
                 write_items(writer, &child, items, property, document, depth - 1);
                 let _ = writer.write_event(Event::End(BytesEnd::new(child.as_str())));
@@ -207,9 +228,9 @@ fn write_items(
     depth: usize,
 ) {
     let item_schema = array_schema.get("items").unwrap_or(&Value::Bool(true));
-    let resolved = resolve(item_schema, document);
+    let naming = xml_node(item_schema, document);
     let item_name =
-        xml_field(resolved, "name").map_or_else(|| name.to_string(), |own| prefixed(own, resolved));
+        xml_field(naming, "name").map_or_else(|| name.to_string(), |own| prefixed(own, naming));
     for item in items {
         write_element(writer, &item_name, item, item_schema, document, depth);
     }
@@ -240,6 +261,21 @@ mod tests {
             xml(value, schema, document),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><TagListMessage><TagList>\
              <Tag><Key>a&amp;b</Key></Tag><Tag><Key>c</Key></Tag></TagList></TagListMessage>"
+        );
+    }
+
+    #[test]
+    fn an_xml_object_in_an_all_of_part_names_what_the_part_narrows() {
+        let document = json!({"components": {"schemas": {
+            "Tag": {"type": "object", "properties": {"Key": {"type": "string"}}}
+        }}});
+        let schema = json!({"type": "object", "properties": {"TagList": {
+            "type": "array",
+            "items": {"allOf": [{"$ref": "#/components/schemas/Tag"}, {"xml": {"name": "Tag"}}]}
+        }}});
+        assert_eq!(
+            xml(json!({"TagList": [{"Key": "a"}]}), schema, document),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><root><Tag><Key>a</Key></Tag></root>"
         );
     }
 
