@@ -1577,6 +1577,31 @@ async fn a_request_naming_an_object_by_its_number_or_name_keeps_the_object_and_n
             "expected a section the enum lists, not the key guides: {}",
             section.text()
         );
+        // An id shaped as the field that carries it says, where the path parameter is any
+        // string (Twilio's sids).
+        let channel = send(
+            &router,
+            "POST",
+            "/channels",
+            &JSON,
+            r#"{"friendly_name": "general"}"#,
+        )
+        .await;
+        let sid = channel.json()["sid"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let read = send(&router, "GET", &format!("/channels/{sid}"), &[], "").await;
+        assert!(
+            sid.starts_with("CH")
+                && sid.len() == 34
+                && channel.header("sl-violations").is_none()
+                && read.status == 200
+                && read.json()["friendly_name"] == "general",
+            "expected a channel numbered as its sid's pattern says, read back by it: {} then {}",
+            channel.text(),
+            read.text()
+        );
         // A key its field cannot hold: the org's login, the product's name.
         for (uri, pointer, value) in [
             ("/orgs/octo-org", "/login", "octo-org"),

@@ -7,8 +7,8 @@ use super::call::StatefulCall;
 use super::listing;
 use super::objects::{ObjectModel, apply_request, set_ids, stamp, whole_numbers_as_integers};
 use super::outcome::{Answered, Outcome};
-use crate::contract::{Action, SchemaId, View};
-use crate::generate::generate_valid_dynamic;
+use crate::contract::{Action, SchemaId, View, fits_scalar_keywords};
+use crate::generate::{generate, generate_valid_dynamic};
 use crate::mock::cache::stable_hash;
 use crate::mock::choice::{declares, declares_not_found};
 use crate::state::{Key, Session};
@@ -295,9 +295,12 @@ fn new_key(
         .map(|k| call.param(k).unwrap_or_default().to_string())
         .collect();
     let id_schema = call.resource().id_schema;
+    let field_schema = keys.last().and_then(|k| change.object.id_field_schema(k));
     for _ in 0..1000 {
         let n = session.next_id(storage);
-        let id = id_value(change.seed, call, id_schema, n);
+        let id = id_value(change.seed, call, id_schema, n)
+            .or_else(|| field_shaped_id(change.seed, call, field_schema, n))
+            .unwrap_or_else(|| n.to_string());
         let mut candidate = key.clone();
         candidate.push(id);
         if !session.contains(storage, &candidate) {
@@ -332,23 +335,50 @@ fn integer_id(schema: &Value, n: u64) -> i128 {
     }
 }
 
-/// The `n`th server-assigned id, shaped by the id parameter's schema.
-fn id_value(seed: u64, call: &StatefulCall<'_>, schema: Option<SchemaId>, n: u64) -> String {
-    let Some(id) = schema else {
-        return n.to_string();
-    };
+/// The `n`th server-assigned id, shaped by the id parameter's schema; `None` where that says
+/// nothing of its shape (a plain string).
+fn id_value(
+    seed: u64,
+    call: &StatefulCall<'_>,
+    schema: Option<SchemaId>,
+    n: u64,
+) -> Option<String> {
+    let id = schema?;
     let schemas = &call.api.schemas;
     let node = resolve(schemas.node(id), schemas.document(View::Request));
     let kind = node.get("type").and_then(Value::as_str).unwrap_or("string");
     if kind == "integer" || kind == "number" {
-        return integer_id(node, n).to_string();
+        return Some(integer_id(node, n).to_string());
     }
     if node.get("format").is_some() || node.get("pattern").is_some() {
         let seed = seed ^ stable_hash(&[&call.storage(), &n.to_string()]);
         let generated = generate_valid_dynamic(schemas, id, seed);
         if let Value::String(s) = generated.unwrap_or_else(|failed| failed.best) {
-            return s;
+            return Some(s);
         }
     }
-    n.to_string()
+    None
+}
+
+/// The `n`th server-assigned id shaped by the schema of the field that carries it (see
+/// [`ObjectModel::id_field_schema`]), where it fits that schema.
+fn field_shaped_id(
+    seed: u64,
+    call: &StatefulCall<'_>,
+    schema: Option<&Value>,
+    n: u64,
+) -> Option<String> {
+    let schema = schema?;
+    let seed = seed ^ stable_hash(&[&call.storage(), &n.to_string()]);
+    let document = call.document();
+    match generate(document, schema, View::Response, seed, false) {
+        Value::String(id)
+            if schema
+                .as_object()
+                .is_some_and(|s| fits_scalar_keywords(s, &Value::String(id.clone()))) =>
+        {
+            Some(id)
+        }
+        _ => None,
+    }
 }

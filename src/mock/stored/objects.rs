@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use crate::contract::{View, has_flag, key_word, properties};
+use crate::contract::{View, fits_scalar_keywords, has_flag, key_word, properties};
 use crate::generate::generate;
 use crate::validate::{coerce, resolve};
 
@@ -163,6 +163,16 @@ impl ObjectModel {
     /// key (the object's own id), else one named like its last word (GitHub's issues are read
     /// at `/issues/{issue_number}` by their `number`, beside an `id` of another kind), else
     /// `id`.
+    /// The schema of the field that carries the last key `param`, where it says more of an
+    /// id's shape (a `pattern` or `format`) than a path parameter may: Twilio's channels are
+    /// read at `/Channels/{Sid}`, any string, and answer a `sid` of `^CH[0-9a-fA-F]{32}$`.
+    pub fn id_field_schema(&self, param: &str) -> Option<&Value> {
+        let field = self.key_field(param, true)?;
+        let shaped =
+            field.resolved.get("pattern").is_some() || field.resolved.get("format").is_some();
+        shaped.then_some(&field.resolved)
+    }
+
     fn key_field(&self, param: &str, is_last: bool) -> Option<&Field> {
         if let Some(field) = self.field(param) {
             return Some(field);
@@ -466,6 +476,11 @@ fn write_key(
     }
     if let Some(Value::Array(allowed)) = field.resolved.get("enum")
         && !allowed.contains(&fitted)
+    {
+        return false;
+    }
+    if let Some(schema) = field.resolved.as_object()
+        && !fits_scalar_keywords(schema, &fitted)
     {
         return false;
     }
