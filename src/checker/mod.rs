@@ -91,10 +91,16 @@ pub async fn check(
     for group in [others, deleting] {
         let mut tasks = tokio::task::JoinSet::new();
         for (order, case) in group {
-            let (client, shared, semaphore) = (client.clone(), shared.clone(), semaphore.clone());
+            // The permit is taken before the task is spawned, so that requests start in the
+            // plan's order (spawned tasks would race for it): with one worker, every run sends
+            // the same requests in the same order, and a stateful provider answers the same.
+            let Ok(permit) = semaphore.clone().acquire_owned().await else {
+                break;
+            };
+            let (client, shared) = (client.clone(), shared.clone());
             tasks.spawn(async move {
-                let _permit = semaphore.acquire_owned().await;
                 let answer = send_recorded(&client, &shared, &case).await;
+                drop(permit);
                 (order, case, answer)
             });
         }
