@@ -2068,3 +2068,64 @@ async fn created_objects_get_ids_within_the_id_parameters_bounds_and_can_be_read
     })
     .await;
 }
+
+#[tokio::test]
+async fn finders_list_the_stored_objects_that_match_and_a_body_keyed_put_replaces_one() {
+    on_every_backend("finder-lists.yaml", async |_, router| {
+        let plants = [
+            (r#"{"name": "fern", "photoUrls": [], "status": "available", "tags": [{"name": "shade"}]}"#),
+            (r#"{"name": "cactus", "photoUrls": [], "status": "sold", "tags": [{"name": "sun"}]}"#),
+            (r#"{"name": "ivy", "photoUrls": [], "status": "available", "tags": [{"name": "shade"}, {"name": "climber"}]}"#),
+        ];
+        let mut ids = Vec::new();
+        for plant in plants {
+            let added = send(&router, "POST", "/plants", &JSON, plant).await;
+            assert_eq!(added.status, 200, "{}", added.text());
+            ids.push(added.json()["id"].clone());
+        }
+        let names = |answer: &Answer| -> Vec<Value> {
+            answer
+                .json()
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|plant| plant["name"].clone())
+                .collect()
+        };
+        for (query, expected) in [
+            ("/plants/findByStatus?status=available", vec!["fern", "ivy"]),
+            ("/plants/findByStatus?status=sold", vec!["cactus"]),
+            ("/plants/findByTags?tags=shade", vec!["fern", "ivy"]),
+            ("/plants/findByTags?tags=sun&tags=climber", vec!["cactus", "ivy"]),
+            ("/plants/findByTags?tags=none", vec![]),
+        ] {
+            let found = send(&router, "GET", query, &[], "").await;
+            assert_eq!(
+                (found.status, names(&found), found.header("sl-violations")),
+                (200, expected.iter().map(|n| json!(n)).collect(), None),
+                "expected GET {query} to list the stored plants that match: {}",
+                found.text()
+            );
+        }
+        let update = json!({"id": ids[1], "name": "saguaro", "photoUrls": [], "status": "available"});
+        let updated = send(&router, "PUT", "/plants", &JSON, &update.to_string()).await;
+        let read = send(&router, "GET", &format!("/plants/{}", ids[1]), &[], "").await;
+        assert_eq!(
+            (updated.status, read.json()["name"].clone(), read.json()["status"].clone()),
+            (200, json!("saguaro"), json!("available")),
+            "expected PUT /plants to replace the plant whose id its body carries: {} then {}",
+            updated.text(),
+            read.text()
+        );
+        let missing = json!({"id": 999, "name": "moss", "photoUrls": []});
+        let refused = send(&router, "PUT", "/plants", &JSON, &missing.to_string()).await;
+        assert_eq!(refused.status, 404, "expected an unknown id to be the declared 404: {}", refused.text());
+        let login = send(&router, "GET", "/gardeners/login?username=ada&password=x", &[], "").await;
+        assert!(
+            login.status == 200 && login.json().is_string(),
+            "expected a login, which is no finder, answered from the contract: {}",
+            login.text()
+        );
+    })
+    .await;
+}

@@ -118,7 +118,18 @@ pub(super) async fn run_chain(
         out.push(checked);
     }
     if let Some(update_case) = chain.update.and_then(find) {
-        let mut update = at_item(&update_case, "after create");
+        let mut update = match &first_id {
+            // The petstore's `PUT /pet`: the body, not the path, names the object.
+            Some(id) if chain.update_keyed_in_body => Case {
+                name: format!("{} (after create)", update_case.name),
+                body: update_case
+                    .body
+                    .clone()
+                    .map(|body| with_key(body, &key, id)),
+                ..update_case.clone()
+            },
+            _ => at_item(&update_case, "after create"),
+        };
         // A read-modify-write without the version field: optimistic locking is not what
         // this step tests.
         if let Some(serde_json::Value::Object(body)) = &mut update.body {
@@ -366,6 +377,27 @@ fn id_fits(contract: &Contract, api: usize, read_case: &Case, id: &str) -> bool 
     schemas.is_valid(schema, &value)
 }
 
+/// `body` naming the object of id `id` in the field that carries the key parameter `key`
+/// (itself, its last word, or `id`), as a number where the body has one there.
+fn with_key(mut body: Value, key: &str, id: &str) -> Value {
+    let Value::Object(fields) = &mut body else {
+        return body;
+    };
+    let word = key_word(key);
+    let field = [key, word.as_str(), "id"]
+        .into_iter()
+        .find(|f| fields.contains_key(*f))
+        .unwrap_or(word.as_str())
+        .to_string();
+    let number = id.parse::<i64>().ok().map(Value::from);
+    let value = match (fields.get(&field), number) {
+        (Some(Value::Number(_)), Some(number)) => number,
+        _ => Value::String(id.to_string()),
+    };
+    fields.insert(field, value);
+    body
+}
+
 /// The name of the read's last path parameter, the created object's id.
 fn key_param(contract: &Contract, api: usize, read_case: &Case) -> String {
     let operation = &contract.apis[api].api.operations[read_case.operation];
@@ -411,6 +443,38 @@ pub(super) fn created_id(answer: &Answer, key: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_body_keyed_update_names_the_created_object_in_the_field_that_carries_its_key() {
+        for (body, key, id, expected) in [
+            (
+                json!({"id": 0, "name": "a"}),
+                "petId",
+                "7",
+                json!({"id": 7, "name": "a"}),
+            ),
+            (
+                json!({"name": "a"}),
+                "petId",
+                "7",
+                json!({"name": "a", "id": "7"}),
+            ),
+            (
+                json!({"username": "x"}),
+                "username",
+                "ada",
+                json!({"username": "ada"}),
+            ),
+            (json!({"id": 1}), "petId", "cuid1", json!({"id": "cuid1"})),
+        ] {
+            assert_eq!(
+                with_key(body.clone(), key, id),
+                expected,
+                "{body} keyed {key}={id}"
+            );
+        }
+    }
 
     #[test]
     fn an_id_the_client_sent_is_found_at_any_depth_as_text() {

@@ -370,6 +370,8 @@ pub struct Chain {
     pub creates_by_upsert: bool,
     pub read: usize,
     pub update: Option<usize>,
+    /// The update names the object in its body, not its path (the petstore's `PUT /pet`).
+    pub update_keyed_in_body: bool,
     pub delete: Option<usize>,
     /// The collection's list, when it needs no path parameter (a scoped list may rightly
     /// leave the created object out).
@@ -395,18 +397,33 @@ pub fn chains(contract: &Contract) -> Vec<Chain> {
             else {
                 continue;
             };
+            let update = find(&[Action::Replace, Action::Merge, Action::Upsert]);
+            let item_path = &api.resources[resource].item_path;
             out.push(Chain {
                 api: compiled.index,
                 create,
                 creates_by_upsert: find(&[Action::Create]).is_none(),
                 read,
-                update: find(&[Action::Replace, Action::Merge, Action::Upsert]),
+                update,
+                update_keyed_in_body: update.is_some_and(|u| {
+                    api.operations[u]
+                        .binding
+                        .as_ref()
+                        .is_some_and(|b| b.key_in_body)
+                }),
                 delete: find(&[Action::Delete]),
-                list: find(&[Action::List]).filter(|&list| {
-                    !api.operations[list]
-                        .parameters
-                        .iter()
-                        .any(|p| p.location == ParameterLocation::Path)
+                // The collection's own list: a finder (`/pet/findByStatus`) rightly leaves
+                // out what its query does not match.
+                list: api.operations.iter().position(|operation| {
+                    operation
+                        .binding
+                        .as_ref()
+                        .is_some_and(|b| b.resource == resource && b.action == Action::List)
+                        && item_path.starts_with(&format!("{}/", operation.path))
+                        && !operation
+                            .parameters
+                            .iter()
+                            .any(|p| p.location == ParameterLocation::Path)
                 }),
             });
         }

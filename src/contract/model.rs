@@ -136,6 +136,9 @@ pub struct Binding {
     /// that property and it names the resource (Kantata's `{organization_membership: {…}}`)
     /// or is `data` (Asana's `{data: {…}}`, JSON:API's).
     pub body_wrapper: Option<String>,
+    /// The object's last key is in the request body, not the path: Swagger's petstore's
+    /// `PUT /pet` replaces the pet whose `id` its body carries.
+    pub key_in_body: bool,
 }
 
 #[derive(Debug)]

@@ -6,7 +6,9 @@
 //!
 //! A GET elsewhere whose path ends with the collection's last segment lists the resource
 //! scoped by its path parameters (Protocol's `/organizations/{organizationId}/auth/
-//! organization-members` lists the members whose `organizationId` matches). The
+//! organization-members` lists the members whose `organizationId` matches), as does a GET on
+//! a finder under the collection (`/pet/findByStatus`). PUT or PATCH on the collection itself
+//! replaces or merges the object whose key the body carries (the petstore's `PUT /pet`). The
 //! `x-understudy-resource` extension on an operation says what inference cannot:
 //! `{item: /path/{id}, action: list|create|read|replace|upsert|merge|delete}`.
 
@@ -144,6 +146,10 @@ fn bind(operation: &Operation, index: &Index) -> Option<Binding> {
         let action = match operation.method.as_str() {
             "POST" => Action::Create,
             "GET" => Action::List,
+            // The object named by its id in the body (Swagger's petstore's `PUT /pet`), where
+            // the path is no item's.
+            "PUT" if as_item.is_none() => Action::Replace,
+            "PATCH" if as_item.is_none() => Action::Merge,
             _ => return None,
         };
         Some((i, action))
@@ -154,7 +160,19 @@ fn bind(operation: &Operation, index: &Index) -> Option<Binding> {
         (a, b) => a.or(b),
     };
     if let Some((resource, action)) = found {
-        return Some(Binding::new(resource, action));
+        let mut binding = Binding::new(resource, action);
+        binding.key_in_body =
+            as_item.is_none() && matches!(action, Action::Replace | Action::Merge);
+        return Some(binding);
+    }
+    // A finder: a GET on a verb under the collection (the petstore's `/pet/findByStatus`,
+    // Jira's `/project/search`) lists the objects its query's fields match.
+    if operation.method == "GET"
+        && let Some((collection, verb)) = operation.path.rsplit_once('/')
+        && is_finder(verb)
+        && let Some(&resource) = index.by_collection.get(collection)
+    {
+        return Some(Binding::new(resource, Action::List));
     }
     // A scoped list: a GET ending with the collection's last segment, under path parameters.
     if operation.method == "GET"
@@ -169,6 +187,14 @@ fn bind(operation: &Operation, index: &Index) -> Option<Binding> {
         }
     }
     None
+}
+
+/// Whether a path segment names a search: `findByStatus`, `search`, `filter_by_tester`.
+fn is_finder(segment: &str) -> bool {
+    let lower = segment.to_ascii_lowercase();
+    ["find", "search", "filter"]
+        .iter()
+        .any(|verb| lower.starts_with(verb))
 }
 
 fn explicit(extension: &Value, resources: &[Resource]) -> Option<Binding> {
@@ -193,6 +219,7 @@ impl Binding {
             resource,
             action,
             body_wrapper: None,
+            key_in_body: false,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::call::StatefulCall;
-use super::change::{Change, apply, read};
+use super::change::{Change, apply, read, request_data};
 use super::objects::ObjectModel;
 use super::shape::{can_be_object, object_schema_in};
 use super::write::{Forms, Writer, Written};
@@ -74,6 +74,29 @@ impl StoredAnswers {
         }
         let Some(object) = self.object_model(call, seed) else {
             return Ok(StoredAnswer::Contract(None));
+        };
+        // A key the body carries is the path parameter the path leaves out; a body without
+        // one names no stored object, and the contract answers.
+        let keyed_params: Vec<(String, String)>;
+        let keyed_call;
+        let call = match call.resource().keys.last() {
+            Some(last) if call.binding.key_in_body => {
+                let Some(id) = object.key_sent(last, &request_data(call)) else {
+                    return Ok(StoredAnswer::Contract(None));
+                };
+                keyed_params = call
+                    .params
+                    .iter()
+                    .cloned()
+                    .chain([(last.clone(), id)])
+                    .collect();
+                keyed_call = StatefulCall {
+                    params: &keyed_params,
+                    ..*call
+                };
+                &keyed_call
+            }
+            _ => call,
         };
         let now = clock.now();
         let change = Change {

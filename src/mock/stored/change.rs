@@ -172,7 +172,7 @@ fn stand_in(change: &Change<'_>, call: &StatefulCall<'_>, key: &Key) -> Value {
 
 /// The request body as an object, unwrapped from a single-property envelope such as
 /// Kantata's `{organization_membership: {...}}`.
-fn request_data(call: &StatefulCall<'_>) -> Map<String, Value> {
+pub(super) fn request_data(call: &StatefulCall<'_>) -> Map<String, Value> {
     // Parsed once: by the request's validation when it ran, else here. Cloned once, the
     // part kept only (cloning the body and then its inside was 1 % of a create).
     let parsed;

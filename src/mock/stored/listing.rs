@@ -5,6 +5,7 @@ use ::http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use super::call::StatefulCall;
+use super::objects::NAMING_FIELDS;
 use super::shape::Page;
 use crate::contract::{ParameterLocation, View};
 use crate::state::Ordered;
@@ -54,13 +55,27 @@ pub fn page<'a>(
                 .map(|(n, v)| (n.as_str(), v.as_str())),
         )
         .collect();
-    let (key_filters, field_filters): (Vec<_>, Vec<_>) = filters
+    let (key_filters, named): (Vec<_>, Vec<_>) = filters
         .into_iter()
         .partition(|(name, _)| *name == "only" || resource.keys.iter().any(|k| k == name));
-    let mut field_filters: Vec<FieldFilter> = field_filters
-        .into_iter()
-        .map(|(name, wanted)| FieldFilter::new(name, wanted))
-        .collect();
+    // A parameter given twice, or an array given as a comma list, filters for any of its
+    // values (the petstore's `findByTags?tags=a&tags=b`); different parameters, for all.
+    let mut field_filters: Vec<FieldFilter> = Vec::new();
+    for (name, wanted) in named {
+        let values: Vec<&str> = if is_comma_list(call, name) {
+            wanted.split(',').collect()
+        } else {
+            vec![wanted]
+        };
+        match field_filters.iter_mut().find(|f| f.name == name) {
+            Some(filter) => filter.wanted.extend(values),
+            None => {
+                let mut filter = FieldFilter::new(name, values[0]);
+                filter.wanted.extend(&values[1..]);
+                field_filters.push(filter);
+            }
+        }
+    }
     let cursor_param = call
         .operation
         .parameters
@@ -106,35 +121,7 @@ pub fn page<'a>(
                 return true;
             }
             let object: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-            field_filters.iter().all(
-                |FieldFilter {
-                     name,
-                     wanted,
-                     fields,
-                     after,
-                     ..
-                 }| {
-                    if let Some(after) = after {
-                        let field = fields.iter().find_map(|f| {
-                            object.get(f).and_then(Value::as_str).map(str::to_string)
-                        });
-                        return field.is_none_or(|stamp| {
-                            if *after {
-                                stamp.as_str() > *wanted
-                            } else {
-                                stamp.as_str() < *wanted
-                            }
-                        });
-                    }
-                    match object.get(*name) {
-                        Some(Value::String(s)) => s == wanted,
-                        Some(Value::Null) | None => object.get(*name).is_none(),
-                        Some(other) => {
-                            serde_json::from_str::<Value>(wanted).is_ok_and(|w| &w == other)
-                        }
-                    }
-                },
-            )
+            field_filters.iter().all(|filter| filter.passes(&object))
         });
     let number = |names: &[&str]| -> Option<u64> {
         call.operation
@@ -238,7 +225,8 @@ fn created_at(text: &str) -> Option<String> {
 /// bound such as `updated_after` (on `updated_at`, `updatedAt`, `updatedOn` or `updated`).
 struct FieldFilter<'a> {
     name: &'a str,
-    wanted: &'a str,
+    /// The values any of which passes.
+    wanted: Vec<&'a str>,
     /// The fields it reads.
     fields: Vec<String>,
     /// For a bound: whether it is a lower one.
@@ -277,10 +265,50 @@ impl<'a> FieldFilter<'a> {
             .then(|| fields.iter().map(|f| format!("\"{f}\"")).collect());
         FieldFilter {
             name,
-            wanted,
+            wanted: vec![wanted],
             fields,
             after,
             needles,
+        }
+    }
+
+    /// Whether `object` passes: its field is one of the values wanted, or holds one (an
+    /// array of them, or of objects named by one, as the petstore's tags); a bound's
+    /// timestamp is past it. An object without the field passes (the parameter may name no
+    /// field: `include=owner`); one whose field is `null` does not.
+    fn passes(&self, object: &Value) -> bool {
+        if let Some(after) = self.after {
+            let stamp = self
+                .fields
+                .iter()
+                .find_map(|f| object.get(f).and_then(Value::as_str));
+            return stamp.is_none_or(|stamp| {
+                self.wanted.iter().all(|wanted| {
+                    if after {
+                        stamp > *wanted
+                    } else {
+                        stamp < *wanted
+                    }
+                })
+            });
+        }
+        let is = |value: &Value, wanted: &str| match value {
+            Value::String(s) => s == wanted,
+            other => serde_json::from_str::<Value>(wanted).is_ok_and(|w| &w == other),
+        };
+        let holds = |value: &Value, wanted: &str| match value {
+            Value::Array(items) => items.iter().any(|item| {
+                is(item, wanted)
+                    || NAMING_FIELDS
+                        .iter()
+                        .any(|f| item.get(f).is_some_and(|name| is(name, wanted)))
+            }),
+            other => is(other, wanted),
+        };
+        match object.get(self.name) {
+            None => true,
+            Some(Value::Null) => false,
+            Some(value) => self.wanted.iter().any(|wanted| holds(value, wanted)),
         }
     }
 
@@ -290,6 +318,21 @@ impl<'a> FieldFilter<'a> {
             .as_ref()
             .is_none_or(|needles| needles.iter().any(|n| text.contains(n.as_str())))
     }
+}
+
+/// Whether the query parameter `name` is an array the operation takes as a comma list
+/// (`explode: false`).
+fn is_comma_list(call: &StatefulCall<'_>, name: &str) -> bool {
+    call.operation.parameters.iter().any(|p| {
+        p.location == ParameterLocation::Query
+            && p.name == name
+            && p.explode == Some(false)
+            && p.schema.is_some_and(|id| {
+                let schemas = &call.api.schemas;
+                let schema = resolve(schemas.node(id), schemas.document(View::Request));
+                schema.get("type").and_then(Value::as_str) == Some("array")
+            })
+    })
 }
 
 /// Headers such as Rebilly's `Pagination-Total`, `-Limit` and `-Offset` tell the truth.

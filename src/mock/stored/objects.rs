@@ -187,6 +187,18 @@ impl ObjectModel {
             .or_else(|| self.field("id"))
     }
 
+    /// The key a request body names the object by, where the path does not (Swagger's
+    /// petstore's `PUT /pet` carries the pet's `id`): the value of the field that carries
+    /// the key parameter `param`.
+    pub fn key_sent(&self, param: &str, data: &Map<String, Value>) -> Option<String> {
+        let field = self.key_field(param, true)?;
+        match data.get(&field.name)? {
+            Value::String(text) if !text.is_empty() => Some(text.clone()),
+            Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        }
+    }
+
     /// The id a client chose, in the request `data` of a create, for the object it creates,
     /// where the object says so: the value of its field named like the id parameter
     /// (`username` for `/users/{username}`), or, where the object has no field for its id at
@@ -425,7 +437,7 @@ fn has_type_of(schema: &Value, value: &Value) -> bool {
 
 /// Fields that name an object, in the order a name sent for it is tried: GitHub's
 /// milestones are named by `number` beside an `id`, branches by `ref`.
-const NAMING_FIELDS: &[&str] = &[
+pub(super) const NAMING_FIELDS: &[&str] = &[
     "number", "id", "name", "ref", "login", "slug", "key", "code",
 ];
 
