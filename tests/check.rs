@@ -237,6 +237,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "no-object-paths.yaml",
         "petstore-quirks.yaml",
         "responses.yaml",
+        "same-named-resources.yaml",
         "schema-examples.yaml",
         "stateful.yaml",
         "stored-schema-examples.yaml",

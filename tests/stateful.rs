@@ -2129,3 +2129,35 @@ async fn finders_list_the_stored_objects_that_match_and_a_body_keyed_put_replace
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_list_found_by_name_lists_the_resource_of_that_name_its_schema_answers() {
+    on_every_backend("same-named-resources.yaml", async |_, router| {
+        for (path, name) in [("/teams/t1/projects", "team"), ("/projects", "alpha")] {
+            let body = format!(r#"{{"name": "{name}"}}"#);
+            let added = send(&router, "POST", path, &JSON, &body).await;
+            assert_eq!(added.status, 201, "{}", added.text());
+        }
+        let listed = send(&router, "GET", "/repos/r1/projects", &[], "").await;
+        let names: Vec<Value> = listed
+            .json()
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|project| project["name"].clone())
+            .collect();
+        assert_eq!(
+            (names, listed.header("sl-violations")),
+            (vec![json!("alpha")], None),
+            "expected the repository's list to hold the project, not the team's: {}",
+            listed.text()
+        );
+        let cards = send(&router, "GET", "/users/ada/projects", &[], "").await;
+        assert!(
+            cards.json()[0]["note"].is_string() && cards.header("sl-violations").is_none(),
+            "expected a list of what no resource is answered from the contract: {}",
+            cards.text()
+        );
+    })
+    .await;
+}

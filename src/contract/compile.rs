@@ -144,6 +144,7 @@ pub fn compile_api(
     }
     add_routes(index, &mount, &mut operations, routes, &mut findings)?;
     let mut resources = super::resources::infer(&mut operations);
+    super::resources::agree_lists(&mut operations, &resources, &schemas);
     super::resources::find_body_wrappers(&mut operations, &resources, &schemas);
     super::resources::find_id_schemas(&operations, &mut resources);
     let api = Api {

@@ -16,10 +16,12 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::model::{Action, Binding, Operation, ParameterLocation, Resource, StatusKey};
+use super::model::{
+    Action, Binding, Operation, ParameterLocation, Resource, StatusKey, json_media,
+};
 use super::rewrite::View;
-use super::schemas::Schemas;
-use super::tree::properties;
+use super::schemas::{SchemaId, Schemas};
+use super::tree::{properties, schema_ref};
 
 /// Infers the resources of one API, and binds each operation that acts on one
 /// (`Operation::binding`).
@@ -246,6 +248,123 @@ pub fn find_body_wrappers(operations: &mut [Operation], resources: &[Resource], 
             .filter(|name| *name == "data" || resources[binding.resource].is_one_named(name))
             .map(str::to_string);
     }
+}
+
+/// Binds each list found by name (a scoped list, a finder) to the resource of that name whose
+/// objects it answers, where the schemas say: GitHub has two resources named `projects` (a
+/// team's, read at `/teams/{team_id}/projects/{project_id}` as `team-project`, and
+/// `/projects/{project_id}`, read as `project`), and `/repos/{owner}/{repo}/projects` lists the
+/// second. The resource whose read's answer shares the most named schemas with the list's
+/// answer is taken (the first on a tie); a list that shares none with any resource of its
+/// name lists none of them and is left to the contract. Where a side names no schema,
+/// nothing tells them apart and the binding stands.
+pub fn agree_lists(operations: &mut [Operation], resources: &[Resource], schemas: &Schemas) {
+    let document = schemas.document(View::Response);
+    let named_in = |operation: &Operation| {
+        let mut names = HashSet::new();
+        if let Some(id) = success_schema(operation) {
+            // A media type's schema that only refers to one is that one.
+            let pointer = schemas.pointer(id);
+            if !pointer.starts_with("/paths/") {
+                names.insert(pointer);
+            }
+            names_within(schemas.node(id), document, 4, &mut names);
+        }
+        names
+    };
+    let read_names: Vec<HashSet<&str>> = (0..resources.len())
+        .map(|resource| {
+            operations
+                .iter()
+                .find(|op| {
+                    op.binding
+                        .as_ref()
+                        .is_some_and(|b| b.resource == resource && b.action == Action::Read)
+                })
+                .map(named_in)
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, resource) in resources.iter().enumerate() {
+        by_name.entry(&resource.name).or_default().push(index);
+    }
+    for operation in operations.iter_mut() {
+        let Some(binding) = &operation.binding else {
+            continue;
+        };
+        let resource = &resources[binding.resource];
+        if binding.action != Action::List
+            || operation.resource_extension.is_some()
+            || collection_of(resource) == operation.path
+        {
+            continue;
+        }
+        let listed = named_in(operation);
+        let candidates = &by_name[resource.name.as_str()];
+        if listed.is_empty() || candidates.iter().any(|&r| read_names[r].is_empty()) {
+            continue;
+        }
+        let shared = |r: usize| read_names[r].intersection(&listed).count();
+        let best = candidates
+            .iter()
+            .copied()
+            .max_by_key(|&r| (shared(r), std::cmp::Reverse(r)))
+            .filter(|&r| shared(r) > 0);
+        operation.binding = best.map(|r| Binding::new(r, Action::List));
+    }
+}
+
+/// The names (pointers) of the schemas `node` refers to, within `depth` steps (through references,
+/// items, properties and compositions).
+fn names_within<'a>(node: &'a Value, document: &'a Value, depth: u8, names: &mut HashSet<&'a str>) {
+    if depth == 0 {
+        return;
+    }
+    if let Some(pointer) = schema_ref(node).and_then(|r| r.strip_prefix('#')) {
+        if names.insert(pointer)
+            && let Some(target) = document.pointer(pointer)
+        {
+            names_within(target, document, depth - 1, names);
+        }
+        return;
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(inner) = node.get(key) {
+            names_within(inner, document, depth - 1, names);
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        for inner in node
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            names_within(inner, document, depth - 1, names);
+        }
+    }
+    for inner in node
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        names_within(inner, document, depth - 1, names);
+    }
+}
+
+/// The schema of an operation's first success answer in JSON.
+fn success_schema(operation: &Operation) -> Option<SchemaId> {
+    operation
+        .responses
+        .iter()
+        .filter(|r| match r.status {
+            StatusKey::Code(code) => (200..300).contains(&code),
+            StatusKey::Range(range) => range == 2,
+            StatusKey::Default => false,
+        })
+        .find_map(|r| json_media(&r.content)?.schema)
 }
 
 /// Finds, once, the schema of each resource's id parameter (its last key) in the first
