@@ -1433,6 +1433,21 @@ async fn answers_showing_a_narrower_view_of_the_object_show_the_stored_one() {
             added.text(),
             read.text()
         );
+        for description in ["one", "two", "three"] {
+            let body = format!(r#"{{"description": "{description}"}}"#);
+            let created = send(&router, "POST", "/gists", &JSON, &body).await;
+            assert_eq!(created.status, 201, "{}", created.text());
+        }
+        let gists = send(&router, "GET", "/gists", &[], "").await;
+        assert_eq!(
+            (
+                gists.json()[2]["description"].clone(),
+                gists.header("sl-violations")
+            ),
+            (json!("three"), None),
+            "expected the gists listed as stored, their urls URIs as the list's view wants: {}",
+            gists.text()
+        );
     })
     .await;
 }

@@ -152,14 +152,16 @@ impl StoredAnswers {
     fn object_model(&self, call: &StatefulCall<'_>, seed: u64) -> Option<Arc<ObjectModel>> {
         let key = (call.api.index, call.binding.resource);
         self.objects.get_or_make(key, || {
-            let schema = match object_schema(call) {
-                Found::Object(schema) => schema,
-                Found::Unsaid => Value::Bool(true),
+            let (schema, views) = match object_schema(call) {
+                Found::Object(schema, views) => (schema, views),
+                Found::Unsaid => (Value::Bool(true), Vec::new()),
                 Found::NoObject => return None,
             };
             let seed = seed ^ stable_hash(&[&call.storage()]);
             Some(Arc::new(
-                ObjectModel::new(schema, call.document()).with_seed(seed),
+                ObjectModel::new(schema, call.document())
+                    .with_views(views)
+                    .with_seed(seed),
             ))
         })
     }
@@ -167,7 +169,8 @@ impl StoredAnswers {
 
 /// What the operations of a resource say its object is.
 enum Found {
-    Object(Value),
+    /// The object's schema, and the other schemas answers show the object by.
+    Object(Value, Vec<Value>),
     /// No operation declares a JSON schema: objects are whatever clients send.
     Unsaid,
     /// Every schema declared is a list's or a value's (TfL's `GET /Line/Mode/{modes}`
@@ -233,5 +236,12 @@ fn object_schema(call: &StatefulCall<'_>) -> Found {
             branches.iter().any(|b| resolve(b, document) == other)
         })
     });
-    Found::Object(named_elsewhere.unwrap_or(first).clone())
+    let chosen = named_elsewhere.unwrap_or(first);
+    let mut views: Vec<Value> = Vec::new();
+    for view in &objects {
+        if view != chosen && !views.contains(view) {
+            views.push(view.clone());
+        }
+    }
+    Found::Object(chosen.clone(), views)
 }

@@ -29,6 +29,9 @@ pub struct ObjectModel {
     closed: bool,
     /// The property holding an optimistic-locking version, if one does.
     version: Option<String>,
+    /// Other schemas the resource's answers show its objects by (a list's items, a create's
+    /// answer), whose fields may ask more of a value than the object's schema does.
+    views: Vec<Value>,
     /// The seed the objects new ones start from are generated with (see
     /// [`ObjectModel::with_seed`]).
     seed: u64,
@@ -110,9 +113,15 @@ impl ObjectModel {
             fields,
             closed,
             version,
+            views: Vec::new(),
             seed: 0,
             generated: OnceLock::new(),
         }
+    }
+
+    /// The model with the other schemas answers show its objects by (see [`Self::views`]).
+    pub fn with_views(self, views: Vec<Value>) -> ObjectModel {
+        ObjectModel { views, ..self }
     }
 
     /// The model with the seed new objects are generated with (the engine's, mixed with the
@@ -130,13 +139,44 @@ impl ObjectModel {
                 .map(|i| {
                     let seed = self.seed.wrapping_add(i);
                     match generate(document, &self.schema, View::Response, seed, true) {
-                        Value::Object(object) => object,
+                        Value::Object(mut object) => {
+                            self.fit_views(&mut object, document, seed);
+                            object
+                        }
                         _ => Map::new(),
                     }
                 })
                 .collect()
         });
         objects[(pick % GENERATED) as usize].clone()
+    }
+
+    /// Makes the generated scalar fields of `object` fit the other views too, where a value
+    /// generated for a view's field fits the object's own: GitHub reads a gist as
+    /// `gist-simple`, whose `comments_url` is any string, and lists it as `base-gist`, whose
+    /// `comments_url` is a URI; a stored gist with words there broke every list.
+    fn fit_views(&self, object: &mut Map<String, Value>, document: &Value, seed: u64) {
+        let fits = |schema: &Value, value: &Value| {
+            schema
+                .as_object()
+                .is_none_or(|s| fits_scalar_keywords(s, value))
+        };
+        for view in &self.views {
+            for (name, property) in properties(view, document).iter() {
+                let Some(value) = object.get(name) else {
+                    continue;
+                };
+                let wanted = resolve(property, document);
+                if fits(wanted, value) {
+                    continue;
+                }
+                let made = generate(document, wanted, View::Response, seed, true);
+                let own = self.field(name).map(|f| &f.resolved);
+                if fits(wanted, &made) && own.is_none_or(|own| fits(own, &made)) {
+                    object.insert(name.to_string(), made);
+                }
+            }
+        }
     }
 
     /// The property holding an optimistic-locking version, if one does.
