@@ -1436,7 +1436,18 @@ async fn answers_showing_a_narrower_view_of_the_object_show_the_stored_one() {
         for description in ["one", "two", "three"] {
             let body = format!(r#"{{"description": "{description}"}}"#);
             let created = send(&router, "POST", "/gists", &JSON, &body).await;
-            assert_eq!(created.status, 201, "{}", created.text());
+            let id = created.json()["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let read = send(&router, "GET", &format!("/gists/{id}"), &[], "").await;
+            assert_eq!(
+                (created.status, read.header("sl-violations")),
+                (201, None),
+                "expected the gist read as stored: {} then {}",
+                created.text(),
+                read.text()
+            );
         }
         let gists = send(&router, "GET", "/gists", &[], "").await;
         assert_eq!(

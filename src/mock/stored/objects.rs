@@ -170,7 +170,13 @@ impl ObjectModel {
                 if fits(wanted, value) {
                     continue;
                 }
-                let made = generate(document, wanted, View::Response, seed, true);
+                // Scalars only: an object or array is no scalar keyword's to judge. Where the
+                // views disagree on the field's type (GitHub's gist `user`: a nullable string
+                // in one, a nullable user object in the other), null may fit both.
+                let mut made = generate(document, wanted, View::Response, seed, true);
+                if made.is_object() || made.is_array() {
+                    made = Value::Null;
+                }
                 let own = self.field(name).map(|f| &f.resolved);
                 if fits(wanted, &made) && own.is_none_or(|own| fits(own, &made)) {
                     object.insert(name.to_string(), made);
