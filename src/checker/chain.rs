@@ -118,9 +118,14 @@ pub(super) async fn run_chain(
         out.push(checked);
     }
     if let Some(update_case) = chain.update.and_then(find) {
+        let (_, update_operation) = contract.operation(update_case.api, update_case.operation);
+        let keyed_in_body = update_operation
+            .binding
+            .as_ref()
+            .is_some_and(|b| b.key_in_body);
         let mut update = match &first_id {
             // The petstore's `PUT /pet`: the body, not the path, names the object.
-            Some(id) if chain.update_keyed_in_body => Case {
+            Some(id) if keyed_in_body => Case {
                 name: format!("{} (after create)", update_case.name),
                 body: update_case
                     .body

@@ -370,8 +370,6 @@ pub struct Chain {
     pub creates_by_upsert: bool,
     pub read: usize,
     pub update: Option<usize>,
-    /// The update names the object in its body, not its path (the petstore's `PUT /pet`).
-    pub update_keyed_in_body: bool,
     pub delete: Option<usize>,
     /// The collection's list, when it needs no path parameter (a scoped list may rightly
     /// leave the created object out).
@@ -397,20 +395,13 @@ pub fn chains(contract: &Contract) -> Vec<Chain> {
             else {
                 continue;
             };
-            let update = find(&[Action::Replace, Action::Merge, Action::Upsert]);
             let item_path = &api.resources[resource].item_path;
             out.push(Chain {
                 api: compiled.index,
                 create,
                 creates_by_upsert: find(&[Action::Create]).is_none(),
                 read,
-                update,
-                update_keyed_in_body: update.is_some_and(|u| {
-                    api.operations[u]
-                        .binding
-                        .as_ref()
-                        .is_some_and(|b| b.key_in_body)
-                }),
+                update: find(&[Action::Replace, Action::Merge, Action::Upsert]),
                 delete: find(&[Action::Delete]),
                 // The collection's own list: a finder (`/pet/findByStatus`) rightly leaves
                 // out what its query does not match.

@@ -10,6 +10,6 @@ mod response;
 
 pub use coerce::{coerce, resolve};
 pub use exchange::{CheckedExchange, Failure, check_exchange, find_route, response_failures};
-pub use params::cookie_pairs;
+pub use params::{RequestParts, cookie_pairs, extract as parameter_value};
 pub use request::{CheckedRequest, ObservedRequest, challenges, check_request, request_violations};
 pub use response::{ObservedResponse, declared_response, response_violations};

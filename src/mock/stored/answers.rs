@@ -77,26 +77,20 @@ impl StoredAnswers {
         };
         // A key the body carries is the path parameter the path leaves out; a body without
         // one names no stored object, and the contract answers.
-        let keyed_params: Vec<(String, String)>;
+        let keyed_params;
         let keyed_call;
-        let call = match call.resource().keys.last() {
-            Some(last) if call.binding.key_in_body => {
-                let Some(id) = object.key_sent(last, &request_data(call)) else {
-                    return Ok(StoredAnswer::Contract(None));
-                };
-                keyed_params = call
-                    .params
-                    .iter()
-                    .cloned()
-                    .chain([(last.clone(), id)])
-                    .collect();
-                keyed_call = StatefulCall {
-                    params: &keyed_params,
-                    ..*call
-                };
-                &keyed_call
-            }
-            _ => call,
+        let call = if call.binding.key_in_body {
+            let Some(params) = params_with_body_key(call, &object) else {
+                return Ok(StoredAnswer::Contract(None));
+            };
+            keyed_params = params;
+            keyed_call = StatefulCall {
+                params: &keyed_params,
+                ..*call
+            };
+            &keyed_call
+        } else {
+            call
         };
         let now = clock.now();
         let change = Change {
@@ -165,6 +159,23 @@ impl StoredAnswers {
             ))
         })
     }
+}
+
+/// The call's path parameters and the last key, which its body carries (see
+/// `Binding::key_in_body`); `None` where the body names no object.
+fn params_with_body_key(
+    call: &StatefulCall<'_>,
+    object: &ObjectModel,
+) -> Option<Vec<(String, String)>> {
+    let last = call.resource().keys.last()?;
+    let id = object.key_sent(last, &request_data(call))?;
+    Some(
+        call.params
+            .iter()
+            .cloned()
+            .chain([(last.clone(), id)])
+            .collect(),
+    )
 }
 
 /// What the operations of a resource say its object is.

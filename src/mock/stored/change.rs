@@ -4,8 +4,9 @@
 use serde_json::{Map, Value};
 
 use super::call::StatefulCall;
+use super::fill::{apply_request, set_ids, stamp, whole_numbers_as_integers};
 use super::listing;
-use super::objects::{ObjectModel, apply_request, set_ids, stamp, whole_numbers_as_integers};
+use super::objects::ObjectModel;
 use super::outcome::{Answered, Outcome};
 use crate::contract::{Action, SchemaId, View, fits_scalar_keywords};
 use crate::generate::{generate, generate_valid_dynamic};

@@ -5,11 +5,11 @@ use ::http::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use super::call::StatefulCall;
-use super::objects::NAMING_FIELDS;
+use super::fill::NAMING_FIELDS;
 use super::shape::Page;
 use crate::contract::{ParameterLocation, View};
 use crate::state::Ordered;
-use crate::validate::resolve;
+use crate::validate::{RequestParts, parameter_value, resolve};
 
 /// A stored object: its key and compact JSON text.
 pub type Listed<'a> = Ordered<'a>;
@@ -58,22 +58,18 @@ pub fn page<'a>(
     let (key_filters, named): (Vec<_>, Vec<_>) = filters
         .into_iter()
         .partition(|(name, _)| *name == "only" || resource.keys.iter().any(|k| k == name));
-    // A parameter given twice, or an array given as a comma list, filters for any of its
-    // values (the petstore's `findByTags?tags=a&tags=b`); different parameters, for all.
+    // A parameter given twice, or an array parameter (`tags=a,b` where it is not exploded,
+    // as its style says), filters for any of its values; different parameters, for all.
     let mut field_filters: Vec<FieldFilter> = Vec::new();
     for (name, wanted) in named {
-        let values: Vec<&str> = if is_comma_list(call, name) {
-            wanted.split(',').collect()
-        } else {
-            vec![wanted]
-        };
         match field_filters.iter_mut().find(|f| f.name == name) {
-            Some(filter) => filter.wanted.extend(values),
-            None => {
-                let mut filter = FieldFilter::new(name, values[0]);
-                filter.wanted.extend(&values[1..]);
-                field_filters.push(filter);
-            }
+            Some(filter) => filter.wanted.push(wanted.to_string()),
+            None => field_filters.push(FieldFilter::new(name, wanted)),
+        }
+    }
+    for filter in &mut field_filters {
+        if let Some(items) = array_items(call, &query, filter.name) {
+            filter.wanted = items;
         }
     }
     let cursor_param = call
@@ -226,7 +222,7 @@ fn created_at(text: &str) -> Option<String> {
 struct FieldFilter<'a> {
     name: &'a str,
     /// The values any of which passes.
-    wanted: Vec<&'a str>,
+    wanted: Vec<String>,
     /// The fields it reads.
     fields: Vec<String>,
     /// For a bound: whether it is a lower one.
@@ -265,7 +261,7 @@ impl<'a> FieldFilter<'a> {
             .then(|| fields.iter().map(|f| format!("\"{f}\"")).collect());
         FieldFilter {
             name,
-            wanted: vec![wanted],
+            wanted: vec![wanted.to_string()],
             fields,
             after,
             needles,
@@ -285,9 +281,9 @@ impl<'a> FieldFilter<'a> {
             return stamp.is_none_or(|stamp| {
                 self.wanted.iter().all(|wanted| {
                     if after {
-                        stamp > *wanted
+                        stamp > wanted.as_str()
                     } else {
-                        stamp < *wanted
+                        stamp < wanted.as_str()
                     }
                 })
             });
@@ -320,19 +316,38 @@ impl<'a> FieldFilter<'a> {
     }
 }
 
-/// Whether the query parameter `name` is an array the operation takes as a comma list
-/// (`explode: false`).
-fn is_comma_list(call: &StatefulCall<'_>, name: &str) -> bool {
-    call.operation.parameters.iter().any(|p| {
-        p.location == ParameterLocation::Query
-            && p.name == name
-            && p.explode == Some(false)
-            && p.schema.is_some_and(|id| {
-                let schemas = &call.api.schemas;
-                let schema = resolve(schemas.node(id), schemas.document(View::Request));
-                schema.get("type").and_then(Value::as_str) == Some("array")
-            })
-    })
+/// The items of the query parameter `name`, where the operation declares it an array, read
+/// by its style as request validation reads it.
+fn array_items(
+    call: &StatefulCall<'_>,
+    query: &[(String, String)],
+    name: &str,
+) -> Option<Vec<String>> {
+    let parameter = call
+        .operation
+        .parameters
+        .iter()
+        .find(|p| p.location == ParameterLocation::Query && p.name == name)?;
+    let schemas = &call.api.schemas;
+    let parts = RequestParts {
+        path: call.params,
+        query: query.to_vec(),
+        headers: &call.request.headers,
+        cookies: Vec::new(),
+    };
+    let document = schemas.document(View::Request);
+    match parameter_value(parameter, schemas.node(parameter.schema?), document, &parts)? {
+        Value::Array(items) => Some(
+            items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(text) => text,
+                    other => other.to_string(),
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 /// Headers such as Rebilly's `Pagination-Total`, `-Limit` and `-Offset` tell the truth.

@@ -7,6 +7,7 @@ mod answers;
 mod call;
 mod change;
 mod envelope;
+mod fill;
 mod listing;
 mod objects;
 mod outcome;
