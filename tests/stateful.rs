@@ -1369,6 +1369,23 @@ async fn paths_that_answer_lists_or_names_are_answered_from_the_contract_not_wit
                 answer.text()
             );
         }
+        // A read whose answer can hold no object (byte strings) is the contract's, though the
+        // resource's create answers one.
+        let person = send(&router, "POST", "/people", &JSON, r#"{"name": "Ada"}"#).await;
+        let number = person.json()["id"].clone();
+        let read = send(&router, "GET", "/people/1", &[], "").await;
+        assert!(
+            person.status == 201
+                && read.status == 200
+                && read.header("sl-violations").is_none()
+                && read
+                    .json()
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(Value::is_string)),
+            "expected the person's bytes answered from the contract (created as {number}): {:?} {}",
+            read.header("sl-violations"),
+            read.text()
+        );
         // A read that answers the content as text leaves the object to the create's answer:
         // what was created can be read, and is gone once deleted.
         let mut ids = Vec::new();

@@ -12,7 +12,7 @@ use super::envelope::{Envelope, no_link_that_fits};
 use super::listing;
 use super::outcome::Outcome;
 
-use super::shape::{Page, Shape, SlotKind, answer_shape, empty_side_maps};
+use super::shape::{Page, Shape, SlotKind, answer_shape, can_be_object, empty_side_maps};
 use crate::contract::{Action, SchemaId};
 use crate::generate::{generate_valid, repair};
 use ::http::HeaderValue;
@@ -90,9 +90,15 @@ impl Writer<'_> {
                         .map(str::to_string);
                     Layout::Marker { marker, id_field }
                 }
-                // A list that holds no object (Apicurio's rule types, names): the contract
-                // answers.
-                Shape::Unrelated if call.binding.action == Action::List => return None,
+                // A list that holds no object (Apicurio's rule types, names), or an answer
+                // that can be none (peoplegeneratorapi's person read as byte strings): the
+                // contract answers.
+                Shape::Unrelated
+                    if call.binding.action == Action::List
+                        || !can_be_object(call.api.schemas.node(id), call.document()) =>
+                {
+                    return None;
+                }
                 Shape::Bare | Shape::Unrelated => Layout::Bare,
                 Shape::Array => Layout::Array,
                 Shape::Envelope { slot, kind } => {
