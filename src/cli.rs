@@ -62,6 +62,12 @@ pub struct CheckArgs {
     /// A bearer token sent as `Authorization: Bearer TOKEN` (never printed).
     #[arg(long, value_name = "TOKEN")]
     pub bearer: Option<String>,
+    /// The secret of the contract's security scheme SCHEME, sent where each operation's
+    /// security requirements ask for it (repeatable; never printed): an API key in its
+    /// header, query parameter or cookie, `user:password` for HTTP Basic, a token for HTTP
+    /// bearer, OAuth2 and OpenID Connect.
+    #[arg(long = "auth", value_name = "SCHEME=SECRET", value_parser = parse_auth)]
+    pub auth: Vec<(String, String)>,
     /// Seed of generated requests: the same seed sends the same requests.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -108,6 +114,18 @@ impl From<ValidateRequests> for RequestValidation {
             ValidateRequests::Warn => RequestValidation::Warn,
             ValidateRequests::Off => RequestValidation::Off,
         }
+    }
+}
+
+fn parse_auth(raw: &str) -> Result<(String, String), String> {
+    match raw.split_once('=') {
+        Some((scheme, secret)) if !scheme.trim().is_empty() => {
+            Ok((scheme.trim().to_string(), secret.to_string()))
+        }
+        _ => Err(format!(
+            "expected SCHEME=SECRET, the name of a security scheme the contract declares and \
+             its secret, got {raw:?}"
+        )),
     }
 }
 

@@ -16,7 +16,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use common::*;
-use understudy::checker::{CheckOptions, check};
+use understudy::checker::{CheckOptions, Credentials, check};
 use understudy::contract::Contract;
 use understudy::http::{HttpOptions, app};
 use understudy::mock::EngineOptions;
@@ -31,10 +31,13 @@ async fn spawn(router: Router) -> SocketAddr {
 fn options(target: SocketAddr, headers: &[(&str, &str)]) -> CheckOptions {
     CheckOptions {
         target: format!("http://{target}"),
-        headers: headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect(),
+        credentials: Credentials {
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            schemes: Vec::new(),
+        },
         seed: 3,
         max_examples: 25,
         max_requests: 1000,
@@ -231,6 +234,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "finder-lists.yaml",
         "form-create.yaml",
         "formats.yaml",
+        "looser-requests.yaml",
         "head-answers.yaml",
         "named-references.yaml",
         "narrower-views.yaml",
@@ -243,6 +247,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "stored-schema-examples.yaml",
         "types31.yaml",
         "undeclared-404.yaml",
+        "unrelated-answers.yaml",
         "validation.yaml",
         "vendor-json.yaml",
         "xml-answers.yaml",
@@ -349,5 +354,40 @@ paths:
     assert!(
         reproduce.contains("page=") && reproduce.contains("sort=") && !reproduce.contains("q="),
         "expected the request shrunk to the page and the sort order, received {reproduce}"
+    );
+}
+
+#[tokio::test]
+async fn credentials_given_per_security_scheme_go_where_each_scheme_asks_for_them() {
+    let contract = fixture_contract("credential-places.yaml");
+    let secrets = ["qk-secret-1", "ck-secret-2", "ada:pw-secret-3"];
+    let engine = engine(&contract, accepting_only(&secrets));
+    let target = spawn(app(engine, HttpOptions::default())).await;
+    let without = check(contract.clone(), options(target, &[]), false)
+        .await
+        .unwrap();
+    let mut given = options(target, &[]);
+    given.credentials.schemes = ["queryKey", "cookieKey", "basic"]
+        .into_iter()
+        .zip(secrets)
+        .map(|(scheme, secret)| (scheme.to_string(), secret.to_string()))
+        .collect();
+    let with = check(contract, given, false).await.unwrap();
+    let answered_200 = |report: &understudy::report::Report| -> Vec<String> {
+        report
+            .coverage
+            .iter()
+            .filter(|c| c.statuses.get("200") == Some(&true))
+            .map(|c| c.operation.clone())
+            .collect()
+    };
+    assert!(
+        answered_200(&without).is_empty() && answered_200(&with).len() == 3 && with.conforms(),
+        "expected the provider to refuse every request without the schemes' secrets and to \
+         accept them with each in its place (query, cookie, Basic), got 200s without {:?} and \
+         with {:?}, failures {:#?}",
+        answered_200(&without),
+        answered_200(&with),
+        failing_checks(&with)
     );
 }

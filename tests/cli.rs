@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::assert_text_snapshot;
+use common::{assert_text_snapshot, fixture};
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -156,6 +156,26 @@ fn lint_fails_on_an_undeclared_security_scheme() {
     assert!(
         String::from_utf8_lossy(&output.stdout)
             .contains("security scheme \"nope\" is not declared")
+    );
+}
+
+#[test]
+fn check_refuses_a_credential_for_a_security_scheme_the_contract_does_not_declare() {
+    let spec = fixture("credential-places.yaml");
+    let output = understudy()
+        .args(["check", "--target", "http://127.0.0.1:9", "--auth", "apiKey=s3cret"])
+        .arg("--spec")
+        .arg(&spec)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.code() == Some(2)
+            && stderr.contains("no security scheme \"apiKey\"")
+            && stderr.contains("queryKey, cookieKey, basic")
+            && !stderr.contains("s3cret"),
+        "expected a usage error naming the schemes declared and not the secret, got {:?} {stderr}",
+        output.status.code()
     );
 }
 

@@ -1503,6 +1503,86 @@ async fn stored_objects_never_take_an_example_their_schema_refuses() {
             created.header("sl-violations"),
             created.text()
         );
+        // Whole objects and lists are examples too: a booking exemplified with a null date,
+        // a trip's stops exemplified as `[null]`.
+        for (path, body) in [
+            ("/bookings", r#"{"passenger": "Ada"}"#),
+            ("/trips", r#"{"name": "Tour"}"#),
+        ] {
+            let created = send(&router, "POST", path, &JSON, body).await;
+            let id = created.json()["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let read = send(&router, "GET", &format!("{path}/{id}"), &[], "").await;
+            for (what, answer) in [("create", &created), ("read", &read)] {
+                let body = answer.json();
+                assert!(
+                    answer.header("sl-violations").is_none()
+                        && body.get("cancelled_at").is_none_or(Value::is_string)
+                        && body["stops"]
+                            .as_array()
+                            .is_none_or(|stops| stops.iter().all(Value::is_object)),
+                    "expected the {what} of {path} answered from an object made without the \
+                     examples its schema refuses (no null date, no null stop), nothing remade, \
+                     got {:?} {}",
+                    answer.header("sl-violations"),
+                    answer.text()
+                );
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_value_the_request_takes_but_the_answers_refuse_is_not_stored_and_the_answer_says_so()
+ {
+    on_every_backend("looser-requests.yaml", async |contract, router| {
+        let created = thing_step(
+            &contract,
+            &router,
+            "POST",
+            "/orgs",
+            r#"{"name": "Acme", "billing_email": "accounts", "port": null}"#,
+        )
+        .await;
+        let notes = created
+            .header("sl-violations")
+            .unwrap_or_default()
+            .to_string();
+        let body = created.json();
+        assert!(
+            body["name"] == "Acme"
+                && body["billing_email"] != "accounts"
+                && body["port"].is_i64()
+                && notes.contains(r#""location":["request","body","billing_email"]"#)
+                && notes.contains(r#""location":["request","body","port"]"#)
+                && notes.contains("not_stored"),
+            "expected Acme stored without the email and port its answers refuse, each named in \
+             sl-violations, got {notes} {}",
+            created.text()
+        );
+        let id = body["id"].as_i64().unwrap_or_default();
+        let read = thing_step(&contract, &router, "GET", &format!("/orgs/{id}"), "").await;
+        assert!(
+            read.header("sl-violations").is_none() && read.json() == body,
+            "expected the read to answer the stored org as created, nothing remade, got {:?} {}",
+            read.header("sl-violations"),
+            read.text()
+        );
+        let uri = format!("/orgs/{id}");
+        let patch = r#"{"billing_email": "ada@example.com"}"#;
+        let updated = thing_step(&contract, &router, "PATCH", &uri, patch).await;
+        let read = thing_step(&contract, &router, "GET", &uri, "").await;
+        assert!(
+            updated.header("sl-violations").is_none()
+                && read.json()["billing_email"] == "ada@example.com",
+            "expected an email that fits stored, got {:?} {} then {}",
+            updated.header("sl-violations"),
+            updated.text(),
+            read.text()
+        );
     })
     .await;
 }
@@ -2200,6 +2280,63 @@ async fn a_list_found_by_name_lists_the_resource_of_that_name_its_schema_answers
             cards.json()[0]["note"].is_string() && cards.header("sl-violations").is_none(),
             "expected a list of what no resource is answered from the contract: {}",
             cards.text()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn answers_that_cannot_show_the_stored_object_are_the_contracts_not_the_object_remade() {
+    on_every_backend("unrelated-answers.yaml", async |contract, router| {
+        // A list declared as one object, with nothing stored, is the contract's answer.
+        let empty = thing_step(&contract, &router, "GET", "/sites", "").await;
+        assert!(
+            empty.header("sl-violations").is_none(),
+            "expected the contract's site for an empty list declared as one site, nothing \
+             remade, got {:?} {}",
+            empty.header("sl-violations"),
+            empty.text()
+        );
+        // A create that answers a link answers the contract's link; the store is stored.
+        let created = thing_step(
+            &contract,
+            &router,
+            "POST",
+            "/stores",
+            r#"{"name": "Corner"}"#,
+        )
+        .await;
+        let listed = thing_step(&contract, &router, "GET", "/stores", "").await;
+        assert!(
+            created.status == 201
+                && created.header("sl-violations").is_none()
+                && created.json().get("name").is_none()
+                && listed.json()[0]["name"] == "Corner",
+            "expected the create answered with a link, nothing remade, and the store listed, \
+             got {:?} {} then {}",
+            created.header("sl-violations"),
+            created.text(),
+            listed.text()
+        );
+        let put = thing_step(
+            &contract,
+            &router,
+            "PUT",
+            "/stores/side",
+            r#"{"name": "Side"}"#,
+        )
+        .await;
+        let read = thing_step(&contract, &router, "GET", "/stores/side", "").await;
+        assert!(
+            put.status == 201
+                && put.header("sl-violations").is_none()
+                && put.json() == serde_json::json!({})
+                && read.json()["name"] == "Side",
+            "expected the upsert answered with the closed empty object, nothing remade, and the \
+             store readable, got {:?} {} then {}",
+            put.header("sl-violations"),
+            put.text(),
+            read.text()
         );
     })
     .await;

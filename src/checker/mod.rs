@@ -5,6 +5,7 @@
 mod case;
 mod chain;
 mod coverage;
+mod credentials;
 mod judge;
 mod links;
 mod negative;
@@ -24,12 +25,13 @@ use crate::contract::Contract;
 use crate::report::{Report, ReportBuilder};
 use crate::validate::{CheckedExchange, Failure};
 pub use case::{Case, Expect};
+pub use credentials::Credentials;
 
 pub struct CheckOptions {
     /// The provider's base URL, without a trailing slash.
     pub target: String,
-    /// Sent with every request (credentials: `x-api-key: …`, `Authorization: Bearer …`).
-    pub headers: Vec<(String, String)>,
+    /// What requests present to the provider (see [`Credentials`]).
+    pub credentials: Credentials,
     pub seed: u64,
     /// Generated valid requests per operation beyond the example (`--max-examples`).
     pub max_examples: usize,
@@ -45,10 +47,10 @@ pub struct CheckOptions {
 /// The requests `check` plans to send with `options`: the cases and the generated ones (the
 /// resource chains, links and shrinking come on top).
 pub fn planned(contract: &Contract, options: &CheckOptions) -> usize {
-    let cases = plan::cases(contract, &options.headers, options.seed).len()
+    let cases = plan::cases(contract, &options.credentials, options.seed).len()
         + plan::generated(
             contract,
-            &options.headers,
+            &options.credentials,
             options.seed,
             options.max_examples,
         )
@@ -65,17 +67,23 @@ pub async fn check(
         .timeout(options.timeout)
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let mut cases = plan::cases(&contract, &options.headers, options.seed);
+    let mut cases = plan::cases(&contract, &options.credentials, options.seed);
     cases.extend(plan::generated(
         &contract,
-        &options.headers,
+        &options.credentials,
         options.seed,
         options.max_examples,
     ));
     cases.truncate(options.max_requests);
     let shared = Arc::new(Shared {
         target: options.target.clone(),
-        secrets: options.headers.clone(),
+        secrets: options.credentials.secrets(
+            &contract
+                .apis
+                .iter()
+                .flat_map(|api| &api.api.operations)
+                .collect::<Vec<_>>(),
+        ),
         recorder: options.recorder.clone(),
         on_answer: options.on_answer.clone(),
     });
@@ -162,7 +170,7 @@ pub async fn check(
         for exchange in run_chain(
             &contract,
             &client,
-            &options.headers,
+            &options.credentials,
             options.seed,
             &shared,
             chain,

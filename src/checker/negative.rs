@@ -63,26 +63,42 @@ pub(super) fn negatives(
         })
     {
         let mut case = negative("no credentials");
-        let secret: Vec<String> = operation
-            .security
-            .iter()
-            .flat_map(|r| &r.schemes)
-            .map(|s| match s {
-                SecurityScheme::ApiKey { name, .. } => name.to_ascii_lowercase(),
-                _ => "authorization".to_string(),
-            })
-            .collect();
         // The same request with each credential it carries replaced by a wrong one of the
         // same form: a provider that checks only that a key is there lets it through.
         let mut forged = negative("invalid credentials");
         forged.expect = Expect::Unauthorized;
         let mut carried = false;
-        for name in &secret {
-            case.headers.remove(name.as_str());
-            if let Some(value) = forged.headers.get(name.as_str()) {
-                let wrong = forged_credential(value.to_str().unwrap_or_default());
-                headers::set(&mut forged.headers, name, &wrong);
-                carried = true;
+        for scheme in operation.security.iter().flat_map(|r| &r.schemes) {
+            match scheme {
+                SecurityScheme::ApiKey {
+                    name,
+                    location: ParameterLocation::Query,
+                } => {
+                    case.query.retain(|(n, _)| n != name);
+                    for (_, value) in forged.query.iter_mut().filter(|(n, _)| n == name) {
+                        *value = forged_credential(value);
+                        carried = true;
+                    }
+                }
+                // Cookies travel together: the case goes without any.
+                SecurityScheme::ApiKey {
+                    location: ParameterLocation::Cookie,
+                    ..
+                } => {
+                    case.headers.remove("cookie");
+                }
+                _ => {
+                    let name = match scheme {
+                        SecurityScheme::ApiKey { name, .. } => name.to_ascii_lowercase(),
+                        _ => "authorization".to_string(),
+                    };
+                    case.headers.remove(name.as_str());
+                    if let Some(value) = forged.headers.get(name.as_str()) {
+                        let wrong = forged_credential(value.to_str().unwrap_or_default());
+                        headers::set(&mut forged.headers, &name, &wrong);
+                        carried = true;
+                    }
+                }
             }
         }
         case.expect = Expect::Unauthorized;

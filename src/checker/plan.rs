@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::case::{Case, Expect, filled_path, json_body_schema, valid_value, without_property};
 use super::coverage::boundaries;
+use super::credentials::Credentials;
 use super::negative::negatives;
 use super::wire;
 use crate::contract::{Action, CompiledApi, Contract, Operation, ParameterLocation, View};
@@ -31,7 +32,7 @@ fn served(contract: &Contract) -> std::collections::HashSet<(usize, usize)> {
 /// combinations of them are tried.
 pub fn generated(
     contract: &Contract,
-    credentials: &[(String, String)],
+    credentials: &Credentials,
     seed: u64,
     count: usize,
 ) -> Vec<Case> {
@@ -57,7 +58,7 @@ fn generated_case(
     api: &CompiledApi,
     index: usize,
     operation: &Operation,
-    credentials: &[(String, String)],
+    credentials: &Credentials,
     draw: u64,
 ) -> Option<Case> {
     let mut case = positive(api, index, operation, credentials, draw)?;
@@ -209,7 +210,7 @@ fn served_operations(
 }
 
 /// The positive and negative cases of every operation, in contract order.
-pub fn cases(contract: &Contract, credentials: &[(String, String)], seed: u64) -> Vec<Case> {
+pub fn cases(contract: &Contract, credentials: &Credentials, seed: u64) -> Vec<Case> {
     let served = served(contract);
     let mut out = Vec::new();
     for compiled in &contract.apis {
@@ -269,18 +270,24 @@ fn positive(
     api: &CompiledApi,
     index: usize,
     operation: &Operation,
-    credentials: &[(String, String)],
+    credentials: &Credentials,
     seed: u64,
 ) -> Option<Case> {
     // Several specs are mounted apart, as `serve` mounts them (`--mount` for a real provider's
     // prefix); one spec is at the target's root.
     let path = filled_path(api, operation, seed, None);
     let mut query = Vec::new();
-    let mut headers = headers::from_pairs(credentials.iter().map(|(n, v)| (n, v)));
+    let mut headers = ::http::HeaderMap::new();
+    credentials.present(operation, &mut headers, &mut query);
+    // An API key the contract also declares as a query parameter (CircleCI's
+    // `circle-token`) is sent once, as the credential.
+    let presented: Vec<String> = query.iter().map(|(name, _)| name.clone()).collect();
     for parameter in &operation.parameters {
         let value = valid_value(api, parameter, seed);
         match parameter.location {
-            ParameterLocation::Query if parameter.required => {
+            ParameterLocation::Query
+                if parameter.required && !presented.contains(&parameter.name) =>
+            {
                 query.extend(wire::query_pairs(parameter, &value))
             }
             ParameterLocation::Header if parameter.required => {
@@ -432,7 +439,7 @@ mod tests {
             .join("tests/fixtures/corpus-shapes/odd-paths.yaml");
         let specs = crate::load::load_paths(&[path]).unwrap();
         let contract = Contract::compile(&specs, &[]).unwrap();
-        let cases = cases(&contract, &[], 0);
+        let cases = cases(&contract, &Credentials::default(), 0);
         let shadowed = contract.apis[0]
             .api
             .operations
@@ -458,7 +465,7 @@ mod tests {
         ])
         .unwrap();
         let contract = Contract::compile(&specs, &[]).unwrap();
-        let names: Vec<String> = cases(&contract, &[], 0)
+        let names: Vec<String> = cases(&contract, &Credentials::default(), 0)
             .into_iter()
             .map(|c| c.name)
             .collect();
@@ -499,7 +506,7 @@ paths:
 "#;
         let loaded = crate::load::load_text("orders.yaml", spec).unwrap();
         let contract = Contract::compile(&[loaded], &[]).unwrap();
-        let names: Vec<String> = cases(&contract, &[], 0)
+        let names: Vec<String> = cases(&contract, &Credentials::default(), 0)
             .into_iter()
             .map(|c| c.name)
             .filter(|n| n.contains("(boundary:"))
@@ -552,7 +559,7 @@ paths:
 "#;
         let loaded = crate::load::load_text("tags.yaml", spec).unwrap();
         let contract = Contract::compile(&[loaded], &[]).unwrap();
-        let cases = cases(&contract, &[], 0);
+        let cases = cases(&contract, &Credentials::default(), 0);
         let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
         // Without `type: object` an array is a valid body; without a schema, anything is.
         assert!(

@@ -5,6 +5,10 @@ use ::http::HeaderMap;
 use std::sync::Arc;
 
 use super::case::Case;
+use super::credentials::Secret;
+
+/// What a secret is shown as.
+const REDACTED: &str = "[REDACTED]";
 use crate::headers;
 
 /// What came back for a case.
@@ -17,8 +21,8 @@ pub(super) struct Answer {
 /// The parts of [`CheckOptions`] every request task needs.
 pub(super) struct Shared {
     pub(super) target: String,
-    /// The credentials `check` was given, as (header name, value).
-    pub(super) secrets: Vec<(String, String)>,
+    /// The credentials `check` was given, as they may be sent.
+    pub(super) secrets: Vec<Secret>,
     pub(super) recorder: Option<Arc<crate::proxy::Recorder>>,
     pub(super) on_answer: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -93,17 +97,34 @@ pub(super) async fn send(
     })
 }
 
-/// A `curl` command that sends `case` to `target` again, the `secret` headers (the credentials
-/// `check` was given) redacted; a forged credential is no secret and is shown, so that the line
-/// still reproduces an `ignored_auth` failure.
-pub(super) fn curl(target: &str, case: &Case, secret: &[(String, String)]) -> String {
+/// A `curl` command that sends `case` to `target` again, the `secret` headers, query
+/// parameters and cookies (the credentials `check` was given) redacted; a forged credential
+/// is no secret and is shown, so that the line still reproduces an `ignored_auth` failure.
+pub(super) fn curl(target: &str, case: &Case, secret: &[Secret]) -> String {
     let quote = |text: &str| {
         shlex::try_quote(text).map_or_else(
             |_| format!("'{}'", text.replace('\0', "")),
             |q| q.into_owned(),
         )
     };
-    let url = case.url(target);
+    let shown_query = case
+        .query
+        .iter()
+        .map(|(name, value)| {
+            let hidden = secret.contains(&Secret::Query(name.clone(), value.clone()));
+            let value = if hidden {
+                REDACTED.to_string()
+            } else {
+                value.clone()
+            };
+            (name.clone(), value)
+        })
+        .collect();
+    let url = Case {
+        query: shown_query,
+        ..case.clone()
+    }
+    .url(target);
     let mut parts = vec![
         "curl".to_string(),
         "-X".into(),
@@ -111,13 +132,19 @@ pub(super) fn curl(target: &str, case: &Case, secret: &[(String, String)]) -> St
         quote(&url),
     ];
     for (name, value) in &case.headers {
-        let shown = if secret
-            .iter()
-            .any(|(n, v)| n.eq_ignore_ascii_case(name.as_str()) && value == v.as_str())
-        {
-            "[REDACTED]".to_string()
+        let text = value.to_str().unwrap_or_default();
+        let is_secret = |candidate: &Secret| match candidate {
+            Secret::Header(n, v) => n == name.as_str() && v == text,
+            // One `Cookie` header carries every cookie: any secret one hides it whole.
+            Secret::Cookie(n, v) if name == "cookie" => text
+                .split(';')
+                .any(|pair| pair.trim() == format!("{n}={v}")),
+            _ => false,
+        };
+        let shown = if secret.iter().any(is_secret) {
+            REDACTED.to_string()
         } else {
-            value.to_str().unwrap_or_default().to_string()
+            text.to_string()
         };
         parts.push("-H".into());
         parts.push(quote(&format!("{name}: {shown}")));
@@ -133,4 +160,44 @@ pub(super) fn curl(target: &str, case: &Case, secret: &[(String, String)]) -> St
         parts.push(quote(&body.to_string()));
     }
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::case::Expect;
+
+    #[test]
+    fn a_reproducing_curl_line_hides_every_secret_given_and_shows_forged_ones() {
+        let mut headers = HeaderMap::new();
+        headers::set(&mut headers, "authorization", "Basic YWRhOnB3");
+        headers::set(&mut headers, "cookie", "theme=dark; session=ck-1");
+        headers::set(&mut headers, "x-api-key", "forged-key");
+        let case = Case {
+            name: "GET /notes (valid)".into(),
+            api: 0,
+            operation: 0,
+            method: "GET".into(),
+            path: "/notes".into(),
+            query: vec![("circle-token".into(), "qk-1".into()), ("q".into(), "a".into())],
+            headers,
+            body: None,
+            content_type: None,
+            expect: Expect::Accepted,
+        };
+        let secrets = [
+            Secret::Header("authorization".into(), "Basic YWRhOnB3".into()),
+            Secret::Cookie("session".into(), "ck-1".into()),
+            Secret::Query("circle-token".into(), "qk-1".into()),
+            Secret::Header("x-api-key".into(), "real-key".into()),
+        ];
+        let line = curl("http://127.0.0.1:1", &case, &secrets);
+        for hidden in ["YWRhOnB3", "ck-1", "qk-1"] {
+            assert!(!line.contains(hidden), "expected {hidden} hidden, got {line}");
+        }
+        assert!(
+            line.contains("forged-key") && line.contains("q=a"),
+            "expected what is no secret shown, got {line}"
+        );
+    }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::error::CommandError;
 use super::loading::load_contract;
 use super::output::{Progress, recorder};
-use crate::checker::{CheckOptions, check, planned};
+use crate::checker::{CheckOptions, Credentials, check, planned};
 use crate::cli::{CheckArgs, ReportFormat};
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
@@ -18,11 +18,27 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
     if let Some(token) = &args.bearer {
         headers.push(("authorization".into(), format!("Bearer {token}")));
     }
+    let declared = declared_schemes(&contract);
+    if let Some((unknown, _)) = args.auth.iter().find(|(name, _)| !declared.contains(name)) {
+        return Err(CommandError::Usage(format!(
+            "--auth {unknown}=…: the contract declares no security scheme {unknown:?} (it \
+             declares {})",
+            if declared.is_empty() {
+                "none".to_string()
+            } else {
+                declared.join(", ")
+            }
+        )));
+    }
+    let credentials = Credentials {
+        headers,
+        schemes: args.auth.clone(),
+    };
     let recorder = recorder(args.record.as_deref(), &contract)?.map(Arc::new);
     let progress = Progress::new("requests answered");
     let options = CheckOptions {
         target: args.target.trim_end_matches('/').to_string(),
-        headers,
+        credentials,
         seed: args.seed,
         max_examples: args.max_examples,
         max_requests: args.max_requests,
@@ -55,4 +71,18 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The names of the security schemes the contract's operations require.
+fn declared_schemes(contract: &crate::contract::Contract) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let all = contract.apis.iter().flat_map(|api| &api.api.operations);
+    for requirement in all.flat_map(|operation| &operation.security) {
+        for (name, _) in requirement.named() {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
 }

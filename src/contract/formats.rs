@@ -110,14 +110,9 @@ pub fn fits_scalar_keywords(schema: &Map<String, Value>, value: &Value) -> bool 
     if value.is_object() || value.is_array() {
         return true;
     }
-    let keywords: Map<String, Value> = SCALAR_KEYWORDS
-        .iter()
-        .filter_map(|k| schema.get(*k).map(|v| (k.to_string(), v.clone())))
-        .collect();
-    if keywords.is_empty() {
+    let Some(keywords) = scalar_keywords(schema) else {
         return true;
-    }
-    let keywords = Value::Object(keywords);
+    };
     let key = keywords.to_string();
     let validator = BUILT.with(|built| {
         if let Some(known) = built.borrow().get(&key) {
@@ -133,6 +128,47 @@ pub fn fits_scalar_keywords(schema: &Map<String, Value>, value: &Value) -> bool 
     });
     // Keywords that do not compile (a pattern no engine reads) judge nothing.
     validator.is_none_or(|v| v.is_valid(value))
+}
+
+/// The scalar keywords of `schema` as a schema of their own; `None` where it has none.
+fn scalar_keywords(schema: &Map<String, Value>) -> Option<Value> {
+    let keywords: Map<String, Value> = SCALAR_KEYWORDS
+        .iter()
+        .filter_map(|k| schema.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    (!keywords.is_empty()).then_some(Value::Object(keywords))
+}
+
+/// [`fits_scalar_keywords`] of one schema, compiled once and kept by its user, for a check
+/// made on every request (a stored field's client values).
+pub struct ScalarCheck {
+    validator: Option<jsonschema::Validator>,
+    /// The keywords, as a reader would want them said.
+    keywords: String,
+}
+
+impl ScalarCheck {
+    pub fn new(schema: &Value) -> ScalarCheck {
+        let keywords = schema.as_object().and_then(scalar_keywords);
+        ScalarCheck {
+            validator: keywords
+                .as_ref()
+                .and_then(|k| validator_options().build(k).ok()),
+            keywords: keywords.map(|k| k.to_string()).unwrap_or_default(),
+        }
+    }
+
+    /// Whether `value` fits (objects and arrays are not judged here).
+    pub fn fits(&self, value: &Value) -> bool {
+        value.is_object()
+            || value.is_array()
+            || self.validator.as_ref().is_none_or(|v| v.is_valid(value))
+    }
+
+    /// The keywords checked, as JSON (`{"format":"email","type":"string"}`).
+    pub fn keywords(&self) -> &str {
+        &self.keywords
+    }
 }
 
 /// The jsonschema options every validator of a contract is built with: 2020-12, formats

@@ -24,13 +24,13 @@ mod tree;
 
 pub use error::{ContractError, Finding, Severity};
 pub use features::version_features;
-pub use formats::fits_scalar_keywords;
+pub use formats::{ScalarCheck, fits_scalar_keywords};
 pub use http_rules::is_final;
 pub use model::*;
 pub use resources::key_word;
 pub use rewrite::{View, has_flag};
 pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path};
-pub use schemas::{SchemaId, Schemas};
+pub use schemas::{PartCheck, SchemaId, Schemas};
 pub use tree::{KEYWORD as SHARED_REF_KEYWORD, Properties, only_annotates, properties, schema_ref};
 
 use crate::load::{LoadedSpec, SourceLocation};

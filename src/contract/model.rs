@@ -345,6 +345,16 @@ pub struct Example {
 pub struct SecurityRequirement {
     /// Every scheme of the set must be satisfied.
     pub schemes: Vec<SecurityScheme>,
+    /// The name each of `schemes` is declared under (`components/securitySchemes`), in order:
+    /// what `check --auth NAME=…` names.
+    pub names: Vec<String>,
+}
+
+impl SecurityRequirement {
+    /// Each scheme with the name it is declared under.
+    pub fn named(&self) -> impl Iterator<Item = (&str, &SecurityScheme)> {
+        self.names.iter().map(String::as_str).zip(&self.schemes)
+    }
 }
 
 #[derive(Debug, Clone)]

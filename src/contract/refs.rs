@@ -186,12 +186,31 @@ impl Targets {
 
     /// Compiles the schema at `uri` (absolute, with a fragment) with the shared keyword.
     pub fn build(&self, uri: &str) -> Result<Validator, String> {
-        let me = self.me.clone();
         // Shared references are local to the document the schema is in.
-        let base = uri
-            .split_once('#')
-            .map_or(uri, |(base, _)| base)
-            .to_string();
+        let base = uri.split_once('#').map_or(uri, |(base, _)| base);
+        self.build_schema(base, &json!({ "$ref": uri }))
+            .map_err(|message| {
+                let at = uri.split_once('#').map_or(uri, |(_, fragment)| fragment);
+                self.unreported
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(format!("invalid schema at #{at}: {message}"));
+                self.any_unreported.store(true, Ordering::Relaxed);
+                message
+            })
+    }
+
+    /// Compiles `schema`, a part of the document registered as `base` (a stored object's
+    /// schema inside an answer's), whose shared references are local to that document. A
+    /// part that does not compile (a native `$ref`, which resolves against the part) is no
+    /// schema error of the document's: the caller goes without it, unreported.
+    pub fn build_part(&self, base: &str, schema: &Value) -> Result<Validator, String> {
+        self.build_schema(base, schema)
+    }
+
+    fn build_schema(&self, base: &str, schema: &Value) -> Result<Validator, String> {
+        let me = self.me.clone();
+        let base = base.to_string();
         super::formats::validator_options()
             .with_registry(&self.registry)
             .with_keyword(KEYWORD, move |_, value, _| {
@@ -209,17 +228,8 @@ impl Targets {
                     ))),
                 }
             })
-            .build(&json!({ "$ref": uri }))
-            .map_err(|e| {
-                let message = e.to_string();
-                let at = uri.split_once('#').map_or(uri, |(_, fragment)| fragment);
-                self.unreported
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(format!("invalid schema at #{at}: {message}"));
-                self.any_unreported.store(true, Ordering::Relaxed);
-                message
-            })
+            .build(schema)
+            .map_err(|e| e.to_string())
     }
 
     /// Builds every target now; returns `(pointer, message)` of those that cannot be compiled,

@@ -20,6 +20,21 @@ use super::tree::schema_nodes;
 use crate::pointer::{encode_fragment, local_target};
 use crate::violation::{Violation, ViolationKind};
 
+/// A compiled part of a document (see [`Schemas::part_check`]).
+pub struct PartCheck(Validator);
+
+impl PartCheck {
+    pub fn is_valid(&self, instance: &Value) -> bool {
+        self.0.is_valid(instance)
+    }
+}
+
+impl std::fmt::Debug for PartCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PartCheck")
+    }
+}
+
 /// Index of a compiled schema in [`Schemas`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SchemaId(u32);
@@ -300,6 +315,17 @@ impl Schemas {
         }
         self.targets.take_unreported();
         failures
+    }
+
+    /// A check of values against `schema`, a part of view's converted document that is no
+    /// registered schema of its own (a stored object's schema inside an answer's envelope);
+    /// `None` when it does not compile on its own.
+    pub fn part_check(&self, view: View, schema: &Value) -> Option<PartCheck> {
+        let base = match view {
+            View::Request => self.request_uri,
+            View::Response => RESPONSE_URI,
+        };
+        self.targets.build_part(base, schema).ok().map(PartCheck)
     }
 
     /// Whether `instance` is valid; a schema that cannot be compiled accepts everything (its

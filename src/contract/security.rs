@@ -28,6 +28,7 @@ pub fn requirements(
                     }
                 })
                 .collect(),
+            names: names.keys().cloned().collect(),
         })
         .collect();
     (requirements, undeclared)

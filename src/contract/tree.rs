@@ -50,6 +50,11 @@ impl<'a> Properties<'a> {
         self.declared.is_empty()
     }
 
+    /// The names required by the schema or one of its `allOf` parts, declared or not.
+    pub fn required(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.required.iter().copied()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + '_ {
         self.declared.iter().copied()
     }

@@ -688,14 +688,14 @@ impl Engine {
         op_index: usize,
     ) -> Result<StoredAnswer, WouldWait> {
         let Some(binding) = api.api.operations[op_index].binding.as_ref() else {
-            return Ok(StoredAnswer::Contract(None));
+            return Ok(StoredAnswer::Contract(Vec::new()));
         };
         // A preference that cannot be read asks for the contract's answer too, which says so.
         let asks_for_mock =
             prefer::preferences(request.header("prefer").as_deref(), &request.query)
                 .map_or(true, |p| p.ask_for_mock());
         if !self.options.stateful || asks_for_mock {
-            return Ok(StoredAnswer::Contract(None));
+            return Ok(StoredAnswer::Contract(Vec::new()));
         }
         let call = StatefulCall {
             api,

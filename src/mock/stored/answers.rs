@@ -8,10 +8,11 @@ use serde_json::Value;
 
 use super::call::StatefulCall;
 use super::change::{Change, apply, read, request_data};
+use super::fill::NotStored;
 use super::objects::ObjectModel;
 use super::shape::{can_be_object, object_schema_in};
 use super::write::{Forms, Writer, Written};
-use crate::contract::{Action, json_media};
+use crate::contract::{Action, View, json_media};
 use crate::mock::cache::{Memo, stable_hash};
 use crate::mock::choice::choose_response;
 use crate::mock::generated::GeneratedValues;
@@ -29,12 +30,14 @@ pub struct Place<'a> {
 }
 
 /// How a stateful call is answered.
+// Moved once per answer; boxing the response would allocate on every stored answer.
+#[allow(clippy::large_enum_variant)]
 pub enum StoredAnswer {
     /// From stored state.
     Stored(MockResponse),
-    /// From the contract, with a note (for `sl-violations`) where stored state had something
+    /// From the contract, with notes (for `sl-violations`) where stored state had something
     /// to say that the contract's answer cannot.
-    Contract(Option<SlViolation>),
+    Contract(Vec<SlViolation>),
 }
 
 /// What answering from stored state keeps between requests.
@@ -65,15 +68,15 @@ impl StoredAnswers {
             ahead,
         } = *place;
         let Some((_, status)) = choose_response(call.operation, None) else {
-            return Ok(StoredAnswer::Contract(None));
+            return Ok(StoredAnswer::Contract(Vec::new()));
         };
         // An operation whose answer is no success (`POST /pet` declaring only a 405) changes
         // and reads nothing: the contract answers.
         if !(200..300).contains(&status) {
-            return Ok(StoredAnswer::Contract(None));
+            return Ok(StoredAnswer::Contract(Vec::new()));
         }
         let Some(object) = self.object_model(call, seed) else {
-            return Ok(StoredAnswer::Contract(None));
+            return Ok(StoredAnswer::Contract(Vec::new()));
         };
         // A key the body carries is the path parameter the path leaves out; a body without
         // one names no stored object, and the contract answers.
@@ -81,7 +84,7 @@ impl StoredAnswers {
         let keyed_call;
         let call = if call.binding.key_in_body {
             let Some(params) = params_with_body_key(call, &object) else {
-                return Ok(StoredAnswer::Contract(None));
+                return Ok(StoredAnswer::Contract(Vec::new()));
             };
             keyed_params = params;
             keyed_call = StatefulCall {
@@ -117,7 +120,7 @@ impl StoredAnswers {
             None => {
                 match state::write(store, session, |data| apply(&change, call, data, status))? {
                     Some(outcome) => outcome,
-                    None => return Ok(StoredAnswer::Contract(None)),
+                    None => return Ok(StoredAnswer::Contract(Vec::new())),
                 }
             }
         };
@@ -127,17 +130,36 @@ impl StoredAnswers {
             seed,
         };
         let made = outcome.take_made();
+        let not_stored: Vec<SlViolation> = outcome
+            .take_not_stored()
+            .into_iter()
+            .map(not_stored_note)
+            .collect();
         match writer.write(call, &outcome, made, &object.schema) {
-            Some(Written::Stored { response, checked }) => {
+            Some(Written::Stored {
+                mut response,
+                checked,
+            }) => {
                 // An answer made from a stored object passed its check: remember it for that
                 // version of the object (see `StoredObject::checked`).
                 if let (Some(tag), Some(stored)) = (checked, outcome.stored()) {
                     stored.object.mark_checked(tag);
                 }
+                if response.log.is_none()
+                    && let Some(first) = not_stored.first()
+                {
+                    response.log = Some(format!(
+                        "{}: {} (the request's schema lets it through)",
+                        call.operation.id, first.message
+                    ));
+                }
+                response.warnings.extend(not_stored);
                 Ok(StoredAnswer::Stored(response))
             }
-            Some(Written::Contract(note)) => Ok(StoredAnswer::Contract(Some(note))),
-            None => Ok(StoredAnswer::Contract(None)),
+            Some(Written::Contract(note)) => Ok(StoredAnswer::Contract(
+                std::iter::once(note).chain(not_stored).collect(),
+            )),
+            None => Ok(StoredAnswer::Contract(not_stored)),
         }
     }
 
@@ -152,12 +174,28 @@ impl StoredAnswers {
                 Found::NoObject => return None,
             };
             let seed = seed ^ stable_hash(&[&call.storage()]);
+            let check = call.api.schemas.part_check(View::Response, &schema);
             Some(Arc::new(
                 ObjectModel::new(schema, call.document())
                     .with_views(views)
-                    .with_seed(seed),
+                    .with_seed(seed)
+                    .with_check(check),
             ))
         })
+    }
+}
+
+/// The `sl-violations` note of a client's value that was not stored.
+fn not_stored_note(not_stored: NotStored) -> SlViolation {
+    SlViolation {
+        location: ["request", "body"]
+            .into_iter()
+            .map(String::from)
+            .chain(not_stored.field.split('.').map(String::from))
+            .collect(),
+        severity: "Warning",
+        code: "not_stored".into(),
+        message: not_stored.message,
     }
 }
 

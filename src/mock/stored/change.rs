@@ -7,7 +7,7 @@ use super::call::StatefulCall;
 use super::fill::{apply_request, set_ids, stamp, whole_numbers_as_integers};
 use super::listing;
 use super::objects::ObjectModel;
-use super::outcome::{Answered, Outcome};
+use super::outcome::{Answered, Made, Outcome};
 use crate::contract::{Action, SchemaId, View, fits_scalar_keywords};
 use crate::generate::{generate, generate_valid_dynamic};
 use crate::mock::cache::stable_hash;
@@ -86,7 +86,7 @@ pub fn apply(
             match session.get_value(&storage, &key) {
                 Some(existing) => match update(change, call, existing) {
                     Ok(updated) => {
-                        let object = session.put(&storage, key.clone(), &updated);
+                        let object = session.put(&storage, key.clone(), &updated.value);
                         // An upsert that updates answers with its 200.
                         let status = if call.binding.action == Action::Upsert
                             && declares(call.operation, 200)
@@ -101,7 +101,7 @@ pub fn apply(
                 },
                 None if call.binding.action == Action::Upsert => {
                     let created = create(change, call, &key);
-                    let object = session.put(&storage, key.clone(), &created);
+                    let object = session.put(&storage, key.clone(), &created.value);
                     let status = if declares(call.operation, 201) {
                         201
                     } else {
@@ -115,7 +115,7 @@ pub fn apply(
                     && !declares_not_found(call.operation) =>
                 {
                     let created = create(change, call, &key);
-                    let object = session.put(&storage, key.clone(), &created);
+                    let object = session.put(&storage, key.clone(), &created.value);
                     Outcome::One(status, Answered::made(key, object, created))
                 }
                 None => Outcome::NotFound,
@@ -140,7 +140,7 @@ pub fn apply(
                 None => new_key(change, call, session, &storage),
             };
             let created = made(change, call, &key, &data);
-            let object = session.put(&storage, key.clone(), &created);
+            let object = session.put(&storage, key.clone(), &created.value);
             Outcome::Created(status, Answered::made(key, object, created))
         }
     };
@@ -168,7 +168,7 @@ fn needs_stand_in(
 /// The object an id never seen stands for: generated from the resource's schema with a seed
 /// from the id (the same id gives the same object), its ids set from the key.
 fn stand_in(change: &Change<'_>, call: &StatefulCall<'_>, key: &Key) -> Value {
-    made(change, call, key, &Map::new())
+    made(change, call, key, &Map::new()).value
 }
 
 /// The request body as an object, unwrapped from a single-property envelope such as
@@ -199,7 +199,7 @@ pub(super) fn request_data(call: &StatefulCall<'_>) -> Map<String, Value> {
     kept
 }
 
-fn create(change: &Change<'_>, call: &StatefulCall<'_>, key: &Key) -> Value {
+fn create(change: &Change<'_>, call: &StatefulCall<'_>, key: &Key) -> Made {
     made(change, call, key, &request_data(call))
 }
 
@@ -210,21 +210,27 @@ fn made(
     call: &StatefulCall<'_>,
     key: &Key,
     data: &Map<String, Value>,
-) -> Value {
+) -> Made {
     let document = call.document();
     let model = change.object;
     let mut object = model.generated(document, stable_hash(&[&key.join("/")]));
-    apply_request(&mut object, data, model, document, false);
+    let not_stored = apply_request(&mut object, data, model, document, false);
     set_ids(&mut object, &call.resource().keys, key, model, document);
     stamp(&mut object, model, change.now, true);
-    Value::Object(object)
+    Made {
+        value: Value::Object(object),
+        not_stored,
+    }
 }
 
-fn update(change: &Change<'_>, call: &StatefulCall<'_>, existing: Value) -> Result<Value, String> {
+fn update(change: &Change<'_>, call: &StatefulCall<'_>, existing: Value) -> Result<Made, String> {
     let document = call.document();
     let model = change.object;
     let Value::Object(mut object) = existing else {
-        return Ok(existing);
+        return Ok(Made {
+            value: existing,
+            not_stored: Vec::new(),
+        });
     };
     let data = request_data(call);
     // A stale version is refused only where the contract declares the refusal (409, 4XX or
@@ -241,11 +247,14 @@ fn update(change: &Change<'_>, call: &StatefulCall<'_>, existing: Value) -> Resu
         ));
     }
     let merge = call.binding.action == Action::Merge;
-    apply_request(&mut object, &data, model, document, merge);
+    let not_stored = apply_request(&mut object, &data, model, document, merge);
     let key = call.key().unwrap_or_default();
     set_ids(&mut object, &call.resource().keys, &key, model, document);
     stamp(&mut object, model, change.now, false);
-    Ok(Value::Object(object))
+    Ok(Made {
+        value: Value::Object(object),
+        not_stored,
+    })
 }
 
 /// The key of the object a create makes, where its client chose the id (see

@@ -49,16 +49,29 @@ pub fn whole_numbers_as_integers(value: &mut Value) {
     }
 }
 
-/// Copies the client's writable fields of `data` onto `object`. With `merge_patch`, null
-/// removes a field (RFC 7396), but a required one that takes null is set to null (GitHub's
-/// project `body`: removed, the project would break its schema), and nested objects merge.
+/// A client's value that was not stored: the request's schema lets it through, but it
+/// breaks what the resource's answers declare of its field (GitHub's organization update
+/// takes any string for `billing_email` and answers an email; telnyx takes a null `port` and
+/// answers an integer). Stored, every answer showing it would have to be remade without it;
+/// the field keeps what it held, and the answer says so.
+pub struct NotStored {
+    /// The field, dotted below the object (`contact.phone`).
+    pub field: String,
+    pub message: String,
+}
+
+/// Copies the client's writable fields of `data` onto `object`; returns those not stored
+/// (see [`NotStored`]). With `merge_patch`, null removes a field (RFC 7396), but a required
+/// one that takes null is set to null (GitHub's project `body`: removed, the project would
+/// break its schema), and nested objects merge.
 pub fn apply_request(
     object: &mut Map<String, Value>,
     data: &Map<String, Value>,
     model: &ObjectModel,
     document: &Value,
     merge_patch: bool,
-) {
+) -> Vec<NotStored> {
+    let mut not_stored = Vec::new();
     for (sent, value) in data {
         let field = model.field(sent).or_else(|| model.field_written_as(sent));
         let name = field.map_or(sent, |f| &f.name);
@@ -107,7 +120,11 @@ pub fn apply_request(
             (true, Some(Value::Object(existing)), Value::Object(incoming)) => {
                 let nested_schema = field.map_or(Value::Bool(true), |f| f.resolved.clone());
                 let nested = ObjectModel::new(nested_schema, document);
-                apply_request(existing, incoming, &nested, document, true);
+                let below = apply_request(existing, incoming, &nested, document, true);
+                not_stored.extend(below.into_iter().map(|n| NotStored {
+                    field: format!("{name}.{}", n.field),
+                    ..n
+                }));
             }
             (false, Some(Value::Object(existing)), Value::Object(incoming)) => {
                 let mut replaced = incoming.clone();
@@ -116,11 +133,21 @@ pub fn apply_request(
                 }
                 *existing = replaced;
             }
-            _ => {
-                object.insert(name.clone(), fitted);
-            }
+            _ => match field.map(Field::scalar_check) {
+                Some(check) if !check.fits(&fitted) => not_stored.push(NotStored {
+                    field: name.clone(),
+                    message: format!(
+                        "{name}: {fitted} was not stored, as this API answers {name} as {}",
+                        check.keywords()
+                    ),
+                }),
+                _ => {
+                    object.insert(name.clone(), fitted);
+                }
+            },
         }
     }
+    not_stored
 }
 
 /// How deep [`keep_required`] goes into objects within objects.

@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use crate::contract::{View, fits_scalar_keywords, has_flag, key_word, properties};
+use crate::contract::{
+    PartCheck, ScalarCheck, View, fits_scalar_keywords, has_flag, key_word, properties,
+};
 use crate::generate::generate;
 use crate::validate::resolve;
 
@@ -37,6 +39,9 @@ pub struct ObjectModel {
     seed: u64,
     /// Those objects, made at the first create (see [`ObjectModel::generated`]).
     generated: OnceLock<Vec<Map<String, Value>>>,
+    /// The object's schema compiled, where it compiles on its own: what those objects are
+    /// checked against.
+    check: Option<PartCheck>,
 }
 
 /// How many generated objects new objects start from: enough that neighbours differ;
@@ -54,6 +59,15 @@ pub(super) struct Field {
     /// answered (the response view forbids them: `false`), so neither is taken from a client.
     pub(super) not_from_client: bool,
     pub(super) stamp: Option<Stamp>,
+    /// The property's scalar keywords, compiled for the first client value sent for it.
+    check: OnceLock<ScalarCheck>,
+}
+
+impl Field {
+    /// What a client's scalar must fit to be stored here (see `fill::apply_request`).
+    pub(super) fn scalar_check(&self) -> &ScalarCheck {
+        self.check.get_or_init(|| ScalarCheck::new(&self.resolved))
+    }
 }
 
 /// A date-time property the server stamps.
@@ -95,6 +109,7 @@ impl ObjectModel {
                         || has_flag(document, property, "readOnly", 0)
                         || has_flag(document, property, "writeOnly", 0),
                     stamp,
+                    check: OnceLock::new(),
                 }
             })
             .collect();
@@ -116,7 +131,13 @@ impl ObjectModel {
             views: Vec::new(),
             seed: 0,
             generated: OnceLock::new(),
+            check: None,
         }
+    }
+
+    /// The model with its schema compiled (see [`Self::generated`]).
+    pub fn with_check(self, check: Option<PartCheck>) -> ObjectModel {
+        ObjectModel { check, ..self }
     }
 
     /// The model with the other schemas answers show its objects by (see [`Self::views`]).
@@ -136,19 +157,39 @@ impl ObjectModel {
     pub fn generated(&self, document: &Value, pick: u64) -> Map<String, Value> {
         let objects = self.generated.get_or_init(|| {
             (0..GENERATED)
-                .map(|i| {
-                    let seed = self.seed.wrapping_add(i);
-                    match generate(document, &self.schema, View::Response, seed, true) {
-                        Value::Object(mut object) => {
-                            self.fit_views(&mut object, document, seed);
-                            object
-                        }
-                        _ => Map::new(),
-                    }
-                })
+                .map(|i| self.make(document, self.seed.wrapping_add(i)))
                 .collect()
         });
         objects[(pick % GENERATED) as usize].clone()
+    }
+
+    /// One object for new ones to start from, generated with the schema's own examples, or
+    /// without them where one breaks the schema: an object's or array's example is taken
+    /// whole by the generator, and files.com's form fields are exemplified as `[null]`,
+    /// telnyx's billing group with `deleted_at: null` for a date-time string; every object
+    /// made from such a start was remade on each answer.
+    fn make(&self, document: &Value, seed: u64) -> Map<String, Value> {
+        let one =
+            |examples: bool| match generate(document, &self.schema, View::Response, seed, examples)
+            {
+                Value::Object(mut object) => {
+                    self.fit_views(&mut object, document, seed);
+                    Value::Object(object)
+                }
+                _ => Value::Object(Map::new()),
+            };
+        let mut made = one(true);
+        if self
+            .check
+            .as_ref()
+            .is_some_and(|check| !check.is_valid(&made))
+        {
+            made = one(false);
+        }
+        match made {
+            Value::Object(object) => object,
+            _ => Map::new(),
+        }
     }
 
     /// Makes the generated scalar fields of `object` fit the other views too, where a value

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::fill::NotStored;
 use super::shape::Page;
 use crate::state::{Key, StoredObject};
 
@@ -33,6 +34,22 @@ impl Outcome {
             _ => None,
         }
     }
+
+    /// The client's values this call did not store (see [`NotStored`]).
+    pub fn take_not_stored(&mut self) -> Vec<NotStored> {
+        match self {
+            Outcome::One(_, answered) | Outcome::Created(_, answered) => {
+                std::mem::take(&mut answered.not_stored)
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// An object a create or an update made, and what of the client's it left out.
+pub struct Made {
+    pub value: Value,
+    pub not_stored: Vec<NotStored>,
 }
 
 /// A stored object an answer is made from.
@@ -42,6 +59,8 @@ pub struct Answered {
     /// The object as a value, where this call made it (a create, an update): its answer is
     /// checked without parsing the stored text back.
     pub made: Option<Value>,
+    /// The client's values the call did not store.
+    pub not_stored: Vec<NotStored>,
 }
 
 impl Answered {
@@ -51,15 +70,17 @@ impl Answered {
             key,
             object,
             made: None,
+            not_stored: Vec::new(),
         }
     }
 
     /// An object this call stored as `made`.
-    pub fn made(key: Key, object: Arc<StoredObject>, made: Value) -> Answered {
+    pub fn made(key: Key, object: Arc<StoredObject>, made: Made) -> Answered {
         Answered {
             key,
             object,
-            made: Some(made),
+            made: Some(made.value),
+            not_stored: made.not_stored,
         }
     }
 

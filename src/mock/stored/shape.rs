@@ -271,6 +271,19 @@ fn has_type(schema: &Value, kind: &str) -> bool {
     }
 }
 
+/// Whether an answer of `schema`, which holds no such object (see [`Shape::Unrelated`]), can
+/// still show the `object`: every field it requires is one of the object's (an inline copy
+/// of the object, a narrower view of it), and, where it allows no other fields, it declares
+/// every field the object requires. A link `{href}` (beezup's store create answers one), a
+/// job's status, or GitHub's closed empty object answering a secret's upsert cannot.
+pub fn can_show(schema: &Value, document: &Value, object: &Value) -> bool {
+    let object = properties(object, document);
+    let answer = properties(schema, document);
+    let closed = resolve(schema, document).get("additionalProperties") == Some(&Value::Bool(false));
+    answer.required().all(|name| object.get(name).is_some())
+        && !(closed && object.required().any(|name| answer.get(name).is_none()))
+}
+
 /// Whether a value of `schema` may be an object: its type, where it says one, is `object`
 /// among others, and it is no array's.
 pub fn can_be_object(schema: &Value, document: &Value) -> bool {

@@ -12,7 +12,7 @@ use super::envelope::{Envelope, no_link_that_fits};
 use super::listing;
 use super::outcome::Outcome;
 
-use super::shape::{Page, Shape, SlotKind, answer_shape, can_be_object, empty_side_maps};
+use super::shape::{Page, Shape, SlotKind, answer_shape, can_be_object, can_show, empty_side_maps};
 use crate::contract::{Action, SchemaId};
 use crate::generate::{generate_valid, repair};
 use ::http::HeaderValue;
@@ -72,32 +72,44 @@ impl Writer<'_> {
                 object_schema,
                 call.binding.action == Action::List,
             );
+            // The contract's answer, with the object's id where it has a field for one.
+            let marker = || {
+                let marker = generate_valid(&call.api.schemas, id, seed)
+                    .unwrap_or_else(|failed| failed.best);
+                let param = call.resource().keys.last().map_or("id", String::as_str);
+                let id_field = [param, "id"]
+                    .into_iter()
+                    .find(|name| {
+                        marker
+                            .get(name)
+                            .is_some_and(|v| v.is_string() || v.is_number())
+                    })
+                    .map(str::to_string);
+                Layout::Marker { marker, id_field }
+            };
+            let answer = call.api.schemas.node(id);
             let layout = match shape {
                 // A delete declaring something else than the object (a deletion marker)
                 // answers that, with the deleted object's id: the object is gone, and the
                 // marker says so in the contract's words.
-                Shape::Unrelated if call.binding.action == Action::Delete => {
-                    let marker = generate_valid(&call.api.schemas, id, seed)
-                        .unwrap_or_else(|failed| failed.best);
-                    let param = call.resource().keys.last().map_or("id", String::as_str);
-                    let id_field = [param, "id"]
-                        .into_iter()
-                        .find(|name| {
-                            marker
-                                .get(name)
-                                .is_some_and(|v| v.is_string() || v.is_number())
-                        })
-                        .map(str::to_string);
-                    Layout::Marker { marker, id_field }
-                }
+                Shape::Unrelated if call.binding.action == Action::Delete => marker(),
                 // A list that holds no object (Apicurio's rule types, names), or an answer
                 // that can be none (peoplegeneratorapi's person read as byte strings): the
                 // contract answers.
                 Shape::Unrelated
                     if call.binding.action == Action::List
-                        || !can_be_object(call.api.schemas.node(id), call.document()) =>
+                        || !can_be_object(answer, call.document()) =>
                 {
                     return None;
+                }
+                // A change answering something the object cannot be (a link to it, a job):
+                // that, with the object's id where it has a field for one, not the object
+                // remade into it.
+                Shape::Unrelated
+                    if call.binding.action != Action::Read
+                        && !can_show(answer, call.document(), object_schema) =>
+                {
+                    marker()
                 }
                 Shape::Bare | Shape::Unrelated => Layout::Bare,
                 Shape::Array => Layout::Array,
@@ -252,6 +264,16 @@ impl Writer<'_> {
             Some(id) => Some(self.form(call, id, object_schema)?),
             None => None,
         };
+        // A list answered as one object (watchful's `GET /sites` declares one site), with
+        // nothing stored, has no object to show: the contract answers, not an empty object
+        // remade to fit.
+        if items.is_empty()
+            && form
+                .as_ref()
+                .is_some_and(|f| matches!(f.layout, Layout::Bare))
+        {
+            return None;
+        }
         let mut response = MockResponse {
             status,
             ..MockResponse::default()
