@@ -163,7 +163,13 @@ fn lint_fails_on_an_undeclared_security_scheme() {
 fn check_refuses_a_credential_for_a_security_scheme_the_contract_does_not_declare() {
     let spec = fixture("credential-places.yaml");
     let output = understudy()
-        .args(["check", "--target", "http://127.0.0.1:9", "--auth", "apiKey=s3cret"])
+        .args([
+            "check",
+            "--target",
+            "http://127.0.0.1:9",
+            "--auth",
+            "apiKey=s3cret",
+        ])
         .arg("--spec")
         .arg(&spec)
         .output()

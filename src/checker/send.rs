@@ -179,7 +179,10 @@ mod tests {
             operation: 0,
             method: "GET".into(),
             path: "/notes".into(),
-            query: vec![("circle-token".into(), "qk-1".into()), ("q".into(), "a".into())],
+            query: vec![
+                ("circle-token".into(), "qk-1".into()),
+                ("q".into(), "a".into()),
+            ],
             headers,
             body: None,
             content_type: None,
@@ -193,7 +196,10 @@ mod tests {
         ];
         let line = curl("http://127.0.0.1:1", &case, &secrets);
         for hidden in ["YWRhOnB3", "ck-1", "qk-1"] {
-            assert!(!line.contains(hidden), "expected {hidden} hidden, got {line}");
+            assert!(
+                !line.contains(hidden),
+                "expected {hidden} hidden, got {line}"
+            );
         }
         assert!(
             line.contains("forged-key") && line.contains("q=a"),

@@ -195,7 +195,9 @@ impl ObjectModel {
     /// Makes the generated scalar fields of `object` fit the other views too, where a value
     /// generated for a view's field fits the object's own: GitHub reads a gist as
     /// `gist-simple`, whose `comments_url` is any string, and lists it as `base-gist`, whose
-    /// `comments_url` is a URI; a stored gist with words there broke every list.
+    /// `comments_url` is a URI; a stored gist with words there broke every list. A field a
+    /// view requires and the object lacks is added where the object can hold it (GoToMeeting
+    /// reads a meeting without the `joinURL` its create's answer requires).
     fn fit_views(&self, object: &mut Map<String, Value>, document: &Value, seed: u64) {
         let fits = |schema: &Value, value: &Value| {
             schema
@@ -203,7 +205,19 @@ impl ObjectModel {
                 .is_none_or(|s| fits_scalar_keywords(s, value))
         };
         for view in &self.views {
-            for (name, property) in properties(view, document).iter() {
+            let declared = properties(view, document);
+            for name in declared.required() {
+                if object.contains_key(name) || (self.closed && self.field(name).is_none()) {
+                    continue;
+                }
+                let wanted = declared.get(name).unwrap_or(&Value::Bool(true));
+                let made = generate(document, wanted, View::Response, seed, true);
+                let own = self.field(name).map(|f| &f.resolved);
+                if own.is_none_or(|own| fits(own, &made)) {
+                    object.insert(name.to_string(), made);
+                }
+            }
+            for (name, property) in declared.iter() {
                 let Some(value) = object.get(name) else {
                     continue;
                 };
