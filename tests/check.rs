@@ -239,6 +239,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "named-references.yaml",
         "narrower-views.yaml",
         "no-object-paths.yaml",
+        "parent-keys.yaml",
         "petstore-quirks.yaml",
         "responses.yaml",
         "same-named-resources.yaml",

@@ -159,10 +159,19 @@ pub(super) async fn run_chain(
         out.push(judge(contract, shared, &update, answer));
         // What the update wrote is what a read answers next.
         if updated && let Some(mut sent) = update.body.as_ref().map(written_fields) {
-            // The fields that carry the object's id are the provider's to keep: a body
-            // naming another id does not move the object (Google's `clientAccountId`).
-            for field in [key.as_str(), &key_word(&key)] {
-                sent.remove(field);
+            // The fields that carry the object's id, or its parents' (Netlify's snippet
+            // `site_id`), are the provider's to keep: a body naming another id does not move
+            // the object (Google's `clientAccountId`).
+            let (_, read_operation) = contract.operation(read_case.api, read_case.operation);
+            let keys = read_operation
+                .parameters
+                .iter()
+                .filter(|p| p.location == ParameterLocation::Path)
+                .map(|p| p.name.clone())
+                .chain([key.clone()]);
+            for name in keys {
+                sent.remove(&name);
+                sent.remove(&key_word(&name));
             }
             let read = at_item(&read_case, "after update");
             let (mut checked, body) = send_judged(contract, client, shared, &read).await;

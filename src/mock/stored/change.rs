@@ -214,7 +214,7 @@ fn made(
     let document = call.document();
     let model = change.object;
     let mut object = model.generated(document, stable_hash(&[&key.join("/")]));
-    let not_stored = apply_request(&mut object, data, model, document, false);
+    let not_stored = apply_request(&mut object, data, model, &call.api.schemas, false);
     set_ids(&mut object, &call.resource().keys, key, model, document);
     stamp(&mut object, model, change.now, true);
     Made {
@@ -247,7 +247,7 @@ fn update(change: &Change<'_>, call: &StatefulCall<'_>, existing: Value) -> Resu
         ));
     }
     let merge = call.binding.action == Action::Merge;
-    let not_stored = apply_request(&mut object, &data, model, document, merge);
+    let not_stored = apply_request(&mut object, &data, model, &call.api.schemas, merge);
     let key = call.key().unwrap_or_default();
     set_ids(&mut object, &call.resource().keys, &key, model, document);
     stamp(&mut object, model, change.now, false);

@@ -5,7 +5,9 @@
 use serde_json::{Map, Value};
 
 use super::objects::{Field, ObjectModel, Stamp, id_base, is_type};
-use crate::contract::{fits_scalar_keywords, properties};
+use crate::contract::{Schemas, View, fits_scalar_keywords, properties};
+use crate::generate::generate;
+use crate::mock::cache::stable_hash;
 use crate::validate::{coerce, resolve};
 
 /// A client value made to fit the property's type, `resolved` being its schema through
@@ -68,9 +70,10 @@ pub fn apply_request(
     object: &mut Map<String, Value>,
     data: &Map<String, Value>,
     model: &ObjectModel,
-    document: &Value,
+    schemas: &Schemas,
     merge_patch: bool,
 ) -> Vec<NotStored> {
+    let document = schemas.document(View::Response);
     let mut not_stored = Vec::new();
     for (sent, value) in data {
         let field = model.field(sent).or_else(|| model.field_written_as(sent));
@@ -120,7 +123,7 @@ pub fn apply_request(
             (true, Some(Value::Object(existing)), Value::Object(incoming)) => {
                 let nested_schema = field.map_or(Value::Bool(true), |f| f.resolved.clone());
                 let nested = ObjectModel::new(nested_schema, document);
-                let below = apply_request(existing, incoming, &nested, document, true);
+                let below = apply_request(existing, incoming, &nested, schemas, true);
                 not_stored.extend(below.into_iter().map(|n| NotStored {
                     field: format!("{name}.{}", n.field),
                     ..n
@@ -131,23 +134,80 @@ pub fn apply_request(
                 if let Some(field) = field {
                     keep_required(&mut replaced, existing, &field.resolved, document, DEEPEST);
                 }
-                *existing = replaced;
-            }
-            _ => match field.map(Field::scalar_check) {
-                Some(check) if !check.fits(&fitted) => not_stored.push(NotStored {
-                    field: name.clone(),
-                    message: format!(
-                        "{name}: {fitted} was not stored, as this API answers {name} as {}",
-                        check.keywords()
-                    ),
-                }),
-                _ => {
-                    object.insert(name.clone(), fitted);
+                let replaced = Value::Object(replaced);
+                match field.and_then(|f| refusal(f, &replaced, schemas)) {
+                    Some(message) => not_stored.push(NotStored {
+                        field: name.clone(),
+                        message,
+                    }),
+                    None => {
+                        if let Value::Object(replaced) = replaced {
+                            *existing = replaced;
+                        }
+                    }
                 }
-            },
+            }
+            _ => {
+                let mut fitted = fitted;
+                // An object sent where there was none keeps, as one replacing another does,
+                // the fields its schema requires and the client left out, from one made for
+                // it (readme's changelog `author: {id}`, answered with a required `name`).
+                if let (Some(field), Value::Object(sent)) = (field, &mut fitted)
+                    && let Value::Object(made) = generate(
+                        document,
+                        &field.resolved,
+                        View::Response,
+                        stable_hash(&[name]),
+                        true,
+                    )
+                {
+                    keep_required(sent, &made, &field.resolved, document, DEEPEST);
+                }
+                match field.and_then(|f| refusal(f, &fitted, schemas)) {
+                    Some(message) => not_stored.push(NotStored {
+                        field: name.clone(),
+                        message,
+                    }),
+                    None => {
+                        object.insert(name.clone(), fitted);
+                    }
+                }
+            }
         }
     }
     not_stored
+}
+
+/// Why `value` is not stored in `field`, where the answers' schema refuses it there: a scalar
+/// by the field's scalar keywords, an object or array (soundcloud's playlist `tracks` sent
+/// with string ids, answered with integer ones) by the field's whole schema.
+fn refusal(field: &Field, value: &Value, schemas: &Schemas) -> Option<String> {
+    let name = &field.name;
+    if value.is_object() || value.is_array() {
+        let check = field.part_check(schemas)?;
+        if check.is_valid(value) {
+            return None;
+        }
+        let mut shown = value.to_string();
+        if shown.len() > 120 {
+            let mut cut = 117;
+            while !shown.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            shown.truncate(cut);
+            shown.push_str("...");
+        }
+        return Some(format!(
+            "{name}: {shown} was not stored, as it does not fit what this API answers as {name}"
+        ));
+    }
+    let check = field.scalar_check();
+    (!check.fits(value)).then(|| {
+        format!(
+            "{name}: {value} was not stored, as this API answers {name} as {}",
+            check.keywords()
+        )
+    })
 }
 
 /// How deep [`keep_required`] goes into objects within objects.

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 use crate::contract::{
-    PartCheck, ScalarCheck, View, fits_scalar_keywords, has_flag, key_word, properties,
+    PartCheck, ScalarCheck, Schemas, View, fits_scalar_keywords, has_flag, key_word, properties,
 };
 use crate::generate::generate;
 use crate::validate::resolve;
@@ -61,12 +61,22 @@ pub(super) struct Field {
     pub(super) stamp: Option<Stamp>,
     /// The property's scalar keywords, compiled for the first client value sent for it.
     check: OnceLock<ScalarCheck>,
+    /// The property's whole schema, compiled for the first object or array sent for it.
+    part: OnceLock<Option<PartCheck>>,
 }
 
 impl Field {
     /// What a client's scalar must fit to be stored here (see `fill::apply_request`).
     pub(super) fn scalar_check(&self) -> &ScalarCheck {
         self.check.get_or_init(|| ScalarCheck::new(&self.resolved))
+    }
+
+    /// What a client's object or array must fit to be stored here; `None` where the schema
+    /// does not compile on its own.
+    pub(super) fn part_check(&self, schemas: &Schemas) -> Option<&PartCheck> {
+        self.part
+            .get_or_init(|| schemas.part_check(View::Response, &self.resolved))
+            .as_ref()
     }
 }
 
@@ -110,6 +120,7 @@ impl ObjectModel {
                         || has_flag(document, property, "writeOnly", 0),
                     stamp,
                     check: OnceLock::new(),
+                    part: OnceLock::new(),
                 }
             })
             .collect();
