@@ -223,6 +223,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "callbacks.yaml",
         "circular.yaml",
         "client-ids.yaml",
+        "closed-views.yaml",
         "composed-envelope.yaml",
         "data-envelope.yaml",
         "corpus-shapes/odd-paths.yaml",

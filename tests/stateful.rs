@@ -2399,3 +2399,35 @@ async fn answers_that_cannot_show_the_stored_object_are_the_contracts_not_the_ob
     })
     .await;
 }
+
+#[tokio::test]
+async fn answers_showing_a_closed_narrower_view_show_only_the_fields_it_declares() {
+    on_every_backend("closed-views.yaml", async |contract, router| {
+        let branch = r#"{"name": "dev", "base": "main"}"#;
+        thing_step(&contract, &router, "POST", "/branches", branch).await;
+        let patch = r#"{"name": "dev", "base": "stable"}"#;
+        let updated = thing_step(&contract, &router, "PATCH", "/branches/dev", patch).await;
+        let read = thing_step(&contract, &router, "GET", "/branches/dev", "").await;
+        let api = r#"{"title": "Pets", "description": "all of them"}"#;
+        let created = thing_step(&contract, &router, "POST", "/apis", api).await;
+        let uri = format!("/apis/{}", created.json()["id"]);
+        let put = r#"{"title": "Pets v2", "description": "still all"}"#;
+        let replaced = thing_step(&contract, &router, "PUT", &uri, put).await;
+        assert!(
+            updated.json() == json!({"name": "dev"})
+                && updated.header("sl-violations").is_none()
+                && read.json()["base"] == "stable"
+                && replaced.json()["data"]
+                    == json!({"id": created.json()["id"], "title": "Pets v2"})
+                && replaced.header("sl-violations").is_none(),
+            "expected each closed view to show the stored object's fields it declares, nothing \
+             remade, got {:?} {} (then read {}) and {:?} {}",
+            updated.header("sl-violations"),
+            updated.text(),
+            read.text(),
+            replaced.header("sl-violations"),
+            replaced.text()
+        );
+    })
+    .await;
+}

@@ -284,6 +284,36 @@ pub fn can_show(schema: &Value, document: &Value, object: &Value) -> bool {
         && !(closed && object.required().any(|name| answer.get(name).is_none()))
 }
 
+/// The schema of the objects an answer of `answer` shaped as `shape` holds: the answer
+/// itself, its items, or its slot's.
+pub fn held_schema<'a>(answer: &'a Value, document: &'a Value, shape: &Shape) -> Option<&'a Value> {
+    let resolved = resolve(answer, document);
+    match shape {
+        Shape::Bare | Shape::Unrelated => Some(answer),
+        Shape::Array => resolved.get("items"),
+        Shape::Envelope { slot, kind } => {
+            let slot = resolve(properties(resolved, document).get(slot)?, document);
+            match kind {
+                SlotKind::Object => Some(slot),
+                SlotKind::Items => slot.get("items"),
+                SlotKind::Map => slot.get("additionalProperties"),
+            }
+        }
+    }
+}
+
+/// The fields a closed object schema (`additionalProperties: false`) declares; `None` where
+/// it is open to others.
+pub fn closed_fields(schema: &Value, document: &Value) -> Option<Vec<String>> {
+    let resolved = resolve(schema, document);
+    (resolved.get("additionalProperties") == Some(&Value::Bool(false))).then(|| {
+        properties(schema, document)
+            .iter()
+            .map(|(name, _)| name.to_string())
+            .collect()
+    })
+}
+
 /// Whether a value of `schema` may be an object: its type, where it says one, is `object`
 /// among others, and it is no array's.
 pub fn can_be_object(schema: &Value, document: &Value) -> bool {

@@ -12,7 +12,10 @@ use super::envelope::{Envelope, no_link_that_fits};
 use super::listing;
 use super::outcome::Outcome;
 
-use super::shape::{Page, Shape, SlotKind, answer_shape, can_be_object, can_show, empty_side_maps};
+use super::shape::{
+    Page, Shape, SlotKind, answer_shape, can_be_object, can_show, closed_fields, empty_side_maps,
+    held_schema,
+};
 use crate::contract::{Action, SchemaId};
 use crate::generate::{generate_valid, repair};
 use ::http::HeaderValue;
@@ -88,6 +91,16 @@ impl Writer<'_> {
                 Layout::Marker { marker, id_field }
             };
             let answer = call.api.schemas.node(id);
+            // A closed view of the object (readme's branch answered as `{name}` alone, with
+            // `additionalProperties: false`) shows the fields it declares.
+            // Objects of a closed schema that the view shows whole need no projection (every
+            // answer would be parsed and written again for nothing).
+            let keep = held_schema(answer, call.document(), &shape)
+                .and_then(|held| closed_fields(held, call.document()))
+                .filter(|keep| {
+                    closed_fields(object_schema, call.document())
+                        .is_none_or(|own| own.iter().any(|field| !keep.contains(field)))
+                });
             let layout = match shape {
                 // A delete declaring something else than the object (a deletion marker)
                 // answers that, with the deleted object's id: the object is gone, and the
@@ -137,7 +150,8 @@ impl Writer<'_> {
             };
             // Tags are never reused: a check mark made for one form never vouches for another.
             let tag = FORM_TAGS.fetch_add(1, Ordering::Relaxed) + 1;
-            Some(Arc::new(Form { layout, tag }))
+            let keep = keep.filter(|_| !matches!(layout, Layout::Marker { .. }));
+            Some(Arc::new(Form { layout, tag, keep }))
         })
     }
 
@@ -311,6 +325,22 @@ impl Writer<'_> {
         let (Some(media), Some(form), Some(id)) = (media, form, schema_id) else {
             return Some(Written::unchecked(response));
         };
+        let shown: Vec<(String, String)>;
+        let mut made = made;
+        let items: Vec<(String, &str)> = match &form.keep {
+            Some(keep) => {
+                shown = items
+                    .iter()
+                    .map(|(id, text)| (id.clone(), projected_text(text, keep)))
+                    .collect();
+                made = made.map(|made| projected(made, keep));
+                shown
+                    .iter()
+                    .map(|(id, text)| (id.clone(), text.as_str()))
+                    .collect()
+            }
+            None => items,
+        };
         let mut body = render_body(&form.layout, &items, &mut page);
         // The declared media type (`application/vnd.api+json`, `application/scim+json`…),
         // wildcards made concrete.
@@ -413,6 +443,25 @@ fn render_body(layout: &Layout, items: &[(String, &str)], page: &mut Page) -> Ve
     }
 }
 
+/// `object` with only the fields in `keep`.
+fn projected(object: Value, keep: &[String]) -> Value {
+    match object {
+        Value::Object(mut fields) => {
+            fields.retain(|name, _| keep.contains(name));
+            Value::Object(fields)
+        }
+        other => other,
+    }
+}
+
+/// The stored object `text` with only the fields in `keep`, as text.
+fn projected_text(text: &str, keep: &[String]) -> String {
+    match serde_json::from_str::<Value>(text) {
+        Ok(object) => crate::json_text::to_string(&projected(object, keep)),
+        Err(_) => text.to_string(),
+    }
+}
+
 /// The answer `body` as a value, for its check. Where the call just made the one object
 /// answered (`made`), the value is built from it and the envelope's value (see
 /// [`Envelope::filled`]): parsing the whole answer again was a tenth of a create's time.
@@ -474,6 +523,8 @@ struct Form {
     layout: Layout,
     /// Identifies this form in check marks; unique within an engine.
     tag: u32,
+    /// The only fields the answer shows of each object, where its schema allows no others.
+    keep: Option<Vec<String>>,
 }
 
 /// Where the resource goes in the answer (see [`Shape`]), with the envelope written out.
