@@ -73,15 +73,16 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CommandError> {
     })
 }
 
-/// The names of the security schemes the contract's operations require.
+/// The names of the security schemes the contract's documents declare.
 fn declared_schemes(contract: &crate::contract::Contract) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    let all = contract.apis.iter().flat_map(|api| &api.api.operations);
-    for requirement in all.flat_map(|operation| &operation.security) {
-        for (name, _) in requirement.named() {
-            if !names.iter().any(|n| n == name) {
-                names.push(name.to_string());
-            }
+    for name in contract
+        .apis
+        .iter()
+        .flat_map(|api| &api.api.security_schemes)
+    {
+        if !names.contains(name) {
+            names.push(name.clone());
         }
     }
     names

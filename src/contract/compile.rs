@@ -125,6 +125,7 @@ pub fn compile_api(
     let Compiler {
         schemas: builder,
         mut findings,
+        security_schemes,
         ..
     } = compiler;
     for (pointer, pattern) in std::mem::take(&mut views.unreadable_patterns) {
@@ -161,6 +162,7 @@ pub fn compile_api(
         operations,
         resources,
         webhooks,
+        security_schemes: security_schemes.keys().cloned().collect(),
     };
     Ok(CompiledApi {
         index,

@@ -33,6 +33,9 @@ pub struct Api {
     pub resources: Vec<Resource>,
     /// OpenAPI 3.1 webhooks: requests the API sends, fired on demand through the admin API.
     pub webhooks: Vec<Outgoing>,
+    /// The names of the security schemes the document declares, required anywhere or not
+    /// (what `check --auth NAME=…` may name).
+    pub security_schemes: Vec<String>,
 }
 
 /// Which declared outgoing request a call is, to check the receiver's answer against it.
