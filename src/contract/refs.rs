@@ -188,7 +188,7 @@ impl Targets {
     pub fn build(&self, uri: &str) -> Result<Validator, String> {
         // Shared references are local to the document the schema is in.
         let base = uri.split_once('#').map_or(uri, |(base, _)| base);
-        self.build_schema(base, &json!({ "$ref": uri }))
+        self.build_part(base, &json!({ "$ref": uri }))
             .map_err(|message| {
                 let at = uri.split_once('#').map_or(uri, |(_, fragment)| fragment);
                 self.unreported
@@ -201,14 +201,10 @@ impl Targets {
     }
 
     /// Compiles `schema`, a part of the document registered as `base` (a stored object's
-    /// schema inside an answer's), whose shared references are local to that document. A
-    /// part that does not compile (a native `$ref`, which resolves against the part) is no
-    /// schema error of the document's: the caller goes without it, unreported.
+    /// schema inside an answer's, or a `$ref` into it), whose shared references are local to
+    /// that document. A part that does not compile (a native `$ref`, which resolves against
+    /// the part) is no schema error of the document's: the caller goes without it, unreported.
     pub fn build_part(&self, base: &str, schema: &Value) -> Result<Validator, String> {
-        self.build_schema(base, schema)
-    }
-
-    fn build_schema(&self, base: &str, schema: &Value) -> Result<Validator, String> {
         let me = self.me.clone();
         let base = base.to_string();
         super::formats::validator_options()

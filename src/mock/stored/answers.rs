@@ -188,10 +188,9 @@ impl StoredAnswers {
 /// The `sl-violations` note of a client's value that was not stored.
 fn not_stored_note(not_stored: NotStored) -> SlViolation {
     SlViolation {
-        location: ["request", "body"]
+        location: ["request".to_string(), "body".to_string()]
             .into_iter()
-            .map(String::from)
-            .chain(not_stored.field.split('.').map(String::from))
+            .chain(not_stored.path)
             .collect(),
         severity: "Warning",
         code: "not_stored".into(),

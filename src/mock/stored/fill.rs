@@ -57,8 +57,8 @@ pub fn whole_numbers_as_integers(value: &mut Value) {
 /// answers an integer). Stored, every answer showing it would have to be remade without it;
 /// the field keeps what it held, and the answer says so.
 pub struct NotStored {
-    /// The field, dotted below the object (`contact.phone`).
-    pub field: String,
+    /// The field, and the fields above it in nested objects (`["contact", "phone"]`).
+    pub path: Vec<String>,
     pub message: String,
 }
 
@@ -119,59 +119,44 @@ pub fn apply_request(
             }
             continue;
         }
-        match (merge_patch, object.get_mut(name), &fitted) {
-            (true, Some(Value::Object(existing)), Value::Object(incoming)) => {
-                let nested_schema = field.map_or(Value::Bool(true), |f| f.resolved.clone());
-                let nested = ObjectModel::new(nested_schema, document);
-                let below = apply_request(existing, incoming, &nested, schemas, true);
-                not_stored.extend(below.into_iter().map(|n| NotStored {
-                    field: format!("{name}.{}", n.field),
-                    ..n
-                }));
+        if merge_patch
+            && let (Some(Value::Object(existing)), Value::Object(incoming)) =
+                (object.get_mut(name), &fitted)
+        {
+            let nested_schema = field.map_or(Value::Bool(true), |f| f.resolved.clone());
+            let nested = ObjectModel::new(nested_schema, document);
+            let below = apply_request(existing, incoming, &nested, schemas, true);
+            not_stored.extend(below.into_iter().map(|mut n| {
+                n.path.insert(0, name.clone());
+                n
+            }));
+            continue;
+        }
+        let mut fitted = fitted;
+        // An object sent whole keeps the fields its schema requires and the client left out,
+        // from the one it replaces, or from one made for it where there was none (readme's
+        // changelog `author: {id}`, answered with a required `name`).
+        if let (Some(field), Value::Object(sent)) = (field, &mut fitted) {
+            let made;
+            let base = match object.get(name) {
+                Some(Value::Object(existing)) => Some(existing),
+                _ => {
+                    let seed = stable_hash(&[name]);
+                    made = generate(document, &field.resolved, View::Response, seed, true);
+                    made.as_object()
+                }
+            };
+            if let Some(base) = base {
+                keep_required(sent, base, &field.resolved, document, DEEPEST);
             }
-            (false, Some(Value::Object(existing)), Value::Object(incoming)) => {
-                let mut replaced = incoming.clone();
-                if let Some(field) = field {
-                    keep_required(&mut replaced, existing, &field.resolved, document, DEEPEST);
-                }
-                let replaced = Value::Object(replaced);
-                match field.and_then(|f| refusal(f, &replaced, schemas)) {
-                    Some(message) => not_stored.push(NotStored {
-                        field: name.clone(),
-                        message,
-                    }),
-                    None => {
-                        if let Value::Object(replaced) = replaced {
-                            *existing = replaced;
-                        }
-                    }
-                }
-            }
-            _ => {
-                let mut fitted = fitted;
-                // An object sent where there was none keeps, as one replacing another does,
-                // the fields its schema requires and the client left out, from one made for
-                // it (readme's changelog `author: {id}`, answered with a required `name`).
-                if let (Some(field), Value::Object(sent)) = (field, &mut fitted)
-                    && let Value::Object(made) = generate(
-                        document,
-                        &field.resolved,
-                        View::Response,
-                        stable_hash(&[name]),
-                        true,
-                    )
-                {
-                    keep_required(sent, &made, &field.resolved, document, DEEPEST);
-                }
-                match field.and_then(|f| refusal(f, &fitted, schemas)) {
-                    Some(message) => not_stored.push(NotStored {
-                        field: name.clone(),
-                        message,
-                    }),
-                    None => {
-                        object.insert(name.clone(), fitted);
-                    }
-                }
+        }
+        match field.and_then(|f| refusal(f, &fitted, schemas)) {
+            Some(message) => not_stored.push(NotStored {
+                path: vec![name.clone()],
+                message,
+            }),
+            None => {
+                object.insert(name.clone(), fitted);
             }
         }
     }

@@ -278,10 +278,14 @@ fn has_type(schema: &Value, kind: &str) -> bool {
 /// job's status, or GitHub's closed empty object answering a secret's upsert cannot.
 pub fn can_show(schema: &Value, document: &Value, object: &Value) -> bool {
     let object = properties(object, document);
-    let answer = properties(schema, document);
-    let closed = resolve(schema, document).get("additionalProperties") == Some(&Value::Bool(false));
-    answer.required().all(|name| object.get(name).is_some())
-        && !(closed && object.required().any(|name| answer.get(name).is_none()))
+    properties(schema, document)
+        .required()
+        .all(|name| object.get(name).is_some())
+        && closed_fields(schema, document).is_none_or(|fields| {
+            object
+                .required()
+                .all(|name| fields.iter().any(|f| f == name))
+        })
 }
 
 /// The schema of the objects an answer of `answer` shaped as `shape` holds: the answer
