@@ -8,6 +8,7 @@ mod call;
 mod change;
 mod envelope;
 mod fill;
+mod form;
 mod listing;
 mod objects;
 mod outcome;

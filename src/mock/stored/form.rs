@@ -1,0 +1,181 @@
+//! The form of a stateful answer, worked out once per operation and response schema: where
+//! the resource sits in it (bare, in an array, in an envelope's slot, or not at all where the
+//! answer is a marker of its own), the envelope around it as text with holes, and the fields a
+//! closed view shows.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::Value;
+
+use super::call::StatefulCall;
+use super::envelope::{Envelope, no_link_that_fits};
+use super::shape::{
+    Shape, SlotKind, answer_shape, can_be_object, can_show, closed_fields, empty_side_maps,
+    held_schema,
+};
+use crate::contract::{Action, SchemaId};
+use crate::generate::generate_valid;
+use crate::mock::cache::{Memo, stable_hash};
+
+/// Key of a form: api, resource, response schema, envelope seed.
+type FormKey = (usize, usize, SchemaId, u64);
+
+/// How stateful answers are written, per (API, resource, response schema, seed), each
+/// worked out once.
+#[derive(Default)]
+pub struct Forms {
+    forms: Memo<FormKey, Option<Arc<Form>>>,
+}
+
+/// The last tag given to a form (see `StoredObject::checked`). One count for the process:
+/// engines share a store (a reloaded contract's engine takes over its predecessor's), and a
+/// check mark made under one engine's form must never vouch for another's.
+static FORM_TAGS: AtomicU32 = AtomicU32::new(0);
+
+impl Forms {
+    /// How answers with the response schema `id` are written for this call's operation,
+    /// worked out once: where the resource sits, and the envelope around it (generated with
+    /// the operation's fixed seed, from the engine's `seed`) as text with holes; `None` where the answer has no place
+    /// for stored objects (then the contract answers).
+    pub fn form(
+        &self,
+        call: &StatefulCall<'_>,
+        id: SchemaId,
+        object_schema: &Value,
+        seed: u64,
+    ) -> Option<Arc<Form>> {
+        let seed = seed ^ stable_hash(&[&call.operation.id, "envelope"]);
+        let key = (call.api.index, call.binding.resource, id, seed);
+        self.forms.get_or_make(key, || {
+            let shape = answer_shape(
+                call.api.schemas.node(id),
+                call.document(),
+                &call.resource().name,
+                object_schema,
+                call.binding.action == Action::List,
+            );
+            // The contract's answer, with the object's id where it has a field for one.
+            let marker = || {
+                let marker = generate_valid(&call.api.schemas, id, seed)
+                    .unwrap_or_else(|failed| failed.best);
+                let param = call.resource().keys.last().map_or("id", String::as_str);
+                let id_field = [param, "id"]
+                    .into_iter()
+                    .find(|name| {
+                        marker
+                            .get(name)
+                            .is_some_and(|v| v.is_string() || v.is_number())
+                    })
+                    .map(str::to_string);
+                Layout::Marker { marker, id_field }
+            };
+            let answer = call.api.schemas.node(id);
+            // A closed view of the object (readme's branch answered as `{name}` alone, with
+            // `additionalProperties: false`) shows the fields it declares.
+            // Objects of a closed schema that the view shows whole need no projection (every
+            // answer would be parsed and written again for nothing).
+            let keep = held_schema(answer, call.document(), &shape)
+                .and_then(|held| closed_fields(held, call.document()))
+                .filter(|keep| {
+                    closed_fields(object_schema, call.document())
+                        .is_none_or(|own| own.iter().any(|field| !keep.contains(field)))
+                });
+            let layout = match shape {
+                // A delete declaring something else than the object (a deletion marker)
+                // answers that, with the deleted object's id: the object is gone, and the
+                // marker says so in the contract's words.
+                Shape::Unrelated if call.binding.action == Action::Delete => marker(),
+                // A list that holds no object (Apicurio's rule types, names), or an answer
+                // that can be none (peoplegeneratorapi's person read as byte strings): the
+                // contract answers.
+                Shape::Unrelated
+                    if call.binding.action == Action::List
+                        || !can_be_object(answer, call.document()) =>
+                {
+                    return None;
+                }
+                // A change answering something the object cannot be (a link to it, a job):
+                // that, with the object's id where it has a field for one, not the object
+                // remade into it.
+                Shape::Unrelated
+                    if call.binding.action != Action::Read
+                        && !can_show(answer, call.document(), object_schema) =>
+                {
+                    marker()
+                }
+                Shape::Bare | Shape::Unrelated => Layout::Bare,
+                Shape::Array => Layout::Array,
+                Shape::Envelope { slot, kind } => {
+                    let schemas = &call.api.schemas;
+                    let generated =
+                        generate_valid(schemas, id, seed).unwrap_or_else(|failed| failed.best);
+                    let mut template = generated.clone();
+                    empty_side_maps(&mut template, schemas.node(id), call.document(), &slot);
+                    // Emptied only where the schema allows it (no `minProperties`, say).
+                    let template = if schemas.is_valid(id, &template) {
+                        template
+                    } else {
+                        generated
+                    };
+                    let fits = |value: &Value| schemas.is_valid(id, value);
+                    let no_link = |path: &[String]| no_link_that_fits(&template, path, &fits);
+                    let envelope = Envelope::new(&template, &slot, &no_link);
+                    Layout::Envelope {
+                        slot,
+                        kind,
+                        envelope,
+                    }
+                }
+            };
+            // Tags are never reused: a check mark made for one form never vouches for another.
+            let tag = FORM_TAGS.fetch_add(1, Ordering::Relaxed) + 1;
+            let keep = keep.filter(|_| !matches!(layout, Layout::Marker { .. }));
+            Some(Arc::new(Form { layout, tag, keep }))
+        })
+    }
+}
+
+/// How answers with one response schema are written (see [`Forms::form`]).
+pub struct Form {
+    pub layout: Layout,
+    /// Identifies this form in check marks; unique within an engine.
+    pub tag: u32,
+    /// The only fields the answer shows of each object, where its schema allows no others.
+    pub keep: Option<Vec<String>>,
+}
+
+/// Where the resource goes in the answer (see [`Shape`]), with the envelope written out.
+pub enum Layout {
+    Bare,
+    Array,
+    /// A generated answer of its own schema (a deletion marker), the object's id in
+    /// `id_field` where it has one.
+    Marker {
+        marker: Value,
+        id_field: Option<String>,
+    },
+    Envelope {
+        slot: String,
+        kind: SlotKind,
+        envelope: Envelope,
+    },
+}
+
+/// The marker `layout` holds, with the id `id` where it has a field for it (a number where
+/// the generated one is a number and `id` is one).
+pub fn marker_for(layout: &Layout, id: &str) -> Value {
+    let Layout::Marker { marker, id_field } = layout else {
+        return Value::Null;
+    };
+    let mut marker = marker.clone();
+    if let Some(field) = id_field
+        && let Some(place) = marker.get_mut(field)
+    {
+        *place = match (&*place, id.parse::<serde_json::Number>()) {
+            (Value::Number(_), Ok(number)) => Value::Number(number),
+            _ => Value::String(id.to_string()),
+        };
+    }
+    marker
+}
