@@ -12,8 +12,13 @@ use crate::validate::{coerce, resolve};
 
 /// A client value made to fit the property's type, `resolved` being its schema through
 /// `$ref`s (Kantata sends `department_id: 5` and returns `"5"`); values that cannot fit are
-/// kept as sent.
+/// kept as sent. Inside arrays and objects too, by their `items` and properties (soundcloud
+/// takes a playlist's `tracks` as `[{"id": "5"}]` and answers the ids as integers).
 fn fit(value: &Value, resolved: &Value, document: &Value) -> Value {
+    fit_within(value, resolved, document, DEEPEST)
+}
+
+fn fit_within(value: &Value, resolved: &Value, document: &Value, depth: usize) -> Value {
     match value {
         Value::Number(n)
             if is_type(resolved, "string")
@@ -23,6 +28,35 @@ fn fit(value: &Value, resolved: &Value, document: &Value) -> Value {
             Value::String(n.to_string())
         }
         Value::String(s) if !is_type(resolved, "string") => coerce(resolved, document, s),
+        Value::Array(items) if depth > 0 => match resolved.get("items") {
+            Some(schema) => {
+                let schema = resolve(schema, document);
+                Value::Array(
+                    items
+                        .iter()
+                        .map(|item| fit_within(item, schema, document, depth - 1))
+                        .collect(),
+                )
+            }
+            None => value.clone(),
+        },
+        Value::Object(fields) if depth > 0 => {
+            let declared = properties(resolved, document);
+            Value::Object(
+                fields
+                    .iter()
+                    .map(|(name, field)| {
+                        let fitted = match declared.get(name) {
+                            Some(schema) => {
+                                fit_within(field, resolve(schema, document), document, depth - 1)
+                            }
+                            None => field.clone(),
+                        };
+                        (name.clone(), fitted)
+                    })
+                    .collect(),
+            )
+        }
         other => other.clone(),
     }
 }
@@ -195,7 +229,7 @@ fn refusal(field: &Field, value: &Value, schemas: &Schemas) -> Option<String> {
     })
 }
 
-/// How deep [`keep_required`] goes into objects within objects.
+/// How deep [`fit`] and [`keep_required`] go into objects and arrays within them.
 const DEEPEST: usize = 8;
 
 /// Keeps in `sent` (an object a client sent for a field, which replaces the one there) the
