@@ -2397,6 +2397,32 @@ async fn answers_that_cannot_show_the_stored_object_are_the_contracts_not_the_ob
             put.text(),
             read.text()
         );
+        // A list that allows no empty answer, with nothing stored, is the contract's, and
+        // says so; once a message is stored, the list is it.
+        let none = thing_step(&contract, &router, "GET", "/messages", "").await;
+        let note = none.header("sl-violations").unwrap_or_default().to_string();
+        assert!(
+            none.status == 200
+                && none
+                    .json()
+                    .as_array()
+                    .is_some_and(|items| !items.is_empty())
+                && note.contains("allows no empty answer")
+                && !note.contains("does not fit"),
+            "expected the contract's messages and a note that none are stored, got {note} {}",
+            none.text()
+        );
+        let sent = thing_step(&contract, &router, "POST", "/messages", r#"{"to": "Ada"}"#).await;
+        let listed = thing_step(&contract, &router, "GET", "/messages", "").await;
+        assert!(
+            sent.status == 201
+                && listed.header("sl-violations").is_none()
+                && listed.json() == serde_json::json!([sent.json()]),
+            "expected the message sent listed alone, nothing remade, got {} then {:?} {}",
+            sent.text(),
+            listed.header("sl-violations"),
+            listed.text()
+        );
     })
     .await;
 }
