@@ -218,6 +218,33 @@ fn lint_fails_on_a_pattern_json_schema_cannot_read_at_the_pattern_itself() {
 }
 
 #[test]
+fn lint_warns_of_a_pattern_written_as_a_javascript_literal_and_says_what_was_meant() {
+    let output = understudy()
+        .args(["lint", "tests/fixtures/literal-patterns.yaml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let at = "#/paths/~1users/get/responses/200/content/application~1json/schema/properties";
+    let expected = [
+        format!(
+            "literal-patterns.yaml:16 at {at}/username/pattern: warning: pattern \
+             \"/^[a-z0-9._]+$/\" is written as a JavaScript regular expression literal"
+        ),
+        "\"^[a-z0-9._]+$\" is likely what was meant".to_string(),
+        format!("{at}/channel/pattern: warning"),
+        "0 error(s), 2 warning(s)".to_string(),
+    ];
+    assert!(
+        output.status.code() == Some(0)
+            && expected.iter().all(|line| stdout.contains(line.as_str()))
+            && !stdout.contains("/path/pattern"),
+        "expected warnings for the two anchored literals only ({expected:?}), received {:?} \
+         {stdout}",
+        output.status.code()
+    );
+}
+
+#[test]
 fn the_bundled_contracts_lint_clean() {
     let output = understudy().arg("lint").output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);

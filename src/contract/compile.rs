@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::error::{ContractError, Finding, Severity};
+use super::foreign_patterns::{PatternTrouble, literal_inside};
 use super::http_rules::{
     ONLY_INFORMATIONAL, ONLY_SERVER_ERRORS, bodiless_status, ignored_header_parameter, is_final,
     never_set_from_the_contract, not_a_header_name,
@@ -128,16 +129,30 @@ pub fn compile_api(
         security_schemes,
         ..
     } = compiler;
-    for (pointer, pattern) in std::mem::take(&mut views.unreadable_patterns) {
-        findings.push(
-            Severity::Error,
-            &format!("{pointer}/pattern"),
-            format!(
-                "pattern {} is not a regular expression JSON Schema reads (ECMA-262): values \
-                 are not checked against it",
-                Value::String(pattern)
+    for (pointer, pattern, trouble) in std::mem::take(&mut views.odd_patterns) {
+        let at = format!("{pointer}/pattern");
+        let inside = literal_inside(&pattern).map(str::to_string);
+        let pattern = Value::String(pattern);
+        match (trouble, inside) {
+            (PatternTrouble::Literal, Some(inside)) => findings.push(
+                Severity::Warning,
+                &at,
+                format!(
+                    "pattern {pattern} is written as a JavaScript regular expression literal: \
+                     JSON Schema reads its slashes as characters, so that no value matches it \
+                     (every value given for it breaks the contract); {} is likely what was meant",
+                    Value::String(inside)
+                ),
             ),
-        );
+            _ => findings.push(
+                Severity::Error,
+                &at,
+                format!(
+                    "pattern {pattern} is not a regular expression JSON Schema reads \
+                     (ECMA-262): values are not checked against it"
+                ),
+            ),
+        }
     }
     let schemas = builder.finish(views);
     for operation in &mut operations {

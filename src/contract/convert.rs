@@ -19,6 +19,7 @@ use std::ops::Range;
 
 use serde_json::{Map, Value};
 
+use super::foreign_patterns::{PatternTrouble, literal_inside};
 use super::rewrite::{
     Dialect, UNREADABLE_PATTERN, View, apply_view, convert_node, differs_by_view,
 };
@@ -35,9 +36,10 @@ pub struct Converted {
     pub request: Option<Value>,
     /// What the visitor returned, in walk order.
     pub references: Vec<String>,
-    /// `(pointer, pattern)` of the `pattern`s JSON Schema cannot read (ECMA-262), left out of
-    /// the copies so that the rest of their schemas is checked.
-    pub unreadable_patterns: Vec<(String, String)>,
+    /// `(pointer, pattern, what is wrong)` of the `pattern`s in trouble: those JSON Schema
+    /// cannot read (ECMA-262), left out of the copies so that the rest of their schemas is
+    /// checked, and JavaScript literals that match nothing.
+    pub odd_patterns: Vec<(String, String, PatternTrouble)>,
 }
 
 /// The converted copies of `doc`'s schemas, handing each converted schema object to `visit`
@@ -115,15 +117,15 @@ where
         walk.placed.insert(pointer);
     }
     let references = std::mem::take(&mut walk.references);
-    let mut unreadable_patterns = std::mem::take(&mut walk.unreadable);
-    unreadable_patterns.sort();
-    unreadable_patterns.dedup();
+    let mut odd_patterns = std::mem::take(&mut walk.odd_patterns);
+    odd_patterns.sort();
+    odd_patterns.dedup();
     if walk.flagged.is_empty() {
         return Converted {
             response: root,
             request: None,
             references,
-            unreadable_patterns,
+            odd_patterns,
         };
     }
     let mut request = root.clone();
@@ -138,7 +140,7 @@ where
         response: root,
         request: Some(request),
         references,
-        unreadable_patterns,
+        odd_patterns,
     }
 }
 
@@ -164,8 +166,8 @@ struct Walk<'d, 'v, V> {
     pending: Vec<String>,
     /// Schemas whose `required` names readOnly or writeOnly properties.
     flagged: Vec<String>,
-    /// `(pointer, pattern)` of the `pattern`s JSON Schema cannot read, set apart.
-    unreadable: Vec<(String, String)>,
+    /// The `pattern`s in trouble (see [`Converted::odd_patterns`]).
+    odd_patterns: Vec<(String, String, PatternTrouble)>,
     /// Whether a schema was placed around one placed before it (a `$ref` to a schema that
     /// holds another one reached first), whose subtree must then not be converted twice.
     around_placed: bool,
@@ -181,7 +183,7 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
             placed: HashSet::new(),
             pending: Vec::new(),
             flagged: Vec::new(),
-            unreadable: Vec::new(),
+            odd_patterns: Vec::new(),
             around_placed: false,
         }
     }
@@ -236,7 +238,7 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
         self.placed.extend(other.placed);
         self.pending.extend(other.pending);
         self.flagged.extend(other.flagged);
-        self.unreadable.extend(other.unreadable);
+        self.odd_patterns.extend(other.odd_patterns);
         self.around_placed |= other.around_placed;
     }
 
@@ -262,11 +264,17 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
             return;
         }
         *node = convert_node(std::mem::take(node), self.dialect);
-        if let Value::Object(map) = node
-            && let Some(pattern) = map.remove(UNREADABLE_PATTERN)
-        {
-            let pattern = pattern.as_str().unwrap_or_default().to_string();
-            self.unreadable.push((at.clone(), pattern));
+        if let Value::Object(map) = node {
+            if let Some(pattern) = map.remove(UNREADABLE_PATTERN) {
+                let pattern = pattern.as_str().unwrap_or_default().to_string();
+                self.odd_patterns
+                    .push((at.clone(), pattern, PatternTrouble::Unreadable));
+            } else if let Some(Value::String(pattern)) = map.get("pattern")
+                && literal_inside(pattern).is_some()
+            {
+                self.odd_patterns
+                    .push((at.clone(), pattern.clone(), PatternTrouble::Literal));
+            }
         }
         if let Some(target) = schema_ref(node).and_then(local_target) {
             self.pending.push(target);

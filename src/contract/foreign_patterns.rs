@@ -26,6 +26,30 @@ pub enum Ecma {
     Unreadable,
 }
 
+/// What is wrong with a `pattern` a document declares, as the compiler reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PatternTrouble {
+    /// JSON Schema cannot read it, nor once translated: values are not checked against it.
+    Unreadable,
+    /// It is a JavaScript regular expression literal (PeerTube's `/^[a-z0-9._]+$/`): read as
+    /// JSON Schema reads it, its slashes are characters around an anchor, so that no value
+    /// matches it.
+    Literal,
+}
+
+/// The expression inside `pattern` where it is written as a JavaScript literal, slashes and
+/// flags around it, whose anchors make it match nothing as written (`/^…$/`); `None` for any
+/// other pattern (`/api/v1/` means what it says).
+pub fn literal_inside(pattern: &str) -> Option<&str> {
+    let body = pattern.strip_prefix('/')?;
+    let end = body.rfind('/')?;
+    let (inside, flags) = (&body[..end], &body[end + 1..]);
+    let anchored = inside.starts_with('^') || (inside.ends_with('$') && !inside.ends_with("\\$"));
+    // An alternation (`/^a|b/`) may match through a branch without the anchor.
+    let matches_nothing = anchored && !inside.contains('|');
+    (flags.chars().all(|f| "dgimsuvy".contains(f)) && matches_nothing).then_some(inside)
+}
+
 /// `pattern` as JSON Schema reads it (see [`Ecma`]). Asked of jsonschema itself, which
 /// reads a pattern its own way (ECMA-262 syntax, then a Rust regex, where `[\p{all}]` names
 /// no Unicode property; `^.{1,2097152}` as a length, where a regex would be too large), once
@@ -150,6 +174,23 @@ fn java_class(after: &str) -> Option<(bool, &'static str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn javascript_literals_that_match_nothing_are_told_from_patterns_with_slashes() {
+        assert_eq!(literal_inside("/^[a-z0-9._]+$/"), Some("^[a-z0-9._]+$"));
+        assert_eq!(literal_inside("/^[A-Z]+/gi"), Some("^[A-Z]+"));
+        assert_eq!(literal_inside("/[0-9]+$/"), Some("[0-9]+$"));
+        for meant in [
+            "/api/v1/",
+            "^/users/$",
+            "/^a|b/",
+            "/^x/z",
+            "/price\\$/",
+            "/",
+        ] {
+            assert_eq!(literal_inside(meant), None, "{meant}");
+        }
+    }
 
     #[test]
     fn java_classes_become_ascii_ranges_outside_and_inside_brackets() {

@@ -13,6 +13,7 @@ use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
 
 use super::convert::convert_views;
+use super::foreign_patterns::PatternTrouble;
 use super::messages::plain;
 use super::refs::{Sharing, Targets, leaves};
 use super::rewrite::{Dialect, View};
@@ -85,9 +86,8 @@ pub struct SchemaViews {
     response: Arc<Value>,
     request_uri: &'static str,
     targets: Arc<Targets>,
-    /// `(pointer, pattern)` of the `pattern`s JSON Schema cannot read, left out (see
-    /// `Converted::unreadable_patterns`): the compiler reports them.
-    pub unreadable_patterns: Vec<(String, String)>,
+    /// The `pattern`s in trouble (see `Converted::odd_patterns`): the compiler reports them.
+    pub odd_patterns: Vec<(String, String, PatternTrouble)>,
 }
 
 impl SchemaViews {
@@ -123,7 +123,7 @@ impl SchemaViews {
             response,
             request_uri,
             targets: Targets::new(registry, uris),
-            unreadable_patterns: converted.unreadable_patterns,
+            odd_patterns: converted.odd_patterns,
         })
     }
 }
