@@ -48,6 +48,15 @@ pub fn is_json_essence(essence: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
 }
 
+/// Whether an essence is YAML: `application/yaml`, `text/yaml`, their `x-` and `vnd.` forms,
+/// and any `+yaml` suffix.
+pub fn is_yaml_essence(essence: &str) -> bool {
+    matches!(
+        essence,
+        "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml" | "text/vnd.yaml"
+    ) || essence.ends_with("+yaml")
+}
+
 /// Whether an essence is XML: `application/xml`, `text/xml` or any `+xml` suffix.
 pub fn is_xml_essence(essence: &str) -> bool {
     essence == "application/xml" || essence == "text/xml" || essence.ends_with("+xml")

@@ -192,3 +192,55 @@ fn a_har_with_missing_optional_fields_is_still_read() {
         "status_code_conformance"
     );
 }
+
+/// Each answer is read as its media type writes it: YAML parsed and judged by its schema, text
+/// judged as the string it is, and text in a format nothing reads into its schema's shape
+/// (a CSV export declared as an object) not judged by that schema.
+#[test]
+fn answers_in_yaml_and_text_are_judged_as_their_media_type_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("text.jsonl");
+    let exchange = |path: &str, media: &str, body: &str| {
+        serde_json::json!({"method": "GET", "url": format!("https://api.example.com{path}"),
+            "status": 200, "response_headers": {"Content-Type": media}, "response_body": body})
+        .to_string()
+    };
+    let lines = [
+        exchange("/config", "application/x-yaml", "name: lgtm\ndepth: 2\n"),
+        exchange("/config", "application/x-yaml", "{}"),
+        exchange("/config", "application/x-yaml", "name: [unclosed"),
+        exchange("/export", "text/csv", "rows,columns\n1,2\n"),
+        exchange("/note", "text/plain", "hello"),
+        exchange("/note", "text/plain", "far too long"),
+    ];
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let output = understudy()
+        .args(["validate", "--spec", "tests/fixtures/text-bodies.yaml"])
+        .arg(&path)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    let found: Vec<String> = report["exchanges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|exchange| exchange["failures"].as_array().into_iter().flatten())
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    // The failing answers only, in order: `{}` without a name, the unclosed YAML, the long note.
+    let expected = [
+        "\"name\" is a required property",
+        "the body is not valid YAML",
+        "\"far too long\" is longer than 5 characters",
+    ];
+    assert!(
+        found.len() == expected.len()
+            && expected
+                .iter()
+                .zip(&found)
+                .all(|(expected, found)| found.starts_with(expected)),
+        "expected exactly {expected:?}, received {found:?} ({})",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -2,6 +2,7 @@
 //! (the mock's self-check, and the base of `validate`/`proxy`). Response check names follow
 //! Schemathesis where the meaning is the same.
 
+mod body;
 mod coerce;
 mod exchange;
 mod params;

@@ -4,10 +4,11 @@
 use ::http::HeaderMap;
 use serde_json::{Map, Value};
 
+use super::body::{is_text_schema, yaml_value};
 use super::coerce::{coerce, resolve};
 use super::params::{RequestParts, extract};
 use super::response::{item_violations, media_type_list};
-use crate::contract::{CompiledApi, Operation, ParameterLocation, SchemaId, SecurityScheme, View};
+use crate::contract::{CompiledApi, Operation, ParameterLocation, SecurityScheme, View};
 use crate::media;
 use crate::violation::{Violation, ViolationKind};
 
@@ -291,7 +292,9 @@ fn body_violations(
                 )];
             }
         }
-    } else if essence == "application/x-www-form-urlencoded" && !is_text_schema(api, schema) {
+    } else if essence == "application/x-www-form-urlencoded"
+        && !is_text_schema(api, schema, View::Request)
+    {
         is_form = true;
         let pairs = form_urlencoded::parse(body).into_owned().collect();
         form_object(
@@ -315,6 +318,17 @@ fn body_violations(
                 )];
             }
         }
+    } else if media::is_yaml_essence(&essence) {
+        match yaml_value(body) {
+            Ok(value) => value,
+            Err(e) => {
+                return vec![Violation::of(
+                    ViolationKind::Malformed,
+                    &["request", "body"],
+                    format!("Malformed YAML body: {e}"),
+                )];
+            }
+        }
     } else if (essence.starts_with("text/") && !media::is_xml_essence(&essence))
         || essence == "application/x-www-form-urlencoded"
     {
@@ -322,7 +336,7 @@ fn body_violations(
         // an array or a number (`text/html` bodies of `{type: object}`, as generated documents
         // declare) can only be that value written as JSON.
         let text = String::from_utf8_lossy(body).into_owned();
-        if is_text_schema(api, schema) {
+        if is_text_schema(api, schema, View::Request) {
             Value::String(text)
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
@@ -340,19 +354,6 @@ fn body_violations(
         read.form_body = Some(value);
     }
     violations
-}
-
-/// Whether a body schema says the body is a string (or says nothing of its type).
-fn is_text_schema(api: &CompiledApi, schema: SchemaId) -> bool {
-    let resolved = resolve(
-        api.schemas.node(schema),
-        api.schemas.document(View::Request),
-    );
-    match resolved.get("type") {
-        Some(Value::String(kind)) => kind == "string",
-        Some(Value::Array(kinds)) => kinds.iter().any(|k| k == "string"),
-        _ => resolved.get("properties").is_none() && resolved.get("items").is_none(),
-    }
 }
 
 /// The `(name, text)` fields of a multipart body (file parts as their text, lossily).

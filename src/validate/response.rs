@@ -6,8 +6,9 @@ use std::borrow::Cow;
 
 use ::http::HeaderMap;
 
+use super::body::{is_text_schema, yaml_value};
 use super::coerce::coerce;
-use crate::contract::{CompiledApi, MediaType, Operation, Response, SchemaId, StatusKey};
+use crate::contract::{CompiledApi, MediaType, Operation, Response, SchemaId, StatusKey, View};
 use crate::media;
 use crate::violation::{Violation, ViolationKind};
 
@@ -143,8 +144,28 @@ pub fn response_violations(
                 return violations;
             }
         }
-    } else {
+    } else if media::is_yaml_essence(&essence) {
+        match yaml_value(observed.body) {
+            Ok(value) => value,
+            Err(e) => {
+                violations.push(Violation::of(
+                    ViolationKind::Check("response_schema_conformance".into()),
+                    &["response", "body"],
+                    format!("the body is not valid YAML: {e}"),
+                ));
+                return violations;
+            }
+        }
+    } else if is_text_schema(api, schema, View::Response) {
         Value::String(String::from_utf8_lossy(observed.body).into_owned())
+    } else {
+        // Text whose schema wants an object, an array or a number (a CSV export declared as
+        // `{type: object}`) can only be that value written as JSON, as a request's is; in its
+        // own format, nothing reads it into the schema's shape, and it is not judged by it.
+        match serde_json::from_slice::<Value>(observed.body) {
+            Ok(value) => value,
+            Err(_) => return violations,
+        }
     };
     violations.extend(api.schemas.violations(schema, &body, &["response", "body"]));
     violations
