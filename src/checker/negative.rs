@@ -7,7 +7,9 @@
 use serde_json::{Value, json};
 
 use super::case::{Case, Expect, filled_path};
-use crate::contract::{CompiledApi, Operation, ParameterLocation, SecurityScheme, View};
+use crate::contract::{
+    CompiledApi, Operation, ParameterLocation, SecurityScheme, View, selecting_names,
+};
 use crate::headers;
 use crate::pointer;
 use crate::validate::{coerce, resolve};
@@ -108,8 +110,20 @@ pub(super) fn negatives(
         }
     }
     let document = api.schemas.document(View::Request);
+    // A parameter whose value picks this operation among others on its path (AWS's
+    // `Action`) makes no negative case: another value, or none, is a request for another
+    // operation, whose answer this one's contract does not judge.
+    let selecting = selecting_names(&operation.path, |n| operation.declares_query_or_header(n));
     for parameter in &operation.parameters {
         let name = &parameter.name;
+        if selecting.iter().any(|s| s.eq_ignore_ascii_case(name))
+            && matches!(
+                parameter.location,
+                ParameterLocation::Query | ParameterLocation::Header
+            )
+        {
+            continue;
+        }
         if parameter.location == ParameterLocation::Header && parameter.required {
             let mut case = negative(&format!("missing required header {name}"));
             case.headers.remove(name.as_str());

@@ -407,6 +407,18 @@ pub fn undeclared_names(template: &str, declares: impl Fn(&str) -> bool) -> Vec<
     conditions_of(template, declares).1
 }
 
+/// The names whose value after `template`'s `?` or `#` picks its operation among those
+/// sharing the route (AWS's `Action=DescribeEvents`, `X-Amz-Target=Events.PutRule`): a
+/// request with another value means another operation, or none.
+pub fn selecting_names(template: &str, declares: impl Fn(&str) -> bool) -> Vec<String> {
+    conditions_of(template, declares)
+        .0
+        .into_iter()
+        .filter(|c| c.value.is_some())
+        .map(|c| c.name)
+        .collect()
+}
+
 /// The conditions after a path key's `?` or `#`: `name=value` pairs, and names alone (or with
 /// a `{parameter}` as value) that need only be present; and apart, the names no client
 /// reading the document sends, because `declares` does not know them: alone anywhere, and
