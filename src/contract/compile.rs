@@ -17,9 +17,10 @@ use super::http_rules::{
 };
 use super::model::*;
 use super::rewrite::{Dialect, View};
-use super::routes::{Added, RouteTable, undeclared_names};
+use super::routes::{Added, Declared, RouteTable, undeclared_names};
 use super::schemas::{SchemaError, SchemaId, SchemaViews, Schemas, SchemasBuilder};
 use super::security::requirements;
+use super::tree::schema_ref;
 use crate::load::{LoadedSpec, SourceLocation};
 use crate::pointer::{escape, local_target};
 
@@ -158,7 +159,14 @@ pub fn compile_api(
     for operation in &mut operations {
         check_examples(&schemas, operation, &mut findings);
     }
-    add_routes(index, &mount, &mut operations, routes, &mut findings)?;
+    add_routes(
+        index,
+        &mount,
+        &mut operations,
+        &schemas,
+        routes,
+        &mut findings,
+    )?;
     let mut resources = super::resources::infer(&mut operations);
     super::resources::agree_lists(&mut operations, &resources, &schemas);
     super::resources::find_body_wrappers(&mut operations, &resources, &schemas);
@@ -186,12 +194,49 @@ pub fn compile_api(
     })
 }
 
+/// An operation's parameters as the route table reads them.
+struct Parameters<'a> {
+    schemas: &'a Schemas,
+    operation: &'a Operation,
+}
+
+impl Declared for Parameters<'_> {
+    fn declares(&self, name: &str) -> bool {
+        self.operation.declares_query_or_header(name)
+    }
+
+    /// The string values of the path parameter `name`, where its schema lists them (`enum`,
+    /// through `$ref`s).
+    fn choices(&self, name: &str) -> Option<Vec<String>> {
+        let (schemas, operation) = (self.schemas, self.operation);
+        let parameter = operation
+            .parameters
+            .iter()
+            .find(|p| p.location == ParameterLocation::Path && p.name == name)?;
+        let document = schemas.document(View::Request);
+        let mut schema = schemas.node(parameter.schema?);
+        for _ in 0..8 {
+            match schema_ref(schema).and_then(local_target) {
+                Some(target) => schema = document.pointer(&target)?,
+                None => break,
+            }
+        }
+        schema
+            .get("enum")?
+            .as_array()?
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect()
+    }
+}
+
 /// Adds the API's operations to the route table. An operation whose route another one already
 /// answers is that one's shadow: it is warned of, and the first answers both (see `routes`).
 fn add_routes(
     index: usize,
     mount: &str,
     operations: &mut [Operation],
+    schemas: &Schemas,
     routes: &mut RouteTable,
     findings: &mut Findings<'_>,
 ) -> Result<(), ContractError> {
@@ -204,7 +249,7 @@ fn add_routes(
                 &operation.path,
                 &operation.method,
                 op_index,
-                |name| operation.declares_query_or_header(name),
+                &Parameters { schemas, operation },
             )
             .map_err(|e| ContractError::RouteConflict {
                 location: located(findings.spec, &operation.pointer),

@@ -17,7 +17,8 @@
 //! - Templates matchit refuses (`/certificates(id={id})`, `/{account}.{env}.com.br/x`,
 //!   several parameters in one segment) are matched by a regular expression; where one matches
 //!   as well as a matchit route, the one with more literal characters wins, as static segments
-//!   win over parameters.
+//!   win over parameters. Of two parameters with nothing between them (bufferapp's
+//!   `{id}{mediaTypeExtension}`), the second's listed values tell where the first ends.
 
 use std::cmp::Reverse;
 use std::collections::HashMap;
@@ -45,7 +46,10 @@ pub struct RouteEntry {
     route: String,
     /// `route` as a regular expression, made the first time a request needs it (see
     /// [`RouteTable::find_for`]).
-    pattern: OnceLock<Option<Regex>>,
+    patterns: OnceLock<Vec<Regex>>,
+    /// The values a parameter right after another one in a segment may take, where its first
+    /// operation lists them (see [`patterns_of`]); one per name, in template order.
+    choices: Vec<Option<Vec<String>>>,
 }
 
 /// A query parameter or header a path key names after its `?` or `#`, with the value it
@@ -114,6 +118,24 @@ impl RouteEntry {
     }
 }
 
+/// What the table reads of an operation's parameters.
+pub trait Declared {
+    /// Whether the operation declares a query parameter or header `name`.
+    fn declares(&self, name: &str) -> bool;
+    /// The values its path parameter `name` may take, where its schema lists them.
+    fn choices(&self, _name: &str) -> Option<Vec<String>> {
+        None
+    }
+}
+
+/// An operation told by whether it declares each name (tests, and templates without
+/// parameters that need their values listed).
+impl<F: Fn(&str) -> bool> Declared for F {
+    fn declares(&self, name: &str) -> bool {
+        self(name)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct RouteTable {
     router: Router<usize>,
@@ -167,9 +189,8 @@ pub enum Added {
 }
 
 impl RouteTable {
-    /// Adds `method` on `mount + template` for operation `operation` of API `api`;
-    /// `declares(name)` says whether the operation declares a query parameter or header
-    /// `name`.
+    /// Adds `method` on `mount + template` for operation `operation` of API `api`, whose
+    /// parameters `declared` tells.
     pub fn add(
         &mut self,
         api: usize,
@@ -177,8 +198,9 @@ impl RouteTable {
         template: &str,
         method: &str,
         operation: usize,
-        declares: impl Fn(&str) -> bool,
+        declared: &impl Declared,
     ) -> Result<Added, RouteConflict> {
+        let declares = |name: &str| declared.declares(name);
         let route = format!("{mount}{}", routed_path(template));
         let (shape, names) = shape_of(&route);
         let (conditions, _) = conditions_of(template, declares);
@@ -205,14 +227,15 @@ impl RouteTable {
             return Ok(Added::Routed);
         }
         let index = self.entries.len();
+        let choices = adjacent_choices(&route, |name| declared.choices(name));
         // A template with characters a URL carries percent-encoded (apisetu's
         // `/Your Pull DOC Request API Path`, loket's `…/dossier"`) is routed as clients send
         // it too.
         for route in std::iter::once(route.clone()).chain(encoded_route(&route)) {
-            if self.router.insert(route.clone(), index).is_err()
-                && let Some(pattern) = pattern_of(&route)
-            {
-                self.patterns.push((pattern, index));
+            if self.router.insert(route.clone(), index).is_err() {
+                let patterns = patterns_of(&route, &choices);
+                self.patterns
+                    .extend(patterns.into_iter().map(|pattern| (pattern, index)));
             }
         }
         let literal = shape.len() - 2 * names.len();
@@ -225,7 +248,8 @@ impl RouteTable {
             conditions: vec![conditions],
             literal,
             route,
-            pattern: OnceLock::new(),
+            patterns: OnceLock::new(),
+            choices,
         });
         Ok(Added::Routed)
     }
@@ -305,8 +329,10 @@ impl RouteTable {
             .iter()
             .filter(|entry| entry.serves(method) && could_match(&entry.route))
             .filter_map(|entry| {
-                let pattern = entry.pattern.get_or_init(|| pattern_of(&entry.route));
-                let captures = pattern.as_ref()?.captures(path)?;
+                let patterns = entry
+                    .patterns
+                    .get_or_init(|| patterns_of(&entry.route, &entry.choices));
+                let captures = patterns.iter().find_map(|p| p.captures(path))?;
                 Some(RouteMatch {
                     entry,
                     values: captured(&captures),
@@ -460,7 +486,7 @@ fn conditions_of(template: &str, declares: impl Fn(&str) -> bool) -> (Vec<Condit
     (conditions, ignored)
 }
 
-/// The values of a pattern's groups (see [`pattern_of`]), in template order.
+/// The values of a pattern's groups (see [`patterns_of`]), in template order.
 fn captured(captures: &regex::Captures<'_>) -> Vec<String> {
     captures
         .iter()
@@ -483,20 +509,70 @@ fn shape_of(route: &str) -> (String, Vec<String>) {
     (shape, names)
 }
 
-/// A regular expression matching a whole path against a template: each parameter matches
-/// one or more characters other than `/` (as few as let the rest match), the rest literally.
-/// Only escaped text and one fixed group go in, so it compiles (`None` would leave the route
-/// unmatched rather than fail the document).
-fn pattern_of(route: &str) -> Option<Regex> {
+/// The regular expressions matching a whole path against a template, to be tried in order:
+/// where a parameter has `choices` (one per name, in order), first one in which it matches
+/// one of them (see [`adjacent_choices`]); then one in which every parameter matches one or
+/// more characters other than `/` (as few as let the rest match), so that a value not listed
+/// still reaches the operation, whose contract refuses it. Only escaped text and fixed groups
+/// go in, so they compile (one that did not would leave the route unmatched rather than fail
+/// the document).
+fn patterns_of(route: &str, choices: &[Option<Vec<String>>]) -> Vec<Regex> {
+    let listed = choices
+        .iter()
+        .any(Option::is_some)
+        .then(|| pattern_of(route, choices));
+    listed
+        .into_iter()
+        .chain(std::iter::once(pattern_of(route, &[])))
+        .flatten()
+        .collect()
+}
+
+/// One regular expression of [`patterns_of`].
+fn pattern_of(route: &str, choices: &[Option<Vec<String>>]) -> Option<Regex> {
     let mut pattern = String::from("^");
+    let mut names = 0;
     for (literal, name) in parts(route) {
         pattern.push_str(&regex::escape(literal));
         if name.is_some() {
-            pattern.push_str("([^/]+?)");
+            match choices.get(names).and_then(Option::as_ref) {
+                Some(values) => {
+                    let values: Vec<String> = values.iter().map(|v| regex::escape(v)).collect();
+                    pattern.extend(["(", &values.join("|"), ")"]);
+                }
+                None => pattern.push_str("([^/]+?)"),
+            }
+            names += 1;
         }
     }
     pattern.push('$');
     Regex::new(&pattern).ok()
+}
+
+/// For each parameter of `route`, in order, the values it may take (`choices(name)`) where it
+/// follows another parameter with nothing between them (bufferapp's
+/// `/profiles/{id}{mediaTypeExtension}`, the extension one of `.json`): only those values
+/// tell where the first ends. Elsewhere a literal does, and a value outside the list is the
+/// contract's to refuse, not a path no route matches.
+fn adjacent_choices(
+    route: &str,
+    choices: impl Fn(&str) -> Option<Vec<String>>,
+) -> Vec<Option<Vec<String>>> {
+    let mut after_parameter = false;
+    let mut found = Vec::new();
+    for (literal, name) in parts(route) {
+        if let Some(name) = name {
+            let adjacent = after_parameter && literal.is_empty();
+            found.push(
+                adjacent
+                    .then(|| choices(name))
+                    .flatten()
+                    .filter(|v| !v.is_empty()),
+            );
+        }
+        after_parameter = name.is_some();
+    }
+    found
 }
 
 /// A template as (literal text, the parameter after it): `/a/{id}.json` is `("/a/", id)`,
@@ -528,7 +604,9 @@ mod tests {
     fn table(templates: &[(&str, &str)]) -> RouteTable {
         let mut table = RouteTable::default();
         for (i, (method, template)) in templates.iter().enumerate() {
-            table.add(0, "", template, method, i, |_| true).unwrap();
+            table
+                .add(0, "", template, method, i, &|_: &str| true)
+                .unwrap();
         }
         table
     }
@@ -573,8 +651,12 @@ mod tests {
     #[test]
     fn methods_of_one_path_share_an_entry() {
         let mut table = RouteTable::default();
-        table.add(0, "/k", "/x/{id}", "GET", 0, |_| true).unwrap();
-        table.add(0, "/k", "/x/{id}", "PUT", 1, |_| true).unwrap();
+        table
+            .add(0, "/k", "/x/{id}", "GET", 0, &|_: &str| true)
+            .unwrap();
+        table
+            .add(0, "/k", "/x/{id}", "PUT", 1, &|_: &str| true)
+            .unwrap();
         assert_eq!(table.entries().len(), 1);
         assert_eq!(table.find("/k/x/1").unwrap().entry.operations.len(), 2);
     }
@@ -585,11 +667,11 @@ mod tests {
         let first = "/families/{id}/objects/{objectId}";
         let second = "/families/{familyId}/objects/{id}";
         assert_eq!(
-            table.add(0, "", first, "GET", 0, |_| true).unwrap(),
+            table.add(0, "", first, "GET", 0, &|_: &str| true).unwrap(),
             Added::Routed
         );
         assert_eq!(
-            table.add(0, "", second, "PUT", 1, |_| true).unwrap(),
+            table.add(0, "", second, "PUT", 1, &|_: &str| true).unwrap(),
             Added::Routed
         );
         let found = table.find("/families/f1/objects/o2").unwrap();
@@ -603,9 +685,13 @@ mod tests {
     #[test]
     fn the_same_method_twice_on_one_route_is_shadowed_by_the_first() {
         let mut table = RouteTable::default();
-        table.add(0, "", "/x/{id}", "GET", 0, |_| true).unwrap();
+        table
+            .add(0, "", "/x/{id}", "GET", 0, &|_: &str| true)
+            .unwrap();
         assert_eq!(
-            table.add(0, "", "/x/{itemId}", "GET", 1, |_| true).unwrap(),
+            table
+                .add(0, "", "/x/{itemId}", "GET", 1, &|_: &str| true)
+                .unwrap(),
             Added::Shadowed { by: 0 }
         );
         assert_eq!(
@@ -621,11 +707,18 @@ mod tests {
         let mut table = RouteTable::default();
         let declares = |name: &str| name == "lifecycle";
         table
-            .add(0, "", "/{Bucket}#lifecycle", "GET", 0, declares)
+            .add(0, "", "/{Bucket}#lifecycle", "GET", 0, &declares)
             .unwrap();
         assert_eq!(
             table
-                .add(0, "", "/{Bucket}#lifecycle&deprecated!", "GET", 1, declares)
+                .add(
+                    0,
+                    "",
+                    "/{Bucket}#lifecycle&deprecated!",
+                    "GET",
+                    1,
+                    &declares
+                )
                 .unwrap(),
             Added::Shadowed { by: 0 }
         );
@@ -647,10 +740,10 @@ mod tests {
         // `?method=flickr.photos.search` is, as written.
         let mut table = RouteTable::default();
         let none = |_: &str| false;
-        table.add(0, "", "/frames", "POST", 0, none).unwrap();
+        table.add(0, "", "/frames", "POST", 0, &none).unwrap();
         assert_eq!(
             table
-                .add(0, "", "/frames#overload=stream", "POST", 1, none)
+                .add(0, "", "/frames#overload=stream", "POST", 1, &none)
                 .unwrap(),
             Added::Shadowed { by: 0 },
             "expected the overload a fragment names to be a shadow of the first"
@@ -660,11 +753,11 @@ mod tests {
             ["overload"]
         );
         table
-            .add(0, "", "/rest?method=flickr.test.echo", "GET", 2, none)
+            .add(0, "", "/rest?method=flickr.test.echo", "GET", 2, &none)
             .unwrap();
         assert_eq!(
             table
-                .add(0, "", "/rest?method=flickr.photos.search", "GET", 3, none)
+                .add(0, "", "/rest?method=flickr.photos.search", "GET", 3, &none)
                 .unwrap(),
             Added::Routed
         );
@@ -865,5 +958,41 @@ mod tests {
         );
         assert_eq!(table.find("/carriers/9").unwrap().entry.operations[0].1, 3);
         assert!(table.find("/acme.com.br/users").is_none());
+    }
+
+    /// Declares every name, and lists `.json` as the one value of `extension`.
+    struct Extensions;
+
+    impl Declared for Extensions {
+        fn declares(&self, _: &str) -> bool {
+            true
+        }
+
+        fn choices(&self, name: &str) -> Option<Vec<String>> {
+            (name == "extension" || name == "id").then(|| vec![".json".into()])
+        }
+    }
+
+    #[test]
+    fn a_parameter_right_after_another_ends_it_with_one_of_its_listed_values() {
+        let mut table = RouteTable::default();
+        let template = "/profiles/{id}{extension}";
+        table.add(0, "", template, "GET", 0, &Extensions).unwrap();
+        let found = table.find_for("/profiles/ada%20l.json", "GET");
+        let values: Vec<String> = found
+            .map(|f| f.params(0).into_iter().map(|(_, v)| v).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            values,
+            ["ada%20l", ".json"],
+            "expected the id to run up to the listed extension (the id's own list is not used: \
+             a literal or the start of the segment tells where it starts)"
+        );
+        let found = table.find_for("/profiles/ada.xml", "GET");
+        assert!(
+            found.is_some_and(|f| f.params(0)[1].1 == "da.xml"),
+            "expected an extension not listed to reach the operation all the same (its \
+             contract refuses it)"
+        );
     }
 }
