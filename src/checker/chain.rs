@@ -9,9 +9,9 @@ use super::credentials::Credentials;
 use super::judge::{failure, judge, send_judged};
 use super::plan;
 use super::send::{Answer, Shared, curl, send_recorded};
-use crate::contract::{Contract, ParameterLocation, View, json_media, key_word};
+use crate::contract::{Contract, ParameterLocation, View, json_media, key_word, properties};
 use crate::headers;
-use crate::validate::{CheckedExchange, coerce};
+use crate::validate::{CheckedExchange, coerce, resolve};
 
 /// Create, read what was created, update it, delete it, read it again (a 404 is expected).
 pub(super) async fn run_chain(
@@ -355,8 +355,9 @@ pub(super) fn shows(answer: &Value, sent: &serde_json::Map<String, Value>) -> bo
 
 /// The fields of `sent` that the read's answer `body` could show: one whose value the
 /// read's schema refuses there (a request that takes any string where the answer declares an
-/// email, GitHub's `billing_email`) cannot be answered as written, and is not held against
-/// the provider.
+/// email, GitHub's `billing_email`) cannot be answered as written, and one the read declares
+/// `readOnly` is the server's to set (Azure's resource `location`, which its gateway
+/// requests carry): neither is held against the provider.
 fn showable(
     contract: &Contract,
     read: &Case,
@@ -374,10 +375,20 @@ fn showable(
     let Value::Object(fields) = body else {
         return sent;
     };
+    let document = api.schemas.document(View::Response);
+    let declared = properties(api.schemas.node(id), document);
+    let read_only = |name: &str| {
+        declared.get(name).is_some_and(|schema| {
+            [schema, resolve(schema, document)]
+                .iter()
+                .any(|s| s.get("readOnly") == Some(&Value::Bool(true)))
+        })
+    };
     sent.retain(|name, value| {
         let mut trial = fields.clone();
         trial.insert(name.clone(), value.clone());
-        !fields.contains_key(name) || api.schemas.is_valid(id, &Value::Object(trial))
+        !read_only(name)
+            && (!fields.contains_key(name) || api.schemas.is_valid(id, &Value::Object(trial)))
     });
     sent
 }
