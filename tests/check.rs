@@ -222,6 +222,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "bounded-ids.yaml",
         "callbacks.yaml",
         "circular.yaml",
+        "accepted-creates.yaml",
         "client-ids.yaml",
         "closed-views.yaml",
         "composed-envelope.yaml",

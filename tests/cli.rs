@@ -245,6 +245,23 @@ fn lint_warns_of_a_pattern_written_as_a_javascript_literal_and_says_what_was_mea
 }
 
 #[test]
+fn lint_warns_of_a_header_example_its_schema_refuses_at_the_example() {
+    let output = understudy()
+        .args(["lint", "tests/fixtures/accepted-creates.yaml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let expected = "accepted-creates.yaml:24 at \
+                    #/paths/~1jobs/post/responses/202/headers/X-Queue-Depth/example: warning: \
+                    the example of header X-Queue-Depth contradicts its schema (\"deep\" is not \
+                    an integer)";
+    assert!(
+        stdout.contains(expected) && stdout.contains("0 error(s), 1 warning(s)"),
+        "expected {expected:?} alone, received {stdout}"
+    );
+}
+
+#[test]
 fn the_bundled_contracts_lint_clean() {
     let output = understudy().arg("lint").output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -2458,3 +2458,39 @@ async fn answers_showing_a_closed_narrower_view_show_only_the_fields_it_declares
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_accepted_create_says_where_each_new_object_is_read_and_headers_carry_their_examples() {
+    on_every_backend("accepted-creates.yaml", async |contract, router| {
+        let first = thing_step(&contract, &router, "POST", "/jobs", "").await;
+        let second = thing_step(&contract, &router, "POST", "/jobs", "").await;
+        let locations: Vec<String> = [&first, &second]
+            .iter()
+            .map(|answer| answer.header("location").unwrap_or_default().to_string())
+            .collect();
+        let path = locations[0]
+            .split_once("/jobs/")
+            .map(|(_, id)| format!("/jobs/{id}"));
+        let read = match &path {
+            Some(path) => Some(thing_step(&contract, &router, "GET", path, "").await),
+            None => None,
+        };
+        assert!(
+            first.status == 202
+                && locations[0] != locations[1]
+                && read.as_ref().is_some_and(|r| r.status == 200)
+                && first.header("retry-after") == Some("60")
+                && first
+                    .header("x-queue-depth")
+                    .is_some_and(|depth| depth.parse::<i64>().is_ok()),
+            "expected two distinct Locations to read each job at, Retry-After as its example \
+             and X-Queue-Depth generated (its example is no integer), got {} {locations:?} \
+             retry-after {:?} x-queue-depth {:?}, then {:?}",
+            first.status,
+            first.header("retry-after"),
+            first.header("x-queue-depth"),
+            read.map(|r| (r.status, r.text()))
+        );
+    })
+    .await;
+}

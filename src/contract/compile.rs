@@ -688,10 +688,15 @@ impl<'a> Compiler<'a> {
                     let schema = header.get("schema").map(|schema| {
                         self.schema(&format!("{header_pointer}/schema"), schema, View::Response)
                     });
+                    let example = self
+                        .examples(&header_pointer, "", header)?
+                        .into_iter()
+                        .next();
                     headers.push(Header {
                         name: name.clone(),
                         required: header.get("required") == Some(&Value::Bool(true)),
                         schema,
+                        example,
                     });
                 }
             }
@@ -868,6 +873,27 @@ impl<'a> Compiler<'a> {
 
 /// Sets apart the examples of `operation` that contradict their schemas, each reported.
 fn check_examples(schemas: &Schemas, operation: &mut Operation, findings: &mut Findings<'_>) {
+    let headers = operation
+        .responses
+        .iter_mut()
+        .flat_map(|r| r.headers.iter_mut());
+    for header in headers {
+        let (Some(id), Some(example)) = (header.schema, header.example.take()) else {
+            continue;
+        };
+        match schemas.violations(id, &example.value, &[]).first() {
+            None => header.example = Some(example),
+            Some(first) => findings.push(
+                Severity::Warning,
+                &example.pointer,
+                format!(
+                    "the example of header {} contradicts its schema ({}); answers carry a \
+                     generated value instead",
+                    header.name, first.message
+                ),
+            ),
+        }
+    }
     let bodies = operation
         .request_body
         .iter_mut()

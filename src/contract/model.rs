@@ -318,6 +318,9 @@ pub struct Header {
     pub name: String,
     pub required: bool,
     pub schema: Option<SchemaId>,
+    /// Its example (`example`, else the first of `examples`), where its schema takes it:
+    /// answers carry it (Azure's `Location` a status URL, not a generated word).
+    pub example: Option<Example>,
 }
 
 #[derive(Debug)]

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::cache::{Memo, stable_hash};
 use super::render::header_value;
-use crate::contract::{CompiledApi, Operation, Response, SchemaId};
+use crate::contract::{CompiledApi, Header, Operation, Response, SchemaId};
 use crate::generate::generate_valid;
 
 /// Values generated for fixed seeds, per (API, schema, seed). Only for seeds from a bounded
@@ -49,6 +49,21 @@ impl GeneratedValues {
         self.generated(api, id, seed).value.clone()
     }
 
+    /// A declared header's value: its example where it has one, else one generated from its
+    /// schema `id`.
+    pub fn header_value(
+        &self,
+        api: &CompiledApi,
+        header: &Header,
+        id: SchemaId,
+        seed: u64,
+    ) -> Value {
+        match &header.example {
+            Some(example) => Value::clone(&example.value),
+            None => self.value(api, id, seed),
+        }
+    }
+
     /// The template of an error body of schema `id` (generated for `seed`) without the
     /// optional fields that stay filler when `violations` violations are written into it,
     /// made once by `make`. Which fields those are depends on the template and on how many
@@ -79,26 +94,26 @@ impl GeneratedValues {
         }
         let key = (std::ptr::from_ref(declared) as usize, seed);
         self.headers.get_or_make(key, || {
-            declared_headers(seed, operation, declared, |_, id, seed| {
-                self.value(api, id, seed)
+            declared_headers(seed, operation, declared, |header, id, seed| {
+                self.header_value(api, header, id, seed)
             })
         })
     }
 }
 
-/// The declared headers of `declared`, each with the value `value(name, schema, seed)` gives
-/// for it, with a seed of its own.
+/// The declared headers of `declared`, each with the value `value(header, schema, seed)`
+/// gives for it, with a seed of its own.
 pub fn declared_headers(
     seed: u64,
     operation: &Operation,
     declared: &Response,
-    value: impl Fn(&str, SchemaId, u64) -> Value,
+    value: impl Fn(&Header, SchemaId, u64) -> Value,
 ) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for header in &declared.headers {
         if let Some(id) = header.schema {
             let seed = seed ^ stable_hash(&[&operation.id, &header.name]);
-            let value = value(&header.name, id, seed);
+            let value = value(header, id, seed);
             crate::headers::set(&mut headers, &header.name, &header_value(&value));
         }
     }

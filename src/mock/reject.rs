@@ -177,15 +177,20 @@ pub fn error_response(
                 .filter(|m| ::http::HeaderValue::from_str(m).is_ok())
                 .map(Value::String);
             let headers =
-                declared_headers(seed, operation, declared, |name, id, seed| match &message {
-                    Some(message)
-                        if name.to_ascii_lowercase().contains("message")
-                            && api.schemas.is_valid(id, message) =>
-                    {
-                        message.clone()
-                    }
-                    _ => generated.value(api, id, seed),
-                });
+                declared_headers(
+                    seed,
+                    operation,
+                    declared,
+                    |header, id, seed| match &message {
+                        Some(message)
+                            if header.name.to_ascii_lowercase().contains("message")
+                                && api.schemas.is_valid(id, message) =>
+                        {
+                            message.clone()
+                        }
+                        _ => generated.header_value(api, header, id, seed),
+                    },
+                );
             let mut response = MockResponse {
                 status,
                 headers,

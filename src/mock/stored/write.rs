@@ -173,7 +173,10 @@ impl Writer<'_> {
             self.generated
                 .response_headers(self.seed, call.api, call.operation, declared);
         listing::set_count_headers(&mut response.headers, &page);
-        if status == 201
+        // Where the object created lives: a 201's Location, and an accepted create's (Azure's
+        // 202 with a Location to read the operation's state at), never a generated string.
+        let created = status == 201 || (status == 202 && matches!(outcome, Outcome::Created(..)));
+        if created
             && let Some(key) = &key
             && declared
                 .headers
