@@ -10,7 +10,9 @@ use super::coverage::boundaries;
 use super::credentials::Credentials;
 use super::negative::negatives;
 use super::wire;
-use crate::contract::{Action, CompiledApi, Contract, Operation, ParameterLocation, View};
+use crate::contract::{
+    Action, CompiledApi, Contract, Operation, ParameterLocation, View, written_query,
+};
 use crate::generate::generate_valid;
 use crate::headers;
 use crate::validate::resolve;
@@ -279,6 +281,11 @@ fn positive(
     let mut query = Vec::new();
     let mut headers = ::http::HeaderMap::new();
     credentials.present(operation, &mut headers, &mut query);
+    // What the path key writes after a `?` (HDInsight's `?op=LISTAFTERID`) goes as written:
+    // without it the request means another operation on the path.
+    query.extend(written_query(&operation.path, |name| {
+        operation.declares_query_or_header(name)
+    }));
     // An API key the contract also declares as a query parameter (CircleCI's
     // `circle-token`) is sent once, as the credential.
     let presented: Vec<String> = query.iter().map(|(name, _)| name.clone()).collect();

@@ -29,7 +29,7 @@ pub use http_rules::is_final;
 pub use model::*;
 pub use resources::key_word;
 pub use rewrite::{View, has_flag};
-pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path, selecting_names};
+pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path, selecting_names, written_query};
 pub use schemas::{PartCheck, SchemaId, Schemas};
 pub use tree::{KEYWORD as SHARED_REF_KEYWORD, Properties, only_annotates, properties, schema_ref};
 

@@ -280,13 +280,22 @@ impl RouteTable {
         // (`/user/` for `/user/{userId}`: a string schema without `minLength` allows "", and
         // Schemathesis sends it); matchit matches no empty parameter, so the segment is
         // matched as a stand-in that no path carries, which the values then drop.
-        if let Some(filled) = empty_segments_filled(path)
-            && let Some(mut found) = self.find_as_written(&filled)
-        {
-            for value in &mut found.values {
-                *value = value.replace(EMPTY_SEGMENT, "");
+        // A trailing slash is first read as written (QuickSight's
+        // `/namespaces/{Namespace}/iam-policy-assignments/` beside `…/{AssignmentName}`),
+        // then as an empty parameter too.
+        let fillings = [
+            path.strip_suffix('/')
+                .and_then(empty_segments_filled)
+                .map(|inner| format!("{inner}/")),
+            empty_segments_filled(path),
+        ];
+        for filled in fillings.into_iter().flatten() {
+            if let Some(mut found) = self.find_as_written(&filled) {
+                for value in &mut found.values {
+                    *value = value.replace(EMPTY_SEGMENT, "");
+                }
+                return Some(found);
             }
-            return Some(found);
         }
         if path.contains("//") {
             // A request with repeated slashes means the route with them merged, as nginx reads
@@ -442,6 +451,18 @@ pub fn selecting_names(template: &str, declares: impl Fn(&str) -> bool) -> Vec<S
         .into_iter()
         .filter(|c| c.value.is_some())
         .map(|c| c.name)
+        .collect()
+}
+
+/// The `name=value` pairs `template` writes after a `?` that `declares` does not know as
+/// parameters (HDInsight's `/templeton/v1/jobs?op=LISTAFTERID`): a client sends them as
+/// written, and they pick the operation among those sharing the route.
+pub fn written_query(template: &str, declares: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+    conditions_of(template, &declares)
+        .0
+        .into_iter()
+        .filter(|c| !declares(&c.name))
+        .filter_map(|c| Some((c.name, c.value?)))
         .collect()
 }
 
@@ -776,6 +797,8 @@ mod tests {
             ("GET", "/files/"),
             ("GET", "/files/{name}"),
             ("GET", "/{account}.{env}.com/x"),
+            ("POST", "/spaces/{space}/assignments/"),
+            ("GET", "/spaces/{space}/assignments/{name}"),
         ]);
         let found = |path: &str| {
             let found = table
@@ -801,6 +824,14 @@ mod tests {
             )
         );
         assert_eq!(found("/files/").0, "/files/", "a route written so wins");
+        assert_eq!(
+            found("/spaces//assignments/"),
+            (
+                "/spaces/{space}/assignments/".into(),
+                vec![("space".into(), String::new())]
+            ),
+            "expected the trailing slash read as written before as an empty name"
+        );
         assert!(
             table.find("/.prod.com/x").is_none() && table.find("/orgs//x").is_none(),
             "expected no match where no parameter takes the whole empty segment"

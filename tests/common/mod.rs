@@ -14,6 +14,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 use understudy::contract::{
     CompiledApi, Contract, Operation, ParameterLocation, SecurityScheme, View, routed_path,
+    written_query,
 };
 use understudy::generate::generate_valid;
 use understudy::http::{HttpOptions, app};
@@ -169,7 +170,13 @@ pub async fn send_body(
 pub fn sample_uri(api: &CompiledApi, operation: &Operation) -> String {
     // A space in a path key (odd-paths has one) as a URL carries it.
     let mut path = format!("{}{}", api.api.mount, routed_path(&operation.path)).replace(' ', "%20");
-    let mut query = Vec::new();
+    // What the path key writes after a `?` goes as written (it picks the operation).
+    let mut query: Vec<String> = written_query(&operation.path, |name| {
+        operation.declares_query_or_header(name)
+    })
+    .into_iter()
+    .map(|(name, value)| format!("{name}={}", url_encode(&value)))
+    .collect();
     for parameter in &operation.parameters {
         let value = parameter
             .schema
