@@ -1433,6 +1433,23 @@ async fn answers_showing_a_narrower_view_of_the_object_show_the_stored_one() {
             "expected the summaries of both jobs started: {}",
             list.text()
         );
+        // A field the summary declares as text and the job as a number is the stored number
+        // written as text, not one remade.
+        let job = send(&router, "GET", "/jobs", &[], "").await.json()["jobSummaries"][0].clone();
+        let read = send(
+            &router,
+            "GET",
+            &format!("/jobs/{}", job["jobId"].as_str().unwrap_or_default()),
+            &[],
+            "",
+        )
+        .await;
+        assert_eq!(
+            job["priority"],
+            json!(read.json()["priority"].to_string()),
+            "expected the summary's priority to be the job's as text: {job} beside {}",
+            read.text()
+        );
         let added = send(&router, "POST", "/items", &JSON, r#"{"name": "tea"}"#).await;
         let id = added.json()["data"]["id"]
             .as_str()

@@ -13,8 +13,9 @@ use crate::validate::{coerce, resolve};
 /// A client value made to fit the property's type, `resolved` being its schema through
 /// `$ref`s (Kantata sends `department_id: 5` and returns `"5"`); values that cannot fit are
 /// kept as sent. Inside arrays and objects too, by their `items` and properties (soundcloud
-/// takes a playlist's `tracks` as `[{"id": "5"}]` and answers the ids as integers).
-fn fit(value: &Value, resolved: &Value, document: &Value) -> Value {
+/// takes a playlist's `tracks` as `[{"id": "5"}]` and answers the ids as integers). Answers
+/// fit a stored value to a view that declares its field of another type the same way.
+pub fn fit(value: &Value, resolved: &Value, document: &Value) -> Value {
     fit_within(value, resolved, document, DEEPEST)
 }
 

@@ -14,9 +14,10 @@ use super::shape::{
     Shape, SlotKind, answer_shape, can_be_object, can_show, closed_fields, empty_side_maps,
     held_schema,
 };
-use crate::contract::{Action, SchemaId};
+use crate::contract::{Action, SchemaId, properties};
 use crate::generate::generate_valid;
 use crate::mock::cache::{Memo, stable_hash};
+use crate::validate::resolve;
 
 /// Key of a form: api, resource, response schema, envelope seed.
 type FormKey = (usize, usize, SchemaId, u64);
@@ -75,7 +76,14 @@ impl Forms {
             // `additionalProperties: false`) shows the fields it declares.
             // Objects of a closed schema that the view shows whole need no projection (every
             // answer would be parsed and written again for nothing).
-            let keep = held_schema(answer, call.document(), &shape)
+            let held = held_schema(answer, call.document(), &shape);
+            // A field this view declares of another type than the object's own schema does
+            // (xtrf's ids an integer in the object and a string in its list, Azure's quota
+            // `name` an object and a string) is written as the view's type where it can be.
+            let retype = held
+                .map(|held| retyped_fields(object_schema, held, call.document()))
+                .unwrap_or_default();
+            let keep = held
                 .and_then(|held| closed_fields(held, call.document()))
                 .filter(|keep| {
                     closed_fields(object_schema, call.document())
@@ -130,8 +138,15 @@ impl Forms {
             };
             // Tags are never reused: a check mark made for one form never vouches for another.
             let tag = FORM_TAGS.fetch_add(1, Ordering::Relaxed) + 1;
-            let keep = keep.filter(|_| !matches!(layout, Layout::Marker { .. }));
-            Some(Arc::new(Form { layout, tag, keep }))
+            let marker = matches!(layout, Layout::Marker { .. });
+            let keep = keep.filter(|_| !marker);
+            let retype = if marker { Vec::new() } else { retype };
+            Some(Arc::new(Form {
+                layout,
+                tag,
+                keep,
+                retype,
+            }))
         })
     }
 }
@@ -143,6 +158,39 @@ pub struct Form {
     pub tag: u32,
     /// The only fields the answer shows of each object, where its schema allows no others.
     pub keep: Option<Vec<String>>,
+    /// The fields the answer declares of another type than the object's schema does, with
+    /// the answer's schema of each (resolved).
+    pub retype: Vec<(String, Value)>,
+}
+
+/// The properties `view` declares of a type that `object_schema` does not allow for them
+/// (both naming types), with `view`'s schema of each.
+fn retyped_fields(object_schema: &Value, view: &Value, document: &Value) -> Vec<(String, Value)> {
+    let own = properties(object_schema, document);
+    properties(view, document)
+        .iter()
+        .filter_map(|(name, shown)| {
+            let shown = resolve(shown, document);
+            let stored = resolve(own.get(name)?, document);
+            let (shown_types, stored_types) = (types(shown), types(stored));
+            let meet = shown_types.iter().any(|a| {
+                stored_types.iter().any(|b| {
+                    a == b || [*a, *b] == ["integer", "number"] || [*b, *a] == ["integer", "number"]
+                })
+            });
+            (!shown_types.is_empty() && !stored_types.is_empty() && !meet)
+                .then(|| (name.to_string(), shown.clone()))
+        })
+        .collect()
+}
+
+/// The types `schema` names (`type`, a string or a list).
+fn types(schema: &Value) -> Vec<&str> {
+    match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Where the resource goes in the answer (see [`Shape`]), with the envelope written out.

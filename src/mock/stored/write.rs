@@ -5,7 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::call::StatefulCall;
-use super::form::{Forms, Layout, marker_for};
+use super::fill::fit;
+use super::form::{Form, Forms, Layout, marker_for};
 use super::listing;
 use super::outcome::Outcome;
 use super::shape::{Page, SlotKind};
@@ -207,19 +208,19 @@ impl Writer<'_> {
         };
         let shown: Vec<(String, String)>;
         let mut made = made;
-        let items: Vec<(String, &str)> = match &form.keep {
-            Some(keep) => {
-                shown = items
-                    .iter()
-                    .map(|(id, text)| (id.clone(), projected_text(text, keep)))
-                    .collect();
-                made = made.map(|made| projected(made, keep));
-                shown
-                    .iter()
-                    .map(|(id, text)| (id.clone(), text.as_str()))
-                    .collect()
-            }
-            None => items,
+        let items: Vec<(String, &str)> = if form.keep.is_some() || !form.retype.is_empty() {
+            let document = call.document();
+            shown = items
+                .iter()
+                .map(|(id, text)| (id.clone(), reshaped_text(text, &form, document)))
+                .collect();
+            made = made.map(|made| reshaped(made, &form, document));
+            shown
+                .iter()
+                .map(|(id, text)| (id.clone(), text.as_str()))
+                .collect()
+        } else {
+            items
         };
         let mut body = render_body(&form.layout, &items, &mut page);
         // The declared media type (`application/vnd.api+json`, `application/scim+json`…),
@@ -340,21 +341,29 @@ fn render_body(layout: &Layout, items: &[(String, &str)], page: &mut Page) -> Ve
     }
 }
 
-/// `object` with only the fields in `keep`.
-fn projected(object: Value, keep: &[String]) -> Value {
+/// `object` as `form` shows it: only the fields it keeps, where it keeps some, and those it
+/// declares of another type written as that type where they can be (`7` as `"7"`).
+fn reshaped(object: Value, form: &Form, document: &Value) -> Value {
     match object {
         Value::Object(mut fields) => {
-            fields.retain(|name, _| keep.contains(name));
+            if let Some(keep) = &form.keep {
+                fields.retain(|name, _| keep.contains(name));
+            }
+            for (name, schema) in &form.retype {
+                if let Some(value) = fields.get_mut(name) {
+                    *value = fit(value, schema, document);
+                }
+            }
             Value::Object(fields)
         }
         other => other,
     }
 }
 
-/// The stored object `text` with only the fields in `keep`, as text.
-fn projected_text(text: &str, keep: &[String]) -> String {
+/// The stored object `text` as `form` shows it (see [`reshaped`]), as text.
+fn reshaped_text(text: &str, form: &Form, document: &Value) -> String {
     match serde_json::from_str::<Value>(text) {
-        Ok(object) => crate::json_text::to_string(&projected(object, keep)),
+        Ok(object) => crate::json_text::to_string(&reshaped(object, form, document)),
         Err(_) => text.to_string(),
     }
 }
