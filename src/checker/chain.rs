@@ -360,7 +360,8 @@ pub(super) fn shows(answer: &Value, sent: &serde_json::Map<String, Value>) -> bo
 
 /// The fields of `sent` that the read's answer `body` could show: one whose value the
 /// read's schema refuses there (a request that takes any string where the answer declares an
-/// email, GitHub's `billing_email`) cannot be answered as written, and one the read declares
+/// email, GitHub's `billing_email`; a field a closed read does not declare, HERE's device
+/// `ownerAppId` beside its `trackingId`) cannot be answered as written, and one the read declares
 /// `readOnly` is the server's to set (Azure's resource `location`, which its gateway
 /// requests carry): neither is held against the provider.
 fn showable(
@@ -392,8 +393,7 @@ fn showable(
     sent.retain(|name, value| {
         let mut trial = fields.clone();
         trial.insert(name.clone(), value.clone());
-        !read_only(name)
-            && (!fields.contains_key(name) || api.schemas.is_valid(id, &Value::Object(trial)))
+        !read_only(name) && api.schemas.is_valid(id, &Value::Object(trial))
     });
     sent
 }
