@@ -9,18 +9,15 @@ use crate::pointer::local_target;
 /// Interprets `raw` by the type of `schema` (following `$ref`s in `document`); a value that
 /// does not parse as that type stays a string, so the schema reports it.
 pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
-    let mut schema = schema;
-    for _ in 0..16 {
-        match schema_ref(schema).and_then(local_target) {
-            Some(target) => schema = document.pointer(&target).unwrap_or(&Value::Null),
-            None => break,
-        }
-    }
-    let types: Vec<&str> = match schema.get("type") {
+    let schema = typed(resolve(schema, document), document);
+    let mut types: Vec<&str> = match schema.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
+    if types.is_empty() && schema.get("properties").is_some() {
+        types.push("object");
+    }
     // No type, but listed values (`enum: [true, false, 0, 1]`): the one written as `raw`.
     if types.is_empty()
         && let Some(Value::Array(values)) = schema.get("enum")
@@ -46,6 +43,11 @@ pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
                 _ => None,
             },
             "null" if raw.is_empty() || raw == "null" => Some(Value::Null),
+            // OpenAPI says nothing of an object inside a form array (AWS's SimpleDB `Items`):
+            // one written as JSON is read as the object it writes.
+            "object" => serde_json::from_str::<Value>(raw.trim())
+                .ok()
+                .filter(Value::is_object),
             "array" => {
                 let items = schema.get("items").unwrap_or(&Value::Null);
                 Some(Value::Array(
@@ -61,6 +63,22 @@ pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
         }
     }
     Value::String(raw.to_string())
+}
+
+/// The part of `schema` that says what type a value has: itself, or where it names no type
+/// the first part of its `allOf` that does (AWS's `allOf: [{$ref: Item}, {xml: {name: Item}}]`).
+/// Only the type is read from it; the whole schema still judges the value.
+fn typed<'a>(schema: &'a Value, document: &'a Value) -> &'a Value {
+    if schema.get("type").is_some() {
+        return schema;
+    }
+    let parts = schema.get("allOf").and_then(Value::as_array);
+    parts
+        .into_iter()
+        .flatten()
+        .map(|part| resolve(part, document))
+        .find(|part| part.get("type").is_some() || part.get("properties").is_some())
+        .unwrap_or(schema)
 }
 
 /// An integer of any size: beyond 64 bits it becomes a float with no fraction, which JSON
@@ -147,6 +165,24 @@ mod tests {
                 "1, 2"
             ),
             json!([1, 2])
+        );
+    }
+
+    #[test]
+    fn an_object_written_as_json_is_read_as_one_through_an_annotating_all_of() {
+        let doc = json!({"components": {"schemas": {"Item": {
+            "type": "object", "properties": {"Name": {"type": "string"}}}}}});
+        let item =
+            json!({"allOf": [{"$ref": "#/components/schemas/Item"}, {"xml": {"name": "Item"}}]});
+        assert_eq!(
+            coerce(&item, &doc, r#"{"Name": "a"}"#),
+            json!({"Name": "a"})
+        );
+        assert_eq!(coerce(&item, &doc, "[1]"), json!("[1]"));
+        let untyped = json!({"properties": {"Name": {"type": "string"}}});
+        assert_eq!(
+            coerce(&untyped, &doc, r#"{"Name": "b"}"#),
+            json!({"Name": "b"})
         );
     }
 
