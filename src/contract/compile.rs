@@ -20,7 +20,7 @@ use super::rewrite::{Dialect, View};
 use super::routes::{Added, Declared, RouteTable, undeclared_names};
 use super::schemas::{SchemaError, SchemaId, SchemaViews, Schemas, SchemasBuilder};
 use super::security::requirements;
-use super::tree::schema_ref;
+use super::tree::resolve;
 use crate::load::{LoadedSpec, SourceLocation};
 use crate::pointer::{escape, local_target};
 
@@ -214,14 +214,7 @@ impl Declared for Parameters<'_> {
             .iter()
             .find(|p| p.location == ParameterLocation::Path && p.name == name)?;
         let document = schemas.document(View::Request);
-        let mut schema = schemas.node(parameter.schema?);
-        for _ in 0..8 {
-            match schema_ref(schema).and_then(local_target) {
-                Some(target) => schema = document.pointer(&target)?,
-                None => break,
-            }
-        }
-        schema
+        resolve(schemas.node(parameter.schema?), document)
             .get("enum")?
             .as_array()?
             .iter()

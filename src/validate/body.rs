@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::coerce::resolve;
+use crate::contract::resolve;
 use crate::contract::{CompiledApi, SchemaId, View};
 
 /// Whether `schema` (in `view`) describes a body as one string (`type: string`, or no type and

@@ -3,8 +3,7 @@
 
 use serde_json::Value;
 
-use crate::contract::{only_annotates, schema_ref};
-use crate::pointer::local_target;
+use crate::contract::resolve;
 
 /// Interprets `raw` by the type of `schema` (following `$ref`s in `document`); a value that
 /// does not parse as that type stays a string, so the schema reports it.
@@ -98,40 +97,6 @@ fn parse_integer(text: &str) -> Option<Value> {
         .ok()
         .and_then(serde_json::Number::from_f64)
         .map(Value::Number)
-}
-
-/// Follows `$ref`s (and an `allOf` with one branch that does more than annotate, common
-/// around `$ref`s in 3.0: AWS's `allOf: [{$ref: …}, {description: …}]`) to the schema that
-/// says what type a value has.
-pub fn resolve<'a>(schema: &'a Value, document: &'a Value) -> &'a Value {
-    let mut schema = schema;
-    for _ in 0..16 {
-        if let Some(target) = schema_ref(schema).and_then(local_target) {
-            schema = document.pointer(&target).unwrap_or(&Value::Null);
-        } else if let Some(only) = sole_constraining_branch(schema) {
-            schema = only;
-        } else {
-            break;
-        }
-    }
-    schema
-}
-
-/// The one branch of `schema`'s `allOf` that does more than annotate, where `schema` says no
-/// type of its own.
-fn sole_constraining_branch(schema: &Value) -> Option<&Value> {
-    if schema.get("type").is_some() {
-        return None;
-    }
-    let mut constraining = schema
-        .get("allOf")?
-        .as_array()?
-        .iter()
-        .filter(|branch| !only_annotates(branch));
-    match (constraining.next(), constraining.next()) {
-        (Some(only), None) => Some(only),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ mod params;
 mod request;
 mod response;
 
-pub use coerce::{coerce, resolve};
+pub use crate::contract::resolve;
+pub use coerce::coerce;
 pub use exchange::{CheckedExchange, Failure, check_exchange, find_route, response_failures};
 pub use params::{RequestParts, cookie_pairs, extract as parameter_value};
 pub use request::{CheckedRequest, ObservedRequest, challenges, check_request, request_violations};

@@ -7,7 +7,8 @@ use std::borrow::Cow;
 use ::http::HeaderMap;
 use serde_json::{Map, Value};
 
-use super::coerce::{coerce, resolve};
+use super::coerce::coerce;
+use crate::contract::resolve;
 use crate::contract::{Parameter, ParameterLocation};
 
 /// The parts of a request that parameters come from, decoded once per request.

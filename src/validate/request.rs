@@ -5,9 +5,10 @@ use ::http::HeaderMap;
 use serde_json::{Map, Value};
 
 use super::body::{is_text_schema, yaml_value};
-use super::coerce::{coerce, resolve};
+use super::coerce::coerce;
 use super::params::{RequestParts, extract};
 use super::response::{item_violations, media_type_list};
+use crate::contract::resolve;
 use crate::contract::{CompiledApi, Operation, ParameterLocation, SecurityScheme, View};
 use crate::media;
 use crate::violation::{Violation, ViolationKind};
