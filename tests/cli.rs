@@ -262,6 +262,21 @@ fn lint_warns_of_a_header_example_its_schema_refuses_at_the_example() {
 }
 
 #[test]
+fn lint_warns_of_a_request_body_no_value_satisfies() {
+    let output = understudy()
+        .args(["lint", "tests/fixtures/unsatisfiable-request.yaml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let expected = "at #/paths/~1members/put/requestBody/content/application~1json/schema: \
+                    warning: no value was found that this request schema accepts";
+    assert!(
+        stdout.contains(expected) && stdout.contains("can only be refused"),
+        "expected {expected:?}, received {stdout}"
+    );
+}
+
+#[test]
 fn the_bundled_contracts_lint_clean() {
     let output = understudy().arg("lint").output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -86,21 +86,30 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
     })
 }
 
-/// The response schemas `serve` finds no valid answer for (`(pointer, message)`): those no
-/// value satisfies (ShipEngine's `additionalProperties: false` forbidding what its `allOf`
-/// requires, a `oneOf` every value matches twice), or one the generator misses. `serve`
-/// answers with the nearest value it found, which the schema refuses: the reader should know.
+/// The body schemas no valid value was found for (`(pointer, message)`): those no value
+/// satisfies (ShipEngine's `additionalProperties: false` forbidding what its `allOf`
+/// requires, Jira's closed objects requiring a field they do not declare, a `oneOf` every
+/// value matches twice), or one the generator misses. For a response, `serve` answers with the
+/// nearest value it found, which the schema refuses; for a request, every body is refused:
+/// the reader should know.
 fn unanswerable(compiled: &CompiledApi) -> Vec<(String, String)> {
     let schemas = &compiled.schemas;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    let ids = compiled.api.operations.iter().flat_map(|operation| {
-        operation
+    let bodies = compiled.api.operations.iter().flat_map(|operation| {
+        let requests = operation
+            .request_body
+            .iter()
+            .flat_map(|body| body.content.iter().filter_map(|media| media.schema))
+            .map(|id| (id, "request"));
+        let responses = operation
             .responses
             .iter()
             .flat_map(|response| response.content.iter().filter_map(|media| media.schema))
+            .map(|id| (id, "response"));
+        requests.chain(responses)
     });
-    for id in ids {
+    for (id, side) in bodies {
         if !seen.insert(id) {
             continue;
         }
@@ -108,19 +117,21 @@ fn unanswerable(compiled: &CompiledApi) -> Vec<(String, String)> {
             continue;
         };
         let why = schemas
-            .violations(id, &failed.best, &["response", "body"])
+            .violations(id, &failed.best, &[side, "body"])
             .into_iter()
             .next()
             .map_or_else(String::new, |v| match v.instance_path.as_str() {
                 "" => format!(" ({})", v.message),
                 at => format!(" (at {at}: {})", v.message),
             });
+        let consequence = if side == "response" {
+            "`serve` answers with the nearest value it found, which the schema refuses"
+        } else {
+            "a request with this body can only be refused"
+        };
         out.push((
             schemas.pointer(id).to_string(),
-            format!(
-                "no value was found that this response schema accepts{why}: `serve` answers \
-                 with the nearest value it found, which the schema refuses"
-            ),
+            format!("no value was found that this {side} schema accepts{why}: {consequence}"),
         ));
     }
     out
