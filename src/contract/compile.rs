@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::error::{ContractError, Finding, Severity};
-use super::foreign_patterns::{PatternTrouble, literal_inside};
+use super::foreign_patterns::PatternTrouble;
 use super::http_rules::{
     ONLY_INFORMATIONAL, ONLY_SERVER_ERRORS, bodiless_status, ignored_header_parameter, is_final,
     never_set_from_the_contract, not_a_header_name,
@@ -132,10 +132,9 @@ pub fn compile_api(
     } = compiler;
     for (pointer, pattern, trouble) in std::mem::take(&mut views.odd_patterns) {
         let at = format!("{pointer}/pattern");
-        let inside = literal_inside(&pattern).map(str::to_string);
         let pattern = Value::String(pattern);
-        match (trouble, inside) {
-            (PatternTrouble::Literal, Some(inside)) => findings.push(
+        match trouble {
+            PatternTrouble::Literal(inside) => findings.push(
                 Severity::Warning,
                 &at,
                 format!(
@@ -145,7 +144,7 @@ pub fn compile_api(
                     Value::String(inside)
                 ),
             ),
-            _ => findings.push(
+            PatternTrouble::Unreadable => findings.push(
                 Severity::Error,
                 &at,
                 format!(

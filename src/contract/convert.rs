@@ -270,10 +270,11 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
                 self.odd_patterns
                     .push((at.clone(), pattern, PatternTrouble::Unreadable));
             } else if let Some(Value::String(pattern)) = map.get("pattern")
-                && literal_inside(pattern).is_some()
+                && let Some(inside) = literal_inside(pattern)
             {
+                let trouble = PatternTrouble::Literal(inside.to_string());
                 self.odd_patterns
-                    .push((at.clone(), pattern.clone(), PatternTrouble::Literal));
+                    .push((at.clone(), pattern.clone(), trouble));
             }
         }
         if let Some(target) = schema_ref(node).and_then(local_target) {

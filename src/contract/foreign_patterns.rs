@@ -27,14 +27,14 @@ pub enum Ecma {
 }
 
 /// What is wrong with a `pattern` a document declares, as the compiler reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PatternTrouble {
     /// JSON Schema cannot read it, nor once translated: values are not checked against it.
     Unreadable,
     /// It is a JavaScript regular expression literal (PeerTube's `/^[a-z0-9._]+$/`): read as
     /// JSON Schema reads it, its slashes are characters around an anchor, so that no value
-    /// matches it.
-    Literal,
+    /// matches it. It holds the expression inside the slashes, likely what was meant.
+    Literal(String),
 }
 
 /// The expression inside `pattern` where it is written as a JavaScript literal, slashes and

@@ -538,10 +538,7 @@ fn shape_of(route: &str) -> (String, Vec<String>) {
 /// go in, so they compile (one that did not would leave the route unmatched rather than fail
 /// the document).
 fn patterns_of(route: &str, choices: &[Option<Vec<String>>]) -> Vec<Regex> {
-    let listed = choices
-        .iter()
-        .any(Option::is_some)
-        .then(|| pattern_of(route, choices));
+    let listed = (!choices.is_empty()).then(|| pattern_of(route, choices));
     listed
         .into_iter()
         .chain(std::iter::once(pattern_of(route, &[])))
@@ -574,7 +571,7 @@ fn pattern_of(route: &str, choices: &[Option<Vec<String>>]) -> Option<Regex> {
 /// follows another parameter with nothing between them (bufferapp's
 /// `/profiles/{id}{mediaTypeExtension}`, the extension one of `.json`): only those values
 /// tell where the first ends. Elsewhere a literal does, and a value outside the list is the
-/// contract's to refuse, not a path no route matches.
+/// contract's to refuse, not a path no route matches. Empty where no parameter has any.
 fn adjacent_choices(
     route: &str,
     choices: impl Fn(&str) -> Option<Vec<String>>,
@@ -592,6 +589,10 @@ fn adjacent_choices(
             );
         }
         after_parameter = name.is_some();
+    }
+    // Most routes have none: they keep no list.
+    if found.iter().all(Option::is_none) {
+        found.clear();
     }
     found
 }

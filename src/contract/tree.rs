@@ -280,6 +280,15 @@ pub(super) fn push_children(node: &Value, pointer: &str, out: &mut Vec<String>) 
     }
 }
 
+/// The types `schema` names in its `type` (a string or a list); none where it names none.
+pub fn declared_types(schema: &Value) -> Vec<&str> {
+    match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Follows `$ref`s (and an `allOf` with one branch that does more than annotate, common
 /// around `$ref`s in 3.0: AWS's `allOf: [{$ref: …}, {description: …}]`) to the schema that
 /// says what type a value has.

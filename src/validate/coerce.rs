@@ -3,17 +3,13 @@
 
 use serde_json::Value;
 
-use crate::contract::resolve;
+use crate::contract::{declared_types, resolve};
 
 /// Interprets `raw` by the type of `schema` (following `$ref`s in `document`); a value that
 /// does not parse as that type stays a string, so the schema reports it.
 pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
     let schema = typed(resolve(schema, document), document);
-    let mut types: Vec<&str> = match schema.get("type") {
-        Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
+    let mut types = declared_types(schema);
     if types.is_empty() && schema.get("properties").is_some() {
         types.push("object");
     }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use ::http::HeaderMap;
 
-use super::body::{is_text_schema, yaml_value};
+use super::body::{is_text_schema, structured_value};
 use super::coerce::coerce;
 use crate::contract::{CompiledApi, MediaType, Operation, Response, SchemaId, StatusKey, View};
 use crate::media;
@@ -132,40 +132,26 @@ pub fn response_violations(
     if media::is_xml_essence(&essence) {
         return violations;
     }
-    let body = if media::is_json_essence(&essence) {
-        match serde_json::from_slice::<Value>(observed.body) {
-            Ok(value) => value,
-            Err(e) => {
-                violations.push(Violation::of(
-                    ViolationKind::Check("response_schema_conformance".into()),
-                    &["response", "body"],
-                    format!("the body is not valid JSON: {e}"),
-                ));
-                return violations;
-            }
+    let body = match structured_value(&essence, observed.body) {
+        Some(Ok(value)) => value,
+        Some(Err(why)) => {
+            violations.push(Violation::of(
+                ViolationKind::Check("response_schema_conformance".into()),
+                &["response", "body"],
+                format!("the body is {why}"),
+            ));
+            return violations;
         }
-    } else if media::is_yaml_essence(&essence) {
-        match yaml_value(observed.body) {
-            Ok(value) => value,
-            Err(e) => {
-                violations.push(Violation::of(
-                    ViolationKind::Check("response_schema_conformance".into()),
-                    &["response", "body"],
-                    format!("the body is not valid YAML: {e}"),
-                ));
-                return violations;
-            }
+        None if is_text_schema(api, schema, View::Response) => {
+            Value::String(String::from_utf8_lossy(observed.body).into_owned())
         }
-    } else if is_text_schema(api, schema, View::Response) {
-        Value::String(String::from_utf8_lossy(observed.body).into_owned())
-    } else {
         // Text whose schema wants an object, an array or a number (a CSV export declared as
         // `{type: object}`) can only be that value written as JSON, as a request's is; in its
         // own format, nothing reads it into the schema's shape, and it is not judged by it.
-        match serde_json::from_slice::<Value>(observed.body) {
+        None => match serde_json::from_slice::<Value>(observed.body) {
             Ok(value) => value,
             Err(_) => return violations,
-        }
+        },
     };
     violations.extend(api.schemas.violations(schema, &body, &["response", "body"]));
     violations

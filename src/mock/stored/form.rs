@@ -14,10 +14,9 @@ use super::shape::{
     Shape, SlotKind, answer_shape, can_be_object, can_show, closed_fields, empty_side_maps,
     held_schema,
 };
-use crate::contract::{Action, SchemaId, properties};
+use crate::contract::{Action, SchemaId, declared_types, properties, resolve};
 use crate::generate::generate_valid;
 use crate::mock::cache::{Memo, stable_hash};
-use crate::validate::resolve;
 
 /// Key of a form: api, resource, response schema, envelope seed.
 type FormKey = (usize, usize, SchemaId, u64);
@@ -172,25 +171,17 @@ fn retyped_fields(object_schema: &Value, view: &Value, document: &Value) -> Vec<
         .filter_map(|(name, shown)| {
             let shown = resolve(shown, document);
             let stored = resolve(own.get(name)?, document);
-            let (shown_types, stored_types) = (types(shown), types(stored));
+            let (shown_types, stored_types) = (declared_types(shown), declared_types(stored));
+            let numeric = |t: &str| t == "integer" || t == "number";
             let meet = shown_types.iter().any(|a| {
-                stored_types.iter().any(|b| {
-                    a == b || [*a, *b] == ["integer", "number"] || [*b, *a] == ["integer", "number"]
-                })
+                stored_types
+                    .iter()
+                    .any(|b| a == b || (numeric(a) && numeric(b)))
             });
             (!shown_types.is_empty() && !stored_types.is_empty() && !meet)
                 .then(|| (name.to_string(), shown.clone()))
         })
         .collect()
-}
-
-/// The types `schema` names (`type`, a string or a list).
-fn types(schema: &Value) -> Vec<&str> {
-    match schema.get("type") {
-        Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// Where the resource goes in the answer (see [`Shape`]), with the envelope written out.
