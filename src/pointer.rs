@@ -1,4 +1,5 @@
-//! JSON pointer helpers (RFC 6901) shared by loading and compiling.
+//! JSON pointer helpers (RFC 6901) shared by loading and compiling, and the percent-encoding
+//! sets that paths and pointers are written into URLs with.
 
 /// One pointer segment, escaped.
 pub fn escape(key: &str) -> String {
@@ -44,6 +45,14 @@ pub const URL_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'`')
     .add(b'{')
     .add(b'}');
+
+/// What one path segment percent-encodes when a value is written into it: all but RFC
+/// 3986's unreserved characters (so a `/` in an id stays inside its segment).
+pub const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A pointer made safe for a URI fragment: `{` and `}` (path templates) are not valid there.
 pub fn encode_fragment(pointer: &str) -> String {

@@ -220,6 +220,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
     for name in [
         "annotated-refs.yaml",
         "bounded-ids.yaml",
+        "branch-reads.yaml",
         "callbacks.yaml",
         "circular.yaml",
         "accepted-creates.yaml",
@@ -236,6 +237,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "finder-lists.yaml",
         "form-create.yaml",
         "formats.yaml",
+        "hal-lists.yaml",
         "looser-requests.yaml",
         "head-answers.yaml",
         "named-references.yaml",

@@ -1089,23 +1089,27 @@ async fn thing_step(
         &[("content-type", "application/json")]
     };
     let answer = send(router, method, uri, headers, body).await;
-    let (api, operation) = contract
-        .find_operation(method, uri)
-        .expect("a declared operation");
-    let problems = contract_problems(api, operation, &answer);
-    assert!(
-        problems.is_empty(),
-        "{method} {uri}: expected an answer valid under the contract, got {problems:#?}: {}",
-        answer.text()
-    );
+    assert_within_contract(contract, method, uri, &answer);
     answer
 }
 
 #[tokio::test]
-async fn an_id_never_seen_answers_as_an_existing_object_when_no_404_is_declared() {
-    for backend in BACKENDS {
+async fn an_id_never_seen_answers_as_an_existing_object_when_no_404_can_be_sent() {
+    // Without a 404 declared, and with one whose body no value can follow.
+    let fixtures = [
+        (
+            "undeclared-404.yaml",
+            "getThing declares no 404, 4XX or default answer",
+        ),
+        (
+            "unsendable-404.yaml",
+            "getThing's answer for it has a body no value can follow",
+        ),
+    ];
+    for (backend, (fixture, lacking)) in BACKENDS.into_iter().flat_map(|b| fixtures.map(|f| (b, f)))
+    {
         let _on = OnBackend(backend);
-        let contract = fixture_contract("undeclared-404.yaml");
+        let contract = fixture_contract(fixture);
         let router = || {
             app(
                 engine_on(backend, &contract, EngineOptions::default()),
@@ -1168,11 +1172,10 @@ async fn an_id_never_seen_answers_as_an_existing_object_when_no_404_is_declared(
         );
         let note = gone.header("sl-violations").unwrap_or_default();
         assert!(
-            note.contains(
-                "was deleted in this session, but getThing declares no 404, 4XX or default answer"
-            ) && note.contains("this answer is the contract's"),
-            "expected sl-violations to say the object was deleted and the answer is the \
-             contract's, got {note:?}"
+            note.contains(&format!("was deleted in this session, but {lacking}"))
+                && note.contains("this answer is the contract's"),
+            "{fixture}: expected sl-violations to say the object was deleted, that {lacking:?}, \
+             and that the answer is the contract's, got {note:?}"
         );
         let deleted_again = thing_step(&contract, &first, "DELETE", "/things/42", "").await;
         assert_eq!(
@@ -1335,6 +1338,83 @@ async fn objects_wrapped_in_data_both_ways_are_stored_unwrapped_and_listed() {
             gid,
             "expected the note in the list's data: {}",
             list.text()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stored_object_no_branch_of_the_read_takes_is_answered_in_the_branch_nearest_it() {
+    on_every_backend("branch-reads.yaml", async |contract, router| {
+        let body = r#"{"message": "first", "content": "aGVsbG8="}"#;
+        send(&router, "PUT", "/files/readme.md", &JSON, body).await;
+        let read = send(&router, "GET", "/files/readme.md", &[], "").await;
+        assert_within_contract(&contract, "GET", "/files/readme.md", &read);
+        assert_eq!(
+            (&read.json()["type"], &read.json()["content"]),
+            (&json!("file"), &json!("aGVsbG8=")),
+            "expected the file branch with the content written ({body}), got {}",
+            read.text()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lists_in_hal_embedded_hold_the_stored_objects_one_level_down() {
+    on_every_backend("hal-lists.yaml", async |contract, router| {
+        let created = send(
+            &router,
+            "POST",
+            "/categories",
+            &JSON,
+            r#"{"code": "winter_collection", "labels": {"en_US": "Winter"}}"#,
+        )
+        .await;
+        assert_eq!(
+            created.header("location"),
+            Some("http://localhost/categories/winter_collection"),
+            "expected the Location of the category the client named, written as it is"
+        );
+        let made = send(
+            &router,
+            "POST",
+            "/applications",
+            &JSON,
+            r#"{"name": "app"}"#,
+        )
+        .await;
+        let id = made.json()["id"].clone();
+        for (path, slot, wanted) in [
+            ("/categories", "items", ("code", json!("winter_collection"))),
+            ("/applications", "applications", ("id", id)),
+        ] {
+            let list = send(&router, "GET", path, &[], "").await;
+            let (api, operation) = contract.find_operation("GET", path).unwrap();
+            let problems = contract_problems(api, operation, &list);
+            assert!(
+                problems.is_empty() && list.header("sl-violations").is_none(),
+                "GET {path}: expected a list within its contract, got {problems:#?} and {:?}: {}",
+                list.header("sl-violations"),
+                list.text()
+            );
+            let listed: Vec<Value> = list.json()["_embedded"][slot]
+                .as_array()
+                .map(|items| items.iter().map(|i| i[wanted.0].clone()).collect())
+                .unwrap_or_default();
+            assert_eq!(
+                listed,
+                std::slice::from_ref(&wanted.1),
+                "GET {path}: expected the one stored object in _embedded.{slot}: {}",
+                list.text()
+            );
+        }
+        let page = send(&router, "GET", "/applications", &[], "").await;
+        assert_eq!(
+            page.json()["total_items"],
+            1,
+            "expected the page to count the stored application: {}",
+            page.text()
         );
     })
     .await;

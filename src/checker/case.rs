@@ -108,15 +108,8 @@ pub(super) fn filled_path(
                 wire::simple_text(parameter, &valid_value(api, parameter, seed)).unwrap_or_default()
             }
         };
-        let encoded = percent_encoding::utf8_percent_encode(&value, PATH_SEGMENT);
+        let encoded = percent_encoding::utf8_percent_encode(&value, crate::pointer::PATH_SEGMENT);
         path = path.replace(&format!("{{{}}}", parameter.name), &encoded.to_string());
     }
     path
 }
-
-/// What a path segment must percent-encode: all but RFC 3986's unreserved characters.
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');

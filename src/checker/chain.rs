@@ -417,7 +417,7 @@ pub(super) fn item_path(contract: &Contract, api: usize, read_case: &Case, id: &
         compiled.mount, compiled.operations[read_case.operation].path
     );
     let encoded =
-        percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string();
+        percent_encoding::utf8_percent_encode(id, crate::pointer::PATH_SEGMENT).to_string();
     let mut segments: Vec<String> = read_case.path.split('/').map(str::to_string).collect();
     if let Some(position) = template
         .split('/')
@@ -493,7 +493,14 @@ fn key_param(contract: &Contract, api: usize, read_case: &Case) -> String {
 /// with its `assignee`, read at `…/assignees/{assignee}`), and its `id` is another's.
 pub(super) fn created_id(answer: &Answer, key: &str) -> Option<String> {
     if let Some(location) = headers::text(&answer.headers, "location") {
-        return location.rsplit('/').next().map(str::to_string);
+        // The segment as the path parameter reads it: decoded (`front%5Fviews` names
+        // `front_views`), without a query or fragment.
+        let path = location.split(['?', '#']).next().unwrap_or_default();
+        return path.rsplit('/').next().map(|segment| {
+            percent_encoding::percent_decode_str(segment)
+                .decode_utf8_lossy()
+                .into_owned()
+        });
     }
     let body: Value = serde_json::from_slice(&answer.body).ok()?;
     let named = [key.to_string(), key_word(key)];

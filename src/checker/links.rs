@@ -66,7 +66,7 @@ pub(super) fn follow_links(
                     {
                         *segment = percent_encoding::utf8_percent_encode(
                             &value,
-                            percent_encoding::NON_ALPHANUMERIC,
+                            crate::pointer::PATH_SEGMENT,
                         )
                         .to_string();
                     }

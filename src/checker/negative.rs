@@ -37,9 +37,16 @@ fn invalid_value(schema: &Value) -> Option<String> {
         schema
             .get("maxLength")
             .and_then(Value::as_u64)
+            .filter(|max| *max < LONGEST_BAD_VALUE)
             .map(|max| "x".repeat(max as usize + 1))
     }
 }
+
+/// The longest value made too long for its `maxLength`. Parameters travel in the request
+/// line and headers, which RFC 9110 (4.1) asks every server to take up to 8000 octets of; a
+/// longer one (AWS IAM's policy documents, up to 131072 characters) may be refused for its
+/// size alone (414, 431) or not be sent at all, and proves nothing of the schema.
+const LONGEST_BAD_VALUE: u64 = 4000;
 
 /// One case per kind of violation that can be provoked from the positive request: no
 /// credentials, a bad value for each query, path and header parameter whose schema makes one
@@ -318,5 +325,26 @@ fn outside_format(schema: &Value) -> Option<&'static str> {
         "email" => Some("not an email"),
         "ipv4" => Some("999.1.1.1"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_too_long_for_its_max_length_is_made_only_where_a_request_line_holds_it() {
+        let short = invalid_value(&json!({"type": "string", "maxLength": 3}));
+        assert_eq!(
+            short.as_deref(),
+            Some("xxxx"),
+            "expected one character too many"
+        );
+        let policy = invalid_value(&json!({"type": "string", "maxLength": 131_072}));
+        assert!(
+            policy.is_none(),
+            "expected no bad value past {LONGEST_BAD_VALUE} characters, got one of {} characters",
+            policy.map_or(0, |p| p.len())
+        );
     }
 }

@@ -8,10 +8,11 @@ use serde_json::Value;
 
 use std::collections::HashSet;
 
+use super::discriminator::resolve;
 use super::exclusive::set_apart;
 use super::prune::{remove_property, without_nearest};
 use super::values::generate;
-use crate::contract::{SchemaId, Schemas};
+use crate::contract::{SchemaId, Schemas, View, properties, schema_ref};
 use crate::pointer::local_target;
 
 /// Rounds of repair before giving up: each round fixes every violation found, and a fix may
@@ -26,6 +27,17 @@ const ROUNDS: u64 = 8;
 pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> Option<Value> {
     let view = schemas.view(id);
     let document = schemas.document(view);
+    // An object no branch of the answer's `oneOf` or `anyOf` takes (a stored file where
+    // GitHub's contents read answers a directory listing or a file): made from the branch
+    // that declares most of its fields, with those of its fields that fit, rather than
+    // regenerated from the first branch a violation names, which keeps none of them.
+    let valid = |trial: &Value| schemas.is_valid(id, trial);
+    if !valid(&value)
+        && let Some(kept) =
+            nearest_branch_value(document, schemas.node(id), &value, view, seed, valid)
+    {
+        return Some(kept);
+    }
     let mut regenerated: HashSet<String> = HashSet::new();
     for round in 0..ROUNDS {
         let violations = schemas.violations(id, &value, &[]);
@@ -84,10 +96,10 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
                 value = apart;
                 continue;
             }
+            let seed = seed ^ round;
             let Some(target) = value.pointer_mut(&violation.instance_path) else {
                 continue;
             };
-            let seed = seed ^ round;
             let keyword = if forbids_others {
                 "additionalProperties"
             } else {
@@ -121,3 +133,71 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
     }
     schemas.is_valid(id, &value).then_some(value)
 }
+
+/// A value of the branch of `schema`'s `oneOf` or `anyOf` (through references) that declares
+/// the most of `object`'s fields (the first of equals), generated, with each of those fields
+/// of `object` put in it where `valid` still holds; `None` where `object` is no object, no
+/// branch declares any of its fields, or the generated value is not `valid`.
+fn nearest_branch_value(
+    document: &Value,
+    schema: &Value,
+    object: &Value,
+    view: View,
+    seed: u64,
+    valid: impl Fn(&Value) -> bool,
+) -> Option<Value> {
+    let fields = object.as_object()?;
+    let mut node = schema;
+    for _ in 0..REFERENCE_HOPS {
+        match schema_ref(node) {
+            Some(reference) => node = resolve(document, reference),
+            None => break,
+        }
+    }
+    let branches = node
+        .get("oneOf")
+        .or_else(|| node.get("anyOf"))
+        .and_then(Value::as_array)?;
+    let shared = |branch: &Value| {
+        let declared = properties(branch, document);
+        fields
+            .keys()
+            .filter(|name| declared.get(name).is_some())
+            .count()
+    };
+    let (best, count) = branches
+        .iter()
+        .map(|branch| (branch, shared(branch)))
+        .fold(
+            None,
+            |best: Option<(&Value, usize)>, (branch, count)| match best {
+                Some((_, most)) if most >= count => best,
+                _ => Some((branch, count)),
+            },
+        )?;
+    if count == 0 {
+        return None;
+    }
+    let mut made = generate(document, best, view, seed, true);
+    if !valid(&made) {
+        return None;
+    }
+    let declared = properties(best, document);
+    for (name, stored) in fields
+        .iter()
+        .filter(|(name, _)| declared.get(name).is_some())
+    {
+        let mut trial = made.clone();
+        if let Value::Object(trial_fields) = &mut trial {
+            trial_fields.insert(name.clone(), stored.clone());
+        }
+        if valid(&trial) {
+            made = trial;
+        }
+    }
+    Some(made)
+}
+
+/// References followed to the schema that holds the branches: enough for an alias of an
+/// alias, and an end to a cycle.
+const REFERENCE_HOPS: usize = 8;

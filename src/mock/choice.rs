@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use crate::contract::{MediaType, Operation, StatusKey, is_final};
+use super::generated::GeneratedValues;
+use crate::contract::{CompiledApi, MediaType, Operation, StatusKey, is_final, json_media};
 
 /// The response to serve and its status: with a preferred code, exact, then its range, then
 /// `default`; without, the lowest 2xx, a `2XX` range, `default`, then the first declared
@@ -60,11 +61,26 @@ pub fn find_example(media: &MediaType, name: &str) -> Option<(Value, bool)> {
         })
 }
 
-/// Whether the operation declares an answer for an object that does not exist: a 404, a
-/// `4XX` range or `default`.
-pub fn declares_not_found(operation: &Operation) -> bool {
-    operation.declares_answer_for(404)
+/// Whether the operation declares an answer for an object that does not exist (a 404, a
+/// `4XX` range or `default`) that can be sent as declared. One whose JSON body no value
+/// satisfies (Vonage's 404, a `oneOf` of two errors that every value matches both of) counts
+/// as none: where it would be the answer, the one for an existing object is valid, and it is
+/// not.
+pub fn declares_not_found(
+    api: &CompiledApi,
+    operation: &Operation,
+    generated: &GeneratedValues,
+) -> bool {
+    choose_response(operation, Some(404)).is_some_and(|(index, _)| {
+        json_media(&operation.responses[index].content)
+            .and_then(|media| media.schema)
+            .is_none_or(|id| generated.generated(api, id, SATISFIABLE_SEED).valid)
+    })
 }
+
+/// The seed a schema's value is generated with to learn whether any value satisfies it, as
+/// `lint` does: one value per schema, made once.
+const SATISFIABLE_SEED: u64 = 0;
 
 /// Whether the operation declares exactly `code`.
 pub fn declares(operation: &Operation, code: u16) -> bool {

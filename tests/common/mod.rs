@@ -325,6 +325,20 @@ pub fn contract_problems(api: &CompiledApi, operation: &Operation, answer: &Answ
         .collect()
 }
 
+/// Asserts that `answer`, to `method` `uri`, breaks nothing of the operation `contract` finds
+/// for it.
+pub fn assert_within_contract(contract: &Contract, method: &str, uri: &str, answer: &Answer) {
+    let (api, operation) = contract
+        .find_operation(method, uri)
+        .unwrap_or_else(|| panic!("expected an operation declared for {method} {uri}"));
+    let problems = contract_problems(api, operation, answer);
+    assert!(
+        problems.is_empty(),
+        "{method} {uri}: expected an answer valid under the contract, got {problems:#?}: {}",
+        answer.text()
+    );
+}
+
 /// Sends a sample request to every operation of `contract` and returns each answer with the
 /// contract problems found in it.
 pub async fn answer_every_operation(

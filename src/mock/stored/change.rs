@@ -11,7 +11,7 @@ use super::outcome::{Answered, Made, Outcome};
 use crate::contract::{Action, SchemaId, View, fits_scalar_keywords};
 use crate::generate::{generate, generate_valid_dynamic};
 use crate::mock::cache::stable_hash;
-use crate::mock::choice::{declares, declares_not_found};
+use crate::mock::choice::declares;
 use crate::state::{Key, Session};
 use crate::validate::resolve;
 
@@ -21,12 +21,20 @@ pub struct Change<'a> {
     pub now: &'a str,
     /// The resource object's schema and what building objects needs of it (see `answers`).
     pub object: &'a ObjectModel,
+    /// Whether the operation declares an answer for a missing object that can be sent (see
+    /// [`crate::mock::choice::declares_not_found`]).
+    pub not_found_declared: bool,
 }
 
 /// What a read or a list answers with, from `session` as it is; `status` is the operation's
 /// chosen success status. `None` when answering is a change: an id never seen that stands
 /// for an object (see [`needs_stand_in`]), which [`apply`] makes.
-pub fn read(call: &StatefulCall<'_>, session: &dyn Session, status: u16) -> Option<Outcome> {
+pub fn read(
+    change: &Change<'_>,
+    call: &StatefulCall<'_>,
+    session: &dyn Session,
+    status: u16,
+) -> Option<Outcome> {
     let storage = call.storage();
     if call.binding.action == Action::List {
         let (page, slice) = listing::page(call, session.count(&storage), session.ordered(&storage));
@@ -39,7 +47,7 @@ pub fn read(call: &StatefulCall<'_>, session: &dyn Session, status: u16) -> Opti
     let Some(key) = call.key() else {
         return Some(Outcome::NotFound);
     };
-    if needs_stand_in(call, session, &storage, &key) {
+    if needs_stand_in(change, call, session, &storage, &key) {
         return None;
     }
     Some(match session.get(&storage, &key) {
@@ -59,23 +67,21 @@ pub fn apply(
 ) -> Option<Outcome> {
     let storage = call.storage();
     if let Some(key) = call.key()
-        && needs_stand_in(call, &*session, &storage, &key)
+        && needs_stand_in(change, call, &*session, &storage, &key)
     {
         let made = stand_in(change, call, &key);
         session.put(&storage, key, &made);
     }
     let outcome = match call.binding.action {
         // The stand-in, if one was needed, is stored by now.
-        Action::Read | Action::List => read(call, &*session, status)?,
+        Action::Read | Action::List => read(change, call, &*session, status)?,
         Action::Delete => {
             let key = call.key()?;
             match session.remove(&storage, &key) {
                 Some(object) => Outcome::One(status, Answered::read(key, object)),
                 // Deleting again what this session deleted, where no 404 is declared: DELETE
                 // is idempotent, and the contract's answer says nothing false.
-                None if !declares_not_found(call.operation)
-                    && session.was_deleted(&storage, &key) =>
-                {
+                None if !change.not_found_declared && session.was_deleted(&storage, &key) => {
                     return None;
                 }
                 None => Outcome::NotFound,
@@ -111,9 +117,7 @@ pub fn apply(
                 }
                 // A PUT of an object deleted in this session, where no 404 is declared: PUT
                 // creates what it names (RFC 9110, 9.3.4), so the answer stays declared.
-                None if call.binding.action == Action::Replace
-                    && !declares_not_found(call.operation) =>
-                {
+                None if call.binding.action == Action::Replace && !change.not_found_declared => {
                     let created = create(change, call, &key);
                     let object = session.put(&storage, key.clone(), &created.value);
                     Outcome::One(status, Answered::made(key, object, created))
@@ -152,6 +156,7 @@ pub fn apply(
 /// missing one (no 404, `4XX` or `default`), so a 404 would break the contract, and the key
 /// was not deleted in this session (a deleted object stays gone).
 fn needs_stand_in(
+    change: &Change<'_>,
     call: &StatefulCall<'_>,
     session: &dyn Session,
     storage: &str,
@@ -160,7 +165,7 @@ fn needs_stand_in(
     matches!(
         call.binding.action,
         Action::Read | Action::Replace | Action::Merge | Action::Delete
-    ) && !declares_not_found(call.operation)
+    ) && !change.not_found_declared
         && !session.contains(storage, key)
         && !session.was_deleted(storage, key)
 }

@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use super::shape::Page;
+use super::shape::{Page, Slot};
 
 /// What a hole is filled with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +87,7 @@ impl Envelope {
     /// and the bookkeeping fields go. Fields it does not recognise keep their generated
     /// (valid) values; a template that is not an object has no holes at all.
     /// `no_link` says how each link field (by its path of keys) says there is no such page.
-    pub fn new(template: &Value, slot: &str, no_link: &dyn Fn(&[String]) -> NoLink) -> Envelope {
+    pub fn new(template: &Value, slot: &Slot, no_link: &dyn Fn(&[String]) -> NoLink) -> Envelope {
         let mut builder = Builder {
             no_link,
             parts: Vec::new(),
@@ -97,9 +97,17 @@ impl Envelope {
         let mut value = template.clone();
         match template {
             Value::Object(object) => {
-                builder.object(object, Some(slot), slot);
-                if let Value::Object(top) = &mut value {
-                    top.entry(slot).or_insert(Value::Null);
+                builder.object(object, Some(slot.keys()), slot.name());
+                // The slot's place, made where the generated envelope left it out.
+                let mut at = &mut value;
+                for key in slot.keys() {
+                    if !at.is_object() {
+                        *at = Value::Object(Map::new());
+                    }
+                    at = match at {
+                        Value::Object(fields) => fields.entry(key.clone()).or_insert(Value::Null),
+                        _ => break,
+                    };
                 }
             }
             other => builder.value(other),
@@ -261,10 +269,11 @@ impl Builder<'_> {
         self.text(":");
     }
 
-    /// One object of the envelope; `top_slot` is the slot at the top level, where the
-    /// resource goes (appended when the generated envelope left it out). Deeper fields named
-    /// like the slot keep their generated values.
-    fn object(&mut self, object: &Map<String, Value>, top_slot: Option<&str>, slot: &str) {
+    /// One object of the envelope; `here` is the slot's keys from this object down, where it
+    /// is on the slot's way, and the resource goes there (appended when the generated
+    /// envelope left it out). Other fields named like the slot (`name`) keep their generated
+    /// values.
+    fn object(&mut self, object: &Map<String, Value>, here: Option<&[String]>, name: &str) {
         let has_total = object.keys().any(|k| is_total(normalize(k).as_str()));
         self.text("{");
         let mut written = 0;
@@ -281,20 +290,23 @@ impl Builder<'_> {
                     }
                     written += 1;
                     self.key(key);
-                    self.field(key, value, top_slot, slot, has_total);
+                    self.field(key, value, here, name, has_total);
                 }
             }
             self.path.pop();
         }
-        if let Some(slot) = top_slot
-            && !object.contains_key(slot)
+        if let Some([first, rest @ ..]) = here
+            && !object.contains_key(first)
         {
             if written > 0 {
                 self.text(",");
             }
-            self.key(slot);
-            self.path.push(slot.to_string());
-            self.hole(Hole::Slot);
+            self.key(first);
+            self.path.push(first.clone());
+            match rest {
+                [] => self.hole(Hole::Slot),
+                deeper => self.object(&Map::new(), Some(deeper), name),
+            }
             self.path.pop();
         }
         // Last, so that the fields before them carry their commas whether they are there.
@@ -327,16 +339,19 @@ impl Builder<'_> {
         &mut self,
         key: &str,
         value: &Value,
-        top_slot: Option<&str>,
-        slot: &str,
+        here: Option<&[String]>,
+        name: &str,
         has_total: bool,
     ) {
-        if key == slot {
-            match top_slot {
-                Some(_) => self.hole(Hole::Slot),
-                None => self.value(value),
+        match here {
+            Some([only]) if only == key => return self.hole(Hole::Slot),
+            Some([first, deeper @ ..]) if first == key => {
+                let empty = Map::new();
+                let inner = value.as_object().unwrap_or(&empty);
+                return self.object(inner, Some(deeper), name);
             }
-            return;
+            _ if key == name => return self.value(value),
+            _ => {}
         }
         let name = normalize(key);
         let name = name.as_str();
@@ -365,7 +380,7 @@ impl Builder<'_> {
                 self.hole(Hole::HasPrevious)
             }
             Value::Array(_) if name == "results" => self.hole(Hole::Results),
-            Value::Object(inner) => self.object(inner, None, slot),
+            Value::Object(inner) => self.object(inner, None, name),
             _ => self.value(value),
         }
     }
@@ -506,7 +521,7 @@ mod tests {
         let mut last_page = page();
         last_page.next = None;
         last_page.offset = Some(5);
-        let envelope = Envelope::new(&template, "data", &|_| NoLink::Null);
+        let envelope = Envelope::new(&template, &Slot::top("data"), &|_| NoLink::Null);
         let text = envelope.render(&last_page, |out| out.extend_from_slice(b"[1,2]"));
         assert_eq!(
             serde_json::from_slice::<Value>(&text).unwrap(),
@@ -534,7 +549,7 @@ mod tests {
 
     /// The envelope rendered for `page()`, checked to be the value `Envelope::filled` builds.
     fn filled(template: Value, slot: &str) -> Value {
-        let envelope = Envelope::new(&template, slot, &|_| NoLink::Null);
+        let envelope = Envelope::new(&template, &Slot::top(slot), &|_| NoLink::Null);
         let text = envelope.render(&page(), |out| out.extend_from_slice(b"[1,2]"));
         let rendered: Value = serde_json::from_slice(&text).expect("an envelope renders to JSON");
         assert_eq!(
@@ -573,6 +588,37 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_one_level_down_is_filled_and_made_where_the_generated_envelope_lacks_it() {
+        let hal = Slot::nested(&["_embedded", "items"]);
+        let cases = [
+            (
+                json!({"current_page": 9, "_embedded": {"items": [], "items_count": 0}}),
+                json!({"current_page": 2, "_embedded": {"items": [1, 2], "items_count": 0}}),
+            ),
+            (
+                json!({"current_page": 9}),
+                json!({"current_page": 2, "_embedded": {"items": [1, 2]}}),
+            ),
+            (
+                json!({"_embedded": null, "items": "kept"}),
+                json!({"_embedded": {"items": [1, 2]}, "items": "kept"}),
+            ),
+        ];
+        for (template, expected) in cases {
+            let envelope = Envelope::new(&template, &hal, &|_| NoLink::Null);
+            let text = envelope.render(&page(), |out| out.extend_from_slice(b"[1,2]"));
+            let rendered: Value = serde_json::from_slice(&text)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&text)));
+            assert_eq!(rendered, expected, "from the template {template}");
+            assert_eq!(
+                envelope.filled(&page(), json!([1, 2])),
+                rendered,
+                "expected the value built for the check to be the text sent, from {template}"
+            );
+        }
+    }
+
+    #[test]
     fn a_missing_page_link_is_null_left_out_or_generated_as_the_schema_allows() {
         let link = |next: Value, required: Value| {
             json!({"type": "object", "properties": {"links": {"type": "object",
@@ -605,7 +651,7 @@ mod tests {
     #[test]
     fn a_link_left_out_takes_its_comma_with_it_wherever_it_stood() {
         let template = json!({"links": {"next": "n", "self": "s", "prev": "p"}, "data": []});
-        let envelope = Envelope::new(&template, "data", &|_| NoLink::Omitted);
+        let envelope = Envelope::new(&template, &Slot::top("data"), &|_| NoLink::Omitted);
         let pages = [
             (page(), json!({"next": "c9", "self": "s"})),
             (
@@ -633,7 +679,7 @@ mod tests {
         }
         let alone = Envelope::new(
             &json!({"links": {"next": "n", "prev": "p"}}),
-            "data",
+            &Slot::top("data"),
             &|_| NoLink::Omitted,
         );
         let text = alone.render(

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::call::StatefulCall;
 use super::envelope::{Envelope, no_link_that_fits};
 use super::shape::{
-    Shape, SlotKind, answer_shape, can_be_object, can_show, closed_fields, empty_side_maps,
+    Shape, Slot, SlotKind, answer_shape, can_be_object, can_show, closed_fields, empty_side_maps,
     held_schema,
 };
 use crate::contract::{Action, SchemaId, declared_types, properties, resolve};
@@ -195,7 +195,7 @@ pub enum Layout {
         id_field: Option<String>,
     },
     Envelope {
-        slot: String,
+        slot: Slot,
         kind: SlotKind,
         envelope: Envelope,
     },

@@ -59,8 +59,8 @@ fn objects_in(example: &Value, shape: &Shape) -> Vec<Value> {
     match (shape, example) {
         (Shape::Bare | Shape::Unrelated, object @ Value::Object(_)) => vec![object.clone()],
         (Shape::Array, Value::Array(items)) => items.clone(),
-        (Shape::Envelope { slot, kind }, Value::Object(envelope)) => {
-            match (kind, envelope.get(slot)) {
+        (Shape::Envelope { slot, kind }, envelope @ Value::Object(_)) => {
+            match (kind, slot.in_value(envelope)) {
                 (SlotKind::Object, Some(object)) => vec![object.clone()],
                 (SlotKind::Items, Some(Value::Array(items))) => items.clone(),
                 (SlotKind::Map, Some(Value::Object(map))) => map.values().cloned().collect(),

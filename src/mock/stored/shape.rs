@@ -16,12 +16,48 @@ pub enum Shape {
     Bare,
     /// The body is an array of objects.
     Array,
-    /// An object whose property `slot` holds the resource(s).
-    Envelope { slot: String, kind: SlotKind },
+    /// An object that holds the resource(s) at `slot`.
+    Envelope { slot: Slot, kind: SlotKind },
     /// A schema that holds no such object anywhere (Stripe's deletion marker `{id, object,
     /// deleted}`); reads answer the object there all the same, as they always did, where it
     /// is checked like every stored answer.
     Unrelated,
+}
+
+/// Where an envelope holds the resource: the keys from its top down (`data`; HAL's
+/// `_embedded`, then `items`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot(Vec<String>);
+
+impl Slot {
+    /// A slot at the envelope's top level.
+    pub fn top(name: &str) -> Slot {
+        Slot(vec![name.to_string()])
+    }
+
+    /// A slot down these keys.
+    pub fn nested(keys: &[&str]) -> Slot {
+        Slot(keys.iter().map(|k| k.to_string()).collect())
+    }
+
+    pub fn keys(&self) -> &[String] {
+        &self.0
+    }
+
+    /// The key the resource sits under (the last).
+    pub fn name(&self) -> &str {
+        self.0.last().map_or("", String::as_str)
+    }
+
+    /// The envelope's top-level key the slot is in.
+    pub fn outer(&self) -> &str {
+        self.0.first().map_or("", String::as_str)
+    }
+
+    /// What `envelope` holds at the slot.
+    pub fn in_value<'a>(&self, envelope: &'a Value) -> Option<&'a Value> {
+        self.0.iter().try_fold(envelope, |at, key| at.get(key))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +118,10 @@ pub fn shape_of(schema: &Value, document: &Value, name: &str, object: &Value) ->
         };
     }
     if let Some((slot, kind, _)) = named_slot(resolved, document, name) {
-        return Shape::Envelope { slot, kind };
+        return Shape::Envelope {
+            slot: Slot::top(&slot),
+            kind,
+        };
     }
     for (property, value) in properties(resolved, document).iter() {
         let value_schema = resolve(value, document);
@@ -99,9 +138,25 @@ pub fn shape_of(schema: &Value, document: &Value, name: &str, object: &Value) ->
             continue;
         };
         return Shape::Envelope {
-            slot: property.to_string(),
+            slot: Slot::top(property),
             kind,
         };
+    }
+    // One level down, a list of the objects (HAL's `_embedded`: Akeneo's `{_links,
+    // _embedded: {items: [...]}}`).
+    for (outer, value) in properties(resolved, document).iter() {
+        let outer_schema = resolve(value, document);
+        if has_type(outer_schema, "array") {
+            continue;
+        }
+        for (property, value) in properties(outer_schema, document).iter() {
+            if resolve(value, document).get("items").is_some_and(is_object) {
+                return Shape::Envelope {
+                    slot: Slot::nested(&[outer, property]),
+                    kind: SlotKind::Items,
+                };
+            }
+        }
     }
     Shape::Unrelated
 }
@@ -146,7 +201,7 @@ pub fn answer_shape(
         .collect();
     match views.as_slice() {
         [slot] => Shape::Envelope {
-            slot: (*slot).to_string(),
+            slot: Slot::top(slot),
             kind: SlotKind::Object,
         },
         _ => shape,
@@ -193,7 +248,8 @@ fn named_slot(resolved: &Value, document: &Value, name: &str) -> Option<(String,
 /// Empties the optional maps of other objects beside `slot` in a generated envelope:
 /// resources side-loaded only when a request asks to include them (Kantata's
 /// `organizations: {id: object}`), which a generated envelope would otherwise invent.
-pub fn empty_side_maps(template: &mut Value, schema: &Value, document: &Value, slot: &str) {
+pub fn empty_side_maps(template: &mut Value, schema: &Value, document: &Value, slot: &Slot) {
+    let slot = slot.outer();
     let Value::Object(object) = template else {
         return;
     };
@@ -214,17 +270,37 @@ pub fn empty_side_maps(template: &mut Value, schema: &Value, document: &Value, s
     }
 }
 
-/// Properties that are arrays of objects (Kantata's `results` index excluded).
-fn object_lists(resolved: &Value, document: &Value) -> Vec<(String, Value)> {
+/// Properties that are arrays of objects (Kantata's `results` index excluded), with their
+/// items; where there are none, those of the envelope's objects, one level down (HAL's
+/// `_embedded`).
+fn object_lists(resolved: &Value, document: &Value) -> Vec<(Slot, Value)> {
+    let lists_in = |schema: &Value| -> Vec<(String, Value)> {
+        properties(schema, document)
+            .iter()
+            .filter_map(|(property, value)| {
+                let value_schema = resolve(value, document);
+                let items = value_schema.get("items")?;
+                (has_type(value_schema, "array")
+                    && is_object_schema(Some(items), document)
+                    && !is_results_list(items, document))
+                .then(|| (property.to_string(), items.clone()))
+            })
+            .collect()
+    };
+    let top = lists_in(resolved);
+    if !top.is_empty() {
+        return top
+            .into_iter()
+            .map(|(name, items)| (Slot::top(&name), items))
+            .collect();
+    }
     properties(resolved, document)
         .iter()
-        .filter_map(|(property, value)| {
-            let value_schema = resolve(value, document);
-            let items = value_schema.get("items")?;
-            (has_type(value_schema, "array")
-                && is_object_schema(Some(items), document)
-                && !is_results_list(items, document))
-            .then(|| (property.to_string(), items.clone()))
+        .filter(|(_, value)| has_type(resolve(value, document), "object"))
+        .flat_map(|(outer, value)| {
+            lists_in(resolve(value, document))
+                .into_iter()
+                .map(move |(name, items)| (Slot::nested(&[outer, &name]), items))
         })
         .collect()
 }
@@ -296,7 +372,11 @@ pub fn held_schema<'a>(answer: &'a Value, document: &'a Value, shape: &Shape) ->
         Shape::Bare | Shape::Unrelated => Some(answer),
         Shape::Array => resolved.get("items"),
         Shape::Envelope { slot, kind } => {
-            let slot = resolve(properties(resolved, document).get(slot)?, document);
+            let mut at = resolved;
+            for key in slot.keys() {
+                at = resolve(properties(at, document).get(key)?, document);
+            }
+            let slot = at;
             match kind {
                 SlotKind::Object => Some(slot),
                 SlotKind::Items => slot.get("items"),

@@ -50,19 +50,23 @@ impl Writer<'_> {
                     let key = call.key().unwrap_or_default().join("/");
                     let one = call.resource().one();
                     // Only an object deleted in this session gets here without a declared
-                    // answer (an id never seen stands for one). A 404 would break the
-                    // contract, so the contract answers; the object stays deleted, and the
+                    // answer that can be sent (an id never seen stands for one). A 404 would
+                    // break the contract, so the contract answers; the object stays deleted, and the
                     // note says why the answer does not show it.
-                    if !declares_not_found(call.operation) {
+                    if !declares_not_found(call.api, call.operation, self.generated) {
+                        let operation = &call.operation.id;
+                        let lacking = if call.operation.declares_answer_for(404) {
+                            format!("{operation}'s answer for it has a body no value can follow")
+                        } else {
+                            format!("{operation} declares no 404, 4XX or default answer")
+                        };
                         return Some(Written::Contract(SlViolation {
                             location: vec!["response".into(), "status".into()],
                             severity: "Warning",
                             code: "status_code_conformance".into(),
                             message: format!(
-                                "the {one} {key} was deleted in this session, but {} declares no \
-                                 404, 4XX or default answer: this answer is the contract's, and \
-                                 the {one} stays deleted",
-                                call.operation.id
+                                "the {one} {key} was deleted in this session, but {lacking}: \
+                                 this answer is the contract's, and the {one} stays deleted"
                             ),
                         }));
                     }
@@ -188,11 +192,8 @@ impl Writer<'_> {
             for (name, value) in call.resource().keys.iter().zip(key.iter()) {
                 path = path.replace(
                     &format!("{{{name}}}"),
-                    &percent_encoding::utf8_percent_encode(
-                        value,
-                        percent_encoding::NON_ALPHANUMERIC,
-                    )
-                    .to_string(),
+                    &percent_encoding::utf8_percent_encode(value, crate::pointer::PATH_SEGMENT)
+                        .to_string(),
                 );
             }
             let host = call.request.header("host");
@@ -318,7 +319,7 @@ fn render_body(layout: &Layout, items: &[(String, &str)], page: &mut Page) -> Ve
         } => {
             page.results = items
                 .iter()
-                .map(|(id, _)| (slot.clone(), id.clone()))
+                .map(|(id, _)| (slot.name().to_string(), id.clone()))
                 .collect();
             let write_slot = |out: &mut Vec<u8>| match kind {
                 SlotKind::Object => out.extend_from_slice(first().as_bytes()),
@@ -441,6 +442,7 @@ fn array<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::super::envelope::{Envelope, NoLink};
+    use super::super::shape::Slot;
     use super::*;
     use serde_json::json;
 
@@ -454,15 +456,15 @@ mod tests {
         let mut layouts = vec![Layout::Bare, Layout::Array];
         for kind in [SlotKind::Object, SlotKind::Items, SlotKind::Map] {
             layouts.push(Layout::Envelope {
-                slot: "member".into(),
+                slot: Slot::top("member"),
                 kind,
-                envelope: Envelope::new(&template, "member", &|_| NoLink::Null),
+                envelope: Envelope::new(&template, &Slot::top("member"), &|_| NoLink::Null),
             });
         }
         layouts.push(Layout::Envelope {
-            slot: "member".into(),
+            slot: Slot::top("member"),
             kind: SlotKind::Object,
-            envelope: Envelope::new(&json!([1, 2]), "member", &|_| NoLink::Null),
+            envelope: Envelope::new(&json!([1, 2]), &Slot::top("member"), &|_| NoLink::Null),
         });
         for layout in &layouts {
             let mut page = Page {
