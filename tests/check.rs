@@ -210,6 +210,27 @@ async fn a_broken_provider_has_each_defect_reported_and_only_those() {
     );
 }
 
+/// A read whose 404 no value can follow gives a provider no way to say a deleted object is
+/// gone: its declared answer after a delete is no `use_after_free`. What is left are the
+/// refusals of bad ids, which only that 404 can carry: the contract contradicts itself there.
+#[tokio::test]
+async fn a_read_whose_404_cannot_be_sent_is_not_held_to_one_after_a_delete() {
+    let contract = fixture_contract("unsendable-404.yaml");
+    let engine = engine(&contract, EngineOptions::default());
+    let target = spawn(app(engine, HttpOptions::default())).await;
+    let report = check(contract, options(target, &[]), false).await.unwrap();
+    let found = failing_checks(&report);
+    let unexplained: Vec<&String> = found
+        .iter()
+        .filter(|f| !f.ends_with("(bad path parameter id): response_schema_conformance"))
+        .collect();
+    assert!(
+        unexplained.is_empty() && !found.is_empty(),
+        "expected only the refusals of bad ids to fail (the 404 they must use has no valid \
+         body), received {found:#?}"
+    );
+}
+
 /// `serve` on each fixture, `check` against it: nothing reported. These documents declare no
 /// error answers for some operations, operations without responses, arrays in queries,
 /// discriminators, vendor media types, reads that declare no 404 (a read of an object the

@@ -10,6 +10,7 @@ use super::judge::{failure, judge, send_judged};
 use super::plan;
 use super::send::{Answer, Shared, curl, send_recorded};
 use crate::contract::{Contract, ParameterLocation, View, json_media, key_word, properties};
+use crate::generate::{SATISFIABLE_SEED, generate_valid};
 use crate::headers;
 use crate::validate::{CheckedExchange, coerce, resolve};
 
@@ -224,15 +225,11 @@ pub(super) async fn run_chain(
             if checked.failures.is_empty() {
                 checked.reproduce = None;
             }
-        } else if removed
-            && contract
-                .operation(read_case.api, read_case.operation)
-                .1
-                .declares_answer_for(404)
-        {
+        } else if removed && says_gone(contract, &read_case) {
             // Only where the contract gives the provider a way to say the resource is gone:
-            // a read that declares no 404 (nor `4XX`, nor `default`) leaves it none, and its
-            // declared answer is no lie about what the contract lets it say.
+            // a read that declares no 404 (nor `4XX`, nor `default`), or one whose body no
+            // value can follow (Vonage's secrets), leaves it none, and its declared answer is
+            // no lie about what the contract lets it say.
             checked.failures.push(failure(
                 "use_after_free",
                 format!(
@@ -253,6 +250,17 @@ pub(super) async fn run_chain(
         ));
     }
     out
+}
+
+/// Whether the read of `read_case` declares an answer for a missing object (a 404, `4XX` or
+/// `default`) that a provider can send: one whose JSON body has a valid value.
+fn says_gone(contract: &Contract, read_case: &Case) -> bool {
+    let (api, read) = contract.operation(read_case.api, read_case.operation);
+    read.answer_for(404).is_some_and(|response| {
+        response
+            .json_schema()
+            .is_none_or(|id| generate_valid(&api.schemas, id, SATISFIABLE_SEED).is_ok())
+    })
 }
 
 /// Whether `id` appears in `answer`: as a value, or as a key (objects keyed by id).

@@ -9,7 +9,7 @@ use crate::cli::LintArgs;
 use std::collections::HashSet;
 
 use crate::contract::{CompiledApi, Finding, Severity, StatusKey, json_media};
-use crate::generate::{generate_valid, valid_under_all};
+use crate::generate::{SATISFIABLE_SEED, generate_valid, valid_under_all};
 use crate::load::{LoadedSpec, SourceLocation};
 use crate::validate::declared_response;
 
@@ -113,7 +113,7 @@ fn unanswerable(compiled: &CompiledApi) -> Vec<(String, String)> {
         if !seen.insert(id) {
             continue;
         }
-        let Err(failed) = generate_valid(schemas, id, 0) else {
+        let Err(failed) = generate_valid(schemas, id, SATISFIABLE_SEED) else {
             continue;
         };
         let why = schemas

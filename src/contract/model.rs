@@ -207,11 +207,16 @@ impl Operation {
     /// Whether the operation declares an answer with status `code`: exactly, by its range
     /// (`4XX`), or `default`.
     pub fn declares_answer_for(&self, code: u16) -> bool {
-        self.responses.iter().any(|r| {
-            r.status == StatusKey::Code(code)
-                || r.status == StatusKey::Range(code / 100)
-                || r.status == StatusKey::Default
-        })
+        self.answer_for(code).is_some()
+    }
+
+    /// The answer declared for status `code`: exactly, else by its range (`4XX`), else
+    /// `default`.
+    pub fn answer_for(&self, code: u16) -> Option<&Response> {
+        let declared = |key: StatusKey| self.responses.iter().find(|r| r.status == key);
+        declared(StatusKey::Code(code))
+            .or_else(|| declared(StatusKey::Range(code / 100)))
+            .or_else(|| declared(StatusKey::Default))
     }
 }
 
@@ -300,6 +305,13 @@ pub struct Response {
     pub content: Vec<MediaType>,
     /// OpenAPI `links`: operations this answer leads to.
     pub links: Vec<Link>,
+}
+
+impl Response {
+    /// The schema of its JSON body (see [`json_media`]), where it declares one.
+    pub fn json_schema(&self) -> Option<SchemaId> {
+        json_media(&self.content).and_then(|media| media.schema)
+    }
 }
 
 /// An OpenAPI link: which operation an answer leads to, and how its parameters are taken from

@@ -18,5 +18,5 @@ mod values;
 pub use agree::valid_under_all;
 pub use prune::remove_property;
 pub use repair::repair;
-pub use valid::{NoValidValue, generate_valid, generate_valid_dynamic};
+pub use valid::{NoValidValue, SATISFIABLE_SEED, generate_valid, generate_valid_dynamic};
 pub use values::generate;

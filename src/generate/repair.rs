@@ -31,12 +31,14 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
     // GitHub's contents read answers a directory listing or a file): made from the branch
     // that declares most of its fields, with those of its fields that fit, rather than
     // regenerated from the first branch a violation names, which keeps none of them.
-    let valid = |trial: &Value| schemas.is_valid(id, trial);
-    if !valid(&value)
-        && let Some(kept) =
-            nearest_branch_value(document, schemas.node(id), &value, view, seed, valid)
+    // The rounds below finish it (a file generated with a symlink's `target` matches two
+    // branches).
+    let count = |trial: &Value| schemas.violations(id, trial, &[]).len();
+    if !schemas.is_valid(id, &value)
+        && let Some(nearest) =
+            nearest_branch_value(document, schemas.node(id), &value, view, seed, count)
     {
-        return Some(kept);
+        value = nearest;
     }
     let mut regenerated: HashSet<String> = HashSet::new();
     for round in 0..ROUNDS {
@@ -136,15 +138,15 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
 
 /// A value of the branch of `schema`'s `oneOf` or `anyOf` (through references) that declares
 /// the most of `object`'s fields (the first of equals), generated, with each of those fields
-/// of `object` put in it where `valid` still holds; `None` where `object` is no object, no
-/// branch declares any of its fields, or the generated value is not `valid`.
+/// of `object` put in it where that adds no violation (as `count` counts them); `None` where
+/// `object` is no object or no branch declares any of its fields.
 fn nearest_branch_value(
     document: &Value,
     schema: &Value,
     object: &Value,
     view: View,
     seed: u64,
-    valid: impl Fn(&Value) -> bool,
+    count: impl Fn(&Value) -> usize,
 ) -> Option<Value> {
     let fields = object.as_object()?;
     let mut node = schema;
@@ -165,23 +167,21 @@ fn nearest_branch_value(
             .filter(|name| declared.get(name).is_some())
             .count()
     };
-    let (best, count) = branches
+    let (best, most) = branches
         .iter()
         .map(|branch| (branch, shared(branch)))
         .fold(
             None,
-            |best: Option<(&Value, usize)>, (branch, count)| match best {
-                Some((_, most)) if most >= count => best,
-                _ => Some((branch, count)),
+            |best: Option<(&Value, usize)>, (branch, n)| match best {
+                Some((_, most)) if most >= n => best,
+                _ => Some((branch, n)),
             },
         )?;
-    if count == 0 {
+    if most == 0 {
         return None;
     }
     let mut made = generate(document, best, view, seed, true);
-    if !valid(&made) {
-        return None;
-    }
+    let mut now = count(&made);
     let declared = properties(best, document);
     for (name, stored) in fields
         .iter()
@@ -191,8 +191,9 @@ fn nearest_branch_value(
         if let Value::Object(trial_fields) = &mut trial {
             trial_fields.insert(name.clone(), stored.clone());
         }
-        if valid(&trial) {
-            made = trial;
+        let after = count(&trial);
+        if after <= now {
+            (made, now) = (trial, after);
         }
     }
     Some(made)

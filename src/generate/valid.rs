@@ -10,6 +10,10 @@ use crate::contract::{SchemaId, Schemas};
 /// Values tried before [`generate_valid`] repairs the last one.
 const ATTEMPTS: u64 = 8;
 
+/// The seed a schema's value is generated with to learn whether any value satisfies it
+/// (`lint`'s warning, whether a declared answer can be sent): one value per schema.
+pub const SATISFIABLE_SEED: u64 = 0;
+
 /// No value valid under a schema was generated or repaired (an unsatisfiable schema): the
 /// best attempt, which a caller may still use knowing that it is not valid.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use super::generated::GeneratedValues;
-use crate::contract::{CompiledApi, MediaType, Operation, StatusKey, is_final, json_media};
+use crate::contract::{CompiledApi, MediaType, Operation, StatusKey, is_final};
+use crate::generate::SATISFIABLE_SEED;
 
 /// The response to serve and its status: with a preferred code, exact, then its range, then
 /// `default`; without, the lowest 2xx, a `2XX` range, `default`, then the first declared
@@ -71,16 +72,12 @@ pub fn declares_not_found(
     operation: &Operation,
     generated: &GeneratedValues,
 ) -> bool {
-    choose_response(operation, Some(404)).is_some_and(|(index, _)| {
-        json_media(&operation.responses[index].content)
-            .and_then(|media| media.schema)
+    operation.answer_for(404).is_some_and(|response| {
+        response
+            .json_schema()
             .is_none_or(|id| generated.generated(api, id, SATISFIABLE_SEED).valid)
     })
 }
-
-/// The seed a schema's value is generated with to learn whether any value satisfies it, as
-/// `lint` does: one value per schema, made once.
-const SATISFIABLE_SEED: u64 = 0;
 
 /// Whether the operation declares exactly `code`.
 pub fn declares(operation: &Operation, code: u16) -> bool {
