@@ -1924,6 +1924,14 @@ async fn clients_choose_the_ids_of_objects_named_by_them_and_never_of_those_the_
                 "name",
                 "web",
             ),
+            (
+                "/products",
+                r#"{"identifier": "sunglasses", "family": "accessories"}"#,
+                201,
+                "/products/sunglasses",
+                "identifier",
+                "sunglasses",
+            ),
             // A second create of a name in use: refused where a 409 is declared, else the
             // object is replaced.
             (

@@ -271,10 +271,6 @@ impl ObjectModel {
         }
     }
 
-    /// The field that carries the key parameter `param`: one named like it; for the last
-    /// key (the object's own id), else one named like its last word (GitHub's issues are read
-    /// at `/issues/{issue_number}` by their `number`, beside an `id` of another kind), else
-    /// `id`.
     /// The schema of the field that carries the last key `param`, where it says more of an
     /// id's shape (a `pattern` or `format`) than a path parameter may: Twilio's channels are
     /// read at `/Channels/{Sid}`, any string, and answer a `sid` of `^CH[0-9a-fA-F]{32}$`.
@@ -285,6 +281,10 @@ impl ObjectModel {
         shaped.then_some(&field.resolved)
     }
 
+    /// The field that carries the key parameter `param`: one named like it; for the last
+    /// key (the object's own id), else one named like its last word (GitHub's issues are read
+    /// at `/issues/{issue_number}` by their `number`, beside an `id` of another kind), else
+    /// `id`.
     pub(super) fn key_field(&self, param: &str, is_last: bool) -> Option<&Field> {
         if let Some(field) = self.field(param) {
             return Some(field);
@@ -313,7 +313,8 @@ impl ObjectModel {
     /// The id a client chose, in the request `data` of a create, for the object it creates,
     /// where the object says so: the value of its field named like the id parameter
     /// (`username` for `/users/{username}`), or, where the object has no field for its id at
-    /// all, its name (DigitalOcean's tags, read at `/v2/tags/{tag_id}` by the name they were
+    /// all, its identifier or name (Akeneo's products, read at `/products/{code}` by their
+    /// `identifier`; DigitalOcean's tags, read at `/v2/tags/{tag_id}` by the name they were
     /// created with). An id parameter named as one (`id`, `tagId`, `tag_id`) is the server's
     /// to assign even where the client may write the field: clients send placeholders there
     /// (Swagger's petstore example creates every pet with `id: 0`). `None`: the server
@@ -361,7 +362,7 @@ pub(super) fn id_base(name: &str) -> Option<&str> {
 }
 
 /// Fields a client names an object by, where the object has no field for its id.
-const NAME_FIELDS: &[&str] = &["name", "slug"];
+const NAME_FIELDS: &[&str] = &["identifier", "name", "slug"];
 
 pub(super) fn is_type(schema: &Value, kind: &str) -> bool {
     match schema.get("type") {
