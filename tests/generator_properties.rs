@@ -273,6 +273,21 @@ fn a_pattern_anchored_after_a_wildcard_gives_values_that_start_where_the_anchor_
 }
 
 #[test]
+fn a_format_whose_values_the_pattern_refuses_gives_way_to_the_pattern() {
+    // Loket's ids: a `uuid` in upper-case hex only, braces allowed around it.
+    let source = "^[{(]?[0-9A-F]{8}[-]?([0-9A-F]{4}[-]?){3}[0-9A-F]{12}[)}]?$";
+    let schema = json!({ "type": "string", "format": "uuid", "pattern": source });
+    let pattern = regex::Regex::new(source).unwrap();
+    for value in valid_values(&schema) {
+        let text = value.as_str().expect("a string");
+        assert!(
+            pattern.is_match(text),
+            "expected an upper-case uuid the pattern takes, got {text:?}"
+        );
+    }
+}
+
+#[test]
 fn a_pattern_whose_lookahead_asks_for_a_symbol_gives_values_with_one() {
     // Azure's admin password: a lower-case letter, an upper-case one and a symbol, 12 or more.
     let source =

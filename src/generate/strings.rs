@@ -46,16 +46,43 @@ pub fn string(map: &Map<String, Value>, rng: &mut ChaCha8Rng) -> Value {
         .and_then(Value::as_u64)
         .map(|m| m as usize);
     let format = map.get("format").and_then(Value::as_str);
-    let formatted = format.and_then(|format| by_format(format, rng));
-    if let Some(value) = formatted.and_then(|value| within_lengths(format, value, min, max)) {
+    let pattern = map.get("pattern").and_then(Value::as_str);
+    let formatted = format
+        .and_then(|format| by_format(format, rng))
+        .and_then(|value| within_lengths(format, value, min, max));
+    // A formatted value the pattern refuses (Loket's ids: a `uuid` of upper-case hex only) is
+    // written in the other case where the pattern takes that (formats that hold hex digits
+    // or host names take either), else gives way to one the pattern makes; it stands where
+    // the pattern makes none.
+    let accepted = |value: &str| pattern.is_none_or(|p| pattern_accepts(p, value));
+    if let Some(value) = formatted.as_deref().and_then(|value| {
+        if accepted(value) {
+            return Some(value.to_string());
+        }
+        [value.to_uppercase(), value.to_lowercase()]
+            .into_iter()
+            .find(|candidate| accepted(candidate))
+    }) {
         return Value::String(value);
     }
-    if let Some(pattern) = map.get("pattern").and_then(Value::as_str)
+    if let Some(pattern) = pattern
         && let Some(value) = by_pattern(pattern, min, max, rng)
     {
         return Value::String(value);
     }
-    Value::String(words(min, max, rng))
+    Value::String(formatted.unwrap_or_else(|| words(min, max, rng)))
+}
+
+/// Whether `value` matches `pattern` as the validator reads it; `true` where it cannot be
+/// compiled here (the validator then judges alone).
+fn pattern_accepts(pattern: &str, value: &str) -> bool {
+    read_pattern(pattern)
+        .and_then(|read| {
+            read.compiled
+                .as_ref()
+                .map(|regex| regex.is_match(value).unwrap_or(true))
+        })
+        .unwrap_or(true)
 }
 
 /// A formatted value within `minLength`/`maxLength`: as it is, or, for a date-time, written
