@@ -1432,6 +1432,25 @@ async fn paths_that_answer_lists_or_names_are_answered_from_the_contract_not_wit
         )
         .await;
         assert_eq!(created.status, 204, "{}", created.text());
+        let set = send(
+            &router,
+            "PUT",
+            "/apps/a/env/PORT",
+            &[("content-type", "text/plain")],
+            "80",
+        )
+        .await;
+        assert_eq!(set.status, 200, "{}", set.text());
+        let addons = send(&router, "GET", "/apps/a/addons/env", &[], "").await;
+        assert!(
+            addons.status == 200
+                && addons.header("sl-violations").is_none()
+                && addons.json()[0]["addon_id"].is_string(),
+            "expected the add-ons' variables from the contract, no app variable in them, got \
+             {:?} {}",
+            addons.header("sl-violations"),
+            addons.text()
+        );
         for uri in ["/lines/tube", "/rules"] {
             let answer = send(&router, "GET", uri, &[], "").await;
             let body = answer.json();

@@ -254,10 +254,10 @@ pub fn find_body_wrappers(operations: &mut [Operation], resources: &[Resource], 
 /// objects it answers, where the schemas say: GitHub has two resources named `projects` (a
 /// team's, read at `/teams/{team_id}/projects/{project_id}` as `team-project`, and
 /// `/projects/{project_id}`, read as `project`), and `/repos/{owner}/{repo}/projects` lists the
-/// second. The resource whose read's answer shares the most named schemas with the list's
-/// answer is taken (the first on a tie); a list that shares none with any resource of its
-/// name lists none of them and is left to the contract. Where a side names no schema,
-/// nothing tells them apart and the binding stands.
+/// second. The resource whose read's answer (else another that shows its objects) shares the
+/// most named schemas with the list's answer is taken (the first on a tie); a list that shares
+/// none with any resource of its name lists none of them and is left to the contract. Where a
+/// side names no schema, nothing tells them apart and the binding stands.
 pub fn agree_lists(operations: &mut [Operation], resources: &[Resource], schemas: &Schemas) {
     let document = schemas.document(View::Response);
     let named_in = |operation: &Operation| {
@@ -272,14 +272,31 @@ pub fn agree_lists(operations: &mut [Operation], resources: &[Resource], schemas
         }
         names
     };
-    // Each resource's first read, found in one pass (20,000-operation documents exist).
+    // Each resource's objects as its first read answers them, else its first create,
+    // replace, upsert or merge, else the list at its collection (Clever Cloud's environment
+    // variables are never read one by one): found in one pass (20,000-operation documents
+    // exist).
+    let order = [
+        Action::Read,
+        Action::Create,
+        Action::Replace,
+        Action::Upsert,
+        Action::Merge,
+        Action::List,
+    ];
     let mut read_names: Vec<HashSet<&str>> = vec![HashSet::new(); resources.len()];
-    let mut read_seen = vec![false; resources.len()];
+    let mut read_rank = vec![order.len(); resources.len()];
     for operation in operations.iter() {
-        if let Some(binding) = &operation.binding
-            && binding.action == Action::Read
-            && !std::mem::replace(&mut read_seen[binding.resource], true)
-        {
+        let Some(binding) = &operation.binding else {
+            continue;
+        };
+        let resource = &resources[binding.resource];
+        let Some(rank) = order.iter().position(|a| *a == binding.action) else {
+            continue;
+        };
+        let own_list = binding.action != Action::List || collection_of(resource) == operation.path;
+        if own_list && rank < read_rank[binding.resource] {
+            read_rank[binding.resource] = rank;
             read_names[binding.resource] = named_in(operation);
         }
     }
