@@ -15,7 +15,7 @@ use super::shape::{can_be_object, object_schema_in};
 use super::write::{Writer, Written};
 use crate::contract::{Action, View, json_media};
 use crate::mock::cache::{Memo, stable_hash};
-use crate::mock::choice::{choose_response, declares_not_found};
+use crate::mock::choice::choose_response;
 use crate::mock::generated::GeneratedValues;
 use crate::mock::message::{MockResponse, SlViolation};
 use crate::state::{self, Clock, Prefetched, Store, StoreError};
@@ -101,7 +101,7 @@ impl StoredAnswers {
             seed,
             now: &now,
             object: &object,
-            not_found_declared: declares_not_found(call.api, call.operation, generated),
+            generated,
         };
         // The session is locked while its data is read and changed, not while the answer is
         // written, so concurrent requests of one session wait as little as possible; reads

@@ -11,7 +11,8 @@ use super::outcome::{Answered, Made, Outcome};
 use crate::contract::{Action, SchemaId, View, fits_scalar_keywords};
 use crate::generate::{generate, generate_valid_dynamic};
 use crate::mock::cache::stable_hash;
-use crate::mock::choice::declares;
+use crate::mock::choice::{declares, declares_not_found};
+use crate::mock::generated::GeneratedValues;
 use crate::state::{Key, Session};
 use crate::validate::resolve;
 
@@ -21,9 +22,16 @@ pub struct Change<'a> {
     pub now: &'a str,
     /// The resource object's schema and what building objects needs of it (see `answers`).
     pub object: &'a ObjectModel,
+    /// The engine's generated values, which tell whether a declared answer can be sent.
+    pub generated: &'a GeneratedValues,
+}
+
+impl Change<'_> {
     /// Whether the operation declares an answer for a missing object that can be sent (see
-    /// [`crate::mock::choice::declares_not_found`]).
-    pub not_found_declared: bool,
+    /// [`declares_not_found`]): asked only where an object is missing, as it costs a lookup.
+    fn not_found_declared(&self, call: &StatefulCall<'_>) -> bool {
+        declares_not_found(call.api, call.operation, self.generated)
+    }
 }
 
 /// What a read or a list answers with, from `session` as it is; `status` is the operation's
@@ -81,7 +89,7 @@ pub fn apply(
                 Some(object) => Outcome::One(status, Answered::read(key, object)),
                 // Deleting again what this session deleted, where no 404 is declared: DELETE
                 // is idempotent, and the contract's answer says nothing false.
-                None if !change.not_found_declared && session.was_deleted(&storage, &key) => {
+                None if session.was_deleted(&storage, &key) && !change.not_found_declared(call) => {
                     return None;
                 }
                 None => Outcome::NotFound,
@@ -117,7 +125,9 @@ pub fn apply(
                 }
                 // A PUT of an object deleted in this session, where no 404 is declared: PUT
                 // creates what it names (RFC 9110, 9.3.4), so the answer stays declared.
-                None if call.binding.action == Action::Replace && !change.not_found_declared => {
+                None if call.binding.action == Action::Replace
+                    && !change.not_found_declared(call) =>
+                {
                     let created = create(change, call, &key);
                     let object = session.put(&storage, key.clone(), &created.value);
                     Outcome::One(status, Answered::made(key, object, created))
@@ -165,9 +175,9 @@ fn needs_stand_in(
     matches!(
         call.binding.action,
         Action::Read | Action::Replace | Action::Merge | Action::Delete
-    ) && !change.not_found_declared
-        && !session.contains(storage, key)
+    ) && !session.contains(storage, key)
         && !session.was_deleted(storage, key)
+        && !change.not_found_declared(call)
 }
 
 /// The object an id never seen stands for: generated from the resource's schema with a seed
