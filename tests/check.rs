@@ -247,6 +247,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "accepted-creates.yaml",
         "client-ids.yaml",
         "closed-views.yaml",
+        "collection-puts.yaml",
         "composed-envelope.yaml",
         "data-envelope.yaml",
         "corpus-shapes/odd-paths.yaml",

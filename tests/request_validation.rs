@@ -295,6 +295,16 @@ const CASES: &[Case] = &[
         locations: &[],
     },
     Case {
+        name: "fixture: a string parameter with items beside its type is any string",
+        fixture: Some("validation.yaml"),
+        method: "GET",
+        uri: "/search?api_key=k&sort=lastActivityDate,firstname",
+        headers: &[("x-trace", "3f0c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10")],
+        body: "",
+        status: 200,
+        locations: &[],
+    },
+    Case {
         name: "fixture: an XML body is checked for its media type, not read as JSON",
         fixture: Some("petstore-quirks.yaml"),
         method: "POST",

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::coerce::coerce;
 use crate::contract::resolve;
-use crate::contract::{Parameter, ParameterLocation};
+use crate::contract::{Parameter, ParameterLocation, declared_types};
 
 /// The parts of a request that parameters come from, decoded once per request.
 pub struct RequestParts<'a> {
@@ -176,15 +176,15 @@ enum Kind {
     Primitive,
 }
 
+/// How a parameter's value is written, by its schema's type; by `items` or `properties` only
+/// where it names none (flat's `sort` is a string with `items` beside it, which JSON Schema
+/// applies to arrays only).
 fn schema_kind(schema: &Value) -> Kind {
-    let has_type = |t: &str| match schema.get("type") {
-        Some(Value::String(s)) => s == t,
-        Some(Value::Array(ts)) => ts.iter().any(|x| x == t),
-        _ => false,
-    };
-    if has_type("array") || schema.get("items").is_some() {
+    let types = declared_types(schema);
+    let untyped_with = |keyword: &str| types.is_empty() && schema.get(keyword).is_some();
+    if types.contains(&"array") || untyped_with("items") {
         Kind::Array
-    } else if has_type("object") || schema.get("properties").is_some() {
+    } else if types.contains(&"object") || untyped_with("properties") {
         Kind::Object
     } else {
         Kind::Primitive
