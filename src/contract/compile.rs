@@ -154,6 +154,17 @@ pub fn compile_api(
             ),
         }
     }
+    for (pointer, what) in std::mem::take(&mut views.odd_enums) {
+        findings.push(
+            Severity::Warning,
+            &format!("{pointer}/enum"),
+            format!(
+                "{what}: no value can be valid here (a value of the type is not listed, and \
+                 a listed value is not of the type); answers leave it out where it is \
+                 optional, and any value a client sends for it is refused"
+            ),
+        );
+    }
     let schemas = builder.finish(views);
     for operation in &mut operations {
         check_examples(&schemas, operation, &mut findings);

@@ -40,6 +40,9 @@ pub struct Converted {
     /// cannot read (ECMA-262), left out of the copies so that the rest of their schemas is
     /// checked, and JavaScript literals that match nothing.
     pub odd_patterns: Vec<(String, String, PatternTrouble)>,
+    /// `(pointer, what)` of the `enum`s no value of which the schema's `type` allows (Vimeo's
+    /// content filters: strings, listed under `type: array`): no value is valid there.
+    pub odd_enums: Vec<(String, String)>,
 }
 
 /// The converted copies of `doc`'s schemas, handing each converted schema object to `visit`
@@ -120,12 +123,16 @@ where
     let mut odd_patterns = std::mem::take(&mut walk.odd_patterns);
     odd_patterns.sort();
     odd_patterns.dedup();
+    let mut odd_enums = std::mem::take(&mut walk.odd_enums);
+    odd_enums.sort();
+    odd_enums.dedup();
     if walk.flagged.is_empty() {
         return Converted {
             response: root,
             request: None,
             references,
             odd_patterns,
+            odd_enums,
         };
     }
     let mut request = root.clone();
@@ -141,6 +148,7 @@ where
         request: Some(request),
         references,
         odd_patterns,
+        odd_enums,
     }
 }
 
@@ -168,6 +176,8 @@ struct Walk<'d, 'v, V> {
     flagged: Vec<String>,
     /// The `pattern`s in trouble (see [`Converted::odd_patterns`]).
     odd_patterns: Vec<(String, String, PatternTrouble)>,
+    /// The `enum`s no value of which the type allows (see [`Converted::odd_enums`]).
+    odd_enums: Vec<(String, String)>,
     /// Whether a schema was placed around one placed before it (a `$ref` to a schema that
     /// holds another one reached first), whose subtree must then not be converted twice.
     around_placed: bool,
@@ -184,6 +194,7 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
             pending: Vec::new(),
             flagged: Vec::new(),
             odd_patterns: Vec::new(),
+            odd_enums: Vec::new(),
             around_placed: false,
         }
     }
@@ -239,6 +250,7 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
         self.pending.extend(other.pending);
         self.flagged.extend(other.flagged);
         self.odd_patterns.extend(other.odd_patterns);
+        self.odd_enums.extend(other.odd_enums);
         self.around_placed |= other.around_placed;
     }
 
@@ -275,6 +287,9 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
                 let trouble = PatternTrouble::Literal(inside.to_string());
                 self.odd_patterns
                     .push((at.clone(), pattern.clone(), trouble));
+            }
+            if let Some(what) = enum_outside_type(map) {
+                self.odd_enums.push((at.clone(), what));
             }
         }
         if let Some(target) = schema_ref(node).and_then(local_target) {
@@ -422,6 +437,40 @@ fn merge(into: &mut Value, original: &Value, at: &str, placed: &HashSet<String>)
         }
         _ => {}
     }
+}
+
+/// What is wrong with a schema's `enum` where its `type` allows none of its values (Vimeo's
+/// content filters: `enum` of strings under `type: array`); `None` where one is allowed, or
+/// either keyword is missing.
+fn enum_outside_type(map: &Map<String, Value>) -> Option<String> {
+    let values = map.get("enum")?.as_array()?;
+    let types: Vec<&str> = match map.get("type")? {
+        Value::String(kind) => vec![kind.as_str()],
+        Value::Array(kinds) => kinds.iter().filter_map(Value::as_str).collect(),
+        _ => return None,
+    };
+    let allowed = |value: &Value| {
+        types.iter().any(|kind| match (*kind, value) {
+            ("null", Value::Null)
+            | ("boolean", Value::Bool(_))
+            | ("string", Value::String(_))
+            | ("array", Value::Array(_))
+            | ("object", Value::Object(_))
+            | ("number", Value::Number(_)) => true,
+            ("integer", Value::Number(n)) => {
+                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+            }
+            _ => false,
+        })
+    };
+    if types.is_empty() || values.is_empty() || values.iter().any(allowed) {
+        return None;
+    }
+    Some(format!(
+        "enum {} holds no value of type {}",
+        Value::Array(values.clone()),
+        types.join(" or ")
+    ))
 }
 
 #[cfg(test)]

@@ -88,6 +88,8 @@ pub struct SchemaViews {
     targets: Arc<Targets>,
     /// The `pattern`s in trouble (see `Converted::odd_patterns`): the compiler reports them.
     pub odd_patterns: Vec<(String, String, PatternTrouble)>,
+    /// The `enum`s no value of which the type allows (see `Converted::odd_enums`).
+    pub odd_enums: Vec<(String, String)>,
 }
 
 impl SchemaViews {
@@ -124,6 +126,7 @@ impl SchemaViews {
             request_uri,
             targets: Targets::new(registry, uris),
             odd_patterns: converted.odd_patterns,
+            odd_enums: converted.odd_enums,
         })
     }
 }
