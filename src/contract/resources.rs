@@ -295,9 +295,14 @@ pub fn agree_lists(operations: &mut [Operation], resources: &[Resource], schemas
             continue;
         };
         let own_list = binding.action != Action::List || collection_of(resource) == operation.path;
+        // A read speaks for the objects whatever it names; the others only where they name
+        // a schema (Clever Cloud's variables are set by PUTs that answer no body).
         if own_list && rank < read_rank[binding.resource] {
-            read_rank[binding.resource] = rank;
-            read_names[binding.resource] = named_in(operation);
+            let names = named_in(operation);
+            if binding.action == Action::Read || !names.is_empty() {
+                read_rank[binding.resource] = rank;
+                read_names[binding.resource] = names;
+            }
         }
     }
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();

@@ -137,9 +137,10 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
 }
 
 /// A value of the branch of `schema`'s `oneOf` or `anyOf` (through references) that declares
-/// the most of `object`'s fields (the first of equals), generated, with each of those fields
-/// of `object` put in it where that adds no violation (as `count` counts them); `None` where
-/// `object` is no object or no branch declares any of its fields.
+/// the most of `object`'s fields (the first of equals), generated without the optional fields
+/// other branches require, with each of those fields of `object` put in it where that adds no
+/// violation (as `count` counts them); `None` where `object` is no object or no branch
+/// declares any of its fields.
 fn nearest_branch_value(
     document: &Value,
     schema: &Value,
@@ -181,8 +182,28 @@ fn nearest_branch_value(
         return None;
     }
     let mut made = generate(document, best, view, seed, true);
-    let mut now = count(&made);
     let declared = properties(best, document);
+    // Optional fields another branch requires, which `object` does not have, go: with them
+    // the value may match that branch too (a file generated with a symlink's `target`).
+    let own: Vec<&str> = declared.required().collect();
+    let others: Vec<String> = branches
+        .iter()
+        .filter(|branch| !std::ptr::eq(*branch, best))
+        .flat_map(|branch| {
+            properties(branch, document)
+                .required()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if let Value::Object(made_fields) = &mut made {
+        made_fields.retain(|name, _| {
+            fields.contains_key(name)
+                || own.contains(&name.as_str())
+                || !others.iter().any(|other| other == name)
+        });
+    }
+    let mut now = count(&made);
     for (name, stored) in fields
         .iter()
         .filter(|(name, _)| declared.get(name).is_some())
@@ -202,3 +223,43 @@ fn nearest_branch_value(
 /// References followed to the schema that holds the branches: enough for an alias of an
 /// alias, and an end to a cycle.
 const REFERENCE_HOPS: usize = 8;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_nearest_branch_keeps_the_stored_fields_and_leaves_out_what_makes_another_match() {
+        // GitHub's contents: a file generated with a symlink's `target` and a submodule's
+        // URL (both optional in a file, each required by its own branch) matches three.
+        let document = json!({"components": {"schemas": {
+            "File": {"type": "object", "required": ["type", "content"], "properties": {
+                "type": {"type": "string"}, "content": {"type": "string"},
+                "target": {"type": "string", "example": "a.md"},
+                "submodule_git_url": {"type": "string", "example": "git://x"}}},
+            "Symlink": {"type": "object", "required": ["type", "target"], "properties": {
+                "type": {"type": "string"}, "target": {"type": "string"}}},
+            "Submodule": {"type": "object", "required": ["type", "submodule_git_url"],
+                "properties": {"type": {"type": "string"},
+                "submodule_git_url": {"type": "string"}}}
+        }}});
+        let schema = json!({"oneOf": [
+            {"type": "array", "items": {"type": "object"}},
+            {"$ref": "#/components/schemas/File"},
+            {"$ref": "#/components/schemas/Symlink"},
+            {"$ref": "#/components/schemas/Submodule"}
+        ]});
+        let stored = json!({"message": "m", "content": "aGk="});
+        let made = nearest_branch_value(&document, &schema, &stored, View::Response, 7, |_| 0)
+            .expect("a value of the file branch");
+        assert!(
+            made["content"] == "aGk="
+                && made.get("target").is_none()
+                && made.get("submodule_git_url").is_none()
+                && made.get("message").is_none(),
+            "expected the file with the stored content, without a symlink's or a submodule's \
+             field nor one no file declares, got {made}"
+        );
+    }
+}
