@@ -82,6 +82,11 @@ impl Forms {
             let retype = held
                 .map(|held| retyped_fields(object_schema, held, call.document()))
                 .unwrap_or_default();
+            // Fields the view forbids (a writeOnly password a create stored, which its answer
+            // must not show: Airflow's users).
+            let hide = held
+                .map(|held| forbidden_fields(held, call.document()))
+                .unwrap_or_default();
             let keep = held
                 .and_then(|held| closed_fields(held, call.document()))
                 .filter(|keep| {
@@ -140,11 +145,13 @@ impl Forms {
             let marker = matches!(layout, Layout::Marker { .. });
             let keep = keep.filter(|_| !marker);
             let retype = if marker { Vec::new() } else { retype };
+            let hide = if marker { Vec::new() } else { hide };
             Some(Arc::new(Form {
                 layout,
                 tag,
                 keep,
                 retype,
+                hide,
             }))
         })
     }
@@ -160,6 +167,17 @@ pub struct Form {
     /// The fields the answer declares of another type than the object's schema does, with
     /// the answer's schema of each (resolved).
     pub retype: Vec<(String, Value)>,
+    /// The fields the answer forbids (writeOnly ones, `false` in answers): never shown.
+    pub hide: Vec<String>,
+}
+
+/// The properties `view` forbids: writeOnly ones, which the response view makes `false`.
+fn forbidden_fields(view: &Value, document: &Value) -> Vec<String> {
+    properties(view, document)
+        .iter()
+        .filter(|(_, schema)| **schema == Value::Bool(false))
+        .map(|(name, _)| name.to_string())
+        .collect()
 }
 
 /// The properties `view` declares of a type that `object_schema` does not allow for them

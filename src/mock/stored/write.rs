@@ -209,20 +209,21 @@ impl Writer<'_> {
         };
         let shown: Vec<(String, String)>;
         let mut made = made;
-        let items: Vec<(String, &str)> = if form.keep.is_some() || !form.retype.is_empty() {
-            let document = call.document();
-            shown = items
-                .iter()
-                .map(|(id, text)| (id.clone(), reshaped_text(text, &form, document)))
-                .collect();
-            made = made.map(|made| reshaped(made, &form, document));
-            shown
-                .iter()
-                .map(|(id, text)| (id.clone(), text.as_str()))
-                .collect()
-        } else {
-            items
-        };
+        let items: Vec<(String, &str)> =
+            if form.keep.is_some() || !form.retype.is_empty() || !form.hide.is_empty() {
+                let document = call.document();
+                shown = items
+                    .iter()
+                    .map(|(id, text)| (id.clone(), reshaped_text(text, &form, document)))
+                    .collect();
+                made = made.map(|made| reshaped(made, &form, document));
+                shown
+                    .iter()
+                    .map(|(id, text)| (id.clone(), text.as_str()))
+                    .collect()
+            } else {
+                items
+            };
         let mut body = render_body(&form.layout, &items, &mut page);
         // The declared media type (`application/vnd.api+json`, `application/scim+json`…),
         // wildcards made concrete.
@@ -342,13 +343,17 @@ fn render_body(layout: &Layout, items: &[(String, &str)], page: &mut Page) -> Ve
     }
 }
 
-/// `object` as `form` shows it: only the fields it keeps, where it keeps some, and those it
-/// declares of another type written as that type where they can be (`7` as `"7"`).
+/// `object` as `form` shows it: only the fields it keeps, where it keeps some, none it forbids,
+/// and those it declares of another type written as that type where they can be (`7` as
+/// `"7"`).
 fn reshaped(object: Value, form: &Form, document: &Value) -> Value {
     match object {
         Value::Object(mut fields) => {
             if let Some(keep) = &form.keep {
                 fields.retain(|name, _| keep.contains(name));
+            }
+            for name in &form.hide {
+                fields.shift_remove(name);
             }
             for (name, schema) in &form.retype {
                 if let Some(value) = fields.get_mut(name) {
