@@ -9,10 +9,12 @@ use super::credentials::Credentials;
 use super::judge::{failure, judge, send_judged};
 use super::plan;
 use super::send::{Answer, Shared, curl, send_recorded};
-use crate::contract::{Contract, ParameterLocation, View, json_media, key_word, properties};
+use crate::contract::{
+    Contract, ParameterLocation, View, has_flag, json_media, key_word, properties,
+};
 use crate::generate::{SATISFIABLE_SEED, generate_valid};
 use crate::headers;
-use crate::validate::{CheckedExchange, coerce, resolve};
+use crate::validate::{CheckedExchange, coerce};
 
 /// Create, read what was created, update it, delete it, read it again (a 404 is expected).
 pub(super) async fn run_chain(
@@ -398,11 +400,9 @@ fn showable(
     let document = api.schemas.document(View::Response);
     let declared = properties(api.schemas.node(id), document);
     let read_only = |name: &str| {
-        declared.get(name).is_some_and(|schema| {
-            [schema, resolve(schema, document)]
-                .iter()
-                .any(|s| s.get("readOnly") == Some(&Value::Bool(true)))
-        })
+        declared
+            .get(name)
+            .is_some_and(|schema| has_flag(document, schema, "readOnly", 0))
     };
     sent.retain(|name, value| {
         let mut trial = fields.clone();

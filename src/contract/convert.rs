@@ -23,7 +23,7 @@ use super::foreign_patterns::{PatternTrouble, literal_inside};
 use super::rewrite::{
     Dialect, UNREADABLE_PATTERN, View, apply_view, convert_node, differs_by_view,
 };
-use super::tree::{Holds, by_position, holds, schema_ref};
+use super::tree::{Holds, by_position, declared_types, holds, schema_ref};
 use crate::pointer::{local_target, push_segment};
 
 /// The converted schemas of a document: one copy when no schema differs between the views,
@@ -288,9 +288,9 @@ impl<'d, 'v, V: Fn(&str, &mut Value) -> Option<String>> Walk<'d, 'v, V> {
                 self.odd_patterns
                     .push((at.clone(), pattern.clone(), trouble));
             }
-            if let Some(what) = enum_outside_type(map) {
-                self.odd_enums.push((at.clone(), what));
-            }
+        }
+        if let Some(what) = enum_outside_type(node) {
+            self.odd_enums.push((at.clone(), what));
         }
         if let Some(target) = schema_ref(node).and_then(local_target) {
             self.pending.push(target);
@@ -442,13 +442,9 @@ fn merge(into: &mut Value, original: &Value, at: &str, placed: &HashSet<String>)
 /// What is wrong with a schema's `enum` where its `type` allows none of its values (Vimeo's
 /// content filters: `enum` of strings under `type: array`); `None` where one is allowed, or
 /// either keyword is missing.
-fn enum_outside_type(map: &Map<String, Value>) -> Option<String> {
-    let values = map.get("enum")?.as_array()?;
-    let types: Vec<&str> = match map.get("type")? {
-        Value::String(kind) => vec![kind.as_str()],
-        Value::Array(kinds) => kinds.iter().filter_map(Value::as_str).collect(),
-        _ => return None,
-    };
+fn enum_outside_type(schema: &Value) -> Option<String> {
+    let values = schema.get("enum")?.as_array()?;
+    let types = declared_types(schema);
     let allowed = |value: &Value| {
         types.iter().any(|kind| match (*kind, value) {
             ("null", Value::Null)

@@ -184,6 +184,17 @@ pub fn json_media(content: &[MediaType]) -> Option<&MediaType> {
         .map(|index| &content[index])
 }
 
+/// The actions whose answers show a resource's objects, the most telling first: what a read
+/// answers is the object; a create, replace, upsert or merge answers it too, as may a list.
+pub const OBJECT_VIEWS: [Action; 6] = [
+    Action::Read,
+    Action::Create,
+    Action::Replace,
+    Action::Upsert,
+    Action::Merge,
+    Action::List,
+];
+
 impl Operation {
     /// The request body's JSON media type (see [`json_media`]): the one a client sends and a
     /// create reads.
@@ -213,10 +224,16 @@ impl Operation {
     /// The answer declared for status `code`: exactly, else by its range (`4XX`), else
     /// `default`.
     pub fn answer_for(&self, code: u16) -> Option<&Response> {
-        let declared = |key: StatusKey| self.responses.iter().find(|r| r.status == key);
-        declared(StatusKey::Code(code))
-            .or_else(|| declared(StatusKey::Range(code / 100)))
-            .or_else(|| declared(StatusKey::Default))
+        self.answer_index(code).map(|index| &self.responses[index])
+    }
+
+    /// Where in `responses` the answer declared for status `code` is (see
+    /// [`Self::answer_for`]).
+    pub fn answer_index(&self, code: u16) -> Option<usize> {
+        let position = |key: StatusKey| self.responses.iter().position(|r| r.status == key);
+        position(StatusKey::Code(code))
+            .or_else(|| position(StatusKey::Range(code / 100)))
+            .or_else(|| position(StatusKey::Default))
     }
 }
 

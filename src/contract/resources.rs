@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::model::{
-    Action, Binding, Operation, ParameterLocation, Resource, StatusKey, json_media,
+    Action, Binding, OBJECT_VIEWS, Operation, ParameterLocation, Resource, StatusKey, json_media,
 };
 use super::rewrite::View;
 use super::schemas::{SchemaId, Schemas};
@@ -276,22 +276,14 @@ pub fn agree_lists(operations: &mut [Operation], resources: &[Resource], schemas
     // replace, upsert or merge, else the list at its collection (Clever Cloud's environment
     // variables are never read one by one): found in one pass (20,000-operation documents
     // exist).
-    let order = [
-        Action::Read,
-        Action::Create,
-        Action::Replace,
-        Action::Upsert,
-        Action::Merge,
-        Action::List,
-    ];
     let mut read_names: Vec<HashSet<&str>> = vec![HashSet::new(); resources.len()];
-    let mut read_rank = vec![order.len(); resources.len()];
+    let mut read_rank = vec![OBJECT_VIEWS.len(); resources.len()];
     for operation in operations.iter() {
         let Some(binding) = &operation.binding else {
             continue;
         };
         let resource = &resources[binding.resource];
-        let Some(rank) = order.iter().position(|a| *a == binding.action) else {
+        let Some(rank) = OBJECT_VIEWS.iter().position(|a| *a == binding.action) else {
             continue;
         };
         let own_list = binding.action != Action::List || collection_of(resource) == operation.path;

@@ -8,11 +8,10 @@ use serde_json::Value;
 
 use std::collections::HashSet;
 
-use super::discriminator::resolve;
 use super::exclusive::set_apart;
 use super::prune::{remove_property, without_nearest};
 use super::values::generate;
-use crate::contract::{SchemaId, Schemas, View, properties, schema_ref};
+use crate::contract::{SchemaId, Schemas, View, properties, resolve};
 use crate::pointer::local_target;
 
 /// Rounds of repair before giving up: each round fixes every violation found, and a fix may
@@ -150,13 +149,7 @@ fn nearest_branch_value(
     count: impl Fn(&Value) -> usize,
 ) -> Option<Value> {
     let fields = object.as_object()?;
-    let mut node = schema;
-    for _ in 0..REFERENCE_HOPS {
-        match schema_ref(node) {
-            Some(reference) => node = resolve(document, reference),
-            None => break,
-        }
-    }
+    let node = resolve(schema, document);
     let branches = node
         .get("oneOf")
         .or_else(|| node.get("anyOf"))
@@ -168,16 +161,12 @@ fn nearest_branch_value(
             .filter(|name| declared.get(name).is_some())
             .count()
     };
+    // Reversed, as `max_by_key` keeps the last of equals.
     let (best, most) = branches
         .iter()
         .map(|branch| (branch, shared(branch)))
-        .fold(
-            None,
-            |best: Option<(&Value, usize)>, (branch, n)| match best {
-                Some((_, most)) if most >= n => best,
-                _ => Some((branch, n)),
-            },
-        )?;
+        .rev()
+        .max_by_key(|(_, n)| *n)?;
     if most == 0 {
         return None;
     }
@@ -219,10 +208,6 @@ fn nearest_branch_value(
     }
     Some(made)
 }
-
-/// References followed to the schema that holds the branches: enough for an alias of an
-/// alias, and an end to a cycle.
-const REFERENCE_HOPS: usize = 8;
 
 #[cfg(test)]
 mod tests {

@@ -14,10 +14,7 @@ pub fn choose_response(operation: &Operation, code: Option<u16>) -> Option<(usiz
     let position = |key: StatusKey| responses.iter().position(|r| r.status == key);
     match code {
         Some(code) if !is_final(code) => None,
-        Some(code) => position(StatusKey::Code(code))
-            .or_else(|| position(StatusKey::Range(code / 100)))
-            .or_else(|| position(StatusKey::Default))
-            .map(|i| (i, code)),
+        Some(code) => operation.answer_index(code).map(|i| (i, code)),
         None => {
             let lowest_2xx = responses
                 .iter()

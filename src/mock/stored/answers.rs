@@ -13,7 +13,7 @@ use super::form::Forms;
 use super::objects::ObjectModel;
 use super::shape::{can_be_object, object_schema_in};
 use super::write::{Writer, Written};
-use crate::contract::{Action, View, json_media};
+use crate::contract::{Action, OBJECT_VIEWS, View, json_media};
 use crate::mock::cache::{Memo, stable_hash};
 use crate::mock::choice::choose_response;
 use crate::mock::generated::GeneratedValues;
@@ -238,16 +238,8 @@ enum Found {
 /// union, a new customer could have been a deletion marker.
 /// Schemas that can be no object (a list's, a text's) are passed over.
 fn object_schema(call: &StatefulCall<'_>) -> Found {
-    let order = [
-        Action::Read,
-        Action::Create,
-        Action::Replace,
-        Action::Upsert,
-        Action::Merge,
-        Action::List,
-    ];
     let document = call.document();
-    let candidates: Vec<Value> = order
+    let candidates: Vec<Value> = OBJECT_VIEWS
         .iter()
         .filter_map(|wanted| {
             call.api.api.operations.iter().find_map(|operation| {

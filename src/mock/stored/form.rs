@@ -142,10 +142,11 @@ impl Forms {
             };
             // Tags are never reused: a check mark made for one form never vouches for another.
             let tag = FORM_TAGS.fetch_add(1, Ordering::Relaxed) + 1;
-            let marker = matches!(layout, Layout::Marker { .. });
-            let keep = keep.filter(|_| !marker);
-            let retype = if marker { Vec::new() } else { retype };
-            let hide = if marker { Vec::new() } else { hide };
+            // A marker is the contract's answer: no object of the view's is shown in it.
+            let (keep, retype, hide) = match layout {
+                Layout::Marker { .. } => (None, Vec::new(), Vec::new()),
+                _ => (keep, retype, hide),
+            };
             Some(Arc::new(Form {
                 layout,
                 tag,
@@ -169,6 +170,14 @@ pub struct Form {
     pub retype: Vec<(String, Value)>,
     /// The fields the answer forbids (writeOnly ones, `false` in answers): never shown.
     pub hide: Vec<String>,
+}
+
+impl Form {
+    /// Whether the answer shows a stored object otherwise than as it is stored (see
+    /// `keep`, `retype` and `hide`).
+    pub fn reshapes(&self) -> bool {
+        self.keep.is_some() || !self.retype.is_empty() || !self.hide.is_empty()
+    }
 }
 
 /// The properties `view` forbids: writeOnly ones, which the response view makes `false`.

@@ -51,8 +51,8 @@ impl Writer<'_> {
                     let one = call.resource().one();
                     // Only an object deleted in this session gets here without a declared
                     // answer that can be sent (an id never seen stands for one). A 404 would
-                    // break the contract, so the contract answers; the object stays deleted, and the
-                    // note says why the answer does not show it.
+                    // break the contract, so the contract answers; the object stays deleted,
+                    // and the note says why the answer does not show it.
                     if !declares_not_found(call.api, call.operation, self.generated) {
                         let operation = &call.operation.id;
                         let lacking = if call.operation.declares_answer_for(404) {
@@ -209,21 +209,20 @@ impl Writer<'_> {
         };
         let shown: Vec<(String, String)>;
         let mut made = made;
-        let items: Vec<(String, &str)> =
-            if form.keep.is_some() || !form.retype.is_empty() || !form.hide.is_empty() {
-                let document = call.document();
-                shown = items
-                    .iter()
-                    .map(|(id, text)| (id.clone(), reshaped_text(text, &form, document)))
-                    .collect();
-                made = made.map(|made| reshaped(made, &form, document));
-                shown
-                    .iter()
-                    .map(|(id, text)| (id.clone(), text.as_str()))
-                    .collect()
-            } else {
-                items
-            };
+        let items: Vec<(String, &str)> = if form.reshapes() {
+            let document = call.document();
+            shown = items
+                .iter()
+                .map(|(id, text)| (id.clone(), reshaped_text(text, &form, document)))
+                .collect();
+            made = made.map(|made| reshaped(made, &form, document));
+            shown
+                .iter()
+                .map(|(id, text)| (id.clone(), text.as_str()))
+                .collect()
+        } else {
+            items
+        };
         let mut body = render_body(&form.layout, &items, &mut page);
         // The declared media type (`application/vnd.api+json`, `application/scim+json`…),
         // wildcards made concrete.
