@@ -11,6 +11,7 @@ mod links;
 mod negative;
 mod plan;
 mod send;
+mod shown;
 mod wire;
 
 use std::sync::Arc;
