@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::error::{ContractError, Finding, Severity};
-use super::foreign_patterns::PatternTrouble;
+use super::findings::{Findings, check_examples, located, report_schema_troubles};
 use super::http_rules::{
     ONLY_INFORMATIONAL, ONLY_SERVER_ERRORS, bodiless_status, ignored_header_parameter, is_final,
     never_set_from_the_contract, not_a_header_name,
@@ -34,32 +34,6 @@ struct Compiler<'a> {
     schemas: SchemasBuilder,
     security_schemes: Map<String, Value>,
     findings: Findings<'a>,
-}
-
-/// Where the findings of one document go.
-struct Findings<'a> {
-    spec: &'a LoadedSpec,
-    list: &'a mut Vec<Finding>,
-}
-
-impl Findings<'_> {
-    fn push(&mut self, severity: Severity, pointer: &str, message: String) {
-        self.list.push(Finding {
-            severity,
-            location: located(self.spec, pointer),
-            message,
-        });
-    }
-}
-
-/// Where `pointer` (into the compiled document) is in the spec's file: a converted Swagger
-/// 2.0 document's places are found in the 2.0 file.
-fn located(spec: &LoadedSpec, pointer: &str) -> SourceLocation {
-    SourceLocation {
-        file: spec.file.clone(),
-        pointer: spec.original_pointer(pointer),
-        line: None,
-    }
 }
 
 pub fn compile_api(
@@ -130,41 +104,7 @@ pub fn compile_api(
         security_schemes,
         ..
     } = compiler;
-    for (pointer, pattern, trouble) in std::mem::take(&mut views.odd_patterns) {
-        let at = format!("{pointer}/pattern");
-        let pattern = Value::String(pattern);
-        match trouble {
-            PatternTrouble::Literal(inside) => findings.push(
-                Severity::Warning,
-                &at,
-                format!(
-                    "pattern {pattern} is written as a JavaScript regular expression literal: \
-                     JSON Schema reads its slashes as characters, so that no value matches it \
-                     (every value given for it breaks the contract); {} is likely what was meant",
-                    Value::String(inside)
-                ),
-            ),
-            PatternTrouble::Unreadable => findings.push(
-                Severity::Error,
-                &at,
-                format!(
-                    "pattern {pattern} is not a regular expression JSON Schema reads \
-                     (ECMA-262): values are not checked against it"
-                ),
-            ),
-        }
-    }
-    for (pointer, what) in std::mem::take(&mut views.odd_enums) {
-        findings.push(
-            Severity::Warning,
-            &format!("{pointer}/enum"),
-            format!(
-                "{what}: no value can be valid here (a value of the type is not listed, and \
-                 a listed value is not of the type); answers leave it out where it is \
-                 optional, and any value a client sends for it is refused"
-            ),
-        );
-    }
+    report_schema_troubles(&mut views, &mut findings);
     let schemas = builder.finish(views);
     for operation in &mut operations {
         check_examples(&schemas, operation, &mut findings);
@@ -871,59 +811,5 @@ impl<'a> Compiler<'a> {
             self.finding(Severity::Error, pointer, message);
         }
         requirements
-    }
-}
-
-/// Sets apart the examples of `operation` that contradict their schemas, each reported.
-fn check_examples(schemas: &Schemas, operation: &mut Operation, findings: &mut Findings<'_>) {
-    let headers = operation
-        .responses
-        .iter_mut()
-        .flat_map(|r| r.headers.iter_mut());
-    for header in headers {
-        let (Some(id), Some(example)) = (header.schema, header.example.take()) else {
-            continue;
-        };
-        match schemas.violations(id, &example.value, &[]).first() {
-            None => header.example = Some(example),
-            Some(first) => findings.push(
-                Severity::Warning,
-                &example.pointer,
-                format!(
-                    "the example of header {} contradicts its schema ({}); answers carry a \
-                     generated value instead",
-                    header.name, first.message
-                ),
-            ),
-        }
-    }
-    let bodies = operation
-        .request_body
-        .iter_mut()
-        .flat_map(|b| b.content.iter_mut());
-    let responses = operation
-        .responses
-        .iter_mut()
-        .flat_map(|r| r.content.iter_mut());
-    for media in bodies.chain(responses) {
-        let Some(id) = media.schema else { continue };
-        for example in std::mem::take(&mut media.examples) {
-            let violations = schemas.violations(id, &example.value, &[]);
-            let Some(first) = violations.first() else {
-                media.examples.push(example);
-                continue;
-            };
-            let label = if example.name.is_empty() {
-                "the example".to_string()
-            } else {
-                format!("example {:?}", example.name)
-            };
-            findings.push(
-                Severity::Warning,
-                &example.pointer,
-                format!("{label} contradicts its schema ({} violation(s); first at {:?}: {}); it is never served unless asked for by name", violations.len(), first.instance_path, first.message),
-            );
-            media.invalid_examples.push(example);
-        }
     }
 }

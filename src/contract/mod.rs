@@ -7,6 +7,7 @@ mod compile;
 mod convert;
 mod error;
 mod features;
+mod findings;
 mod foreign_patterns;
 mod formats;
 mod http_rules;
