@@ -1468,6 +1468,34 @@ async fn paths_that_answer_lists_or_names_are_answered_from_the_contract_not_wit
                 answer.text()
             );
         }
+        // A list found by name whose objects are not the resource's (Clever Cloud's summary of
+        // each app's deployments, under a property named `{app_id}`) is the contract's, where
+        // the resource's read answers no body and its own list says what its objects are.
+        let read = send(&router, "GET", "/orgs/o/apps/a/deployments/d1", &[], "").await;
+        let summary = send(&router, "GET", "/orgs/o/deployments", &[], "").await;
+        assert!(
+            read.status == 200
+                && summary.status == 200
+                && summary.header("sl-violations").is_none(),
+            "expected the deployments' summary answered from the contract, no warning, got \
+             {:?} {}",
+            summary.header("sl-violations"),
+            summary.text()
+        );
+        // A POST at the collection that takes a list (core.ac.uk's batch read by ids) creates
+        // nothing: its answer, a list, is the contract's, not one made-up object remade.
+        let batch = send(&router, "POST", "/articles/get", &JSON, "[1, 2]").await;
+        assert!(
+            batch.status == 200
+                && batch.header("sl-violations").is_none()
+                && batch
+                    .json()
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(|article| article["status"].is_string())),
+            "expected the batch read answered from the contract, no warning, got {:?} {}",
+            batch.header("sl-violations"),
+            batch.text()
+        );
         // A read whose answer can hold no object (byte strings) is the contract's, though the
         // resource's create answers one.
         let person = send(&router, "POST", "/people", &JSON, r#"{"name": "Ada"}"#).await;

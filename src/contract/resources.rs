@@ -21,7 +21,7 @@ use super::model::{
 };
 use super::rewrite::View;
 use super::schemas::{SchemaId, Schemas};
-use super::tree::{properties, schema_ref};
+use super::tree::{declared_types, properties, resolve, schema_ref};
 
 /// Infers the resources of one API, and binds each operation that acts on one
 /// (`Operation::binding`).
@@ -226,6 +226,30 @@ impl Binding {
     }
 }
 
+/// Unbinds the creates whose JSON body is declared a list: a create makes one object from the
+/// one it is sent, and a list names many (core.ac.uk's `POST /articles/get` takes the ids of
+/// articles to read, a bulk create the objects to make). Made into one stored object, such a
+/// body left every field to be generated, and the answer, a list, had to be remade from the
+/// contract. The contract answers them; `x-understudy-resource` still binds one on purpose.
+pub fn unbind_list_bodied_creates(operations: &mut [Operation], schemas: &Schemas) {
+    let document = schemas.document(View::Request);
+    for operation in operations {
+        let is_inferred_create = operation.resource_extension.is_none()
+            && operation
+                .binding
+                .as_ref()
+                .is_some_and(|b| b.action == Action::Create);
+        let Some(schema) = operation.json_request_media().and_then(|m| m.schema) else {
+            continue;
+        };
+        if is_inferred_create
+            && declared_types(resolve(schemas.node(schema), document)) == ["array"]
+        {
+            operation.binding = None;
+        }
+    }
+}
+
 /// Finds, once, the property each bound operation's JSON request body wraps its resource in
 /// (see [`Binding::body_wrapper`]): working it out on every create was 1 % of its time.
 pub fn find_body_wrappers(operations: &mut [Operation], resources: &[Resource], schemas: &Schemas) {
@@ -287,11 +311,13 @@ pub fn agree_lists(operations: &mut [Operation], resources: &[Resource], schemas
             continue;
         };
         let own_list = binding.action != Action::List || collection_of(resource) == operation.path;
-        // A read speaks for the objects whatever it names; the others only where they name
-        // a schema (Clever Cloud's variables are set by PUTs that answer no body).
+        // A read with a JSON answer speaks for the objects whatever it names; the others, and
+        // a read that answers no body (Clever Cloud's deployments), only where they name a
+        // schema (Clever Cloud's variables are set by PUTs that answer no body).
         if own_list && rank < read_rank[binding.resource] {
             let names = named_in(operation);
-            if binding.action == Action::Read || !names.is_empty() {
+            let read_shows = binding.action == Action::Read && success_schema(operation).is_some();
+            if read_shows || !names.is_empty() {
                 read_rank[binding.resource] = rank;
                 read_names[binding.resource] = names;
             }
