@@ -1361,6 +1361,39 @@ async fn a_stored_object_no_branch_of_the_read_takes_is_answered_in_the_branch_n
 }
 
 #[tokio::test]
+async fn a_rule_of_one_kind_among_several_is_answered_as_its_kind_with_the_id_it_is_read_by() {
+    on_every_backend("branch-reads.yaml", async |contract, router| {
+        let body = r#"{"ruleType": "queue", "target": {"queue": "jobs", "secretKey": "k"}}"#;
+        let created = send(&router, "POST", "/rules", &JSON, body).await;
+        assert_within_contract(&contract, "POST", "/rules", &created);
+        let id = created.json()["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let uri = format!("/rules/{id}");
+        let read = send(&router, "GET", &uri, &[], "").await;
+        assert_within_contract(&contract, "GET", &uri, &read);
+        let shown = |answer: &Answer| {
+            (
+                answer.json()["ruleType"].clone(),
+                answer.json()["target"].clone(),
+            )
+        };
+        assert!(
+            read.status == 200
+                && shown(&created) == (json!("queue"), json!({"queue": "jobs"}))
+                && shown(&read) == shown(&created),
+            "expected the queue rule created ({body}) answered as a queue rule with its queue and \
+             no secret key, and read back at GET {uri}, got {} then {} {}",
+            created.text(),
+            read.status,
+            read.text()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn lists_in_hal_embedded_hold_the_stored_objects_one_level_down() {
     on_every_backend("hal-lists.yaml", async |contract, router| {
         let created = send(

@@ -33,8 +33,8 @@ pub use rewrite::{View, has_flag};
 pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path, selecting_names, written_query};
 pub use schemas::{PartCheck, SchemaId, Schemas};
 pub use tree::{
-    KEYWORD as SHARED_REF_KEYWORD, Properties, declared_types, only_annotates, properties, resolve,
-    schema_ref,
+    KEYWORD as SHARED_REF_KEYWORD, Properties, branch_properties, declared_types, only_annotates,
+    properties, resolve, schema_ref,
 };
 
 use crate::load::{LoadedSpec, SourceLocation};

@@ -123,6 +123,48 @@ pub fn properties<'a>(schema: &'a Value, document: &'a Value) -> Properties<'a> 
     out
 }
 
+/// Any value, the schema of a property whose branches disagree (see [`branch_properties`]).
+const ANY: &Value = &Value::Bool(true);
+
+/// The properties an object of any branch of `schema`'s `oneOf` or `anyOf` (through `$ref`s)
+/// may have, for a schema that declares none of its own: each with the schema every branch
+/// that declares it gives it, else any value (ably's rules are a `oneOf` by `ruleType`, `http`
+/// in one branch and `aws/sqs` in another, each with its own `target`); required where every
+/// branch requires it. The schema's own properties where it declares some, or has no branches.
+pub fn branch_properties<'a>(schema: &'a Value, document: &'a Value) -> Properties<'a> {
+    let own = properties(schema, document);
+    let resolved = resolve(schema, document);
+    let branches = resolved
+        .get("oneOf")
+        .or_else(|| resolved.get("anyOf"))
+        .and_then(Value::as_array);
+    let Some(branches) = branches.filter(|_| own.is_empty()) else {
+        return own;
+    };
+    let each: Vec<Properties<'a>> = branches.iter().map(|b| properties(b, document)).collect();
+    let mut out = Properties {
+        declared: Vec::new(),
+        required: Vec::new(),
+    };
+    for (name, property) in each.iter().flat_map(Properties::iter) {
+        if out.get(name).is_some() {
+            continue;
+        }
+        let agreed = each
+            .iter()
+            .filter_map(|b| b.get(name))
+            .all(|other| resolve(other, document) == resolve(property, document));
+        out.declared
+            .push((name, if agreed { property } else { ANY }));
+    }
+    let required_by_all = |name: &&'a str| each.iter().all(|b| b.is_required(name));
+    out.required = each
+        .first()
+        .map(|first| first.required().filter(required_by_all).collect())
+        .unwrap_or_default();
+    out
+}
+
 /// How a schema keyword holds subschemas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Holds {

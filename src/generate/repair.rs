@@ -136,7 +136,8 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
 }
 
 /// A value of the branch of `schema`'s `oneOf` or `anyOf` (through references) that declares
-/// the most of `object`'s fields (the first of equals), generated without the optional fields
+/// the most of `object`'s fields (of equals, the one whose listed values take most of them,
+/// then the first), generated without the optional fields
 /// other branches require, with each of those fields of `object` put in it where that adds no
 /// violation (as `count` counts them); `None` where `object` is no object or no branch
 /// declares any of its fields.
@@ -161,12 +162,29 @@ fn nearest_branch_value(
             .filter(|name| declared.get(name).is_some())
             .count()
     };
+    // Of branches declaring as many, the one whose `enum` or `const` fields take the stored
+    // values (ably's `ruleType: aws/sqs`, which names its branch as a discriminator does).
+    let names_kind = |branch: &Value| {
+        let declared = properties(branch, document);
+        fields
+            .iter()
+            .filter_map(|(name, stored)| {
+                let property = resolve(declared.get(name)?, document);
+                let listed = match (property.get("const"), property.get("enum")) {
+                    (Some(one), _) => std::slice::from_ref(one),
+                    (None, Some(Value::Array(values))) => values.as_slice(),
+                    _ => return None,
+                };
+                Some(if listed.contains(stored) { 1 } else { -1 })
+            })
+            .sum::<i32>()
+    };
     // Reversed, as `max_by_key` keeps the last of equals.
-    let (best, most) = branches
+    let (best, most, _) = branches
         .iter()
-        .map(|branch| (branch, shared(branch)))
+        .map(|branch| (branch, shared(branch), names_kind(branch)))
         .rev()
-        .max_by_key(|(_, n)| *n)?;
+        .max_by_key(|(_, n, kind)| (*n, *kind))?;
     if most == 0 {
         return None;
     }
@@ -192,22 +210,50 @@ fn nearest_branch_value(
                 || !others.iter().any(|other| other == name)
         });
     }
-    let mut now = count(&made);
-    for (name, stored) in fields
+    let now = count(&made);
+    let declared_fields = fields
         .iter()
-        .filter(|(name, _)| declared.get(name).is_some())
-    {
-        let mut trial = made.clone();
-        if let Value::Object(trial_fields) = &mut trial {
-            trial_fields.insert(name.clone(), stored.clone());
-        }
-        let after = count(&trial);
-        if after <= now {
-            (made, now) = (trial, after);
-        }
-    }
+        .filter(|(name, _)| declared.get(name).is_some());
+    keep_fitting(&mut made, &mut Vec::new(), declared_fields, now, &count);
     Some(made)
 }
+
+/// Puts each of `stored`'s fields into the object at `path` in `made` where that adds no
+/// violation (as `count` counts them, `now` before); an object that does not fit as a whole,
+/// field by field into the one made there (ably's rule `target`, sent with a secret key its
+/// answer leaves out, keeps its queue). The violations then.
+fn keep_fitting<'a>(
+    made: &mut Value,
+    path: &mut Vec<String>,
+    stored: impl Iterator<Item = (&'a String, &'a Value)>,
+    mut now: usize,
+    count: &impl Fn(&Value) -> usize,
+) -> usize {
+    for (name, value) in stored {
+        let mut trial = made.clone();
+        let place = path
+            .iter()
+            .try_fold(&mut trial, |at, key| at.get_mut(key.as_str()));
+        let Some(Value::Object(object)) = place else {
+            return now;
+        };
+        let made_there = object.insert(name.clone(), value.clone());
+        let after = count(&trial);
+        if after <= now {
+            (*made, now) = (trial, after);
+        } else if let (Some(Value::Object(_)), Value::Object(inner)) = (made_there, value)
+            && path.len() < NESTED_FIELDS_KEPT
+        {
+            path.push(name.clone());
+            now = keep_fitting(made, path, inner.iter(), now, count);
+            path.pop();
+        }
+    }
+    now
+}
+
+/// How deep [`keep_fitting`] goes into objects that do not fit whole.
+const NESTED_FIELDS_KEPT: usize = 4;
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 use crate::contract::{
-    PartCheck, ScalarCheck, Schemas, View, fits_scalar_keywords, has_flag, key_word, properties,
+    PartCheck, ScalarCheck, Schemas, View, branch_properties, fits_scalar_keywords, has_flag,
+    key_word, properties,
 };
 use crate::generate::generate;
 use crate::validate::resolve;
@@ -91,7 +92,8 @@ pub(super) enum Stamp {
 
 impl ObjectModel {
     pub fn new(schema: Value, document: &Value) -> ObjectModel {
-        let props = properties(&schema, document);
+        // A `oneOf` of object kinds (ably's rules) has the fields of its branches.
+        let props = branch_properties(&schema, document);
         let fields: Vec<Field> = props
             .iter()
             .map(|(name, property)| {
