@@ -272,6 +272,15 @@ const LINT_WARNINGS: &[(&str, &[&str], usize)] = &[
         ],
         1,
     ),
+    (
+        "nested-examples.yaml",
+        &[
+            "nested-examples.yaml:35 at #/components/schemas/Stakeholder/example: warning: the \
+           example contradicts its schema at \"/contact/email\": \"bob@email.com\" does not \
+           match \"^[a-z]+@example\\.org$\"\n",
+        ],
+        1,
+    ),
 ];
 
 #[test]

@@ -275,8 +275,10 @@ impl Schemas {
                 if validators.iter().any(|v| v.is_valid(example)) {
                     continue;
                 }
-                if let Some(error) = first.iter_errors(example).next() {
-                    let place = error.instance_path().to_string();
+                // Leaves, not the first error: an error met through a shared `$ref` carries
+                // its target's errors encoded in its message.
+                if let Some(leaf) = leaves(first, example).into_iter().next() {
+                    let place = leaf.instance_path;
                     let at_place = if place.is_empty() {
                         String::new()
                     } else {
@@ -284,7 +286,10 @@ impl Schemas {
                     };
                     out.push((
                         at,
-                        format!("the example contradicts its schema{at_place}: {error}"),
+                        format!(
+                            "the example contradicts its schema{at_place}: {}",
+                            leaf.message
+                        ),
                     ));
                 }
             }

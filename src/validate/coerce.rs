@@ -23,6 +23,18 @@ pub fn coerce(schema: &Value, document: &Value, raw: &str) -> Value {
     {
         return listed.clone();
     }
+    // No type, but branches (PandaScore's `page`, an integer or an object; its videogames,
+    // an id or a slug): the value as the first branch that reads it as more than a string
+    // reads it. The whole `oneOf` still judges it.
+    if types.is_empty()
+        && let Some(Value::Array(branches)) = schema.get("oneOf").or_else(|| schema.get("anyOf"))
+        && let Some(read) = branches
+            .iter()
+            .map(|branch| coerce(branch, document, raw))
+            .find(|read| !matches!(read, Value::String(text) if text == raw))
+    {
+        return read;
+    }
     for kind in &types {
         let parsed = match *kind {
             "integer" => parse_integer(raw.trim()),
