@@ -17,8 +17,9 @@
 //! - Templates matchit refuses (`/certificates(id={id})`, `/{account}.{env}.com.br/x`,
 //!   several parameters in one segment) are matched by a regular expression; where one matches
 //!   as well as a matchit route, the one with more literal characters wins, as static segments
-//!   win over parameters. Of two parameters with nothing between them (bufferapp's
-//!   `{id}{mediaTypeExtension}`), the second's listed values tell where the first ends.
+//!   win over parameters. Of two parameters in one segment (bufferapp's
+//!   `{id}{mediaTypeExtension}`, TomTom's `{heading}.{ext}`), the second's listed values tell
+//!   where the first ends.
 
 use std::cmp::Reverse;
 use std::collections::HashMap;
@@ -568,10 +569,12 @@ fn pattern_of(route: &str, choices: &[Option<Vec<String>>]) -> Option<Regex> {
 }
 
 /// For each parameter of `route`, in order, the values it may take (`choices(name)`) where it
-/// follows another parameter with nothing between them (bufferapp's
-/// `/profiles/{id}{mediaTypeExtension}`, the extension one of `.json`): only those values
-/// tell where the first ends. Elsewhere a literal does, and a value outside the list is the
-/// contract's to refuse, not a path no route matches. Empty where no parameter has any.
+/// follows another parameter in its segment: with nothing between them (bufferapp's
+/// `/profiles/{id}{mediaTypeExtension}`, the extension one of `.json`) only those values tell
+/// where the first ends, and with text between them that the first may hold (TomTom's
+/// `{heading}.{ext}`, a heading of `70.91`) they tell which of its occurrences does. Elsewhere
+/// a literal with a `/` does, and a value outside the list is the contract's to refuse, not a
+/// path no route matches. Empty where no parameter has any.
 fn adjacent_choices(
     route: &str,
     choices: impl Fn(&str) -> Option<Vec<String>>,
@@ -580,9 +583,9 @@ fn adjacent_choices(
     let mut found = Vec::new();
     for (literal, name) in parts(route) {
         if let Some(name) = name {
-            let adjacent = after_parameter && literal.is_empty();
+            let in_its_segment = after_parameter && !literal.contains('/');
             found.push(
-                adjacent
+                in_its_segment
                     .then(|| choices(name))
                     .flatten()
                     .filter(|v| !v.is_empty()),
@@ -990,6 +993,36 @@ mod tests {
         );
         assert_eq!(table.find("/carriers/9").unwrap().entry.operations[0].1, 3);
         assert!(table.find("/acme.com.br/users").is_none());
+    }
+
+    #[test]
+    fn a_parameter_after_another_in_its_segment_ends_it_with_one_of_its_listed_values() {
+        struct Formats;
+        impl Declared for Formats {
+            fn declares(&self, _: &str) -> bool {
+                true
+            }
+            fn choices(&self, name: &str) -> Option<Vec<String>> {
+                (name == "ext").then(|| vec!["json".into(), "js".into()])
+            }
+        }
+        let mut table = RouteTable::default();
+        let template = "/routedFilter/{heading}.{ext}";
+        table.add(0, "", template, "GET", 0, &Formats).unwrap();
+        for (path, wanted) in [
+            ("/routedFilter/70.91.js", ["70.91", "js"]),
+            ("/routedFilter/70.txt", ["70", "txt"]),
+        ] {
+            let found = table.find_for(path, "GET");
+            let values: Vec<String> = found
+                .map(|f| f.params(0).into_iter().map(|(_, v)| v).collect())
+                .unwrap_or_default();
+            assert_eq!(
+                values, wanted,
+                "{path}: expected the heading to run up to the listed format, and a format not \
+                 listed to reach the operation all the same"
+            );
+        }
     }
 
     /// Declares every name, and lists `.json` as the one value of `extension`.
