@@ -14,7 +14,7 @@ use super::shape::{
     Shape, Slot, SlotKind, answer_shape, can_be_object, can_show, closed_fields, empty_side_maps,
     held_schema,
 };
-use crate::contract::{Action, SchemaId, declared_types, properties, resolve};
+use crate::contract::{Action, SchemaId, declared_types, key_word, properties, resolve};
 use crate::generate::generate_valid;
 use crate::mock::cache::{Memo, stable_hash};
 
@@ -55,20 +55,24 @@ impl Forms {
                 object_schema,
                 call.binding.action == Action::List,
             );
-            // The contract's answer, with the object's id where it has a field for one.
+            // The contract's answer, with the object's id in each field that may carry it:
+            // named like the id parameter, like its last word (Vercel's deployments, read at
+            // `/v13/deployments/{idOrUrl}`, by their `url`), or `id`, as the object's own
+            // fields are (see `ObjectModel::key_field`).
             let marker = || {
                 let marker = generate_valid(&call.api.schemas, id, seed)
                     .unwrap_or_else(|failed| failed.best);
                 let param = call.resource().keys.last().map_or("id", String::as_str);
-                let id_field = [param, "id"]
-                    .into_iter()
-                    .find(|name| {
-                        marker
-                            .get(name)
-                            .is_some_and(|v| v.is_string() || v.is_number())
-                    })
-                    .map(str::to_string);
-                Layout::Marker { marker, id_field }
+                let mut id_fields: Vec<String> = Vec::new();
+                for name in [param.to_string(), key_word(param), "id".to_string()] {
+                    let scalar = marker
+                        .get(&name)
+                        .is_some_and(|v| v.is_string() || v.is_number());
+                    if scalar && !id_fields.contains(&name) {
+                        id_fields.push(name);
+                    }
+                }
+                Layout::Marker { marker, id_fields }
             };
             let answer = call.api.schemas.node(id);
             // A closed view of the object (readme's branch answered as `{name}` alone, with
@@ -219,7 +223,7 @@ pub enum Layout {
     /// `id_field` where it has one.
     Marker {
         marker: Value,
-        id_field: Option<String>,
+        id_fields: Vec<String>,
     },
     Envelope {
         slot: Slot,
@@ -228,20 +232,20 @@ pub enum Layout {
     },
 }
 
-/// The marker `layout` holds, with the id `id` where it has a field for it (a number where
+/// The marker `layout` holds, with the id `id` in each field it has for it (a number where
 /// the generated one is a number and `id` is one).
 pub fn marker_for(layout: &Layout, id: &str) -> Value {
-    let Layout::Marker { marker, id_field } = layout else {
+    let Layout::Marker { marker, id_fields } = layout else {
         return Value::Null;
     };
     let mut marker = marker.clone();
-    if let Some(field) = id_field
-        && let Some(place) = marker.get_mut(field)
-    {
-        *place = match (&*place, id.parse::<serde_json::Number>()) {
-            (Value::Number(_), Ok(number)) => Value::Number(number),
-            _ => Value::String(id.to_string()),
-        };
+    for field in id_fields {
+        if let Some(place) = marker.get_mut(field) {
+            *place = match (&*place, id.parse::<serde_json::Number>()) {
+                (Value::Number(_), Ok(number)) => Value::Number(number),
+                _ => Value::String(id.to_string()),
+            };
+        }
     }
     marker
 }
