@@ -40,9 +40,17 @@ pub(super) fn query_pairs(parameter: &Parameter, value: &Value) -> Vec<(String, 
             vec![(name.clone(), items.join(separator))]
         }
         Value::Object(fields) => match parameter.style.as_deref() {
+            // OpenAPI leaves a list inside a deep object undefined; written comma-separated,
+            // as PandaScore documents its `range[id]=1,10` and `serve` reads it.
             Some("deepObject") => fields
                 .iter()
-                .map(|(k, v)| (format!("{name}[{k}]"), text(v)))
+                .map(|(k, v)| {
+                    let value = match v {
+                        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
+                        other => text(other),
+                    };
+                    (format!("{name}[{k}]"), value)
+                })
                 .collect(),
             _ if exploded => fields.iter().map(|(k, v)| (k.clone(), text(v))).collect(),
             _ => vec![(name.clone(), pairs(fields, ","))],
@@ -140,6 +148,14 @@ mod tests {
         assert_eq!(
             query_pairs(&query(Some("deepObject"), Some(true)), &object),
             pairs(&[("p[k]", "v"), ("p[n]", "1")])
+        );
+        assert_eq!(
+            query_pairs(
+                &query(Some("deepObject"), Some(true)),
+                &json!({"id": [24, 48]})
+            ),
+            pairs(&[("p[id]", "24,48")]),
+            "a list inside a deep object is written comma-separated"
         );
         assert_eq!(
             query_pairs(&query(None, None), &object),
