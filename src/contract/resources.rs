@@ -239,12 +239,10 @@ pub fn unbind_list_bodied_creates(operations: &mut [Operation], schemas: &Schema
                 .binding
                 .as_ref()
                 .is_some_and(|b| b.action == Action::Create);
-        let Some(schema) = operation.json_request_media().and_then(|m| m.schema) else {
-            continue;
-        };
-        if is_inferred_create
-            && declared_types(resolve(schemas.node(schema), document)) == ["array"]
-        {
+        let body = operation.json_request_media().and_then(|m| m.schema);
+        let takes_a_list =
+            |schema| declared_types(resolve(schemas.node(schema), document)) == ["array"];
+        if is_inferred_create && body.is_some_and(takes_a_list) {
             operation.binding = None;
         }
     }

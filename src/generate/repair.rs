@@ -137,10 +137,10 @@ pub fn repair(schemas: &Schemas, id: SchemaId, mut value: Value, seed: u64) -> O
 
 /// A value of the branch of `schema`'s `oneOf` or `anyOf` (through references) that declares
 /// the most of `object`'s fields (of equals, the one whose listed values take most of them,
-/// then the first), generated without the optional fields
-/// other branches require, with each of those fields of `object` put in it where that adds no
-/// violation (as `count` counts them); `None` where `object` is no object or no branch
-/// declares any of its fields.
+/// then the first), generated without the optional fields other branches require, with each
+/// of those fields of `object` put in it where that adds no violation (as `count` counts
+/// them, see [`keep_fitting`]); `None` where `object` is no object or no branch declares any
+/// of its fields.
 fn nearest_branch_value(
     document: &Value,
     schema: &Value,
