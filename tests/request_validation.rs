@@ -325,6 +325,16 @@ const CASES: &[Case] = &[
         locations: &[&["request", "query", "game", "0"]],
     },
     Case {
+        name: "fixture: a parameter given by JSON content is read as the JSON text of its value",
+        fixture: Some("validation.yaml"),
+        method: "GET",
+        uri: "/search?api_key=k&q=%7B%22columns%22%3A%5B%22a%2Cb%22%5D%2C%22page%22%3A%22x%22%7D",
+        headers: &[("x-trace", "3f0c2a4e-8a43-4c0e-9d64-2f7e8b1f5a10")],
+        body: "",
+        status: 200,
+        locations: &[&["request", "query", "q", "page"]],
+    },
+    Case {
         name: "fixture: an XML body is checked for its media type, not read as JSON",
         fixture: Some("petstore-quirks.yaml"),
         method: "POST",

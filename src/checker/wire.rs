@@ -21,9 +21,22 @@ fn explode(parameter: &Parameter) -> bool {
         .unwrap_or(matches!(parameter.style.as_deref(), None | Some("form")))
 }
 
+/// The JSON text of a parameter given by JSON `content` (Superset's `q`, an object written
+/// whole as the one value), however its value is shaped; `None` for any other parameter.
+fn json_content(parameter: &Parameter, value: &Value) -> Option<String> {
+    let media = parameter
+        .media_type
+        .as_deref()
+        .filter(|_| !value.is_null())?;
+    crate::media::is_json_essence(&crate::media::essence(media)).then(|| value.to_string())
+}
+
 /// The (name, value) pairs of a query parameter; none for null.
 pub(super) fn query_pairs(parameter: &Parameter, value: &Value) -> Vec<(String, String)> {
     let name = &parameter.name;
+    if let Some(json) = json_content(parameter, value) {
+        return vec![(name.clone(), json)];
+    }
     let exploded = explode(parameter);
     match value {
         Value::Null => Vec::new(),
@@ -61,6 +74,9 @@ pub(super) fn query_pairs(parameter: &Parameter, value: &Value) -> Vec<(String, 
 
 /// The text of a path or header parameter (before a path's percent-encoding); `None` for null.
 pub(super) fn simple_text(parameter: &Parameter, value: &Value) -> Option<String> {
+    if let Some(json) = json_content(parameter, value) {
+        return Some(json);
+    }
     let exploded = explode(parameter);
     let body = match value {
         Value::Null => return None,
@@ -162,6 +178,21 @@ mod tests {
             pairs(&[("k", "v"), ("n", "1")])
         );
         assert_eq!(query_pairs(&query(None, None), &json!(null)), pairs(&[]));
+    }
+
+    #[test]
+    fn a_parameter_given_by_json_content_is_its_json_text() {
+        let q = Parameter {
+            media_type: Some("application/json".into()),
+            ..parameter(ParameterLocation::Query, None, None)
+        };
+        let value = json!({"columns": ["a", "b"], "page": 2});
+        assert_eq!(
+            query_pairs(&q, &value),
+            [("p".to_string(), value.to_string())],
+            "expected the object written whole as JSON, not as form fields"
+        );
+        assert_eq!(query_pairs(&q, &json!(null)), [], "a null is no value");
     }
 
     #[test]

@@ -67,6 +67,12 @@ pub fn extract(
     parts: &RequestParts<'_>,
 ) -> Option<Value> {
     let schema = resolve(schema, document);
+    // A parameter given by JSON `content` (Superset's `q`, an object of list options) is
+    // JSON text in its one value, whatever its schema's type.
+    if parameter.location != ParameterLocation::QueryString && is_json_content(parameter) {
+        let raw = raw_value(parameter, parts)?;
+        return Some(serde_json::from_str(&raw).unwrap_or(Value::String(raw)));
+    }
     let kind = schema_kind(schema);
     let explode = parameter.explode.unwrap_or(
         matches!(parameter.style.as_deref(), None | Some("form"))
@@ -115,6 +121,35 @@ pub fn extract(
     }
 }
 
+/// Whether `parameter` is given by `content` of a JSON media type.
+fn is_json_content(parameter: &Parameter) -> bool {
+    parameter
+        .media_type
+        .as_deref()
+        .is_some_and(|m| crate::media::is_json_essence(&crate::media::essence(m)))
+}
+
+/// The one value `parameter` has in the request, as sent (a path's percent-decoded).
+fn raw_value(parameter: &Parameter, parts: &RequestParts<'_>) -> Option<String> {
+    match parameter.location {
+        ParameterLocation::Path => {
+            let (_, raw) = parts.path.iter().find(|(n, _)| *n == parameter.name)?;
+            Some(
+                percent_encoding::percent_decode_str(raw)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
+        }
+        ParameterLocation::Query | ParameterLocation::QueryString => parts
+            .query
+            .iter()
+            .find(|(n, _)| *n == parameter.name)
+            .map(|(_, v)| v.clone()),
+        ParameterLocation::Header => parts.header(&parameter.name).map(Cow::into_owned),
+        ParameterLocation::Cookie => parts.cookie(&parameter.name).map(str::to_string),
+    }
+}
+
 /// The whole query string as one value: JSON text (percent-encoded, so it reads as one name
 /// without a value) for a JSON media type, else a form whose fields are read by the schema's
 /// properties. `None` when the request has no query string.
@@ -127,11 +162,7 @@ fn query_string_value(
     if parts.query.is_empty() {
         return None;
     }
-    let json = parameter
-        .media_type
-        .as_deref()
-        .is_some_and(|m| crate::media::is_json_essence(&crate::media::essence(m)));
-    if json {
+    if is_json_content(parameter) {
         let text: String = parts
             .query
             .iter()
