@@ -51,6 +51,10 @@ pub(super) async fn run_chain(
             .map(|id| item_path(contract, chain.api, &read_case, &id))
     };
     let first_id = created.as_ref().ok().and_then(|a| created_id(a, &key));
+    let created_body: Option<Value> = created
+        .as_ref()
+        .ok()
+        .and_then(|a| serde_json::from_slice(&a.body).ok());
     out.push(judge(contract, shared, &create_case, created));
     // A second create must get an id of its own, unless the client named it (Amplify's
     // `branchName`): the same name names the same object.
@@ -110,6 +114,9 @@ pub(super) async fn run_chain(
         if (200..300).contains(&checked.status)
             && let Some(body) = body
             && !mentions(&body, id)
+            // A list the created object's own fields keep it out of (Box's pending
+            // collaborations, `status=pending` required, beside one created `accepted`).
+            && !filtered_out(&list.query, created_body.as_ref())
             // A "list" whose answer holds no list (watchful's `GET /sites` declares one site)
             // shows one object, whichever the provider chooses.
             && holds_a_list(&body)
@@ -380,6 +387,19 @@ fn with_key(mut body: Value, key: &str, id: &str) -> Value {
     };
     fields.insert(field, value);
     body
+}
+
+/// Whether a query names a field of `created` (the create's answer) with another value: the
+/// list it asks for filters the created object out.
+fn filtered_out(query: &[(String, String)], created: Option<&Value>) -> bool {
+    let Some(Value::Object(fields)) = created else {
+        return false;
+    };
+    query.iter().any(|(name, sent)| match fields.get(name) {
+        Some(Value::String(text)) => text != sent,
+        Some(Value::Null) | None => false,
+        Some(other) => serde_json::from_str::<Value>(sent).ok().as_ref() != Some(other),
+    })
 }
 
 /// The name of the read's last path parameter, the created object's id.
