@@ -44,6 +44,11 @@ pub fn is_media_type(text: &str) -> bool {
 
 /// Whether an essence is JSON: `application/json`, any `+json` suffix, and `text/json`
 /// (which ASP.NET documents declare beside `application/json`).
+/// Whether the declared media type `media_type` is JSON (`application/json`, any `+json`).
+pub fn is_json(media_type: &str) -> bool {
+    is_json_essence(&essence(media_type))
+}
+
 pub fn is_json_essence(essence: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
 }

@@ -24,11 +24,7 @@ fn explode(parameter: &Parameter) -> bool {
 /// The JSON text of a parameter given by JSON `content` (Superset's `q`, an object written
 /// whole as the one value), however its value is shaped; `None` for any other parameter.
 fn json_content(parameter: &Parameter, value: &Value) -> Option<String> {
-    let media = parameter
-        .media_type
-        .as_deref()
-        .filter(|_| !value.is_null())?;
-    crate::media::is_json_essence(&crate::media::essence(media)).then(|| value.to_string())
+    (parameter.takes_json() && !value.is_null()).then(|| value.to_string())
 }
 
 /// The (name, value) pairs of a query parameter; none for null.

@@ -774,7 +774,7 @@ impl<'a> Compiler<'a> {
                 let data_value = example.get("dataValue");
                 if let (Some(data), Some(Value::String(serialized))) =
                     (data_value, example.get("serializedValue"))
-                    && crate::media::is_json_essence(&crate::media::essence(media_type))
+                    && crate::media::is_json(media_type)
                     && serde_json::from_str::<Value>(serialized).ok().as_ref() != Some(data)
                 {
                     self.finding(

@@ -260,6 +260,16 @@ pub struct Parameter {
     pub media_type: Option<String>,
 }
 
+impl Parameter {
+    /// Whether it is given by `content` of a JSON media type (Superset's `q`): then its one
+    /// value is JSON text, whatever its schema's type.
+    pub fn takes_json(&self) -> bool {
+        self.media_type
+            .as_deref()
+            .is_some_and(crate::media::is_json)
+    }
+}
+
 #[derive(Debug)]
 pub struct RequestBody {
     pub required: bool,

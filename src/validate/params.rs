@@ -69,7 +69,7 @@ pub fn extract(
     let schema = resolve(schema, document);
     // A parameter given by JSON `content` (Superset's `q`, an object of list options) is
     // JSON text in its one value, whatever its schema's type.
-    if parameter.location != ParameterLocation::QueryString && is_json_content(parameter) {
+    if parameter.location != ParameterLocation::QueryString && parameter.takes_json() {
         let raw = raw_value(parameter, parts)?;
         return Some(serde_json::from_str(&raw).unwrap_or(Value::String(raw)));
     }
@@ -81,15 +81,7 @@ pub fn extract(
     );
     match parameter.location {
         ParameterLocation::Path => {
-            let raw = parts
-                .path
-                .iter()
-                .find(|(n, _)| *n == parameter.name)?
-                .1
-                .as_str();
-            let decoded = percent_encoding::percent_decode_str(raw)
-                .decode_utf8_lossy()
-                .into_owned();
+            let decoded = raw_value(parameter, parts)?;
             let text = match parameter.style.as_deref() {
                 Some("label") => decoded.strip_prefix('.').unwrap_or(&decoded).to_string(),
                 Some("matrix") => {
@@ -121,14 +113,6 @@ pub fn extract(
     }
 }
 
-/// Whether `parameter` is given by `content` of a JSON media type.
-fn is_json_content(parameter: &Parameter) -> bool {
-    parameter
-        .media_type
-        .as_deref()
-        .is_some_and(|m| crate::media::is_json_essence(&crate::media::essence(m)))
-}
-
 /// The one value `parameter` has in the request, as sent (a path's percent-decoded).
 fn raw_value(parameter: &Parameter, parts: &RequestParts<'_>) -> Option<String> {
     match parameter.location {
@@ -140,11 +124,13 @@ fn raw_value(parameter: &Parameter, parts: &RequestParts<'_>) -> Option<String> 
                     .into_owned(),
             )
         }
-        ParameterLocation::Query | ParameterLocation::QueryString => parts
+        ParameterLocation::Query => parts
             .query
             .iter()
             .find(|(n, _)| *n == parameter.name)
             .map(|(_, v)| v.clone()),
+        // The whole query string is the value (see `query_string_value`).
+        ParameterLocation::QueryString => None,
         ParameterLocation::Header => parts.header(&parameter.name).map(Cow::into_owned),
         ParameterLocation::Cookie => parts.cookie(&parameter.name).map(str::to_string),
     }
@@ -162,7 +148,7 @@ fn query_string_value(
     if parts.query.is_empty() {
         return None;
     }
-    if is_json_content(parameter) {
+    if parameter.takes_json() {
         let text: String = parts
             .query
             .iter()
