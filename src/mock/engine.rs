@@ -13,7 +13,7 @@ use super::admin;
 use super::cache::stable_hash;
 use super::from_contract::ContractAnswers;
 use super::generated::GeneratedValues;
-use super::journal::{Journal, JournalEntry};
+use super::journal::{Journal, JournalEntry, Pairs};
 use super::message::{MockRequest, MockResponse, OutgoingCall, SESSION_HEADER, SlViolation};
 use super::options::{EngineOptions, RequestValidation};
 use super::outgoing::{self, Exchange};
@@ -343,18 +343,23 @@ impl Engine {
         }
         let carried = self.journal.carried(request, heard.json_body);
         self.journal.record(
-            JournalEntry {
+            &JournalEntry {
                 id: self.journal.next_id(),
                 at: self.options.clock.now(),
-                method: request.method.clone(),
-                path: request.path.clone(),
+                method: &request.method,
+                path: &request.path,
                 query: carried.query,
-                session,
-                operation: response.operation.clone(),
-                stub: response.stub.clone(),
+                session: &session,
+                operation: response.operation.as_deref(),
+                stub: response.stub.as_deref(),
                 status: response.status,
-                violations: response.warnings.clone(),
-                path_params: heard.path_params.into_iter().collect(),
+                violations: &response.warnings,
+                path_params: Pairs::first_wins(
+                    heard
+                        .path_params
+                        .iter()
+                        .map(|(name, value)| (name.as_str(), value.as_str())),
+                ),
                 headers: carried.headers,
                 cookies: carried.cookies,
                 body: carried.body,
@@ -383,20 +388,20 @@ impl Engine {
     /// `GET /__understudy/requests` shows it: `session` is `outgoing`, `path` the URL.
     pub fn record_outgoing(&self, call: &OutgoingCall, status: u16, violations: Vec<SlViolation>) {
         self.journal.record(
-            JournalEntry {
+            &JournalEntry {
                 id: self.journal.next_id(),
                 at: self.options.clock.now(),
-                method: call.method.clone(),
-                path: call.url.clone(),
+                method: &call.method,
+                path: &call.url,
                 query: String::new(),
-                session: "outgoing".into(),
-                operation: Some(call.label.clone()),
+                session: "outgoing",
+                operation: Some(&call.label),
                 stub: None,
                 status,
-                violations,
-                path_params: Default::default(),
-                headers: Default::default(),
-                cookies: Default::default(),
+                violations: &violations,
+                path_params: Pairs::default(),
+                headers: Pairs::default(),
+                cookies: Pairs::default(),
                 body: None,
             },
             self.store.as_ref(),
