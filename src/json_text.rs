@@ -32,7 +32,8 @@ pub fn to_writer<W: io::Write, T: ?Sized + Serialize>(
 }
 
 pub fn to_vec<T: ?Sized + Serialize>(value: &T) -> Vec<u8> {
-    let mut out = Vec::new();
+    // As serde_json's own `to_vec`: most answers and objects fit without growing it.
+    let mut out = Vec::with_capacity(128);
     // Writing into a Vec cannot fail; a value that does not serialise writes nothing.
     let _ = to_writer(&mut out, value);
     out

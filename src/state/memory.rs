@@ -70,14 +70,10 @@ impl Objects {
         self.shards[self.shard(key)].get(key)
     }
 
-    fn get_mut(&mut self, key: &Key) -> Option<&mut Entry> {
-        let shard = self.shard(key);
-        self.shards[shard].get_mut(key)
-    }
-
-    fn insert(&mut self, key: Key, entry: Entry) {
+    /// The entry under `key`, made by `make` where there is none: one lookup.
+    fn entry(&mut self, key: Key, make: impl FnOnce() -> Entry) -> &mut Entry {
         let shard = self.shard(&key);
-        self.shards[shard].insert(key, entry);
+        self.shards[shard].entry(key).or_insert_with(make)
     }
 
     fn remove(&mut self, key: &Key) -> Option<Entry> {
@@ -96,20 +92,15 @@ impl Collection {
     /// Stores `text` under `key`, keeping its place in the order when it replaces one.
     fn store(&mut self, key: Key, text: Box<str>) -> Arc<StoredObject> {
         let object = StoredObject::new(text);
-        match self.objects.get_mut(&key) {
-            Some(entry) => entry.object = object.clone(),
-            None => {
-                let order = self.next_order;
-                self.next_order += 1;
-                self.objects.insert(
-                    key,
-                    Entry {
-                        order,
-                        object: object.clone(),
-                    },
-                );
+        let next_order = &mut self.next_order;
+        let entry = self.objects.entry(key, || {
+            *next_order += 1;
+            Entry {
+                order: *next_order - 1,
+                object: object.clone(),
             }
-        }
+        });
+        entry.object = object.clone();
         object
     }
 }
@@ -148,8 +139,13 @@ impl Session for SessionData {
     /// Stores `value` under `key`, keeping its place in the order when it replaces one;
     /// returns what is stored.
     fn put(&mut self, resource: &str, key: Key, value: &Value) -> Arc<StoredObject> {
-        let collection = self.resources.entry(resource.to_string()).or_default();
-        collection.deleted.remove(&key);
+        let collection = match self.resources.get_mut(resource) {
+            Some(collection) => collection,
+            None => self.resources.entry(resource.to_string()).or_default(),
+        };
+        if !collection.deleted.is_empty() {
+            collection.deleted.remove(&key);
+        }
         collection.store(key, compact(value).into_boxed_str())
     }
 
@@ -202,7 +198,10 @@ impl Session for SessionData {
 
     /// The next id number of `resource` (1, 2, 3…).
     fn next_id(&mut self, resource: &str) -> u64 {
-        let next = self.sequences.entry(resource.to_string()).or_insert(0);
+        let next = match self.sequences.get_mut(resource) {
+            Some(next) => next,
+            None => self.sequences.entry(resource.to_string()).or_insert(0),
+        };
         *next += 1;
         *next
     }

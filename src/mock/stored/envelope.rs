@@ -70,6 +70,8 @@ pub struct Envelope {
     template: Value,
     /// The holes, each with its place in `template` (the keys of the objects it is in).
     holes: Vec<(Vec<String>, Hole)>,
+    /// Each hole's place again, as the index of each key in its object (see [`place_at`]).
+    positions: Vec<Vec<usize>>,
     /// A copy of `template` the last check filled, kept for the next (see
     /// [`Envelope::check_filled`]).
     scratch: Scratch,
@@ -131,10 +133,16 @@ impl Envelope {
                 *place = Value::Null;
             }
         }
+        let positions = builder
+            .holes
+            .iter()
+            .map(|(path, _)| positions(&value, path))
+            .collect();
         Envelope {
             parts: builder.parts,
             template: value,
             holes: builder.holes,
+            positions,
             scratch: Scratch::default(),
         }
     }
@@ -155,9 +163,9 @@ impl Envelope {
         let removed = self.fill(&mut value, page, slot);
         let result = check(&value);
         if !removed {
-            for (path, hole) in &self.holes {
+            for ((path, hole), positions) in self.holes.iter().zip(&self.positions) {
                 if *hole == Hole::Slot
-                    && let Some(place) = place_mut(&mut value, path)
+                    && let Some(place) = place_at(&mut value, path, positions)
                 {
                     *place = Value::Null;
                 }
@@ -175,8 +183,8 @@ impl Envelope {
     fn fill(&self, out: &mut Value, page: &Page, slot: Value) -> bool {
         let mut slot = Some(slot);
         let mut removed = false;
-        for (path, hole) in &self.holes {
-            let Some(place) = place_mut(out, path) else {
+        for ((path, hole), positions) in self.holes.iter().zip(&self.positions) {
+            let Some(place) = place_at(out, path, positions) else {
                 continue;
             };
             *place = match hole {
@@ -477,6 +485,46 @@ fn remove(value: &mut Value, path: &[String]) {
 /// What `path` (keys of nested objects) names in `value`.
 fn place_mut<'a>(value: &'a mut Value, path: &[String]) -> Option<&'a mut Value> {
     path.iter().try_fold(value, |at, key| at.get_mut(key))
+}
+
+/// The index of each key of `path` in its object in `value` (as far as they are there).
+fn positions(value: &Value, path: &[String]) -> Vec<usize> {
+    let mut at = value;
+    let mut out = Vec::with_capacity(path.len());
+    for key in path {
+        let Value::Object(fields) = at else { break };
+        let Some(i) = fields.keys().position(|k| k == key) else {
+            break;
+        };
+        out.push(i);
+        at = &fields[key.as_str()];
+    }
+    out
+}
+
+/// What `path` names in `value`, each key found at its index in `positions` where that key is
+/// there (in a copy of the template it always is), else by name: hashing each key of each
+/// hole was a sixth of the check of a create.
+fn place_at<'a>(
+    value: &'a mut Value,
+    path: &[String],
+    positions: &[usize],
+) -> Option<&'a mut Value> {
+    let mut at = value;
+    for (depth, key) in path.iter().enumerate() {
+        let Value::Object(fields) = at else {
+            return None;
+        };
+        let index = positions
+            .get(depth)
+            .copied()
+            .filter(|&i| fields.keys().nth(i).is_some_and(|k| k == key));
+        at = match index {
+            Some(i) => fields.iter_mut().nth(i).map(|(_, v)| v)?,
+            None => fields.get_mut(key)?,
+        };
+    }
+    Some(at)
 }
 
 /// Kantata's `results: [{key, id}]` index of `results` (`(key, id)`) in `place`, its strings
