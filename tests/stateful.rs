@@ -1937,30 +1937,43 @@ async fn a_request_naming_an_object_by_its_number_or_name_keeps_the_object_and_n
             section.text()
         );
         // An id shaped as the field that carries it says, where the path parameter is any
-        // string (Twilio's sids).
-        let channel = send(
-            &router,
-            "POST",
-            "/channels",
-            &JSON,
-            r#"{"friendly_name": "general"}"#,
-        )
-        .await;
-        let sid = channel.json()["sid"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let read = send(&router, "GET", &format!("/channels/{sid}"), &[], "").await;
-        assert!(
-            sid.starts_with("CH")
-                && sid.len() == 34
-                && channel.header("sl-violations").is_none()
-                && read.status == 200
-                && read.json()["friendly_name"] == "general",
-            "expected a channel numbered as its sid's pattern says, read back by it: {} then {}",
-            channel.text(),
-            read.text()
-        );
+        // string (Twilio's sids; Lucidtech's transitions, whose id is one of two shapes).
+        for (collection, id_field, body, field, prefix, length) in [
+            (
+                "channels",
+                "sid",
+                r#"{"friendly_name": "general"}"#,
+                "friendly_name",
+                "CH",
+                Some(34),
+            ),
+            (
+                "transitions",
+                "transitionId",
+                r#"{"name": "general"}"#,
+                "name",
+                "las:transition:",
+                None,
+            ),
+        ] {
+            let created = send(&router, "POST", &format!("/{collection}"), &JSON, body).await;
+            let id = created.json()[id_field]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let read = send(&router, "GET", &format!("/{collection}/{id}"), &[], "").await;
+            assert!(
+                id.starts_with(prefix)
+                    && length.is_none_or(|n| id.len() == n)
+                    && created.header("sl-violations").is_none()
+                    && read.status == 200
+                    && read.json()[field] == "general",
+                "expected one of {collection} numbered as its {id_field}'s pattern says, read \
+                 back by it: {} then {}",
+                created.text(),
+                read.text()
+            );
+        }
         // A key its field cannot hold: the org's login, the product's name.
         for (uri, pointer, value) in [
             ("/orgs/octo-org", "/login", "octo-org"),

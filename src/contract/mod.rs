@@ -34,7 +34,7 @@ pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path, selecting_name
 pub use schemas::{PartCheck, SchemaId, Schemas};
 pub use tree::{
     KEYWORD as SHARED_REF_KEYWORD, Properties, branch_properties, declared_types, only_annotates,
-    properties, resolve, schema_ref,
+    properties, resolve, schema_ref, union_branches,
 };
 
 use crate::load::{LoadedSpec, SourceLocation};

@@ -126,6 +126,15 @@ pub fn properties<'a>(schema: &'a Value, document: &'a Value) -> Properties<'a> 
 /// Any value, the schema of a property whose branches disagree (see [`branch_properties`]).
 const ANY: &Value = &Value::Bool(true);
 
+/// The branches of `schema`'s `oneOf`, else of its `anyOf` (none where it has neither).
+pub fn union_branches(schema: &Value) -> &[Value] {
+    schema
+        .get("oneOf")
+        .or_else(|| schema.get("anyOf"))
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
 /// The properties an object of any branch of `schema`'s `oneOf` or `anyOf` (through `$ref`s)
 /// may have, for a schema that declares none of its own: each with the schema every branch
 /// that declares it gives it, else any value (ably's rules are a `oneOf` by `ruleType`, `http`
@@ -133,14 +142,10 @@ const ANY: &Value = &Value::Bool(true);
 /// branch requires it. The schema's own properties where it declares some, or has no branches.
 pub fn branch_properties<'a>(schema: &'a Value, document: &'a Value) -> Properties<'a> {
     let own = properties(schema, document);
-    let resolved = resolve(schema, document);
-    let branches = resolved
-        .get("oneOf")
-        .or_else(|| resolved.get("anyOf"))
-        .and_then(Value::as_array);
-    let Some(branches) = branches.filter(|_| own.is_empty()) else {
+    let branches = union_branches(resolve(schema, document));
+    if branches.is_empty() || !own.is_empty() {
         return own;
-    };
+    }
     let each: Vec<Properties<'a>> = branches.iter().map(|b| properties(b, document)).collect();
     let mut out = Properties {
         declared: Vec::new(),

@@ -8,7 +8,7 @@ use super::fill::{apply_request, set_ids, stamp, whole_numbers_as_integers};
 use super::listing;
 use super::objects::ObjectModel;
 use super::outcome::{Answered, Made, Outcome};
-use crate::contract::{Action, SchemaId, View, fits_scalar_keywords};
+use crate::contract::{Action, SchemaId, View, fits_scalar_keywords, union_branches};
 use crate::generate::{generate, generate_valid_dynamic};
 use crate::mock::cache::stable_hash;
 use crate::mock::choice::{declares, declares_not_found};
@@ -396,14 +396,17 @@ fn field_shaped_id(
     let schema = schema?;
     let seed = seed ^ stable_hash(&[&call.storage(), &n.to_string()]);
     let document = call.document();
-    match generate(document, schema, View::Response, seed, false) {
-        Value::String(id)
-            if schema
-                .as_object()
-                .is_some_and(|s| fits_scalar_keywords(s, &Value::String(id.clone()))) =>
-        {
-            Some(id)
-        }
+    let fits = |schema: &Value, id: &Value| {
+        schema
+            .as_object()
+            .is_some_and(|s| fits_scalar_keywords(s, id))
+    };
+    let id = generate(document, schema, View::Response, seed, false);
+    // Of a union of shapes (Lucidtech's two id patterns), one must take it.
+    let branches = union_branches(schema);
+    let fits_a_branch = branches.is_empty() || branches.iter().any(|b| fits(b, &id));
+    match &id {
+        Value::String(text) if fits(schema, &id) && fits_a_branch => Some(text.clone()),
         _ => None,
     }
 }

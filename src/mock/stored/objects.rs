@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::contract::{
     PartCheck, ScalarCheck, Schemas, View, branch_properties, fits_scalar_keywords, has_flag,
-    key_word, properties,
+    key_word, properties, union_branches,
 };
 use crate::generate::generate;
 use crate::validate::resolve;
@@ -274,13 +274,16 @@ impl ObjectModel {
     }
 
     /// The schema of the field that carries the last key `param`, where it says more of an
-    /// id's shape (a `pattern` or `format`) than a path parameter may: Twilio's channels are
-    /// read at `/Channels/{Sid}`, any string, and answer a `sid` of `^CH[0-9a-fA-F]{32}$`.
+    /// id's shape (a `pattern` or `format`, or branches of `anyOf`/`oneOf` that do) than a
+    /// path parameter may: Twilio's channels are read at `/Channels/{Sid}`, any string, and
+    /// answer a `sid` of `^CH[0-9a-fA-F]{32}$`; Lucidtech's transitions, a `transitionId` of
+    /// one of two patterns.
     pub fn id_field_schema(&self, param: &str) -> Option<&Value> {
         let field = self.key_field(param, true)?;
         let shaped =
-            field.resolved.get("pattern").is_some() || field.resolved.get("format").is_some();
-        shaped.then_some(&field.resolved)
+            |schema: &Value| schema.get("pattern").is_some() || schema.get("format").is_some();
+        let branches_shaped = union_branches(&field.resolved).iter().any(shaped);
+        (shaped(&field.resolved) || branches_shaped).then_some(&field.resolved)
     }
 
     /// The field that carries the key parameter `param`: one named like it; for the last
