@@ -118,7 +118,7 @@ pub fn compile_api(
         &mut findings,
     )?;
     let mut resources = super::resources::infer(&mut operations);
-    super::resources::unbind_list_bodied_creates(&mut operations, &schemas);
+    super::resources::unbind_bodies_naming_no_object(&mut operations, &resources, &schemas);
     super::resources::agree_lists(&mut operations, &resources, &schemas);
     super::resources::find_body_wrappers(&mut operations, &resources, &schemas);
     super::resources::find_id_schemas(&operations, &mut resources);

@@ -21,7 +21,7 @@ use super::model::{
 };
 use super::rewrite::View;
 use super::schemas::{SchemaId, Schemas};
-use super::tree::{declared_types, properties, resolve, schema_ref};
+use super::tree::{Properties, declared_types, properties, resolve, schema_ref};
 
 /// Infers the resources of one API, and binds each operation that acts on one
 /// (`Operation::binding`).
@@ -226,23 +226,54 @@ impl Binding {
     }
 }
 
-/// Unbinds the creates whose JSON body is declared a list: a create makes one object from the
-/// one it is sent, and a list names many (core.ac.uk's `POST /articles/get` takes the ids of
-/// articles to read, a bulk create the objects to make). Made into one stored object, such a
-/// body left every field to be generated, and the answer, a list, had to be remade from the
-/// contract. The contract answers them; `x-understudy-resource` still binds one on purpose.
-pub fn unbind_list_bodied_creates(operations: &mut [Operation], schemas: &Schemas) {
+/// Unbinds the inferred operations whose JSON body names no object of their resource:
+/// - a create whose body is declared a list: a create makes one object from the one it is
+///   sent, and a list names many (core.ac.uk's `POST /articles/get` takes the ids of articles
+///   to read, a bulk create the objects to make). Made into one stored object, such a body
+///   left every field to be generated, and the answer, a list, had to be remade;
+/// - an update at the collection's path (see [`Binding::key_in_body`]) whose body declares
+///   fields, none of them one that carries the key (named like the key parameter, like its
+///   last word, or `id`), itself or inside the one field that wraps it: DocuSign's
+///   `PUT /users` takes a page of users (`endPosition`, `users`…), no one user to update.
+///
+/// The contract answers them; `x-understudy-resource` still binds one on purpose.
+pub fn unbind_bodies_naming_no_object(
+    operations: &mut [Operation],
+    resources: &[Resource],
+    schemas: &Schemas,
+) {
     let document = schemas.document(View::Request);
     for operation in operations {
-        let is_inferred_create = operation.resource_extension.is_none()
-            && operation
-                .binding
-                .as_ref()
-                .is_some_and(|b| b.action == Action::Create);
-        let body = operation.json_request_media().and_then(|m| m.schema);
-        let takes_a_list =
-            |schema| declared_types(resolve(schemas.node(schema), document)) == ["array"];
-        if is_inferred_create && body.is_some_and(takes_a_list) {
+        let Some(binding) = operation
+            .binding
+            .as_ref()
+            .filter(|_| operation.resource_extension.is_none())
+        else {
+            continue;
+        };
+        let Some(body) = operation.json_request_media().and_then(|m| m.schema) else {
+            continue;
+        };
+        let body = resolve(schemas.node(body), document);
+        let names_none = match binding.action {
+            Action::Create => declared_types(body) == ["array"],
+            _ if binding.key_in_body => {
+                let key = resources[binding.resource].keys.last();
+                let carriers: Vec<String> = key
+                    .map(|key| vec![key.clone(), key_word(key), "id".into()])
+                    .unwrap_or_default();
+                let props = properties(body, document);
+                let wrapped = props
+                    .iter()
+                    .next()
+                    .filter(|_| props.len() == 1)
+                    .map(|(_, inner)| properties(inner, document));
+                let carries = |p: &Properties<'_>| carriers.iter().any(|c| p.get(c).is_some());
+                !props.is_empty() && !carries(&props) && !wrapped.as_ref().is_some_and(carries)
+            }
+            _ => false,
+        };
+        if names_none {
             operation.binding = None;
         }
     }
