@@ -2702,3 +2702,56 @@ async fn an_accepted_create_says_where_each_new_object_is_read_and_headers_carry
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_item_read_that_answers_a_list_of_the_object_shows_the_object_created_and_updated() {
+    on_every_backend("listed-reads.yaml", async |_, router| {
+        let created = send(
+            &router,
+            "POST",
+            "/configs",
+            &JSON,
+            r#"{"name": "first", "urlToPublishTo": "https://example.com/hook"}"#,
+        )
+        .await;
+        let id = created.json()["configId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            created.status == 201
+                && !id.is_empty()
+                && created.json().get("configurations").is_none(),
+            "expected one configuration created, with its id: {}",
+            created.text()
+        );
+        let body = format!(r#"{{"configId": "{id}", "name": "second"}}"#);
+        let updated = send(&router, "PUT", "/configs", &JSON, &body).await;
+        let read = send(&router, "GET", &format!("/configs/{id}"), &[], "").await;
+        let listed = &read.json()["configurations"];
+        assert_eq!(
+            (
+                updated.status,
+                read.status,
+                listed.as_array().map(Vec::len),
+                listed[0]["configId"].clone(),
+                listed[0]["name"].clone(),
+                listed[0]["urlToPublishTo"].clone(),
+                read.header("sl-violations"),
+            ),
+            (
+                200,
+                200,
+                Some(1),
+                json!(id),
+                json!("second"),
+                json!("https://example.com/hook"),
+                None
+            ),
+            "expected the configuration, updated, as the one listed: {} then {}",
+            updated.text(),
+            read.text()
+        );
+    })
+    .await;
+}

@@ -11,9 +11,9 @@ use super::change::{Change, apply, read, request_data};
 use super::fill::NotStored;
 use super::form::Forms;
 use super::objects::ObjectModel;
-use super::shape::{can_be_object, object_schema_in};
+use super::shape::{can_be_object, has_type, object_schema_in};
 use super::write::{Writer, Written};
-use crate::contract::{Action, OBJECT_VIEWS, View, json_media};
+use crate::contract::{Action, OBJECT_VIEWS, View, json_media, properties, union_branches};
 use crate::mock::cache::{Memo, stable_hash};
 use crate::mock::choice::choose_response;
 use crate::mock::generated::GeneratedValues;
@@ -271,16 +271,29 @@ fn object_schema(call: &StatefulCall<'_>) -> Found {
         return Found::NoObject;
     };
     let resolved = resolve(first, document);
-    let branches = ["anyOf", "oneOf"]
-        .iter()
-        .find_map(|union| resolved.get(*union).and_then(Value::as_array));
-    let named_elsewhere = branches.and_then(|branches| {
-        others.iter().find(|other| {
-            let other = resolve(other, document);
-            branches.iter().any(|b| resolve(b, document) == other)
-        })
+    let branches = union_branches(resolved);
+    let named_elsewhere = others.iter().find(|other| {
+        let other = resolve(other, document);
+        branches.iter().any(|b| resolve(b, document) == other)
     });
-    let chosen = named_elsewhere.unwrap_or(first);
+    // A read answering a list of what another operation answers one of, in an envelope
+    // without an id of its own (DocuSign's `GET /connect/{connectId}` answers
+    // `{configurations: [configuration], totalRecords}`, the create one configuration): the
+    // object is the one listed. Taken for the object, the envelope made every configuration
+    // a `{configurations, totalRecords}` with no `connectId` to be read by.
+    let fields = properties(resolved, document);
+    let listed_elsewhere = others.iter().find(|other| {
+        let other = resolve(other, document);
+        fields.get("id").is_none()
+            && fields.iter().any(|(_, field)| {
+                let field = resolve(field, document);
+                has_type(field, "array")
+                    && field
+                        .get("items")
+                        .is_some_and(|items| resolve(items, document) == other)
+            })
+    });
+    let chosen = named_elsewhere.or(listed_elsewhere).unwrap_or(first);
     let mut views: Vec<Value> = Vec::new();
     for view in &objects {
         if view != chosen && !views.contains(view) {

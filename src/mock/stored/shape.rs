@@ -332,7 +332,7 @@ fn part_of(part: &Value, whole: &Value, document: &Value, depth: usize) -> bool 
 /// cycle of references.
 const PART_DEPTH: usize = 8;
 
-fn has_type(schema: &Value, kind: &str) -> bool {
+pub(super) fn has_type(schema: &Value, kind: &str) -> bool {
     match schema.get("type") {
         Some(Value::String(t)) => t == kind,
         Some(Value::Array(ts)) => ts.iter().any(|t| t == kind),
