@@ -249,6 +249,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "closed-views.yaml",
         "collection-puts.yaml",
         "composed-envelope.yaml",
+        "contradictory-params.yaml",
         "data-envelope.yaml",
         "corpus-shapes/odd-paths.yaml",
         "delete-first.yaml",

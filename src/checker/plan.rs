@@ -5,7 +5,9 @@
 
 use serde_json::{Value, json};
 
-use super::case::{Case, Expect, filled_path, json_body_schema, valid_value, without_property};
+use super::case::{
+    Case, Expect, filled_path, json_body_schema, optional_value, valid_value, without_property,
+};
 use super::coverage::boundaries;
 use super::credentials::Credentials;
 use super::negative::negatives;
@@ -73,7 +75,9 @@ fn generated_case(
         if parameter.required || !coin() {
             continue;
         }
-        let value = valid_value(api, parameter, draw);
+        let Some(value) = optional_value(api, parameter, draw) else {
+            continue;
+        };
         match parameter.location {
             ParameterLocation::Query => case.query.extend(wire::query_pairs(parameter, &value)),
             ParameterLocation::Header => {
