@@ -270,6 +270,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "no-object-paths.yaml",
         "parent-keys.yaml",
         "petstore-quirks.yaml",
+        "read-only-resources.yaml",
         "responses.yaml",
         "same-named-resources.yaml",
         "schema-examples.yaml",

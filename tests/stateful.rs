@@ -2755,3 +2755,30 @@ async fn an_item_read_that_answers_a_list_of_the_object_shows_the_object_created
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_object_no_operation_makes_is_read_as_one_the_api_holds_and_one_a_create_makes_is_not() {
+    on_every_backend("read-only-resources.yaml", async |_, router| {
+        let export = "/versions/7/export/oas.json";
+        let first = send(&router, "GET", export, &[], "").await;
+        let again = send(&router, "GET", export, &[], "").await;
+        assert!(
+            first.status == 200
+                && first.json()["versionId"] == "7"
+                && first.json()["title"].is_string()
+                && first.header("sl-violations").is_none()
+                && again.text() == first.text(),
+            "expected the export of version 7 read, the same both times: {} then {}",
+            first.text(),
+            again.text()
+        );
+        let note = send(&router, "GET", "/notes/99", &[], "").await;
+        assert_eq!(
+            note.status,
+            404,
+            "expected a note no create made to be missing: {}",
+            note.text()
+        );
+    })
+    .await;
+}

@@ -122,6 +122,7 @@ pub fn compile_api(
     super::resources::agree_lists(&mut operations, &resources, &schemas);
     super::resources::find_body_wrappers(&mut operations, &resources, &schemas);
     super::resources::find_id_schemas(&operations, &mut resources);
+    super::resources::find_creatable(&operations, &mut resources);
     let api = Api {
         name: spec.name.clone(),
         file: spec.file.clone(),

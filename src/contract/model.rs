@@ -95,6 +95,10 @@ pub struct Resource {
     /// The schema of the last key's path parameter, which shapes the ids a create assigns
     /// (see `resources::find_id_schemas`).
     pub id_schema: Option<SchemaId>,
+    /// Whether an operation makes its objects (creates, upserts or replaces one): where none
+    /// does, every object a client can read is one the API already holds (see
+    /// `resources::find_creatable`).
+    pub creatable: bool,
 }
 
 impl Resource {
@@ -106,6 +110,7 @@ impl Resource {
             keys,
             one,
             id_schema: None,
+            creatable: false,
         }
     }
 

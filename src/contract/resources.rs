@@ -279,6 +279,19 @@ pub fn unbind_bodies_naming_no_object(
     }
 }
 
+/// Marks the resources some bound operation makes objects of (a create, an upsert, a
+/// replace: a PUT makes what it names, RFC 9110 9.3.4), once.
+pub fn find_creatable(operations: &[Operation], resources: &mut [Resource]) {
+    for binding in operations.iter().filter_map(|o| o.binding.as_ref()) {
+        if matches!(
+            binding.action,
+            Action::Create | Action::Upsert | Action::Replace
+        ) {
+            resources[binding.resource].creatable = true;
+        }
+    }
+}
+
 /// Finds, once, the property each bound operation's JSON request body wraps its resource in
 /// (see [`Binding::body_wrapper`]): working it out on every create was 1 % of its time.
 pub fn find_body_wrappers(operations: &mut [Operation], resources: &[Resource], schemas: &Schemas) {

@@ -162,9 +162,12 @@ pub fn apply(
 }
 
 /// Whether a read, update or delete of `key`, which is not stored, is answered as the
-/// contract would answer it for an existing object: the operation declares no answer for a
-/// missing one (no 404, `4XX` or `default`), so a 404 would break the contract, and the key
-/// was not deleted in this session (a deleted object stays gone).
+/// contract would answer it for an existing object, where the key was not deleted in this
+/// session (a deleted object stays gone) and either the operation declares no answer for a
+/// missing one (no 404, `4XX` or `default`), so a 404 would break the contract, or no
+/// operation makes objects of the resource (Stoplight's exports, read at
+/// `/versions/{versionId}/export/{format}`): every one a client can name is one the API
+/// holds, and a 404 for each would leave the operation nothing else to answer.
 fn needs_stand_in(
     change: &Change<'_>,
     call: &StatefulCall<'_>,
@@ -177,7 +180,7 @@ fn needs_stand_in(
         Action::Read | Action::Replace | Action::Merge | Action::Delete
     ) && !session.contains(storage, key)
         && !session.was_deleted(storage, key)
-        && !change.not_found_declared(call)
+        && (!call.resource().creatable || !change.not_found_declared(call))
 }
 
 /// The object an id never seen stands for: generated from the resource's schema with a seed
