@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::contract::stamp_named;
+
 /// Whether `id` appears in `answer`: as a value, or as a key (objects keyed by id).
 pub(super) fn mentions(answer: &Value, id: &str) -> bool {
     match answer {
@@ -55,9 +57,9 @@ fn scalars(fields: &serde_json::Map<String, Value>) -> serde_json::Map<String, V
     let servers = |name: &str| {
         let lower = name.to_ascii_lowercase();
         lower == "id"
-            || ["created", "updated", "modified", "deleted"]
-                .iter()
-                .any(|w| lower.starts_with(w))
+            // The stamps `serve` sets (`lastModified` too), and a deletion's.
+            || stamp_named(name).is_some()
+            || lower.starts_with("deleted")
             || lower.ends_with("_at")
             || ["version", "revision", "changesequence", "etag"]
                 .iter()
@@ -127,6 +129,17 @@ mod tests {
         assert!(holds_a_list(&json!({"data": [{"id": 1}]})));
         assert!(holds_a_list(&json!([])));
         assert!(!holds_a_list(&json!({"siteid": 1, "tags": {"a": 1}})));
+    }
+
+    #[test]
+    fn the_fields_a_server_keeps_are_not_what_an_update_wrote() {
+        let body = json!({
+            "name": "n", "id": 7, "lastModified": "2024-11-27T04:27:07Z",
+            "insertedAt": "2024-11-27T04:27:07Z", "updated_at": "x", "deletedBy": "x",
+            "version": 3, "enabled": false
+        });
+        let written: Vec<String> = written_fields(&body).keys().cloned().collect();
+        assert_eq!(written, ["name", "enabled"], "written fields of {body}");
     }
 
     #[test]

@@ -66,6 +66,31 @@ pub fn infer(operations: &mut [Operation]) -> Vec<Resource> {
     resources
 }
 
+/// A date-time field the server stamps, known by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    /// `created…`, `inserted…`: set when the object is made.
+    Created,
+    /// `updated…`, `modified…`, `lastModified…`: set on every change.
+    Updated,
+}
+
+/// What a field named `name` stamps, if its name says it is a stamp (whatever its type: the
+/// caller asks of a date-time field, or of a field a client sent).
+pub fn stamp_named(name: &str) -> Option<Stamp> {
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("created") || lower.starts_with("inserted") {
+        Some(Stamp::Created)
+    } else if ["updated", "modified", "lastmodified"]
+        .iter()
+        .any(|word| lower.starts_with(word))
+    {
+        Some(Stamp::Updated)
+    } else {
+        None
+    }
+}
+
 /// The last word of a key parameter's name, lower-cased, which may name the field that
 /// carries the key: `number` for `issue_number` and
 /// `issueNumber`, `id` for `petId`.

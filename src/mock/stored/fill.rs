@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use super::objects::{Field, ObjectModel, Stamp, id_base, is_type};
+use super::objects::{Field, ObjectModel, id_base, is_type};
+use crate::contract::Stamp;
 use crate::contract::{Schemas, View, fits_scalar_keywords, properties};
 use crate::generate::generate;
 use crate::mock::cache::stable_hash;

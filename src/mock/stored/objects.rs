@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 use crate::contract::{
-    PartCheck, ScalarCheck, Schemas, View, branch_properties, fits_scalar_keywords, has_flag,
-    key_word, properties, union_branches,
+    PartCheck, ScalarCheck, Schemas, Stamp, View, branch_properties, fits_scalar_keywords,
+    has_flag, key_word, properties, stamp_named, union_branches,
 };
 use crate::generate::generate;
 use crate::validate::resolve;
@@ -81,15 +81,6 @@ impl Field {
     }
 }
 
-/// A date-time property the server stamps.
-#[derive(Clone, Copy, PartialEq)]
-pub(super) enum Stamp {
-    /// `created…`, `inserted…`: set when the object is made.
-    Created,
-    /// `updated…`, `modified…`, `lastModified…`: set on every change.
-    Updated,
-}
-
 impl ObjectModel {
     pub fn new(schema: Value, document: &Value) -> ObjectModel {
         // A `oneOf` of object kinds (ably's rules) has the fields of its branches.
@@ -98,20 +89,8 @@ impl ObjectModel {
             .iter()
             .map(|(name, property)| {
                 let resolved = resolve(property, document);
-                let lower = name.to_ascii_lowercase();
                 let stamp = (resolved.get("format").and_then(Value::as_str) == Some("date-time"))
-                    .then(|| {
-                        if lower.starts_with("created") || lower.starts_with("inserted") {
-                            Some(Stamp::Created)
-                        } else if lower.starts_with("updated")
-                            || lower.starts_with("modified")
-                            || lower.starts_with("lastmodified")
-                        {
-                            Some(Stamp::Updated)
-                        } else {
-                            None
-                        }
-                    })
+                    .then(|| stamp_named(name))
                     .flatten();
                 Field {
                     name: name.to_string(),
