@@ -271,6 +271,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "parent-keys.yaml",
         "petstore-quirks.yaml",
         "read-only-resources.yaml",
+        "required-version.yaml",
         "responses.yaml",
         "same-named-resources.yaml",
         "schema-examples.yaml",
