@@ -10,7 +10,9 @@ use super::judge::{failure, judge, send_judged};
 use super::plan;
 use super::send::{Answer, Shared, curl, send_recorded};
 use super::shown::{holds_a_list, holds_text, mentions, shows, with_ids, written_fields};
-use crate::contract::{Contract, ParameterLocation, View, has_flag, key_word, properties};
+use crate::contract::{
+    Contract, ParameterLocation, View, has_flag, key_carriers, key_word, properties,
+};
 use crate::generate::{SATISFIABLE_SEED, generate_valid};
 use crate::headers;
 use crate::validate::{CheckedExchange, coerce};
@@ -378,12 +380,13 @@ fn with_key(mut body: Value, key: &str, id: &str) -> Value {
     let Value::Object(fields) = &mut body else {
         return body;
     };
-    let word = key_word(key);
-    let field = [key, word.as_str(), "id"]
-        .into_iter()
+    let carriers = key_carriers(key);
+    // Where the body has none of them, the one named like the key's last word.
+    let field = carriers
+        .iter()
         .find(|f| fields.contains_key(*f))
-        .unwrap_or(word.as_str())
-        .to_string();
+        .unwrap_or(&carriers[1])
+        .clone();
     let number = id.parse::<i64>().ok().map(Value::from);
     let value = match (fields.get(&field), number) {
         (Some(Value::Number(_)), Some(number)) => number,

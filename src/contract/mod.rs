@@ -28,7 +28,7 @@ pub use features::version_features;
 pub use formats::{ScalarCheck, fits_scalar_keywords};
 pub use http_rules::is_final;
 pub use model::*;
-pub use resources::{Stamp, key_word, stamp_named};
+pub use resources::{Stamp, key_carriers, key_word, stamp_named};
 pub use rewrite::{View, has_flag};
 pub use routes::{RouteEntry, RouteMatch, RouteTable, routed_path, selecting_names, written_query};
 pub use schemas::{PartCheck, SchemaId, Schemas};

@@ -91,6 +91,13 @@ pub fn stamp_named(name: &str) -> Option<Stamp> {
     }
 }
 
+/// The fields that may carry the last key parameter `param` (an object's own id), in the order
+/// they are looked for: one named like it, one named like its last word (GitHub's issues are
+/// read at `/issues/{issue_number}` by their `number`), `id`.
+pub fn key_carriers(param: &str) -> [String; 3] {
+    [param.to_string(), key_word(param), "id".to_string()]
+}
+
 /// The last word of a key parameter's name, lower-cased, which may name the field that
 /// carries the key: `number` for `issue_number` and
 /// `issueNumber`, `id` for `petId`.
@@ -284,9 +291,7 @@ pub fn unbind_bodies_naming_no_object(
             Action::Create => declared_types(body) == ["array"],
             _ if binding.key_in_body => {
                 let key = resources[binding.resource].keys.last();
-                let carriers: Vec<String> = key
-                    .map(|key| vec![key.clone(), key_word(key), "id".into()])
-                    .unwrap_or_default();
+                let carriers = key.map(|key| key_carriers(key)).unwrap_or_default();
                 let props = properties(body, document);
                 let wrapped = props
                     .iter()

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::contract::schema_ref;
+use crate::contract::{schema_ref, union_branches};
 use crate::pointer::local_target;
 
 /// The discriminator `schema` carries, on itself or through its `allOf`: the inheritance
@@ -126,12 +126,7 @@ pub(super) fn unnameable(document: &Value, schema: &Value) -> bool {
     let Some(discriminator) = schema.get("discriminator").and_then(Value::as_object) else {
         return false;
     };
-    let Some(branches) = ["oneOf", "anyOf"]
-        .iter()
-        .find_map(|key| schema.get(*key).and_then(Value::as_array))
-    else {
-        return false;
-    };
+    let branches = union_branches(schema);
     !branches.is_empty()
         && branches.iter().all(|branch| {
             schema_ref(branch).is_some_and(|reference| {

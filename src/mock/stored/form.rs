@@ -14,7 +14,7 @@ use super::shape::{
     Shape, Slot, SlotKind, answer_shape, can_be_object, can_show, closed_fields, empty_side_maps,
     held_schema,
 };
-use crate::contract::{Action, SchemaId, declared_types, key_word, properties, resolve};
+use crate::contract::{Action, SchemaId, declared_types, key_carriers, properties, resolve};
 use crate::generate::generate_valid;
 use crate::mock::cache::{Memo, stable_hash};
 
@@ -64,7 +64,7 @@ impl Forms {
                     .unwrap_or_else(|failed| failed.best);
                 let param = call.resource().keys.last().map_or("id", String::as_str);
                 let mut id_fields: Vec<String> = Vec::new();
-                for name in [param.to_string(), key_word(param), "id".to_string()] {
+                for name in key_carriers(param) {
                     let scalar = marker
                         .get(&name)
                         .is_some_and(|v| v.is_string() || v.is_number());

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::contract::{
     PartCheck, ScalarCheck, Schemas, Stamp, View, branch_properties, fits_scalar_keywords,
-    has_flag, key_word, properties, stamp_named, union_branches,
+    has_flag, key_carriers, properties, stamp_named, union_branches,
 };
 use crate::generate::generate;
 use crate::validate::resolve;
@@ -276,11 +276,7 @@ impl ObjectModel {
         if !is_last {
             return None;
         }
-        let word = key_word(param);
-        (word != param)
-            .then(|| self.field(&word))
-            .flatten()
-            .or_else(|| self.field("id"))
+        key_carriers(param).iter().find_map(|name| self.field(name))
     }
 
     /// The key a request body names the object by, where the path does not (Swagger's
