@@ -3,17 +3,18 @@
 //! for a declared range, and `Accept` negotiation.
 
 use mediatype::{MediaType, MediaTypeList};
+use std::borrow::Cow;
 
 /// A media type without its parameters, lower-cased (`Application/JSON; charset=utf-8` →
 /// `application/json`); text that is no media type is lower-cased up to its first `;`.
-pub fn essence(media_type: &str) -> String {
+pub fn essence(media_type: &str) -> Cow<'_, str> {
     // Asked several times a request of types the document and the client write plainly:
     // one already its own essence (lower case, `type/subtype` of the characters RFC 6838
-    // allows in names) is not handed to the parser.
+    // allows in names) is not handed to the parser, nor copied.
     if is_plain_essence(media_type) {
-        return media_type.to_string();
+        return Cow::Borrowed(media_type);
     }
-    match MediaType::parse(media_type.trim()) {
+    Cow::Owned(match MediaType::parse(media_type.trim()) {
         Ok(parsed) => parsed.essence().to_string().to_ascii_lowercase(),
         Err(_) => media_type
             .split(';')
@@ -21,7 +22,7 @@ pub fn essence(media_type: &str) -> String {
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase(),
-    }
+    })
 }
 
 /// Whether `text` is a lower-case `type/subtype` without parameters or spaces.

@@ -203,7 +203,7 @@ pub(super) async fn run_chain(
                 .chain([key.clone()]);
             for name in keys {
                 sent.remove(&name);
-                sent.remove(&key_word(&name));
+                sent.remove(key_word(&name).as_ref());
             }
             let read = at_item(&read_case, "after update");
             let (mut checked, body) = send_judged(contract, client, shared, &read).await;
@@ -384,9 +384,9 @@ fn with_key(mut body: Value, key: &str, id: &str) -> Value {
     // Where the body has none of them, the one named like the key's last word.
     let field = carriers
         .iter()
-        .find(|f| fields.contains_key(*f))
+        .find(|f| fields.contains_key(f.as_ref()))
         .unwrap_or(&carriers[1])
-        .clone();
+        .to_string();
     let number = id.parse::<i64>().ok().map(Value::from);
     let value = match (fields.get(&field), number) {
         (Some(Value::Number(_)), Some(number)) => number,
@@ -439,7 +439,7 @@ pub(super) fn created_id(answer: &Answer, key: &str) -> Option<String> {
         });
     }
     let body: Value = serde_json::from_slice(&answer.body).ok()?;
-    let named = [key.to_string(), key_word(key)];
+    let named = [key.to_string(), key_word(key).into_owned()];
     if named
         .iter()
         .filter_map(|field| body.get(field))

@@ -356,11 +356,11 @@ fn other_media_types(
     let Some(sent) = positive.content_type.as_deref() else {
         return Vec::new();
     };
-    let mut tried = vec![crate::media::essence(sent)];
+    let mut tried = vec![crate::media::essence(sent).into_owned()];
     let mut out = Vec::new();
     for media in operation.request_body.iter().flat_map(|b| &b.content) {
         let concrete = crate::media::concrete(&media.media_type);
-        let essence = crate::media::essence(&concrete);
+        let essence = crate::media::essence(&concrete).into_owned();
         if !crate::media::answered_as_json(&media.media_type) || tried.contains(&essence) {
             continue;
         }

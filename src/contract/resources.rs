@@ -12,6 +12,7 @@
 //! `x-understudy-resource` extension on an operation says what inference cannot:
 //! `{item: /path/{id}, action: list|create|read|replace|upsert|merge|delete}`.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
@@ -94,14 +95,14 @@ pub fn stamp_named(name: &str) -> Option<Stamp> {
 /// The fields that may carry the last key parameter `param` (an object's own id), in the order
 /// they are looked for: one named like it, one named like its last word (GitHub's issues are
 /// read at `/issues/{issue_number}` by their `number`), `id`.
-pub fn key_carriers(param: &str) -> [String; 3] {
-    [param.to_string(), key_word(param), "id".to_string()]
+pub fn key_carriers(param: &str) -> [Cow<'_, str>; 3] {
+    [Cow::Borrowed(param), key_word(param), Cow::Borrowed("id")]
 }
 
 /// The last word of a key parameter's name, lower-cased, which may name the field that
 /// carries the key: `number` for `issue_number` and
 /// `issueNumber`, `id` for `petId`.
-pub fn key_word(name: &str) -> String {
+pub fn key_word(name: &str) -> Cow<'_, str> {
     let snake = name.rsplit(['_', '-']).next().unwrap_or(name);
     // A trailing run of capitals is one word (`petID`), else the word starts at the last one.
     let trailing = snake.len()
@@ -112,7 +113,12 @@ pub fn key_word(name: &str) -> String {
         0 => snake.rfind(|c: char| c.is_ascii_uppercase()).unwrap_or(0),
         _ => snake.len() - trailing,
     };
-    snake[start..].to_ascii_lowercase()
+    let word = &snake[start..];
+    if word.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(word.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(word)
+    }
 }
 
 fn is_param(segment: &str) -> bool {

@@ -103,25 +103,52 @@ impl AsyncRead for FaultyStream {
     }
 }
 
+impl FaultyStream {
+    /// Carries out the fault switched on, if any: an error for the write that meets it.
+    fn faulted(&self) -> Option<io::Error> {
+        match self.fault.load(Ordering::Acquire) {
+            NONE => None,
+            RESET => {
+                // Linger zero: closing sends RST instead of FIN (and never blocks).
+                let _ = socket2::SockRef::from(&self.inner).set_linger(Some(Duration::ZERO));
+                Some(io::ErrorKind::ConnectionReset.into())
+            }
+            MALFORMED => {
+                let _ = self.inner.try_write(NOT_HTTP);
+                Some(io::ErrorKind::InvalidData.into())
+            }
+            _ => Some(io::ErrorKind::BrokenPipe.into()),
+        }
+    }
+}
+
 impl AsyncWrite for FaultyStream {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self.fault.load(Ordering::Acquire) {
-            NONE => Pin::new(&mut self.inner).poll_write(cx, buf),
-            RESET => {
-                // Linger zero: closing sends RST instead of FIN (and never blocks).
-                let _ = socket2::SockRef::from(&self.inner).set_linger(Some(Duration::ZERO));
-                Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()))
-            }
-            MALFORMED => {
-                let _ = self.inner.try_write(NOT_HTTP);
-                Poll::Ready(Err(io::ErrorKind::InvalidData.into()))
-            }
-            _ => Poll::Ready(Err(io::ErrorKind::BrokenPipe.into())),
+        match self.faulted() {
+            None => Pin::new(&mut self.inner).poll_write(cx, buf),
+            Some(error) => Poll::Ready(Err(error)),
         }
+    }
+
+    /// Head and body in one `writev`, as hyper writes to a plain TCP stream: without it,
+    /// hyper copies every body behind its head first.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.faulted() {
+            None => Pin::new(&mut self.inner).poll_write_vectored(cx, bufs),
+            Some(error) => Poll::Ready(Err(error)),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -1,7 +1,10 @@
 //! The HTTP front end: the only module that knows axum. Adapts requests to the mock engine
 //! and its answers back, adds CORS and one log line per request.
 
+use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
@@ -11,7 +14,9 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
-use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, Cors, CorsLayer};
+use tower_layer::Layer;
+use tower_service::Service;
 
 use crate::mock::{Engine, Fault, MockRequest, MockResponse, problem_document};
 
@@ -60,48 +65,75 @@ pub fn app(engine: Arc<Engine>, options: HttpOptions) -> Router {
 
 /// [`app`] answering with whichever engine `engines` holds at each request's start.
 pub fn app_with_reloads(engines: Engines, options: HttpOptions) -> Router {
-    let engine = engines.load_full();
-    let cors = options.cors.then(|| cors_layer(&engine));
-    let engine = engines;
+    let cors = options.cors.then(|| cors_layer(&engines.load()));
     let client = outgoing::client(std::time::Duration::from_secs(10));
     let state = Arc::new(AppState {
-        engine,
+        engine: engines,
         options,
         client,
     });
-    let router = Router::new().fallback(dispatch).with_state(state.clone());
-    let router = match cors {
-        Some(cors) => router.layer(cors),
-        None => router,
-    };
-    router.layer(axum::middleware::from_fn_with_state(state, plain_options))
+    let cors = cors.map(|layer| layer.layer(Dispatch(state.clone())));
+    Router::new()
+        .fallback(front_door)
+        .with_state(Arc::new(FrontDoor { state, cors }))
 }
 
-/// What goes around the CORS layer straight to the engine. tower-http's CORS layer answers
-/// every OPTIONS as a preflight; one without `Access-Control-Request-Method` is not a
-/// preflight and goes to the contract (405 with `Allow` when the path declares no OPTIONS
-/// operation). A request without `Origin` is no CORS request (browsers send `Origin` on every
-/// cross-origin call), so CORS headers would tell its client nothing: it skips the layer,
-/// which cost a create an eighth of its time, and its answer says with `Vary` that one with an
-/// `Origin` is answered differently, as the layer's answers say.
-async fn plain_options(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: axum::middleware::Next,
-) -> Response {
+/// What the one handler holds: the state every answer is made from, and the same dispatch
+/// behind tower-http's CORS layer for the requests that are CORS requests (shared: axum
+/// clones a handler's state for each request).
+struct FrontDoor {
+    state: Arc<AppState>,
+    cors: Option<Cors<Dispatch>>,
+}
+
+/// [`dispatch`] as a tower service, for the CORS layer to wrap.
+#[derive(Clone)]
+struct Dispatch(Arc<AppState>);
+
+impl Service<Request> for Dispatch {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let state = self.0.clone();
+        Box::pin(async move { Ok(dispatch(State(state), request).await) })
+    }
+}
+
+/// Which requests go through the CORS layer. tower-http's layer answers every OPTIONS as a
+/// preflight; one without `Access-Control-Request-Method` is not a preflight and goes to the
+/// contract (405 with `Allow` when the path declares no OPTIONS operation). A request without
+/// `Origin` is no CORS request (browsers send `Origin` on every cross-origin call), so CORS
+/// headers would tell its client nothing: it skips the layer, which cost a create an eighth
+/// of its time, and its answer says with `Vary` that one with an `Origin` is answered
+/// differently, as the layer's answers say. The layer is called only for CORS requests
+/// (rather than around every request, deciding in a middleware): wrapping every request in
+/// a middleware cost each a clone of the service it wraps.
+async fn front_door(State(door): State<Arc<FrontDoor>>, request: Request) -> Response {
     let headers = request.headers();
     let is_preflight = headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let Some(cors) = &door.cors else {
+        return dispatch(State(door.state.clone()), request).await;
+    };
     if request.method() == Method::OPTIONS && !is_preflight {
-        return dispatch(State(state), request).await;
+        return dispatch(State(door.state.clone()), request).await;
     }
-    if state.options.cors && !headers.contains_key(header::ORIGIN) {
-        let mut response = dispatch(State(state), request).await;
+    if !headers.contains_key(header::ORIGIN) {
+        let mut response = dispatch(State(door.state.clone()), request).await;
         response
             .headers_mut()
             .append(header::VARY, HeaderValue::from_static(CORS_VARY));
         return response;
     }
-    next.run(request).await
+    match cors.clone().call(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
 }
 
 /// The request headers a CORS answer depends on, as tower-http's layer names them.

@@ -176,12 +176,10 @@ impl Journal {
         let body = json_body
             .filter(|_| request.body.len() <= BODY_KEPT)
             .map(|mut body| {
-                // A body whose text names no secret word, and spells no character as an
-                // escape (`pass\u0077ord`), has no secret field: one scan of the text
-                // instead of a walk over every field.
-                let may_name_one = SECRET_WORDS.is_match(&request.body[..])
-                    || request.body.windows(2).any(|pair| pair == br"\u");
-                if may_name_one && redact(&mut body) {
+                // Its field names are searched, not its text: a text holds its values too
+                // (measured 2.6 times as long on a create's body), and may spell a name
+                // with escapes (`pass\u0077ord`), which parsing has decoded.
+                if redact(&mut body) {
                     return KeptBody::Parsed(body);
                 }
                 // The text `body` was parsed from (only JSON bodies are kept).

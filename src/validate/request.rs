@@ -228,7 +228,7 @@ fn body_violations(
     // string schema may allow "", a form of optional fields is `{}`); nothing is empty JSON.
     let sent_type = parts
         .header("content-type")
-        .map(|t| media::essence(&t))
+        .map(|t| media::essence(&t).into_owned())
         .filter(|essence| !essence.is_empty() && !media::is_json_essence(essence));
     if body.is_empty() && sent_type.is_none() {
         return if declared.required {

@@ -66,10 +66,10 @@ impl Forms {
                 let mut id_fields: Vec<String> = Vec::new();
                 for name in key_carriers(param) {
                     let scalar = marker
-                        .get(&name)
+                        .get(name.as_ref())
                         .is_some_and(|v| v.is_string() || v.is_number());
-                    if scalar && !id_fields.contains(&name) {
-                        id_fields.push(name);
+                    if scalar && !id_fields.iter().any(|f| *f == name) {
+                        id_fields.push(name.into_owned());
                     }
                 }
                 Layout::Marker { marker, id_fields }
