@@ -264,6 +264,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "hal-lists.yaml",
         "looser-requests.yaml",
         "head-answers.yaml",
+        "media-type-refusals.yaml",
         "listed-reads.yaml",
         "named-references.yaml",
         "narrower-views.yaml",

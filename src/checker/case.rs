@@ -19,6 +19,8 @@ pub enum Expect {
     Rejected,
     /// A path that names nothing that can exist (a bad path parameter): a 4xx, 404 among them.
     RejectedPath,
+    /// A body in a media type the operation does not take: a 4xx, 415 among them.
+    RejectedMediaType,
     /// No or bad credentials: 401 or 403 (`ignored_auth`).
     Unauthorized,
     /// An undeclared method: 405 with `Allow` (`unsupported_method`).

@@ -95,15 +95,16 @@ pub(super) fn judge(
                 format!("valid input was answered {status}"),
             ));
         }
-        // A refusal fits an invalid request when it is a 400, 403, 415 or 422 (404 too when
-        // the path names nothing), as `serve` chooses one.
-        Expect::Rejected | Expect::RejectedPath
+        // A refusal fits an invalid request when it is a 400, 403 or 422, 404 too where the
+        // path names nothing and 415 where the media type is what is wrong, as `serve` (and
+        // Prism) choose one: a 415 or 404 declared says nothing of a bad query.
+        Expect::Rejected | Expect::RejectedPath | Expect::RejectedMediaType
             if !(400..500).contains(&status)
                 && status < 500
-                && can(if case.expect == Expect::Rejected {
-                    &[400, 403, 415, 422]
-                } else {
-                    &[400, 403, 404, 422]
+                && can(match case.expect {
+                    Expect::RejectedPath => &[400, 403, 404, 422],
+                    Expect::RejectedMediaType => &[400, 403, 415, 422],
+                    _ => &[400, 403, 422],
                 }) =>
         {
             checked.failures.push(failure(

@@ -246,6 +246,7 @@ pub(super) fn negatives(
     {
         let mut case = negative("undeclared media type text/plain");
         case.content_type = Some("text/plain".into());
+        case.expect = Expect::RejectedMediaType;
         out.push(case);
     }
     out
