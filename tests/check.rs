@@ -257,6 +257,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "discriminator.yaml",
         "error-details.yaml",
         "error-headers.yaml",
+        "example-only-media.yaml",
         "filtered-lists.yaml",
         "finder-lists.yaml",
         "form-create.yaml",

@@ -263,6 +263,16 @@ const LINT_WARNINGS: &[(&str, &[&str], usize)] = &[
         1,
     ),
     (
+        "unsatisfiable-parameter.yaml",
+        &[
+            "unsatisfiable-parameter.yaml:17 at \
+             #/paths/~1query~1jobs~1{job-id}/delete/parameters/0/schema: warning: no value was \
+             found that this parameter schema accepts",
+            "a request needs it, so a request can only be refused",
+        ],
+        1,
+    ),
+    (
         "enum-types.yaml",
         &[
             "enum-types.yaml:27 at #/paths/~1users~1{id}/get/responses/200/content/\

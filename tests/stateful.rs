@@ -2782,3 +2782,31 @@ async fn an_object_no_operation_makes_is_read_as_one_the_api_holds_and_one_a_cre
     })
     .await;
 }
+
+#[tokio::test]
+async fn answers_carry_stored_objects_in_the_json_media_type_that_has_a_schema() {
+    on_every_backend("example-only-media.yaml", async |_, router| {
+        let json = [("content-type", "application/json; charset=utf-8")];
+        let first = send(&router, "POST", "/codes", &json, r#"{"name": "CASH"}"#).await;
+        let second = send(&router, "POST", "/codes", &json, r#"{"name": "BANK"}"#).await;
+        let (one, two) = (first.json()["id"].clone(), second.json()["id"].clone());
+        assert!(
+            first.status == 200 && one.is_string() && one != two,
+            "expected two creates to answer two ids: {} then {}",
+            first.text(),
+            second.text()
+        );
+        let id = two.as_str().unwrap_or_default();
+        let read = send(&router, "GET", &format!("/codes/{id}"), &[], "").await;
+        assert!(
+            read.status == 200
+                && read.json()["name"] == "BANK"
+                && read.header("content-type") == Some("application/json; charset=utf-8"),
+            "expected the second code read back in the media type with the schema: {} {:?} {}",
+            read.status,
+            read.header("content-type"),
+            read.text()
+        );
+    })
+    .await;
+}

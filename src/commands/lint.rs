@@ -86,7 +86,8 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
     })
 }
 
-/// The body schemas no valid value was found for (`(pointer, message)`): those no value
+/// The body and required parameter schemas no valid value was found for (`(pointer,
+/// message)`): those no value
 /// satisfies (ShipEngine's `additionalProperties: false` forbidding what its `allOf`
 /// requires, Jira's closed objects requiring a field they do not declare, a `oneOf` every
 /// value matches twice), or one the generator misses. For a response, `serve` answers with the
@@ -107,7 +108,15 @@ fn unanswerable(compiled: &CompiledApi) -> Vec<(String, String)> {
             .iter()
             .flat_map(|response| response.content.iter().filter_map(|media| media.schema))
             .map(|id| (id, "response"));
-        requests.chain(responses)
+        // A required parameter no value satisfies (Zuora's query job id, a `uuid` of 64
+        // characters) leaves every request to the operation refused too.
+        let parameters = operation
+            .parameters
+            .iter()
+            .filter(|parameter| parameter.required)
+            .filter_map(|parameter| parameter.schema)
+            .map(|id| (id, "parameter"));
+        requests.chain(responses).chain(parameters)
     });
     for (id, side) in bodies {
         if !seen.insert(id) {
@@ -117,17 +126,19 @@ fn unanswerable(compiled: &CompiledApi) -> Vec<(String, String)> {
             continue;
         };
         let why = schemas
-            .violations(id, &failed.best, &[side, "body"])
+            .violations(id, &failed.best, &[side])
             .into_iter()
             .next()
             .map_or_else(String::new, |v| match v.instance_path.as_str() {
                 "" => format!(" ({})", v.message),
                 at => format!(" (at {at}: {})", v.message),
             });
-        let consequence = if side == "response" {
-            "`serve` answers with the nearest value it found, which the schema refuses"
-        } else {
-            "a request with this body can only be refused"
+        let consequence = match side {
+            "response" => {
+                "`serve` answers with the nearest value it found, which the schema refuses"
+            }
+            "request" => "a request with this body can only be refused",
+            _ => "a request needs it, so a request can only be refused",
         };
         out.push((
             schemas.pointer(id).to_string(),

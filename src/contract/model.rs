@@ -181,11 +181,24 @@ pub struct Operation {
 }
 
 /// The media type of `content` JSON is written as: the first named JSON type, else the first
-/// range sent as JSON (`*/*`). A range goes after a named type, as the named type's schema
-/// governs what is sent as `application/json` (Jira declares `*/*` with an example string
-/// first, `application/json` with its schema next).
+/// range sent as JSON (`*/*`), of those with a schema where any has one. A range goes after a
+/// named type, as the named type's schema governs what is sent as `application/json` (Jira
+/// declares `*/*` with an example string first, `application/json` with its schema next); a
+/// type without a schema goes after one with a schema, which alone says what an object holds
+/// (Zuora declares `application/json` with an example only, then `application/json;
+/// charset=utf-8` with its schema).
 pub fn json_media(content: &[MediaType]) -> Option<&MediaType> {
-    crate::media::json_first(content.iter().map(|m| m.media_type.as_str()).enumerate())
+    let first_json = |described_only: bool| {
+        crate::media::json_first(
+            content
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| !described_only || m.schema.is_some())
+                .map(|(index, m)| (index, m.media_type.as_str())),
+        )
+    };
+    first_json(true)
+        .or_else(|| first_json(false))
         .map(|index| &content[index])
 }
 
