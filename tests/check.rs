@@ -266,6 +266,7 @@ async fn serve_passes_every_check_of_each_fixture_contract() {
         "looser-requests.yaml",
         "head-answers.yaml",
         "media-type-refusals.yaml",
+        "length-shaped-ids.yaml",
         "listed-reads.yaml",
         "named-references.yaml",
         "narrower-views.yaml",

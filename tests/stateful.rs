@@ -2810,3 +2810,31 @@ async fn answers_carry_stored_objects_in_the_json_media_type_that_has_a_schema()
     })
     .await;
 }
+
+#[tokio::test]
+async fn ids_whose_field_has_a_length_are_made_that_long_and_read_back() {
+    on_every_backend("length-shaped-ids.yaml", async |_, router| {
+        let json = [("content-type", "application/json")];
+        let first = send(&router, "POST", "/lists", &json, r#"{"name": "first"}"#).await;
+        let second = send(&router, "POST", "/lists", &json, r#"{"name": "second"}"#).await;
+        let id = |answer: &Answer| answer.json()["id"].as_str().unwrap_or_default().to_string();
+        let (one, two) = (id(&first), id(&second));
+        assert!(
+            one.chars().count() == 36 && two.chars().count() == 36 && one != two,
+            "expected two ids of 36 characters each: {} then {}",
+            first.text(),
+            second.text()
+        );
+        let path = format!("/lists/{}", two.replace(' ', "%20"));
+        let read = send(&router, "GET", &path, &[], "").await;
+        assert!(
+            read.status == 200
+                && read.json()["id"] == two.as_str()
+                && read.json()["name"] == "second",
+            "expected the second list read back by its id {two:?}: {} {}",
+            read.status,
+            read.text()
+        );
+    })
+    .await;
+}

@@ -259,8 +259,16 @@ impl ObjectModel {
     /// one of two patterns.
     pub fn id_field_schema(&self, param: &str) -> Option<&Value> {
         let field = self.key_field(param, true)?;
-        let shaped =
-            |schema: &Value| schema.get("pattern").is_some() || schema.get("format").is_some();
+        // A length of at least two also shapes it: a sequence number starts too short
+        // (SendGrid's list ids are strings of 36 characters, with no pattern).
+        let shaped = |schema: &Value| {
+            schema.get("pattern").is_some()
+                || schema.get("format").is_some()
+                || schema
+                    .get("minLength")
+                    .and_then(Value::as_u64)
+                    .is_some_and(|least| least > 1)
+        };
         let branches_shaped = union_branches(&field.resolved).iter().any(shaped);
         (shaped(&field.resolved) || branches_shaped).then_some(&field.resolved)
     }
