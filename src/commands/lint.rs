@@ -87,10 +87,9 @@ pub fn run(args: LintArgs) -> Result<ExitCode, CommandError> {
 }
 
 /// The body and required parameter schemas no valid value was found for (`(pointer,
-/// message)`): those no value
-/// satisfies (ShipEngine's `additionalProperties: false` forbidding what its `allOf`
-/// requires, Jira's closed objects requiring a field they do not declare, a `oneOf` every
-/// value matches twice), or one the generator misses. For a response, `serve` answers with the
+/// message)`): those no value satisfies (ShipEngine's `additionalProperties: false`
+/// forbidding what its `allOf` requires, Jira's closed objects requiring a field they do not
+/// declare, a `oneOf` every value matches twice), or one the generator misses. For a response, `serve` answers with the
 /// nearest value it found, which the schema refuses; for a request, every body is refused:
 /// the reader should know.
 fn unanswerable(compiled: &CompiledApi) -> Vec<(String, String)> {

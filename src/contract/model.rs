@@ -180,26 +180,29 @@ pub struct Operation {
     pub shadows: Vec<usize>,
 }
 
-/// The media type of `content` JSON is written as: the first named JSON type, else the first
-/// range sent as JSON (`*/*`), of those with a schema where any has one. A range goes after a
-/// named type, as the named type's schema governs what is sent as `application/json` (Jira
-/// declares `*/*` with an example string first, `application/json` with its schema next); a
-/// type without a schema goes after one with a schema, which alone says what an object holds
-/// (Zuora declares `application/json` with an example only, then `application/json;
-/// charset=utf-8` with its schema).
+/// The media type of `content` JSON is written as: of [`described_json`]'s, the first named
+/// JSON type, else the first range sent as JSON (`*/*`). A range goes after a named type, as
+/// the named type's schema governs what is sent as `application/json` (Jira declares `*/*`
+/// with an example string first, `application/json` with its schema next).
 pub fn json_media(content: &[MediaType]) -> Option<&MediaType> {
-    let first_json = |described_only: bool| {
-        crate::media::json_first(
-            content
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| !described_only || m.schema.is_some())
-                .map(|(index, m)| (index, m.media_type.as_str())),
-        )
-    };
-    first_json(true)
-        .or_else(|| first_json(false))
-        .map(|index| &content[index])
+    crate::media::json_first(
+        described_json(content)
+            .enumerate()
+            .map(|(index, m)| (index, m.media_type.as_str())),
+    )
+    .and_then(|index| described_json(content).nth(index))
+}
+
+/// `content` without the JSON types that have no schema where another JSON type has one: only
+/// a schema says what an object holds (Zuora declares `application/json` with an example
+/// only, then `application/json; charset=utf-8` with its schema), so an answer showing a
+/// stored object is not offered in such a type, and it does not shape the resource.
+pub fn described_json(content: &[MediaType]) -> impl Iterator<Item = &MediaType> + Clone {
+    let is_json = |m: &MediaType| crate::media::answered_as_json(&m.media_type);
+    let described = content.iter().any(|m| m.schema.is_some() && is_json(m));
+    content
+        .iter()
+        .filter(move |m| !(described && m.schema.is_none() && is_json(m)))
 }
 
 /// The actions whose answers show a resource's objects, the most telling first: what a read

@@ -14,7 +14,7 @@ use crate::generate::{generate_valid, repair};
 use ::http::HeaderValue;
 use ::http::header::CONTENT_TYPE;
 
-use crate::contract::MediaType;
+use crate::contract::described_json;
 use crate::headers;
 use crate::media;
 use crate::mock::cache::stable_hash;
@@ -138,27 +138,16 @@ impl Writer<'_> {
                 ),
             };
         let declared = declared_response(call.operation, status)?;
-        // A JSON representation without a schema (Zuora's `application/json`, an example
-        // only, beside `application/json; charset=utf-8` with the schema) can carry no stored
-        // object: where another JSON one has a schema, it is not offered.
-        let is_json = |m: &&MediaType| media::answered_as_json(&m.media_type);
-        let json_with_schema = declared
-            .content
-            .iter()
-            .any(|m| is_json(&m) && m.schema.is_some());
-        let offered: Vec<&MediaType> = declared
-            .content
-            .iter()
-            .filter(|m| !(json_with_schema && is_json(m) && m.schema.is_none()))
-            .collect();
-        let media = if offered.is_empty() {
+        let offered = || described_json(&declared.content);
+        let media = if offered().next().is_none() {
             None
         } else {
             // A representation other than JSON (XML, say), or a body the contract does not
             // describe (a media type without a schema), is the contract's to answer.
             let accept = call.request.header("accept");
-            let media_types: Vec<&str> = offered.iter().map(|m| m.media_type.as_str()).collect();
-            let media = offered[media::negotiate(&media_types, accept.as_deref())?];
+            let media_types: Vec<&str> = offered().map(|m| m.media_type.as_str()).collect();
+            let index = media::negotiate(&media_types, accept.as_deref())?;
+            let media = offered().nth(index)?;
             if !media::answered_as_json(&media.media_type) || media.schema.is_none() {
                 return None;
             }
